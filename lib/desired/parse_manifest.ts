@@ -1,0 +1,179 @@
+/**
+ * `manifest.yml` → ordered quadlet sections, validated as untrusted input.
+ *
+ * @module
+ */
+import { isMap, isSeq } from "yaml";
+import { type Problem, problem } from "../errors.ts";
+import { describeNode, pairKey, parseYamlDoc, scalarString } from "./yaml_doc.ts";
+import { checkQuadletValue, QUADLET_KEY } from "./unit_text.ts";
+import type { UnitType } from "./types.ts";
+
+/** Sections a manifest may use, in the order quadlet documents them. */
+export const MANIFEST_SECTIONS = [
+  "Unit",
+  "Container",
+  "Pod",
+  "Network",
+  "Volume",
+  "Kube",
+  "Image",
+  "Build",
+  "Quadlet",
+  "Service",
+  "Install",
+] as const;
+
+/** The section that decides which kind of quadlet file a manifest becomes. */
+export const TYPE_SECTIONS: Readonly<Record<string, UnitType>> = {
+  Container: "container",
+  Pod: "pod",
+  Network: "network",
+  Volume: "volume",
+  Kube: "kube",
+  Image: "image",
+  Build: "build",
+};
+
+/** Keys quadlet reads once; a list of several values is almost always a mistake. */
+const SINGLE_VALUED = new Set([
+  "Image",
+  "ContainerName",
+  "HostName",
+  "Pod",
+  "PodName",
+  "Rootfs",
+  "ServiceName",
+  "Exec",
+  "Entrypoint",
+  "WorkingDir",
+  "User",
+  "Yaml",
+  "NetworkName",
+  "VolumeName",
+]);
+
+/** One `Key=value` group of a manifest, values in the order written. */
+export interface ManifestEntry {
+  readonly key: string;
+  readonly line: number | undefined;
+  readonly values: readonly string[];
+}
+
+/** One `[Section]` of a manifest. */
+export interface ManifestSection {
+  readonly name: string;
+  readonly line: number | undefined;
+  readonly entries: readonly ManifestEntry[];
+}
+
+/** A parsed manifest: sections in the order written (never map-iteration order). */
+export interface Manifest {
+  readonly type: UnitType;
+  readonly sections: readonly ManifestSection[];
+}
+
+/**
+ * Parses a manifest. Every problem names `file` and line; any error means no manifest.
+ *
+ * @example
+ * ```ts
+ * const { manifest } = parseManifest("Container:\n  Image: [docker.io/library/caddy]\n", "m.yml");
+ * manifest?.sections[0]?.entries[0]?.values; // ["docker.io/library/caddy"]
+ * ```
+ */
+export function parseManifest(
+  text: string,
+  file: string,
+  service?: string,
+): { manifest?: Manifest; problems: Problem[] } {
+  const parsed = parseYamlDoc(text, file, service);
+  if (!parsed.yaml) return { problems: parsed.problems };
+  const { doc, lineOf } = parsed.yaml;
+  const problems: Problem[] = [];
+  const err = (message: string, node: unknown, hint?: string) =>
+    problems.push(problem("error", message, { file, line: lineOf(node), hint, service }));
+
+  const root = doc.contents;
+  if (!isMap(root)) {
+    err(
+      `a manifest must be a map of quadlet sections, got ${describeNode(root)}`,
+      root,
+      `Start with a section such as "Container:"`,
+    );
+    return { problems };
+  }
+  const sections: ManifestSection[] = [];
+  for (const pair of root.items) {
+    const name = pairKey(pair);
+    if (name === undefined || !(MANIFEST_SECTIONS as readonly string[]).includes(name)) {
+      err(
+        `unknown section ${JSON.stringify(name ?? describeNode(pair.key))}`,
+        pair.key,
+        `Sections are quadlet groups: ${MANIFEST_SECTIONS.join(", ")}`,
+      );
+      continue;
+    }
+    if (!isMap(pair.value)) {
+      err(`${name} must be a map of keys, got ${describeNode(pair.value)}`, pair.value ?? pair.key);
+      continue;
+    }
+    const entries: ManifestEntry[] = [];
+    for (const kv of pair.value.items) {
+      const key = pairKey(kv);
+      if (key === undefined || !QUADLET_KEY.test(key)) {
+        err(
+          `${name}: invalid key ${JSON.stringify(key ?? describeNode(kv.key))}`,
+          kv.key,
+          "Keys are quadlet option names made of letters and digits, e.g. PublishPort",
+        );
+        continue;
+      }
+      const values: string[] = [];
+      const items = isSeq(kv.value) ? kv.value.items : [kv.value];
+      for (const item of items) {
+        const value = scalarString(item);
+        if (value === undefined) {
+          err(
+            `${name}.${key} values must be strings, got ${describeNode(item)}`,
+            item ?? kv.key,
+            "Quote the value or write one string per list item",
+          );
+          continue;
+        }
+        const bad = checkQuadletValue(value);
+        if (bad) {
+          err(`${name}.${key}: ${bad}`, item, "Write one value per list item, on one line");
+          continue;
+        }
+        values.push(value);
+      }
+      if (SINGLE_VALUED.has(key) && values.length > 1) {
+        err(
+          `${name}.${key} must be one value, got a list of ${values.length}`,
+          kv.value,
+          `Use one ${key}= per unit`,
+        );
+      }
+      if (isSeq(kv.value) && kv.value.items.length === 0) {
+        err(`${name}.${key} is an empty list`, kv.value, `Remove ${key} or give it a value`);
+      }
+      entries.push({ key, line: lineOf(kv.key), values });
+    }
+    sections.push({ name, line: lineOf(pair.key), entries });
+  }
+  const typeSections = sections.filter((s) => s.name in TYPE_SECTIONS);
+  if (problems.length === 0 && typeSections.length !== 1) {
+    err(
+      typeSections.length === 0
+        ? "a manifest needs one of the sections " + Object.keys(TYPE_SECTIONS).join(", ")
+        : `a manifest may have only one of ${typeSections.map((s) => s.name).join(", ")}`,
+      typeSections[1] ? root.items[sections.indexOf(typeSections[1])]?.key : root,
+      "Put other unit kinds in their own service, or as raw quadlet files next to the manifest",
+    );
+  }
+  const typeSection = typeSections[0];
+  if (problems.length > 0 || !typeSection) return { problems };
+  const type = TYPE_SECTIONS[typeSection.name] as UnitType;
+  return { manifest: { type, sections }, problems };
+}

@@ -1,0 +1,257 @@
+/**
+ * One service folder → {@link DesiredService}: manifest and raw quadlets rendered, files hashed.
+ *
+ * @module
+ */
+import { type Problem, problem } from "../errors.ts";
+import { hashParts, sha256Hex } from "./digest.ts";
+import { parseManifest } from "./parse_manifest.ts";
+import { generatedServiceName, TYPE_SECTION, UNIT_FILE_NAME, unitTypeOf } from "./quadlet_names.ts";
+import { collectFiles, decodeText, hasDir, readRepoFile } from "./repo_files.ts";
+import { applyTemplate, escapingReferences, serviceDirReferences, usesHostDir } from "./template.ts";
+import type { DesiredService, DesiredUnit, RepoTree, UnitType } from "./types.ts";
+import { injectAfterHeader, renderUnitText, unitEntries, unitSections } from "./unit_text.ts";
+
+/** Labels hoist puts on every container; a repository may not set them itself. */
+export const SERVICE_LABEL = "gitops-service";
+export const HASH_LABEL = "gitops-hash";
+
+/** What a service needs to know about the host it is read for. */
+export interface ServiceContext {
+  /** Repository-relative host folder. */
+  readonly root: string;
+  readonly prefix: string;
+  readonly mode: "user" | "system";
+  readonly stateDir: string;
+  readonly hostHash: string;
+  readonly hostDir: string;
+  /** config.yml path and the line listing the service, for "folder missing" messages. */
+  readonly configFile: string;
+}
+
+interface UnitDraft {
+  readonly path: string;
+  readonly fileName: string;
+  readonly type: UnitType;
+  readonly text: string;
+  readonly source: string;
+  /** The repository file's own text, for line numbers. */
+  readonly sourceText: string;
+}
+
+const MANIFEST = "manifest.yml";
+
+/** Where immutable copies of a service's files live. */
+export function serviceCopyDir(stateDir: string, service: string, hash: string): string {
+  return `${stateDir}/services/${service}/${hash}`;
+}
+
+/** Reads and renders one service; errors leave it blocked (no units, hash ""). */
+export function readService(
+  tree: RepoTree,
+  name: string,
+  line: number | undefined,
+  ctx: ServiceContext,
+): DesiredService {
+  const dir = `${ctx.root}/${name}`;
+  const problems: Problem[] = [];
+  const blocked = (): DesiredService => ({
+    name,
+    hash: "",
+    dir: "",
+    units: [],
+    files: [],
+    inputs: {},
+    dependsOn: [],
+    problems,
+  });
+  if (!hasDir(tree, dir)) {
+    problems.push(problem("error", `service ${name} is listed but ${dir}/ does not exist`, {
+      file: ctx.configFile,
+      line,
+      service: name,
+      hint: `Create ${dir}/manifest.yml or remove ${name} from config.yml`,
+    }));
+    return blocked();
+  }
+
+  const drafts: UnitDraft[] = [];
+  const isUnitSource = (rel: string) =>
+    !rel.includes("/") && (rel === MANIFEST || unitTypeOf(rel) !== undefined);
+  for (const rel of [...tree.entries.keys()].filter((p) => p.startsWith(dir + "/")).map((p) => p.slice(dir.length + 1)).filter(isUnitSource).sort()) {
+    const file = `${dir}/${rel}`;
+    if (tree.entries.get(file)?.kind === "dir") continue;
+    const read = readRepoFile(tree, file, dir, name);
+    const decoded = read.data ? decodeText(read.data, file, name) : {};
+    if (read.problem || decoded.problem || decoded.text === undefined) {
+      problems.push((read.problem ?? decoded.problem)!);
+      continue;
+    }
+    const draft = rel === MANIFEST
+      ? manifestDraft(decoded.text, file, name, ctx, problems)
+      : rawDraft(decoded.text, file, rel, name, ctx, problems);
+    if (draft) drafts.push(draft);
+  }
+  if (tree.entries.has(`${dir}/manifest.sops.yml`)) {
+    problems.push(problem("error", "encrypted manifests (manifest.sops.yml) are not supported yet", {
+      file: `${dir}/manifest.sops.yml`,
+      service: name,
+      hint: "Move the values into manifest.yml for now, or leave the service out of config.yml",
+    }));
+  }
+  if (drafts.length === 0 && problems.length === 0) {
+    problems.push(problem("error", `${dir}/ has no ${MANIFEST} and no quadlet files`, {
+      file: ctx.configFile,
+      line,
+      service: name,
+      hint: `Add ${dir}/${MANIFEST} with a Container section`,
+    }));
+  }
+
+  const { files, problems: fileProblems } = collectFiles(tree, dir, isUnitSource, name);
+  problems.push(...fileProblems);
+  const known = new Set(files.map((f) => f.path));
+  for (const f of files) {
+    const parts = f.path.split("/");
+    for (let i = 1; i < parts.length; i++) known.add(parts.slice(0, i).join("/"));
+  }
+  for (const d of drafts) {
+    for (const ref of escapingReferences(d.text)) {
+      problems.push(problem("error", `${ref} leaves the service folder`, {
+        file: d.source,
+        line: lineContaining(d.sourceText, ref),
+        service: name,
+        hint: "Reference only files inside the service folder",
+      }));
+    }
+    for (const ref of serviceDirReferences(d.text)) {
+      if (!ref.split("/").includes("..") && !known.has(ref)) {
+        problems.push(problem("error", `\${SERVICE_DIR}/${ref} is not a file of ${dir}/`, {
+          file: d.source,
+          line: lineContaining(d.sourceText, `\${SERVICE_DIR}/${ref}`),
+          service: name,
+          hint: `Add ${dir}/${ref} or fix the path`,
+        }));
+      }
+    }
+  }
+  if (problems.some((p) => p.level === "error")) return blocked();
+
+  const labelled = (d: UnitDraft, labels: string[]) =>
+    d.type === "container" ? injectAfterHeader(d.text, "Container", labels) : d.text;
+  const serviceLabel = `Label=${SERVICE_LABEL}=${name}`;
+  const inputs: Record<string, string> = {};
+  const parts: [string, Uint8Array | string][] = [];
+  let hostUsed = false;
+  for (const d of drafts) {
+    const text = labelled(d, [serviceLabel]);
+    parts.push([`unit:${d.path}`, text]);
+    inputs[d.source.slice(dir.length + 1)] = sha256Hex(text);
+    hostUsed ||= usesHostDir(text);
+  }
+  for (const f of files) {
+    parts.push([`file:${f.path}`, f.data]);
+    inputs[f.path] = f.digest;
+  }
+  if (hostUsed) {
+    parts.push(["host", ctx.hostHash]);
+    inputs["${HOST_DIR}"] = ctx.hostHash;
+  }
+  const hash = hashParts(parts).slice(0, 16);
+  const copyDir = serviceCopyDir(ctx.stateDir, name, hash);
+  const values = { SERVICE_DIR: copyDir, HOST_DIR: ctx.hostDir, SERVICE: name, HASH: hash };
+  const units: DesiredUnit[] = drafts.map((d) => {
+    const content = applyTemplate(labelled(d, [serviceLabel, `Label=${HASH_LABEL}=${hash}`]), values);
+    const own = unitEntries(content).filter((e) => e.section === TYPE_SECTION[d.type]);
+    const serviceName = own.findLast((e) => e.key === "ServiceName")?.value;
+    const inPod = d.type === "container" && own.some((e) => e.key === "Pod");
+    return {
+      path: d.path,
+      type: d.type,
+      serviceUnit: generatedServiceName(d.fileName, d.type, serviceName),
+      entry: (d.type === "container" && !inPod) || d.type === "pod" || d.type === "kube",
+      content,
+      source: d.source,
+    };
+  });
+  return { name, hash, dir: copyDir, units, files, inputs, dependsOn: [], problems };
+}
+
+function manifestDraft(
+  text: string,
+  file: string,
+  name: string,
+  ctx: ServiceContext,
+  problems: Problem[],
+): UnitDraft | undefined {
+  const { manifest, problems: found } = parseManifest(text, file, name);
+  problems.push(...found);
+  if (!manifest) return undefined;
+  for (const s of manifest.sections) {
+    for (const e of s.entries) {
+      if (e.key === "Label" && e.values.some(isReservedLabel)) {
+        problems.push(reservedLabelProblem(file, e.line, name));
+      }
+    }
+  }
+  const sections = manifest.sections.map((s) => ({
+    name: s.name,
+    lines: s.entries.flatMap((e) => e.values.map((v) => [e.key, v] as const)),
+  }));
+  if (!sections.some((s) => s.name === "Install")) {
+    sections.push({
+      name: "Install",
+      lines: [["WantedBy", ctx.mode === "system" ? "multi-user.target" : "default.target"]],
+    });
+  }
+  const ext = manifest.type;
+  const fileName = `${ctx.prefix}${name}.${ext}`;
+  return { path: fileName, fileName, type: ext, text: renderUnitText(sections), source: file, sourceText: text };
+}
+
+function rawDraft(
+  text: string,
+  file: string,
+  fileName: string,
+  name: string,
+  ctx: ServiceContext,
+  problems: Problem[],
+): UnitDraft | undefined {
+  const type = unitTypeOf(fileName)!;
+  const before = problems.length;
+  if (!UNIT_FILE_NAME.test(fileName)) {
+    problems.push(problem("error", `unit file name ${JSON.stringify(fileName)} is not a plain name`, {
+      file,
+      service: name,
+      hint: "Use letters, digits, '_', '.' and '-' (template units with '@' are not supported)",
+    }));
+  }
+  const section = TYPE_SECTION[type];
+  if (!unitSections(text).some((s) => s.name === section)) {
+    problems.push(problem("error", `a .${type} file needs a [${section}] section`, { file, service: name }));
+  }
+  for (const e of unitEntries(text)) {
+    if (e.key === "Label" && isReservedLabel(e.value)) problems.push(reservedLabelProblem(file, e.line, name));
+  }
+  if (problems.length > before) return undefined;
+  return { path: `${ctx.prefix}${name}/${fileName}`, fileName, type, text, source: file, sourceText: text };
+}
+
+function isReservedLabel(value: string): boolean {
+  const key = value.replace(/^["']/, "").split("=")[0]?.trim();
+  return key === SERVICE_LABEL || key === HASH_LABEL;
+}
+
+function reservedLabelProblem(file: string, line: number | undefined, service: string): Problem {
+  return problem("error", `labels ${SERVICE_LABEL} and ${HASH_LABEL} are set by hoist`, {
+    file,
+    line,
+    service,
+    hint: "Remove that Label; hoist adds it with the right value",
+  });
+}
+
+function lineContaining(text: string, needle: string): number | undefined {
+  const i = text.split("\n").findIndex((l) => l.includes(needle));
+  return i < 0 ? undefined : i + 1;
+}

@@ -1,0 +1,86 @@
+/**
+ * Plain-data types of the desired state: what one revision of the repository says this host runs.
+ *
+ * @module
+ */
+import type { Problem } from "../errors.ts";
+
+/** One entry of a repository snapshot (a commit's tree, or a folder on disk for `validate`). */
+export type RepoEntry =
+  | { readonly kind: "file"; readonly data: Uint8Array }
+  | { readonly kind: "symlink"; readonly target: string }
+  | { readonly kind: "dir" }
+  /** A file larger than the reader accepts; its content was never read. */
+  | { readonly kind: "too-large"; readonly size: number };
+
+/** Files of one revision, keyed by repository-relative path (`gitops/host/svc/manifest.yml`). */
+export interface RepoTree {
+  /** Commit id, or a label such as `working tree` for an on-disk folder. */
+  readonly revision: string;
+  readonly entries: ReadonlyMap<string, RepoEntry>;
+}
+
+/** The quadlet unit types hoist deploys. */
+export type UnitType = "container" | "network" | "volume" | "pod" | "kube" | "image" | "build";
+
+/** A quadlet file as hoist will write it. */
+export interface DesiredUnit {
+  /** Path relative to `quadlet_dir` (`gitops-web.container`, `gitops-web/web-net.network`). */
+  readonly path: string;
+  readonly type: UnitType;
+  /** The systemd service quadlet generates from it (`gitops-web.service`, `web-net-network.service`). */
+  readonly serviceUnit: string;
+  /** Whether hoist starts it directly (containers outside a pod, pods, kube); others start as dependencies. */
+  readonly entry: boolean;
+  /** Final file content, templating applied, labels injected. */
+  readonly content: string;
+  /** Repository file it came from, for messages. */
+  readonly source: string;
+}
+
+/** A file of a service folder that goes into its immutable copy. */
+export interface DesiredFile {
+  /** Path relative to the service folder. */
+  readonly path: string;
+  readonly data: Uint8Array;
+  /** sha256 hex of `data`. */
+  readonly digest: string;
+}
+
+/** One service of the host, ready to deploy, or blocked by errors. */
+export interface DesiredService {
+  readonly name: string;
+  /** Content hash (16 hex digits) over rendered units and files; "" when blocked. */
+  readonly hash: string;
+  /** Absolute path of the immutable copy (`${SERVICE_DIR}`). */
+  readonly dir: string;
+  readonly units: readonly DesiredUnit[];
+  readonly files: readonly DesiredFile[];
+  /** Digest per input (units by quadlet path, files by service path), to explain changes. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Other services this one requires or is ordered after. */
+  readonly dependsOn: readonly string[];
+  /** Errors here mean the service is blocked: nothing of it is written, started or stopped. */
+  readonly problems: readonly Problem[];
+}
+
+/** The host folder's own files (config.yml, scripts' helpers), copied for `${HOST_DIR}` and scripts. */
+export interface DesiredHost {
+  readonly hash: string;
+  readonly dir: string;
+  readonly files: readonly DesiredFile[];
+}
+
+/** Everything the repository says about this host at one revision. */
+export interface DesiredState {
+  readonly revision: string;
+  readonly host: string;
+  /** Repository-relative host folder, e.g. `gitops/hostname_a`. */
+  readonly root: string;
+  /** Sorted by name. */
+  readonly services: readonly DesiredService[];
+  readonly hostCopy: DesiredHost;
+  readonly scripts: { readonly pre?: string; readonly post?: string };
+  /** Problems not tied to a service (config.yml itself); an error here blocks the whole apply. */
+  readonly problems: readonly Problem[];
+}

@@ -1,0 +1,74 @@
+/**
+ * Plain-data snapshot of what runs on the host, taken once per run.
+ *
+ * @module
+ */
+import type { Problem } from "../errors.ts";
+
+/** A container as `podman ps -a` reports it, reduced to what hoist decides on. */
+export interface ObservedContainer {
+  readonly id: string;
+  readonly name: string;
+  /** podman's state: running, exited, created, … */
+  readonly state: string;
+  /** Value of the gitops-service label. */
+  readonly service: string;
+  /** Value of the gitops-hash label ("" when absent). */
+  readonly hash: string;
+  /** PODMAN_SYSTEMD_UNIT label: the unit that runs it. */
+  readonly unit: string;
+  readonly startedAt: number;
+}
+
+/** systemd's view of one unit. */
+export interface UnitState {
+  /** loaded, not-found, … */
+  readonly load: string;
+  /** active, inactive, failed, activating, deactivating, reloading. */
+  readonly active: string;
+  readonly sub: string;
+}
+
+/** What the inventory says hoist deployed for one service. */
+export interface InventoryService {
+  readonly name: string;
+  readonly hash: string;
+  /** Input digests at that deployment (see DesiredService.inputs). */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Generated systemd units of the service, entries first. */
+  readonly serviceUnits: readonly string[];
+  readonly revision: string;
+  /** ISO time of the last change. */
+  readonly changedAt: string;
+}
+
+/** A file hoist wrote into quadlet_dir. */
+export interface InventoryUnit {
+  /** Path relative to quadlet_dir. */
+  readonly path: string;
+  readonly service: string;
+  readonly serviceUnit: string;
+}
+
+/** Everything hoist owns: it never touches anything else. */
+export interface Inventory {
+  readonly services: ReadonlyMap<string, InventoryService>;
+  readonly units: ReadonlyMap<string, InventoryUnit>;
+  /** Immutable copy folders hoist made, by service: absolute paths, newest first. */
+  readonly copies: ReadonlyMap<string, readonly string[]>;
+}
+
+/** One snapshot of the host. */
+export interface ObservedState {
+  /** Content of quadlet files at the paths hoist cares about (desired + inventory); absent = no file. */
+  readonly files: ReadonlyMap<string, string>;
+  /** Immutable copy folders and host copies that exist (absolute paths). */
+  readonly copies: ReadonlySet<string>;
+  readonly containers: readonly ObservedContainer[];
+  /** By unit name; units systemd does not know are absent or `not-found`. */
+  readonly units: ReadonlyMap<string, UnitState>;
+  readonly inventory: Inventory;
+  /** False where podman/systemd are absent (the demo): states are then unknown, not "stopped". */
+  readonly runtime: boolean;
+  readonly warnings: readonly Problem[];
+}

@@ -1,0 +1,225 @@
+/**
+ * reconcile(desired, observed, options) → Plan. Pure, total, deterministic.
+ *
+ * @module
+ */
+import type { DesiredService, DesiredState } from "../desired/types.ts";
+import { hasErrors, type Problem, problem } from "../errors.ts";
+import type { InventoryService, ObservedState } from "../observed/types.ts";
+import { orderServices } from "./order_services.ts";
+import type { Action, CopyAction, InventoryChange, Plan, UnitAction } from "./types.ts";
+
+/** Knobs of reconcile. */
+export interface ReconcileOptions {
+  /** Immutable copies kept per service besides the current one. */
+  readonly keepCopies: number;
+}
+
+/** Unit states in which a service counts as up. */
+const UP = new Set(["active", "activating", "reloading"]);
+
+/**
+ * Compares the desired state with one observed snapshot and returns what to do.
+ *
+ * - units whose file differs are written; units hoist wrote that are no longer desired are stopped,
+ *   then removed;
+ * - a service whose hash differs from its containers' (or the inventory's) is restarted, one that
+ *   is not running is started, one dropped from config.yml is stopped and its files removed;
+ * - a service with errors is left exactly as it is;
+ * - starts and restarts follow dependency order, stops the reverse.
+ */
+export function reconcile(desired: DesiredState, observed: ObservedState, options: ReconcileOptions): Plan {
+  const problems: Problem[] = [...observed.warnings, ...desired.problems];
+  const base = { revision: desired.revision, host: desired.host };
+  if (hasErrors(desired.problems)) {
+    return { ...base, actions: [], inventory: [], problems, blocked: true };
+  }
+  const inv = observed.inventory;
+  const stops: UnitAction[] = [];
+  const removes: Action[] = [];
+  const writes: Action[] = [];
+  const copies: CopyAction[] = [];
+  const prunes: Action[] = [];
+  const starts = new Map<string, UnitAction>();
+  const inventory: InventoryChange[] = [];
+  const desiredNames = new Set(desired.services.map((s) => s.name));
+  const desiredPaths = new Set(desired.services.flatMap((s) => s.units.map((u) => u.path)));
+  const blockedNames = new Set<string>();
+
+  for (const svc of desired.services) {
+    problems.push(...svc.problems);
+    if (hasErrors(svc.problems)) {
+      blockedNames.add(svc.name);
+      continue;
+    }
+    const foreign = svc.units.filter((u) => {
+      const content = observed.files.get(u.path);
+      return content !== undefined && !inv.units.has(u.path) &&
+        !content.includes(`Label=gitops-service=${svc.name}\n`);
+    });
+    if (foreign.length > 0) {
+      blockedNames.add(svc.name);
+      for (const u of foreign) {
+        problems.push(problem("error", `refusing to overwrite a file hoist did not create`, {
+          file: u.path,
+          service: svc.name,
+          hint: `Move the existing file out of the quadlet folder, or rename the service`,
+        }));
+      }
+      continue;
+    }
+    const prev = inv.services.get(svc.name);
+    const changedUnits = svc.units.filter((u) => observed.files.get(u.path) !== u.content);
+    for (const u of changedUnits) {
+      const previous = observed.files.get(u.path) ?? null;
+      writes.push({
+        kind: "write",
+        service: svc.name,
+        unit: u.path,
+        content: u.content,
+        previous,
+        serviceUnit: u.serviceUnit,
+        reason: previous === null ? "new unit" : prev?.hash === svc.hash ? "file on disk differs" : "content changed",
+      });
+    }
+    if (!observed.copies.has(svc.dir)) {
+      copies.push({ kind: "copy", service: svc.name, dir: svc.dir, files: svc.files, reason: `files for ${svc.hash}` });
+    }
+    const gone = [...inv.units.values()].filter((u) => u.service === svc.name && !desiredPaths.has(u.path));
+    if (gone.length > 0) {
+      const units = gone.map((u) => u.serviceUnit).filter((u) => isUp(observed, u));
+      if (units.length > 0) {
+        stops.push({ kind: "stop", service: svc.name, units, reason: "unit removed from the service folder" });
+      }
+      for (const u of gone) {
+        removes.push({ kind: "remove", service: svc.name, unit: u.path, previous: observed.files.get(u.path) ?? null, reason: "unit removed from the service folder" });
+      }
+    }
+
+    const start = startAction(svc, prev, observed, changedUnits.length > 0);
+    if (start) starts.set(svc.name, start);
+    const serviceUnits = unitsOf(svc, "all");
+    const recorded = prev && prev.hash === svc.hash && sameList(prev.serviceUnits, serviceUnits);
+    if (!recorded || changedUnits.length > 0 || gone.length > 0) {
+      inventory.push({ service: svc.name, record: { hash: svc.hash, inputs: svc.inputs, serviceUnits } });
+    }
+    if (changedUnits.length > 0 || start?.kind === "restart") {
+      const keep = new Set([svc.dir, ...(inv.copies.get(svc.name) ?? []).filter((d) => d !== svc.dir).slice(0, options.keepCopies)]);
+      const old = (inv.copies.get(svc.name) ?? []).filter((d) => !keep.has(d));
+      if (old.length > 0) {
+        prunes.push({ kind: "prune", service: svc.name, dirs: old, reason: `keep the last ${options.keepCopies}` });
+      }
+    }
+  }
+
+  for (const prev of [...inv.services.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (desiredNames.has(prev.name)) continue;
+    const units = prev.serviceUnits.filter((u) => isUp(observed, u));
+    if (units.length > 0) stops.push({ kind: "stop", service: prev.name, units, reason: "removed from config.yml" });
+    for (const u of [...inv.units.values()].filter((x) => x.service === prev.name)) {
+      removes.push({ kind: "remove", service: prev.name, unit: u.path, previous: observed.files.get(u.path) ?? null, reason: "removed from config.yml" });
+    }
+    const dirs = inv.copies.get(prev.name) ?? [];
+    if (dirs.length > 0) prunes.push({ kind: "prune", service: prev.name, dirs, reason: "removed from config.yml" });
+    inventory.push({ service: prev.name, record: null });
+  }
+
+  const deps = new Map(desired.services.map((s) => [s.name, s.dependsOn]));
+  const { order, cycle } = orderServices(deps);
+  if (cycle.length > 0) {
+    problems.push(problem("warning", `services depend on each other in a cycle: ${cycle.join(", ")}; starting them by name`));
+  }
+  const ordered = order.flatMap((n) => starts.get(n) ?? []);
+  const stopOrder = [...inv.services.keys(), ...desired.services.map((s) => s.name)];
+  const rank = (n: string) => {
+    const i = order.indexOf(n);
+    return i < 0 ? stopOrder.indexOf(n) - stopOrder.length : i;
+  };
+  stops.sort((a, b) => rank(b.service) - rank(a.service));
+
+  const touchesUnits = writes.length > 0 || removes.length > 0;
+  const hostCopy: Action[] = desired.scripts.pre !== undefined || desired.scripts.post !== undefined
+    ? observed.copies.has(desired.hostCopy.dir) || desired.hostCopy.dir === ""
+      ? []
+      : [{ kind: "copy", service: "", dir: desired.hostCopy.dir, files: desired.hostCopy.files, reason: "host folder for scripts" }]
+    : [];
+  const hostUsed = desired.services.some((s) => s.inputs["${HOST_DIR}"] !== undefined);
+  if (hostUsed && hostCopy.length === 0 && !observed.copies.has(desired.hostCopy.dir)) {
+    hostCopy.push({ kind: "copy", service: "", dir: desired.hostCopy.dir, files: desired.hostCopy.files, reason: "host folder for ${HOST_DIR}" });
+  }
+  const script = (phase: "pre" | "post"): Action[] => {
+    const text = desired.scripts[phase];
+    return text === undefined
+      ? []
+      : [{ kind: "run-script", phase, script: text, cwd: desired.hostCopy.dir, reason: `${phase}.script in config.yml` }];
+  };
+  const actions: Action[] = [
+    ...hostCopy,
+    ...script("pre"),
+    ...stops,
+    ...removes,
+    ...copies,
+    ...writes,
+    ...(touchesUnits
+      ? [{ kind: "daemon-reload", waitFor: ordered.flatMap((a) => a.units), reason: "unit files changed" } as const]
+      : []),
+    ...ordered,
+    ...prunes,
+    ...script("post"),
+  ];
+  return { ...base, actions, inventory: inventory.filter((c) => !blockedNames.has(c.service)), problems, blocked: false };
+}
+
+function isUp(observed: ObservedState, unit: string): boolean {
+  const state = observed.units.get(unit);
+  return !observed.runtime || (state !== undefined && (UP.has(state.active) || state.active === "failed"));
+}
+
+function unitsOf(svc: DesiredService, which: "entry" | "all"): string[] {
+  const entries = svc.units.filter((u) => u.entry).map((u) => u.serviceUnit);
+  if (which === "entry") return entries;
+  const inPod = (u: DesiredService["units"][number]) => u.type === "container" && !u.entry;
+  return [...entries, ...svc.units.filter((u) => !u.entry && !inPod(u)).map((u) => u.serviceUnit)];
+}
+
+function startAction(
+  svc: DesiredService,
+  prev: InventoryService | undefined,
+  observed: ObservedState,
+  unitsChanged: boolean,
+): UnitAction | undefined {
+  const containers = observed.containers.filter((c) => c.service === svc.name);
+  const running = containers.filter((c) => c.state === "running");
+  const staleHashes = [...new Set(running.filter((c) => c.hash !== svc.hash).map((c) => c.hash || "none"))];
+  const entry = unitsOf(svc, "entry");
+  const down = entry.filter((u) => !observed.runtime || !UP.has(observed.units.get(u)?.active ?? "inactive"));
+  if (staleHashes.length > 0 || (unitsChanged && down.length < entry.length)) {
+    return {
+      kind: "restart",
+      service: svc.name,
+      units: unitsOf(svc, "all"),
+      reason: changeReason(svc, prev, staleHashes),
+    };
+  }
+  if (down.length > 0) {
+    const state = observed.runtime
+      ? down.map((u) => `${u} ${observed.units.get(u)?.active ?? "not loaded"}`).join(", ")
+      : "not deployed yet";
+    return { kind: "start", service: svc.name, units: entry, reason: prev ? `not running (${state})` : `new service (${state})` };
+  }
+  return undefined;
+}
+
+function changeReason(svc: DesiredService, prev: InventoryService | undefined, staleHashes: string[]): string {
+  if (!prev || prev.hash !== svc.hash) {
+    const before = prev?.inputs ?? {};
+    const names = [...new Set([...Object.keys(before), ...Object.keys(svc.inputs)])].sort();
+    const changed = names.filter((n) => before[n] !== svc.inputs[n]);
+    if (prev && changed.length > 0) return `content changed: ${changed.join(", ")}`;
+  }
+  return `running ${staleHashes.join(", ") || "an older version"}, want ${svc.hash}`;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
