@@ -1,0 +1,105 @@
+/**
+ * The machine-readable form of a {@link Plan}, printed by `hoist plan --json`.
+ *
+ * It says what will happen and why, never what is written: unit contents, previous file
+ * contents, copied files and scripts are left out (they may hold secrets).
+ *
+ * @module
+ */
+import type { ProblemLevel } from "../errors.ts";
+import { type Action, changeCount, type Plan } from "../reconcile/types.ts";
+
+/** One action of {@link PlanJson}. */
+export interface PlanJsonAction {
+  readonly kind: Action["kind"];
+  /** The service concerned; "" for daemon-reload, scripts and the host folder copy. */
+  readonly service: string;
+  /**
+   * What the action acts on: the quadlet path (write, remove), the systemd units joined by a
+   * space (start, restart, stop), the folder (copy), the folders joined by a space (prune), ""
+   * (daemon-reload) or the phase `pre`/`post` (run-script).
+   */
+  readonly unit: string;
+  /** Why, for display. */
+  readonly reason: string;
+}
+
+/** One problem of {@link PlanJson}; `file` and `line` are null where unknown. */
+export interface PlanJsonProblem {
+  readonly level: ProblemLevel;
+  readonly file: string | null;
+  readonly line: number | null;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** The JSON document of a plan: core fields first, then any extra fields the caller adds. */
+export interface PlanJson {
+  readonly revision: string;
+  readonly host: string;
+  readonly actions: readonly PlanJsonAction[];
+  readonly problems: readonly PlanJsonProblem[];
+  /** {@link changeCount} of the plan: actions that change the host (scripts excluded). */
+  readonly changes: number;
+  /** True when errors block the whole plan: nothing is applied. */
+  readonly blocked: boolean;
+  readonly [extra: string]: unknown;
+}
+
+/**
+ * Converts a plan to its JSON document (a plain object; `JSON.stringify` it to print).
+ *
+ * `extra` adds fields after the core ones (for example `{ dryRun: true }`); it cannot replace a
+ * core field.
+ *
+ * @example
+ * ```ts
+ * console.log(JSON.stringify(planJson(plan, { source: "/srv/gitops.git" }), null, 2));
+ * // {"revision": "…", "host": "web", "actions": [{"kind": "write", "service": "web",
+ * //   "unit": "gitops-web.container", "reason": "new unit"}, …], "problems": [],
+ * //   "changes": 3, "blocked": false, "source": "/srv/gitops.git"}
+ * ```
+ */
+export function planJson(plan: Plan, extra: Record<string, unknown> = {}): PlanJson {
+  const core = {
+    revision: plan.revision,
+    host: plan.host,
+    actions: plan.actions.map(actionJson),
+    problems: plan.problems.map((p): PlanJsonProblem => ({
+      level: p.level,
+      file: p.file ?? null,
+      line: p.line ?? null,
+      message: p.message,
+      ...(p.hint === undefined ? {} : { hint: p.hint }),
+    })),
+    changes: changeCount(plan),
+    blocked: plan.blocked,
+  };
+  return { ...core, ...extra, ...core };
+}
+
+function actionJson(a: Action): PlanJsonAction {
+  const json = (service: string, unit: string): PlanJsonAction => ({
+    kind: a.kind,
+    service,
+    unit,
+    reason: a.reason,
+  });
+  switch (a.kind) {
+    case "write":
+    case "remove":
+      return json(a.service, a.unit);
+    case "copy":
+      return json(a.service, a.dir);
+    case "prune":
+      return json(a.service, a.dirs.join(" "));
+    case "daemon-reload":
+      return json("", "");
+    case "start":
+    case "restart":
+    case "stop":
+      return json(a.service, a.units.join(" "));
+    case "run-script":
+      return json("", a.phase);
+  }
+}
