@@ -55,7 +55,12 @@ export interface Problem {
 export function problem(
   level: ProblemLevel,
   message: string,
-  where: { file?: string | undefined; line?: number | undefined; hint?: string | undefined; service?: string | undefined } = {},
+  where: {
+    file?: string | undefined;
+    line?: number | undefined;
+    hint?: string | undefined;
+    service?: string | undefined;
+  } = {},
 ): Problem {
   const p: { -readonly [K in keyof Problem]: Problem[K] } = { level, message };
   if (where.file !== undefined) p.file = where.file;
@@ -67,7 +72,11 @@ export function problem(
 
 /** `file:line: message` as shown to humans. */
 export function formatProblem(p: Problem): string {
-  const place = p.file === undefined ? "" : p.line === undefined ? `${p.file}: ` : `${p.file}:${p.line}: `;
+  const place = p.file === undefined
+    ? ""
+    : p.line === undefined
+    ? `${p.file}: `
+    : `${p.file}:${p.line}: `;
   const hint = p.hint === undefined ? "" : `\n  hint: ${p.hint}`;
   return `${p.level}: ${place}${p.message}${hint}`;
 }

@@ -26,7 +26,10 @@ export interface HostConfig {
  * parseHostConfig("services:\n  web: {}\n", "gitops/h/config.yml").config?.services[0]?.name; // "web"
  * ```
  */
-export function parseHostConfig(text: string, file: string): { config?: HostConfig; problems: Problem[] } {
+export function parseHostConfig(
+  text: string,
+  file: string,
+): { config?: HostConfig; problems: Problem[] } {
   const parsed = parseYamlDoc(text, file);
   if (!parsed.yaml) return { problems: parsed.problems };
   const { doc, lineOf } = parsed.yaml;
@@ -48,7 +51,11 @@ export function parseHostConfig(text: string, file: string): { config?: HostConf
     if (key === "services") {
       if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue;
       if (!isMap(pair.value)) {
-        err(`services must be a map of service names, got ${describeNode(pair.value)}`, pair.value, "Write `services:\\n  web: {}`");
+        err(
+          `services must be a map of service names, got ${describeNode(pair.value)}`,
+          pair.value,
+          "Write `services:\\n  web: {}`",
+        );
         continue;
       }
       for (const svc of pair.value.items) {
@@ -62,10 +69,17 @@ export function parseHostConfig(text: string, file: string): { config?: HostConf
           continue;
         }
         const v = svc.value;
-        const empty = v === null || (isScalar(v) && v.value === null) || (isMap(v) && v.items.length === 0);
+        const empty = v === null || (isScalar(v) && v.value === null) ||
+          (isMap(v) && v.items.length === 0);
         if (!empty) {
           const at = isMap(v) ? v.items[0]?.key : v;
-          err(`services.${name}: unknown settings ${isMap(v) ? JSON.stringify(pairKey(v.items[0]!)) : describeNode(v)}`, at, `Write "${name}: {}"; a service is configured by its folder`);
+          err(
+            `services.${name}: unknown settings ${
+              isMap(v) ? JSON.stringify(pairKey(v.items[0]!)) : describeNode(v)
+            }`,
+            at,
+            `Write "${name}: {}"; a service is configured by its folder`,
+          );
           continue;
         }
         services.push({ name, line: lineOf(svc.key) });
@@ -76,12 +90,22 @@ export function parseHostConfig(text: string, file: string): { config?: HostConf
       const extra = isMap(value) ? value.items.find((p) => pairKey(p) !== "script") : undefined;
       const text = script ? scalarString(script.value) : undefined;
       if (!isMap(value) || extra || text === undefined) {
-        err(`${key} must be a map with one string "script", got ${extra ? `key ${JSON.stringify(pairKey(extra))}` : describeNode(script?.value ?? value)}`, extra?.key ?? script?.value ?? value ?? pair.key, `Write "${key}:\\n  script: |\\n    mkdir -p /srv/data"`);
+        err(
+          `${key} must be a map with one string "script", got ${
+            extra ? `key ${JSON.stringify(pairKey(extra))}` : describeNode(script?.value ?? value)
+          }`,
+          extra?.key ?? script?.value ?? value ?? pair.key,
+          `Write "${key}:\\n  script: |\\n    mkdir -p /srv/data"`,
+        );
         continue;
       }
       config[key] = text;
     } else {
-      err(`unknown key ${JSON.stringify(key ?? describeNode(pair.key))}`, pair.key, "config.yml knows: services, pre, post");
+      err(
+        `unknown key ${JSON.stringify(key ?? describeNode(pair.key))}`,
+        pair.key,
+        "config.yml knows: services, pre, post",
+      );
     }
   }
   return problems.length > 0 ? { problems } : { config, problems };

@@ -40,7 +40,11 @@ export function unitTypeOf(fileName: string): UnitType | undefined {
  * The systemd service quadlet generates for `fileName` (`web.container` → `web.service`,
  * `net.network` → `net-network.service`), honouring `ServiceName=`.
  */
-export function generatedServiceName(fileName: string, type: UnitType, serviceName?: string): string {
+export function generatedServiceName(
+  fileName: string,
+  type: UnitType,
+  serviceName?: string,
+): string {
   if (serviceName) return `${serviceName}.service`;
   const base = fileName.slice(0, fileName.lastIndexOf("."));
   return type === "container" || type === "kube" ? `${base}.service` : `${base}-${type}.service`;

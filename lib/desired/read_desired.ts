@@ -51,7 +51,10 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
   if (!hasDir(tree, root)) {
     const parent = opts.path.replace(/\/+$/, "");
     const hosts = [...tree.entries.entries()]
-      .filter(([p, e]) => e.kind === "dir" && p.startsWith(parent === "" ? "" : parent + "/") && !p.slice(parent.length + 1).includes("/"))
+      .filter(([p, e]) =>
+        e.kind === "dir" && p.startsWith(parent === "" ? "" : parent + "/") &&
+        !p.slice(parent.length + 1).includes("/")
+      )
       .map(([p]) => p.slice(parent === "" ? 0 : parent.length + 1));
     problems.push(problem("error", `no folder ${root}/ for host ${opts.host} at ${tree.revision}`, {
       hint: hosts.length > 0
@@ -78,12 +81,24 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
   if (!config) return empty();
 
   const serviceDirs = new Set(config.services.map((s) => s.name));
-  const host = collectFiles(tree, root, (rel) => rel === "config.yml" || serviceDirs.has(rel.split("/")[0]!));
+  const host = collectFiles(
+    tree,
+    root,
+    (rel) => rel === "config.yml" || serviceDirs.has(rel.split("/")[0]!),
+  );
   problems.push(...host.problems);
   const hostHash = hashParts(host.files.map((f) => [f.path, f.data] as const)).slice(0, 16);
   const hostDir = hostCopyDir(opts.stateDir, hostHash);
 
-  const ctx = { root, prefix: opts.prefix, mode: opts.mode, stateDir: opts.stateDir, hostHash, hostDir, configFile };
+  const ctx = {
+    root,
+    prefix: opts.prefix,
+    mode: opts.mode,
+    stateDir: opts.stateDir,
+    hostHash,
+    hostDir,
+    configFile,
+  };
   const read1 = [...config.services]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((s) => readService(tree, s.name, s.line, ctx));
@@ -148,7 +163,15 @@ function linkServices(services: readonly DesiredService[]): DesiredService[] {
       owner.set(u.path.split("/").pop()!, s.name);
     }
   }
-  const UNIT_KEYS = new Set(["Requires", "Wants", "After", "BindsTo", "Requisite", "Upholds", "PartOf"]);
+  const UNIT_KEYS = new Set([
+    "Requires",
+    "Wants",
+    "After",
+    "BindsTo",
+    "Requisite",
+    "Upholds",
+    "PartOf",
+  ]);
   const REF_KEYS = new Set(["Network", "Volume", "Pod", "Image", "Mount"]);
   return services.map((s) => {
     const deps = new Set<string>();

@@ -8,7 +8,12 @@ import { hashParts, sha256Hex } from "./digest.ts";
 import { parseManifest } from "./parse_manifest.ts";
 import { generatedServiceName, TYPE_SECTION, UNIT_FILE_NAME, unitTypeOf } from "./quadlet_names.ts";
 import { collectFiles, decodeText, hasDir, readRepoFile } from "./repo_files.ts";
-import { applyTemplate, escapingReferences, serviceDirReferences, usesHostDir } from "./template.ts";
+import {
+  applyTemplate,
+  escapingReferences,
+  serviceDirReferences,
+  usesHostDir,
+} from "./template.ts";
 import type { DesiredService, DesiredUnit, RepoTree, UnitType } from "./types.ts";
 import { injectAfterHeader, renderUnitText, unitEntries, unitSections } from "./unit_text.ts";
 
@@ -78,7 +83,11 @@ export function readService(
   const drafts: UnitDraft[] = [];
   const isUnitSource = (rel: string) =>
     !rel.includes("/") && (rel === MANIFEST || unitTypeOf(rel) !== undefined);
-  for (const rel of [...tree.entries.keys()].filter((p) => p.startsWith(dir + "/")).map((p) => p.slice(dir.length + 1)).filter(isUnitSource).sort()) {
+  for (
+    const rel of [...tree.entries.keys()].filter((p) => p.startsWith(dir + "/")).map((p) =>
+      p.slice(dir.length + 1)
+    ).filter(isUnitSource).sort()
+  ) {
     const file = `${dir}/${rel}`;
     if (tree.entries.get(file)?.kind === "dir") continue;
     const read = readRepoFile(tree, file, dir, name);
@@ -93,11 +102,13 @@ export function readService(
     if (draft) drafts.push(draft);
   }
   if (tree.entries.has(`${dir}/manifest.sops.yml`)) {
-    problems.push(problem("error", "encrypted manifests (manifest.sops.yml) are not supported yet", {
-      file: `${dir}/manifest.sops.yml`,
-      service: name,
-      hint: "Move the values into manifest.yml for now, or leave the service out of config.yml",
-    }));
+    problems.push(
+      problem("error", "encrypted manifests (manifest.sops.yml) are not supported yet", {
+        file: `${dir}/manifest.sops.yml`,
+        service: name,
+        hint: "Move the values into manifest.yml for now, or leave the service out of config.yml",
+      }),
+    );
   }
   if (drafts.length === 0 && problems.length === 0) {
     problems.push(problem("error", `${dir}/ has no ${MANIFEST} and no quadlet files`, {
@@ -161,7 +172,10 @@ export function readService(
   const copyDir = serviceCopyDir(ctx.stateDir, name, hash);
   const values = { SERVICE_DIR: copyDir, HOST_DIR: ctx.hostDir, SERVICE: name, HASH: hash };
   const units: DesiredUnit[] = drafts.map((d) => {
-    const content = applyTemplate(labelled(d, [serviceLabel, `Label=${HASH_LABEL}=${hash}`]), values);
+    const content = applyTemplate(
+      labelled(d, [serviceLabel, `Label=${HASH_LABEL}=${hash}`]),
+      values,
+    );
     const own = unitEntries(content).filter((e) => e.section === TYPE_SECTION[d.type]);
     const serviceName = own.findLast((e) => e.key === "ServiceName")?.value;
     const inPod = d.type === "container" && own.some((e) => e.key === "Pod");
@@ -206,7 +220,14 @@ function manifestDraft(
   }
   const ext = manifest.type;
   const fileName = `${ctx.prefix}${name}.${ext}`;
-  return { path: fileName, fileName, type: ext, text: renderUnitText(sections), source: file, sourceText: text };
+  return {
+    path: fileName,
+    fileName,
+    type: ext,
+    text: renderUnitText(sections),
+    source: file,
+    sourceText: text,
+  };
 }
 
 function rawDraft(
@@ -220,21 +241,34 @@ function rawDraft(
   const type = unitTypeOf(fileName)!;
   const before = problems.length;
   if (!UNIT_FILE_NAME.test(fileName)) {
-    problems.push(problem("error", `unit file name ${JSON.stringify(fileName)} is not a plain name`, {
-      file,
-      service: name,
-      hint: "Use letters, digits, '_', '.' and '-' (template units with '@' are not supported)",
-    }));
+    problems.push(
+      problem("error", `unit file name ${JSON.stringify(fileName)} is not a plain name`, {
+        file,
+        service: name,
+        hint: "Use letters, digits, '_', '.' and '-' (template units with '@' are not supported)",
+      }),
+    );
   }
   const section = TYPE_SECTION[type];
   if (!unitSections(text).some((s) => s.name === section)) {
-    problems.push(problem("error", `a .${type} file needs a [${section}] section`, { file, service: name }));
+    problems.push(
+      problem("error", `a .${type} file needs a [${section}] section`, { file, service: name }),
+    );
   }
   for (const e of unitEntries(text)) {
-    if (e.key === "Label" && isReservedLabel(e.value)) problems.push(reservedLabelProblem(file, e.line, name));
+    if (e.key === "Label" && isReservedLabel(e.value)) {
+      problems.push(reservedLabelProblem(file, e.line, name));
+    }
   }
   if (problems.length > before) return undefined;
-  return { path: `${ctx.prefix}${name}/${fileName}`, fileName, type, text, source: file, sourceText: text };
+  return {
+    path: `${ctx.prefix}${name}/${fileName}`,
+    fileName,
+    type,
+    text,
+    source: file,
+    sourceText: text,
+  };
 }
 
 function isReservedLabel(value: string): boolean {

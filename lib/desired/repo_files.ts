@@ -39,7 +39,12 @@ export function readRepoFile(
   for (let hop = 0; hop < 8; hop++) {
     const entry = tree.entries.get(current);
     if (!entry) {
-      return { problem: problem("error", `symlink target ${current} does not exist`, { file: path, service }) };
+      return {
+        problem: problem("error", `symlink target ${current} does not exist`, {
+          file: path,
+          service,
+        }),
+      };
     }
     switch (entry.kind) {
       case "file":
@@ -54,11 +59,15 @@ export function readRepoFile(
         };
       case "too-large":
         return {
-          problem: problem("error", `file is too large (${entry.size} bytes; the limit is ${MAX_FILE_BYTES})`, {
-            file: path,
-            service,
-            hint: "Keep large data out of the repository; mount it from the host instead",
-          }),
+          problem: problem(
+            "error",
+            `file is too large (${entry.size} bytes; the limit is ${MAX_FILE_BYTES})`,
+            {
+              file: path,
+              service,
+              hint: "Keep large data out of the repository; mount it from the host instead",
+            },
+          ),
         };
       case "symlink": {
         const target = entry.target;
@@ -96,10 +105,14 @@ export function decodeText(
 ): { text?: string; problem?: Problem } {
   if (data.length > MAX_TEXT_BYTES) {
     return {
-      problem: problem("error", `file is too large to parse (${data.length} bytes; the limit is ${MAX_TEXT_BYTES})`, {
-        file,
-        service,
-      }),
+      problem: problem(
+        "error",
+        `file is too large to parse (${data.length} bytes; the limit is ${MAX_TEXT_BYTES})`,
+        {
+          file,
+          service,
+        },
+      ),
     };
   }
   try {
@@ -126,7 +139,9 @@ export function collectFiles(
     if (!entry || entry.kind === "dir" || skip(relative)) continue;
     const read = readRepoFile(tree, path, dir, service);
     if (read.problem) problems.push(read.problem);
-    else if (read.data) files.push({ path: relative, data: read.data, digest: sha256Hex(read.data) });
+    else if (read.data) {
+      files.push({ path: relative, data: read.data, digest: sha256Hex(read.data) });
+    }
   }
   return { files, problems };
 }

@@ -18,7 +18,9 @@ export function checkQuadletValue(value: string): string | undefined {
   if (/[\n\r]/.test(value)) return "value contains a line break";
   // deno-lint-ignore no-control-regex
   if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value)) return "value contains a control character";
-  if (value.endsWith("\\")) return "value ends with a backslash (a line continuation in unit files)";
+  if (value.endsWith("\\")) {
+    return "value ends with a backslash (a line continuation in unit files)";
+  }
   return undefined;
 }
 
@@ -57,7 +59,12 @@ export function unitEntries(text: string): UnitEntry[] {
     }
     const eq = line.indexOf("=");
     if (eq < 0) continue;
-    out.push({ section, key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim(), line: start + 1 });
+    out.push({
+      section,
+      key: line.slice(0, eq).trim(),
+      value: line.slice(eq + 1).trim(),
+      line: start + 1,
+    });
   }
   return out;
 }

@@ -16,7 +16,9 @@ export function orderServices(
   deps: ReadonlyMap<string, readonly string[]>,
 ): { order: string[]; cycle: string[] } {
   const names = [...deps.keys()].sort();
-  const pending = new Map(names.map((n) => [n, new Set((deps.get(n) ?? []).filter((d) => deps.has(d)))]));
+  const pending = new Map(
+    names.map((n) => [n, new Set((deps.get(n) ?? []).filter((d) => deps.has(d)))]),
+  );
   const order: string[] = [];
   while (true) {
     const ready = [...pending.entries()].filter(([, d]) => d.size === 0).map(([n]) => n).sort();

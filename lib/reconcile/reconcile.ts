@@ -28,7 +28,11 @@ const UP = new Set(["active", "activating", "reloading"]);
  * - a service with errors is left exactly as it is;
  * - starts and restarts follow dependency order, stops the reverse.
  */
-export function reconcile(desired: DesiredState, observed: ObservedState, options: ReconcileOptions): Plan {
+export function reconcile(
+  desired: DesiredState,
+  observed: ObservedState,
+  options: ReconcileOptions,
+): Plan {
   const problems: Problem[] = [...observed.warnings, ...desired.problems];
   const base = { revision: desired.revision, host: desired.host };
   if (hasErrors(desired.problems)) {
@@ -79,35 +83,75 @@ export function reconcile(desired: DesiredState, observed: ObservedState, option
         content: u.content,
         previous,
         serviceUnit: u.serviceUnit,
-        reason: previous === null ? "new unit" : prev?.hash === svc.hash ? "file on disk differs" : "content changed",
+        reason: previous === null
+          ? "new unit"
+          : prev?.hash === svc.hash
+          ? "file on disk differs"
+          : "content changed",
       });
     }
-    if (!observed.copies.has(svc.dir)) {
-      copies.push({ kind: "copy", service: svc.name, dir: svc.dir, files: svc.files, reason: `files for ${svc.hash}` });
+    if (svc.files.length > 0 && !observed.copies.has(svc.dir)) {
+      copies.push({
+        kind: "copy",
+        service: svc.name,
+        dir: svc.dir,
+        files: svc.files,
+        reason: `files for ${svc.hash}`,
+      });
     }
-    const gone = [...inv.units.values()].filter((u) => u.service === svc.name && !desiredPaths.has(u.path));
+    const gone = [...inv.units.values()].filter((u) =>
+      u.service === svc.name && !desiredPaths.has(u.path)
+    );
     if (gone.length > 0) {
       const units = gone.map((u) => u.serviceUnit).filter((u) => isUp(observed, u));
       if (units.length > 0) {
-        stops.push({ kind: "stop", service: svc.name, units, reason: "unit removed from the service folder" });
+        stops.push({
+          kind: "stop",
+          service: svc.name,
+          units,
+          reason: "unit removed from the service folder",
+        });
       }
       for (const u of gone) {
-        removes.push({ kind: "remove", service: svc.name, unit: u.path, previous: observed.files.get(u.path) ?? null, reason: "unit removed from the service folder" });
+        removes.push({
+          kind: "remove",
+          service: svc.name,
+          unit: u.path,
+          previous: observed.files.get(u.path) ?? null,
+          reason: "unit removed from the service folder",
+        });
       }
     }
 
     const start = startAction(svc, prev, observed, changedUnits.length > 0);
     if (start) starts.set(svc.name, start);
     const serviceUnits = unitsOf(svc, "all");
-    const recorded = prev && prev.hash === svc.hash && sameList(prev.serviceUnits, serviceUnits);
+    const owned = svc.units.every((u) => inv.units.get(u.path)?.service === svc.name);
+    const recorded = prev && prev.hash === svc.hash && sameList(prev.serviceUnits, serviceUnits) &&
+      owned;
     if (!recorded || changedUnits.length > 0 || gone.length > 0) {
-      inventory.push({ service: svc.name, record: { hash: svc.hash, inputs: svc.inputs, serviceUnits } });
+      const units = svc.units.map((u) => ({ path: u.path, serviceUnit: u.serviceUnit }));
+      inventory.push({
+        service: svc.name,
+        record: { hash: svc.hash, inputs: svc.inputs, serviceUnits, units },
+      });
     }
     if (changedUnits.length > 0 || start?.kind === "restart") {
-      const keep = new Set([svc.dir, ...(inv.copies.get(svc.name) ?? []).filter((d) => d !== svc.dir).slice(0, options.keepCopies)]);
+      const keep = new Set([
+        svc.dir,
+        ...(inv.copies.get(svc.name) ?? []).filter((d) => d !== svc.dir).slice(
+          0,
+          options.keepCopies,
+        ),
+      ]);
       const old = (inv.copies.get(svc.name) ?? []).filter((d) => !keep.has(d));
       if (old.length > 0) {
-        prunes.push({ kind: "prune", service: svc.name, dirs: old, reason: `keep the last ${options.keepCopies}` });
+        prunes.push({
+          kind: "prune",
+          service: svc.name,
+          dirs: old,
+          reason: `keep the last ${options.keepCopies}`,
+        });
       }
     }
   }
@@ -115,19 +159,34 @@ export function reconcile(desired: DesiredState, observed: ObservedState, option
   for (const prev of [...inv.services.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (desiredNames.has(prev.name)) continue;
     const units = prev.serviceUnits.filter((u) => isUp(observed, u));
-    if (units.length > 0) stops.push({ kind: "stop", service: prev.name, units, reason: "removed from config.yml" });
+    if (units.length > 0) {
+      stops.push({ kind: "stop", service: prev.name, units, reason: "removed from config.yml" });
+    }
     for (const u of [...inv.units.values()].filter((x) => x.service === prev.name)) {
-      removes.push({ kind: "remove", service: prev.name, unit: u.path, previous: observed.files.get(u.path) ?? null, reason: "removed from config.yml" });
+      removes.push({
+        kind: "remove",
+        service: prev.name,
+        unit: u.path,
+        previous: observed.files.get(u.path) ?? null,
+        reason: "removed from config.yml",
+      });
     }
     const dirs = inv.copies.get(prev.name) ?? [];
-    if (dirs.length > 0) prunes.push({ kind: "prune", service: prev.name, dirs, reason: "removed from config.yml" });
+    if (dirs.length > 0) {
+      prunes.push({ kind: "prune", service: prev.name, dirs, reason: "removed from config.yml" });
+    }
     inventory.push({ service: prev.name, record: null });
   }
 
   const deps = new Map(desired.services.map((s) => [s.name, s.dependsOn]));
   const { order, cycle } = orderServices(deps);
   if (cycle.length > 0) {
-    problems.push(problem("warning", `services depend on each other in a cycle: ${cycle.join(", ")}; starting them by name`));
+    problems.push(
+      problem(
+        "warning",
+        `services depend on each other in a cycle: ${cycle.join(", ")}; starting them by name`,
+      ),
+    );
   }
   const ordered = order.flatMap((n) => starts.get(n) ?? []);
   const stopOrder = [...inv.services.keys(), ...desired.services.map((s) => s.name)];
@@ -138,20 +197,27 @@ export function reconcile(desired: DesiredState, observed: ObservedState, option
   stops.sort((a, b) => rank(b.service) - rank(a.service));
 
   const touchesUnits = writes.length > 0 || removes.length > 0;
-  const hostCopy: Action[] = desired.scripts.pre !== undefined || desired.scripts.post !== undefined
-    ? observed.copies.has(desired.hostCopy.dir) || desired.hostCopy.dir === ""
-      ? []
-      : [{ kind: "copy", service: "", dir: desired.hostCopy.dir, files: desired.hostCopy.files, reason: "host folder for scripts" }]
-    : [];
+  const scripted = desired.scripts.pre !== undefined || desired.scripts.post !== undefined;
   const hostUsed = desired.services.some((s) => s.inputs["${HOST_DIR}"] !== undefined);
-  if (hostUsed && hostCopy.length === 0 && !observed.copies.has(desired.hostCopy.dir)) {
-    hostCopy.push({ kind: "copy", service: "", dir: desired.hostCopy.dir, files: desired.hostCopy.files, reason: "host folder for ${HOST_DIR}" });
-  }
+  const hostCopy: Action[] = (scripted || hostUsed) && desired.hostCopy.files.length > 0 &&
+      !observed.copies.has(desired.hostCopy.dir)
+    ? [{
+      kind: "copy",
+      service: "",
+      dir: desired.hostCopy.dir,
+      files: desired.hostCopy.files,
+      reason: scripted ? "host folder for scripts" : "host folder for ${HOST_DIR}",
+    }]
+    : [];
   const script = (phase: "pre" | "post"): Action[] => {
     const text = desired.scripts[phase];
-    return text === undefined
-      ? []
-      : [{ kind: "run-script", phase, script: text, cwd: desired.hostCopy.dir, reason: `${phase}.script in config.yml` }];
+    return text === undefined ? [] : [{
+      kind: "run-script",
+      phase,
+      script: text,
+      cwd: desired.hostCopy.dir,
+      reason: `${phase}.script in config.yml`,
+    }];
   };
   const actions: Action[] = [
     ...hostCopy,
@@ -161,18 +227,31 @@ export function reconcile(desired: DesiredState, observed: ObservedState, option
     ...copies,
     ...writes,
     ...(touchesUnits
-      ? [{ kind: "daemon-reload", waitFor: ordered.flatMap((a) => a.units), reason: "unit files changed" } as const]
+      ? [
+        {
+          kind: "daemon-reload",
+          waitFor: ordered.flatMap((a) => a.units),
+          reason: "unit files changed",
+        } as const,
+      ]
       : []),
     ...ordered,
     ...prunes,
     ...script("post"),
   ];
-  return { ...base, actions, inventory: inventory.filter((c) => !blockedNames.has(c.service)), problems, blocked: false };
+  return {
+    ...base,
+    actions,
+    inventory: inventory.filter((c) => !blockedNames.has(c.service)),
+    problems,
+    blocked: false,
+  };
 }
 
 function isUp(observed: ObservedState, unit: string): boolean {
   const state = observed.units.get(unit);
-  return !observed.runtime || (state !== undefined && (UP.has(state.active) || state.active === "failed"));
+  return !observed.runtime ||
+    (state !== undefined && (UP.has(state.active) || state.active === "failed"));
 }
 
 function unitsOf(svc: DesiredService, which: "entry" | "all"): string[] {
@@ -190,9 +269,13 @@ function startAction(
 ): UnitAction | undefined {
   const containers = observed.containers.filter((c) => c.service === svc.name);
   const running = containers.filter((c) => c.state === "running");
-  const staleHashes = [...new Set(running.filter((c) => c.hash !== svc.hash).map((c) => c.hash || "none"))];
+  const staleHashes = [
+    ...new Set(running.filter((c) => c.hash !== svc.hash).map((c) => c.hash || "none")),
+  ];
   const entry = unitsOf(svc, "entry");
-  const down = entry.filter((u) => !observed.runtime || !UP.has(observed.units.get(u)?.active ?? "inactive"));
+  const down = entry.filter((u) =>
+    !observed.runtime || !UP.has(observed.units.get(u)?.active ?? "inactive")
+  );
   if (staleHashes.length > 0 || (unitsChanged && down.length < entry.length)) {
     return {
       kind: "restart",
@@ -205,12 +288,21 @@ function startAction(
     const state = observed.runtime
       ? down.map((u) => `${u} ${observed.units.get(u)?.active ?? "not loaded"}`).join(", ")
       : "not deployed yet";
-    return { kind: "start", service: svc.name, units: entry, reason: prev ? `not running (${state})` : `new service (${state})` };
+    return {
+      kind: "start",
+      service: svc.name,
+      units: entry,
+      reason: prev ? `not running (${state})` : `new service (${state})`,
+    };
   }
   return undefined;
 }
 
-function changeReason(svc: DesiredService, prev: InventoryService | undefined, staleHashes: string[]): string {
+function changeReason(
+  svc: DesiredService,
+  prev: InventoryService | undefined,
+  staleHashes: string[],
+): string {
   if (!prev || prev.hash !== svc.hash) {
     const before = prev?.inputs ?? {};
     const names = [...new Set([...Object.keys(before), ...Object.keys(svc.inputs)])].sort();

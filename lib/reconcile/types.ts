@@ -86,6 +86,8 @@ export interface InventoryChange {
     readonly hash: string;
     readonly inputs: Readonly<Record<string, string>>;
     readonly serviceUnits: readonly string[];
+    /** Quadlet files of the service (also those already on disk, which hoist adopts). */
+    readonly units: readonly { readonly path: string; readonly serviceUnit: string }[];
   } | null;
 }
 

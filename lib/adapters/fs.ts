@@ -1,0 +1,118 @@
+/**
+ * File system adapter: atomic writes, immutable copy folders, and the few reads observe needs.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import type { DesiredFile } from "../desired/types.ts";
+
+/** File operations hoist performs on the host. */
+export interface Fs {
+  exists(path: string): Promise<boolean>;
+  /** File content as text, or undefined when there is no such file. */
+  readText(path: string): Promise<string | undefined>;
+  /** Writes via temp file + fsync + rename, creating parent folders. */
+  writeAtomic(path: string, content: string, mode?: number): Promise<void>;
+  /** Removes a file; no error when it is already gone. Removes the parent folder if left empty. */
+  remove(path: string): Promise<void>;
+  /** Creates `dir` with `files` (built in a temp folder, then renamed), unless it exists. */
+  createFolder(dir: string, files: readonly DesiredFile[]): Promise<void>;
+  removeTree(path: string): Promise<void>;
+  /** Sub-folders of `dir`, newest first (by modification time); [] when dir is missing. */
+  listFolders(dir: string): Promise<string[]>;
+  mkdirp(path: string): Promise<void>;
+  makeTempDir(prefix: string): Promise<string>;
+}
+
+/** Creates the real file system adapter. */
+export function createFs(): Fs {
+  const fs: Fs = {
+    async exists(path) {
+      try {
+        await Deno.lstat(path);
+        return true;
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return false;
+        throw e;
+      }
+    },
+    async readText(path) {
+      try {
+        return await Deno.readTextFile(path);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+          return undefined;
+        }
+        throw e;
+      }
+    },
+    async writeAtomic(path, content, mode = 0o644) {
+      await Deno.mkdir(dirname(path), { recursive: true });
+      const tmp = `${dirname(path)}/.${path.split("/").pop()}.hoist-tmp`;
+      const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode });
+      try {
+        await file.write(new TextEncoder().encode(content));
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      await Deno.chmod(tmp, mode);
+      await Deno.rename(tmp, path);
+    },
+    async remove(path) {
+      try {
+        await Deno.remove(path);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+      try {
+        await Deno.remove(dirname(path));
+      } catch {
+        // not empty, or a folder hoist does not own: leave it
+      }
+    },
+    async createFolder(dir, files) {
+      if (await fs.exists(dir)) return;
+      await Deno.mkdir(dirname(dir), { recursive: true });
+      const tmp = await Deno.makeTempDir({ dir: dirname(dir), prefix: ".hoist-tmp-" });
+      try {
+        for (const f of files) {
+          const target = `${tmp}/${f.path}`;
+          await Deno.mkdir(dirname(target), { recursive: true });
+          await Deno.writeFile(target, f.data, { mode: 0o644 });
+        }
+        await Deno.chmod(tmp, 0o755);
+        await Deno.rename(tmp, dir);
+      } catch (e) {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+        throw e;
+      }
+    },
+    async removeTree(path) {
+      await Deno.remove(path, { recursive: true }).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
+    },
+    async listFolders(dir) {
+      const out: { path: string; mtime: number }[] = [];
+      try {
+        for await (const e of Deno.readDir(dir)) {
+          if (!e.isDirectory || e.name.startsWith(".")) continue;
+          const st = await Deno.stat(`${dir}/${e.name}`);
+          out.push({ path: `${dir}/${e.name}`, mtime: st.mtime?.getTime() ?? 0 });
+        }
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return [];
+        throw e;
+      }
+      return out.sort((a, b) => b.mtime - a.mtime || (a.path < b.path ? -1 : 1)).map((x) => x.path);
+    },
+    async mkdirp(path) {
+      await Deno.mkdir(path, { recursive: true });
+    },
+    makeTempDir(prefix) {
+      return Deno.makeTempDir({ prefix });
+    },
+  };
+  return fs;
+}

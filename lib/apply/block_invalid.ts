@@ -1,0 +1,36 @@
+/**
+ * Turns the generator's verdicts into problems: a service with a rejected unit is blocked.
+ *
+ * @module
+ */
+import type { DesiredService, DesiredState } from "../desired/types.ts";
+import { problem } from "../errors.ts";
+
+/** Blocks every service owning a file named in `errors` (file name → generator message). Pure. */
+export function blockInvalid(
+  desired: DesiredState,
+  errors: ReadonlyMap<string, string>,
+): DesiredState {
+  if (errors.size === 0) return desired;
+  const services = desired.services.map((s): DesiredService => {
+    const bad = s.units.filter((u) => errors.has(u.path.split("/").pop()!));
+    if (bad.length === 0) return s;
+    return {
+      ...s,
+      hash: "",
+      units: [],
+      files: [],
+      problems: [
+        ...s.problems,
+        ...bad.map((u) =>
+          problem("error", `quadlet rejects ${u.path}: ${errors.get(u.path.split("/").pop()!)}`, {
+            file: u.source,
+            service: s.name,
+            hint: "Fix the unit; the version deployed before keeps running",
+          })
+        ),
+      ],
+    };
+  });
+  return { ...desired, services };
+}

@@ -1,0 +1,83 @@
+/**
+ * One level-triggered run: lock, fetch, observe, plan, and (unless dry-run) apply and record.
+ * Timer, CLI and (later) webhook runs all call this.
+ *
+ * @module
+ */
+import type { Config } from "../config/load_config.ts";
+import type { Deps } from "../deps.ts";
+import { HoistError } from "../errors.ts";
+import { acquireLock } from "../state/lock.ts";
+import type { Store } from "../state/store.ts";
+import { applyPlan, type ApplyResult } from "./apply_plan.ts";
+import { fetchTree, planFromTree, type PlanResult } from "./plan_once.ts";
+
+/** How to run. */
+export interface RunOptions {
+  readonly dryRun: boolean;
+  readonly lockTimeoutMs: number;
+}
+
+/** The plan, and what applying it did (absent for dry runs and blocked plans). */
+export interface RunResult extends PlanResult {
+  readonly applied?: ApplyResult;
+  readonly deploymentId?: number;
+}
+
+/** Opens the state store of `config` (creating state_dir). */
+export async function openConfigStore(deps: Deps, config: Config): Promise<Store> {
+  await deps.fs.mkdirp(config.stateDir);
+  return deps.openStore(`${config.stateDir}/state.db`);
+}
+
+/** Runs once. Throws HoistError for failures before a plan exists (config, source, lock). */
+export async function reconcileOnce(
+  deps: Deps,
+  config: Config,
+  opts: RunOptions,
+): Promise<RunResult> {
+  const store = await openConfigStore(deps, config);
+  const release = await acquireLock(`${config.stateDir}/lock`, opts.lockTimeoutMs);
+  try {
+    const startedAt = deps.clock().toISOString();
+    let planned: PlanResult;
+    try {
+      planned = await planFromTree(deps, config, await fetchTree(deps, config), store);
+    } catch (e) {
+      if (!opts.dryRun && e instanceof HoistError) {
+        store.recordEvent(startedAt, e.code, e.message);
+      }
+      throw e;
+    }
+    if (opts.dryRun || planned.plan.blocked) return planned;
+    if (!planned.validated) {
+      throw new HoistError(
+        "tool-missing",
+        "the quadlet generator was not found, so the units cannot be validated; nothing was changed",
+        "Install podman 4.4 or newer, or set quadlet_bin in the config",
+      );
+    }
+    const applied = await applyPlan(planned.plan, deps, {
+      quadletDir: config.quadletDir,
+      now: startedAt,
+      loadTimeoutMs: 10_000,
+    });
+    const errorCount = planned.plan.problems.filter((p) => p.level === "error").length;
+    const quiet = planned.plan.actions.length === 0 && planned.plan.inventory.length === 0 &&
+      errorCount === 0;
+    const deploymentId = quiet ? undefined : store.recordDeployment({
+      startedAt,
+      finishedAt: deps.clock().toISOString(),
+      host: config.host,
+      revision: planned.plan.revision,
+      status: applied.failed || errorCount > 0 ? "failed" : "ok",
+      ...(errorCount > 0 ? { error: `${errorCount} service(s) blocked by errors` } : {}),
+      actions: applied.actions,
+      inventory: applied.inventory,
+    });
+    return { ...planned, applied, ...(deploymentId === undefined ? {} : { deploymentId }) };
+  } finally {
+    release();
+    store.close();
+  }
+}

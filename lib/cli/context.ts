@@ -1,0 +1,48 @@
+/**
+ * What commands need from the process: output streams, environment, config loading.
+ *
+ * @module
+ */
+import {
+  type Config,
+  type ConfigContext,
+  defaultConfigPath,
+  parseConfig,
+} from "../config/load_config.ts";
+import { HoistError } from "../errors.ts";
+
+/** Output and environment of one CLI run (tests capture it). */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Colour allowed: stdout is a TTY and NO_COLOR is unset. */
+  readonly color: boolean;
+  readonly ctx: ConfigContext;
+  readFile(path: string): Promise<string | undefined>;
+}
+
+/** Global options shared by all commands. */
+export interface GlobalOptions {
+  config?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+const EXAMPLE = `[source]
+url = "/srv/gitops.git"   # any git URL or local path
+branch = "main"
+path = "gitops"`;
+
+/** Loads the config named by --config, HOIST_CONFIG, or the default path. */
+export async function loadConfig(io: CliIo, opts: GlobalOptions): Promise<Config> {
+  const path = opts.config ?? io.ctx.env.HOIST_CONFIG ?? defaultConfigPath(io.ctx);
+  const text = await io.readFile(path);
+  if (text === undefined) {
+    throw new HoistError(
+      "config-missing",
+      `no config file at ${path}`,
+      `Create it with at least:\n${EXAMPLE}\nor pass --config FILE (or set HOIST_CONFIG)`,
+    );
+  }
+  return parseConfig(text, path, io.ctx);
+}

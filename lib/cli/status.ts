@@ -1,0 +1,55 @@
+/**
+ * `hoist status`: desired vs running, per service.
+ *
+ * @module
+ */
+import type { DesiredState } from "../desired/types.ts";
+import type { ObservedState } from "../observed/types.ts";
+
+/** One row of the status table. */
+export interface StatusRow {
+  readonly service: string;
+  readonly desiredHash: string;
+  readonly runningHash: string;
+  readonly state: string;
+  readonly lastChange: string;
+  readonly inSync: boolean;
+}
+
+/** Rows for desired services and for services hoist still owns but no longer wants. Pure. */
+export function statusRows(desired: DesiredState, observed: ObservedState): StatusRow[] {
+  const names = [
+    ...new Set([...desired.services.map((s) => s.name), ...observed.inventory.services.keys()]),
+  ].sort();
+  return names.map((name) => {
+    const d = desired.services.find((s) => s.name === name);
+    const containers = observed.containers.filter((c) => c.service === name);
+    const running = containers.filter((c) => c.state === "running");
+    const runningHash = [...new Set(running.map((c) => c.hash))].join(",");
+    const state = containers.length === 0
+      ? (observed.runtime ? "no container" : "unknown")
+      : [...new Set(containers.map((c) => c.state))].join(",");
+    const desiredHash = d === undefined ? "(removed)" : d.hash === "" ? "(blocked)" : d.hash;
+    return {
+      service: name,
+      desiredHash,
+      runningHash,
+      state,
+      lastChange: observed.inventory.services.get(name)?.changedAt ?? "",
+      inSync: d !== undefined && d.hash !== "" && runningHash === d.hash,
+    };
+  });
+}
+
+/** A fixed-width table. */
+export function statusText(rows: readonly StatusRow[], revision: string, host: string): string {
+  const head = ["SERVICE", "DESIRED", "RUNNING", "STATE", "LAST CHANGE"];
+  const body = rows.map((
+    r,
+  ) => [r.service, r.desiredHash, r.runningHash || "-", r.state, r.lastChange || "-"]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return `host ${host} at ${revision.slice(0, 12)}\n${
+    [line(head), ...body.map(line)].join("\n")
+  }\n`;
+}

@@ -1,0 +1,54 @@
+/**
+ * The one bundle of adapters passed down from main.ts; tests build their own.
+ *
+ * @module
+ */
+import { createFs, type Fs } from "./adapters/fs.ts";
+import { createGit, type Git } from "./adapters/git.ts";
+import { createPodman, type Podman } from "./adapters/podman.ts";
+import { createQuadlet, type Quadlet, QUADLET_PATHS } from "./adapters/quadlet.ts";
+import { createRunner, type Runner } from "./adapters/run_command.ts";
+import { createScripts, type Scripts } from "./adapters/scripts.ts";
+import { createSystemctl, type Systemctl } from "./adapters/systemctl.ts";
+import type { Config } from "./config/load_config.ts";
+import { openStore, type Store } from "./state/store.ts";
+
+/** Everything that touches the outside world. */
+export interface Deps {
+  readonly run: Runner;
+  readonly fs: Fs;
+  readonly git: Git;
+  readonly podman: Podman;
+  readonly systemctl: Systemctl;
+  readonly quadlet: Quadlet;
+  readonly scripts: Scripts;
+  readonly openStore: (path: string) => Store;
+  readonly clock: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** Builds the real adapters for `config` around `run` (a counting runner in tests). */
+export async function buildDeps(config: Config, run: Runner = createRunner()): Promise<Deps> {
+  const fs = createFs();
+  let quadletBin = config.quadletBin;
+  if (quadletBin === undefined) {
+    for (const p of QUADLET_PATHS) {
+      if (await fs.exists(p)) {
+        quadletBin = p;
+        break;
+      }
+    }
+  }
+  return {
+    run,
+    fs,
+    git: createGit(run, fs),
+    podman: createPodman(run),
+    systemctl: createSystemctl(run, config.mode),
+    quadlet: createQuadlet(run, fs, config.mode, quadletBin),
+    scripts: createScripts(run),
+    openStore,
+    clock: () => new Date(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The only code that reads the host for reconcile: one snapshot per run.
+ *
+ * At most one podman and one systemctl process, whatever the number of services.
+ *
+ * @module
+ */
+import type { Fs } from "../adapters/fs.ts";
+import type { Podman } from "../adapters/podman.ts";
+import type { Systemctl } from "../adapters/systemctl.ts";
+import type { DesiredState } from "../desired/types.ts";
+import { HoistError, type Problem, problem } from "../errors.ts";
+import type {
+  InventoryService,
+  InventoryUnit,
+  ObservedContainer,
+  ObservedState,
+  UnitState,
+} from "./types.ts";
+
+/** What observe needs. */
+export interface ObserveDeps {
+  readonly fs: Fs;
+  readonly podman: Podman;
+  readonly systemctl: Systemctl;
+}
+
+/** Where hoist's files live on the host. */
+export interface ObservePaths {
+  readonly quadletDir: string;
+  readonly stateDir: string;
+}
+
+/** Takes the snapshot: files hoist cares about, containers, unit states, copies on disk. */
+export async function collectObserved(
+  deps: ObserveDeps,
+  paths: ObservePaths,
+  desired: DesiredState,
+  inventory: {
+    services: ReadonlyMap<string, InventoryService>;
+    units: ReadonlyMap<string, InventoryUnit>;
+  },
+): Promise<ObservedState> {
+  const unitPaths = new Set([
+    ...desired.services.flatMap((s) => s.units.map((u) => u.path)),
+    ...inventory.units.keys(),
+  ]);
+  const files = new Map<string, string>();
+  for (const p of [...unitPaths].sort()) {
+    const text = await deps.fs.readText(`${paths.quadletDir}/${p}`);
+    if (text !== undefined) files.set(p, text);
+  }
+  const copies = new Set<string>();
+  for (const dir of [...desired.services.map((s) => s.dir), desired.hostCopy.dir]) {
+    if (dir !== "" && (await deps.fs.exists(dir))) copies.add(dir);
+  }
+  const copyLists = new Map<string, string[]>();
+  for (
+    const name of new Set([
+      ...inventory.services.keys(),
+      ...desired.services.map((s) => s.name),
+    ])
+  ) {
+    const dirs = await deps.fs.listFolders(`${paths.stateDir}/services/${name}`);
+    if (dirs.length > 0) copyLists.set(name, dirs);
+  }
+
+  const missing: string[] = [];
+  let containers: ObservedContainer[] = [];
+  try {
+    containers = await deps.podman.listContainers();
+  } catch (e) {
+    if (!(e instanceof HoistError && e.code === "tool-missing")) throw e;
+    missing.push("podman");
+  }
+  const serviceUnits = [
+    ...new Set([
+      ...desired.services.flatMap((s) => s.units.map((u) => u.serviceUnit)),
+      ...[...inventory.services.values()].flatMap((s) => s.serviceUnits),
+    ]),
+  ].sort();
+  let units = new Map<string, UnitState>();
+  try {
+    units = await deps.systemctl.show(serviceUnits);
+  } catch (e) {
+    const noSystemd = e instanceof HoistError &&
+      (e.code === "tool-missing" ||
+        /not been booted with systemd|Failed to connect to bus|No medium found/i.test(e.message));
+    if (!noSystemd) throw e;
+    missing.push("systemd");
+  }
+  const warnings: Problem[] = missing.length === 0 ? [] : [
+    problem(
+      "warning",
+      `${
+        missing.join(" and ")
+      } not available here: unit and container states are unknown, the plan shows a first install`,
+    ),
+  ];
+  return {
+    files,
+    copies,
+    containers,
+    units,
+    inventory: { services: inventory.services, units: inventory.units, copies: copyLists },
+    runtime: missing.length === 0,
+    warnings,
+  };
+}
