@@ -276,7 +276,8 @@ function startAction(
   const down = entry.filter((u) =>
     !observed.runtime || !UP.has(observed.units.get(u)?.active ?? "inactive")
   );
-  if (staleHashes.length > 0 || (unitsChanged && down.length < entry.length)) {
+  const hashChanged = prev !== undefined && prev.hash !== svc.hash;
+  if (staleHashes.length > 0 || ((unitsChanged || hashChanged) && down.length < entry.length)) {
     return {
       kind: "restart",
       service: svc.name,
