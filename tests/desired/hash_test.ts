@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import {
+  type FakeEntry,
+  hashLabel,
+  HOST,
+  hostFiles,
+  OPTS,
+  read,
+  repoTree,
+  SEED_MANIFEST_A,
+  seedFiles,
+  service,
+  unit,
+} from "./helpers.ts";
+import { readDesired } from "../../lib/desired/read_desired.ts";
+
+const MANIFEST_A = `${HOST}/service_a/manifest.yml`;
+const CONFIG_A = `${HOST}/service_a/service_a_config_file`;
+
+/** The seed with some files replaced (or added). */
+function seedWith(changes: Record<string, FakeEntry>): Record<string, FakeEntry> {
+  return { ...seedFiles(), ...changes };
+}
+
+function hashOf(files: Record<string, FakeEntry>, name = "service_a"): string {
+  const h = service(read(files), name).hash;
+  assert.match(h, /^[0-9a-f]{16}$/);
+  return h;
+}
+
+Deno.test({
+  name: "readDesired() puts the service hash in the gitops-hash label and the copy folder",
+  permissions: "none",
+  fn() {
+    const a = service(read(seedFiles()), "service_a");
+    assert.equal(hashLabel(unit(a, "gitops-service_a.container").content), a.hash);
+    assert.equal(a.dir.split("/").pop(), a.hash);
+  },
+});
+
+Deno.test({
+  name: "readDesired() gives the same hash for a comment-only change in manifest.yml",
+  permissions: "none",
+  fn() {
+    const commented = "# caddy, see README\n" +
+      SEED_MANIFEST_A.replace("  Image:\n", "  # pinned on purpose\n  Image: # the image\n") +
+      "# end\n";
+    assert.equal(hashOf(seedWith({ [MANIFEST_A]: commented })), hashOf(seedFiles()));
+  },
+});
+
+Deno.test({
+  name:
+    "readDesired() gives the same hash when manifest values are reformatted (scalar, flow, quotes)",
+  permissions: "none",
+  fn() {
+    const reformatted = [
+      "Container:",
+      "  ContainerName: caddy",
+      "  Image: 'docker.io/library/caddy:2.5.2-alpine'",
+      '  Volume: [/var/mnt/volumes/caddy:/data:z, "${SERVICE_DIR}/service_a_config_file:/etc/caddy/Caddyfile:z"]',
+      "  Network: [host]",
+      "  HostName: >-",
+      "    hostname_a",
+      "",
+    ].join("\n");
+    const before = service(read(seedFiles()), "service_a");
+    const after = service(read(seedWith({ [MANIFEST_A]: reformatted })), "service_a");
+    assert.equal(after.hash, before.hash);
+    assert.equal(after.units[0]!.content, before.units[0]!.content);
+  },
+});
+
+Deno.test({
+  name: "readDesired() changes the hash when keys are reordered, since order is kept as written",
+  permissions: "none",
+  fn() {
+    const reordered = SEED_MANIFEST_A.replace(
+      "  Network:\n    - host\n  HostName:\n    - hostname_a\n",
+      "  HostName:\n    - hostname_a\n  Network:\n    - host\n",
+    );
+    assert.notEqual(reordered, SEED_MANIFEST_A);
+    assert.notEqual(hashOf(seedWith({ [MANIFEST_A]: reordered })), hashOf(seedFiles()));
+  },
+});
+
+Deno.test({
+  name: "readDesired() changes the hash when a config file next to the manifest is edited",
+  permissions: "none",
+  fn() {
+    const before = service(read(seedFiles()), "service_a");
+    const after = service(
+      read(seedWith({ [CONFIG_A]: ':80 {\n  respond "bye"\n}\n' })),
+      "service_a",
+    );
+    assert.notEqual(after.hash, before.hash);
+    assert.equal(after.inputs["manifest.yml"], before.inputs["manifest.yml"]);
+    assert.notEqual(after.inputs["service_a_config_file"], before.inputs["service_a_config_file"]);
+    assert.equal(
+      service(read(seedWith({ [CONFIG_A]: "changed\n" })), "service_b").hash,
+      service(read(seedFiles()), "service_b").hash,
+      "another service's hash does not move",
+    );
+  },
+});
+
+Deno.test({
+  name: "readDesired() changes the hash when a file is added, renamed or changed in a subfolder",
+  permissions: "none",
+  fn() {
+    const base = hashOf(seedWith({ [`${HOST}/service_a/conf/site.txt`]: "a\n" }));
+    assert.notEqual(hashOf(seedFiles()), base);
+    assert.notEqual(hashOf(seedWith({ [`${HOST}/service_a/conf/site.txt`]: "b\n" })), base);
+    assert.notEqual(hashOf(seedWith({ [`${HOST}/service_a/conf/other.txt`]: "a\n" })), base);
+  },
+});
+
+Deno.test({
+  name: "readDesired() changes the hash of a raw quadlet service when a unit file changes",
+  permissions: "none",
+  fn() {
+    const files = (image: string) =>
+      hostFiles(["x"], {
+        "x/app.container": `[Container]\nImage=${image}\n`,
+        "x/net.network": "[Network]\n",
+      });
+    assert.notEqual(hashOf(files("a:1"), "x"), hashOf(files("a:2"), "x"));
+    assert.equal(hashOf(files("a:1"), "x"), hashOf(files("a:1"), "x"));
+  },
+});
+
+Deno.test({
+  name: "readDesired() changes the hash of ${HOST_DIR} users, and only theirs, with host files",
+  permissions: "none",
+  fn() {
+    const files = (shared: string) =>
+      hostFiles(["user", "other"], {
+        "user/manifest.yml": "Container:\n  Image: a\n  EnvironmentFile: ${HOST_DIR}/shared.env\n",
+        "other/manifest.yml": "Container:\n  Image: b\n",
+        "shared.env": shared,
+      });
+    const before = read(files("A=1\n"));
+    const after = read(files("A=2\n"));
+    assert.notEqual(before.hostCopy.hash, after.hostCopy.hash);
+    assert.notEqual(service(after, "user").hash, service(before, "user").hash);
+    assert.equal(service(after, "other").hash, service(before, "other").hash);
+    assert.equal(service(after, "user").inputs["${HOST_DIR}"], after.hostCopy.hash);
+    assert.equal(service(after, "other").inputs["${HOST_DIR}"], undefined);
+  },
+});
+
+Deno.test({
+  name: "readDesired() keeps hashes when only the revision or state_dir changes",
+  permissions: "none",
+  fn() {
+    const a = service(readDesired(repoTree(seedFiles(), "rev1"), OPTS), "service_a");
+    const b = service(
+      readDesired(repoTree(seedFiles(), "rev2"), { ...OPTS, stateDir: "/srv/hoist" }),
+      "service_a",
+    );
+    assert.equal(b.hash, a.hash);
+    assert.equal(b.dir, `/srv/hoist/services/service_a/${a.hash}`);
+  },
+});
+
+Deno.test({
+  name: "readDesired() changes the hash when the mode changes the default Install target",
+  permissions: "none",
+  fn() {
+    assert.notEqual(
+      service(read(seedFiles(), { mode: "system" }), "service_a").hash,
+      hashOf(seedFiles()),
+    );
+  },
+});
