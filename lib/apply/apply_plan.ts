@@ -10,6 +10,9 @@ import type { Systemctl } from "../adapters/systemctl.ts";
 import type { InventoryService, InventoryUnit } from "../observed/types.ts";
 import type { Action, Plan } from "../reconcile/types.ts";
 import type { ActionRecord, InventoryUpdate } from "../state/store.ts";
+import { logger } from "../log.ts";
+
+const log = logger("apply");
 
 /** What the executor calls. */
 export interface ApplyDeps {
@@ -109,6 +112,7 @@ export async function applyPlan(
       }
       continue;
     }
+    log.debug("{kind} {unit} ({service}): {reason}", { ...base });
     try {
       const error = await execute(action, deps, opts);
       if (error === undefined) {
@@ -124,12 +128,11 @@ export async function applyPlan(
         continue;
       }
       records.push({ ...base, result: "failed", error });
+      log.warn("{kind} {unit} failed: {error}", { ...base, error });
     } catch (e) {
-      records.push({
-        ...base,
-        result: "failed",
-        error: e instanceof Error ? e.message : String(e),
-      });
+      const error = e instanceof Error ? e.message : String(e);
+      records.push({ ...base, result: "failed", error });
+      log.warn("{kind} {unit} failed: {error}", { ...base, error });
     }
     if (action.kind === "run-script" && action.phase === "pre") abort = true;
     else if (service !== "") failedServices.add(service);

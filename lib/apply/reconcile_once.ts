@@ -11,6 +11,9 @@ import { acquireLock } from "../state/lock.ts";
 import type { Store } from "../state/store.ts";
 import { applyPlan, type ApplyResult } from "./apply_plan.ts";
 import { fetchTree, planFromTree, type PlanResult } from "./plan_once.ts";
+import { logger } from "../log.ts";
+
+const log = logger("run");
 
 /** How to run. */
 export interface RunOptions {
@@ -49,6 +52,12 @@ export async function reconcileOnce(
       }
       throw e;
     }
+    log.info("host {host} at {revision}: {actions} action(s), {problems} problem(s)", {
+      host: config.host,
+      revision: planned.plan.revision,
+      actions: planned.plan.actions.length,
+      problems: planned.plan.problems.length,
+    });
     if (opts.dryRun || planned.plan.blocked) return planned;
     if (!planned.validated) {
       throw new HoistError(
