@@ -123,7 +123,9 @@ export function parseManifest(
       const key = pairKey(kv);
       if (key === undefined || !QUADLET_KEY.test(key)) {
         err(
-          `${name}: invalid key ${JSON.stringify(key ?? describeNode(kv.key))}`,
+          key === undefined
+            ? `${name}: keys must be option names, got ${describeNode(kv.key)}`
+            : `${name}: invalid key ${JSON.stringify(key)}`,
           kv.key,
           "Keys are quadlet option names made of letters and digits, e.g. PublishPort",
         );

@@ -110,6 +110,27 @@ export function readService(
       }),
     );
   }
+  const seen = new Map<string, string>();
+  for (const d of drafts) {
+    const type = d.type;
+    const own = unitEntries(d.text).filter((e) => e.section === TYPE_SECTION[type]);
+    const generated = generatedServiceName(
+      d.fileName,
+      type,
+      own.findLast((e) => e.key === "ServiceName")?.value,
+    );
+    for (const key of [d.fileName, generated]) {
+      const other = seen.get(key);
+      if (other !== undefined && other !== d.source) {
+        problems.push(problem("error", `${key} is also produced by ${other}`, {
+          file: d.source,
+          service: name,
+          hint: "Each unit file and generated service needs its own name; rename one of them",
+        }));
+      }
+      seen.set(key, d.source);
+    }
+  }
   if (drafts.length === 0 && problems.length === 0) {
     problems.push(problem("error", `${dir}/ has no ${MANIFEST} and no quadlet files`, {
       file: ctx.configFile,
@@ -271,9 +292,40 @@ function rawDraft(
   };
 }
 
-function isReservedLabel(value: string): boolean {
-  const key = value.replace(/^["']/, "").split("=")[0]?.trim();
-  return key === SERVICE_LABEL || key === HASH_LABEL;
+/** True when any `key=value` word of a `Label=` value (a space-separated, quotable list) is hoist's. */
+export function isReservedLabel(value: string): boolean {
+  return splitWords(value).some((word) => {
+    const key = word.split("=")[0]?.trim();
+    return key === SERVICE_LABEL || key === HASH_LABEL;
+  });
+}
+
+/** Splits a systemd-style list: words separated by whitespace, "double" or 'single' quotes kept together. */
+export function splitWords(value: string): string[] {
+  const words: string[] = [];
+  let current = "";
+  let quote: string | undefined;
+  let inWord = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+      else if (c === "\\" && i + 1 < value.length) current += value[++i];
+      else current += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(current);
+      current = "";
+      inWord = false;
+    } else {
+      current += c === "\\" && i + 1 < value.length ? value[++i] : c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(current);
+  return words;
 }
 
 function reservedLabelProblem(file: string, line: number | undefined, service: string): Problem {

@@ -53,7 +53,11 @@ export function scalarString(node: unknown): string | undefined {
   if (!isScalar(node)) return undefined;
   const v = node.value;
   if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") {
+    // Keep what the user wrote (`1.50`, `0x10`, `010`), not YAML's reading of it.
+    const source = (node as { source?: unknown }).source;
+    return typeof source === "string" ? source : String(v);
+  }
   return undefined;
 }
 

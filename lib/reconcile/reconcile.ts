@@ -156,26 +156,32 @@ export function reconcile(
     }
   }
 
-  for (const prev of [...inv.services.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (desiredNames.has(prev.name)) continue;
-    const units = prev.serviceUnits.filter((u) => isUp(observed, u));
+  const owners = [
+    ...new Set([...inv.services.keys(), ...[...inv.units.values()].map((u) => u.service)]),
+  ]
+    .sort();
+  for (const name of owners) {
+    if (desiredNames.has(name)) continue;
+    const files = [...inv.units.values()].filter((x) => x.service === name);
+    const serviceUnits = inv.services.get(name)?.serviceUnits ?? files.map((f) => f.serviceUnit);
+    const units = serviceUnits.filter((u) => isUp(observed, u));
     if (units.length > 0) {
-      stops.push({ kind: "stop", service: prev.name, units, reason: "removed from config.yml" });
+      stops.push({ kind: "stop", service: name, units, reason: "removed from config.yml" });
     }
-    for (const u of [...inv.units.values()].filter((x) => x.service === prev.name)) {
+    for (const u of files) {
       removes.push({
         kind: "remove",
-        service: prev.name,
+        service: name,
         unit: u.path,
         previous: observed.files.get(u.path) ?? null,
         reason: "removed from config.yml",
       });
     }
-    const dirs = inv.copies.get(prev.name) ?? [];
+    const dirs = inv.copies.get(name) ?? [];
     if (dirs.length > 0) {
-      prunes.push({ kind: "prune", service: prev.name, dirs, reason: "removed from config.yml" });
+      prunes.push({ kind: "prune", service: name, dirs, reason: "removed from config.yml" });
     }
-    inventory.push({ service: prev.name, record: null });
+    inventory.push({ service: name, record: null });
   }
 
   const deps = new Map(desired.services.map((s) => [s.name, s.dependsOn]));

@@ -467,11 +467,6 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() blocks a service whose own files generate the same systemd service twice",
-  // BUG (lib/desired/read_desired.ts:121-132, blockClashes): owners are counted per service, so
-  // a clash inside one service is never seen. Here manifest.yml renders gitops-web.container and
-  // the raw gitops-web.container lands in gitops-web/; quadlet reads both folders and both
-  // generate gitops-web.service, so one of them silently shadows the other.
-  ignore: true,
   permissions: "none",
   fn() {
     const web = readOne("web", {
