@@ -4,6 +4,9 @@
  * @module
  */
 import { HoistError } from "../errors.ts";
+import { logger } from "../log.ts";
+
+const log = logger("run");
 
 /** What to run. */
 export interface CommandSpec {
@@ -52,6 +55,8 @@ export class CommandError extends HoistError {
 /** Creates the real runner. A missing program becomes a `tool-missing` error naming it. */
 export function createRunner(): Runner {
   return async (spec) => {
+    // argv never carries secrets (they travel on stdin), so it is safe to log
+    log.debug("spawn {cmd} {args}", { cmd: spec.cmd, args: spec.args.join(" ") });
     const command = new Deno.Command(spec.cmd, {
       args: [...spec.args],
       stdin: spec.stdin === undefined ? "null" : "piped",

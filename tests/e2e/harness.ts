@@ -1,0 +1,249 @@
+/**
+ * End-to-end harness: runs hoist inside the real systemd + podman namespace that
+ * tests/e2e/setup.sh boots (E2E_MODE=trixie: podman 5.4, systemd 257), as the rootless user
+ * (`systemctl --user`) or as root.
+ *
+ * Locally the e2e tests are skipped with one line when the namespace is not up; with
+ * HOIST_E2E=required (what .ci/run sets) a missing namespace is a failure.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+/** The project checkout (bound into the namespace by setup.sh). */
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+/** Where the deno binary and a DENO_DIR readable by the test user live (host /opt is bound). */
+export const E2E_OPT = "/opt/hoist-e2e";
+export const IN_SYSTEMD = "/usr/local/bin/in-systemd";
+export const E2E_USER = "e2e";
+export const IMAGE = "localhost/busybox:latest";
+
+/** Who runs hoist: the rootless test user or root. */
+export type Who = "user" | "system";
+
+/** Output of one command. */
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a host command, capturing output. */
+export async function sh(
+  cmd: string,
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: opts.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    ...(opts.env ? { env: opts.env } : {}),
+  }).spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Runs `args` inside the namespace as the test user or root. */
+export function inside(who: Who, args: string[], stdin?: string): Promise<Run> {
+  const as = who === "user" ? ["-u", E2E_USER] : [];
+  return sh(IN_SYSTEMD, [...as, ...args], stdin === undefined ? {} : { stdin });
+}
+
+/** Like {@link inside} but throws with the output when the command fails. */
+export async function insideOk(who: Who, args: string[], stdin?: string): Promise<string> {
+  const r = await inside(who, args, stdin);
+  if (r.code !== 0) throw new Error(`${args.join(" ")} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** Why the e2e namespace cannot be used, or undefined when it can. */
+export async function unavailable(): Promise<string | undefined> {
+  try {
+    await Deno.stat(IN_SYSTEMD);
+  } catch {
+    return `${IN_SYSTEMD} is missing (run: sudo E2E_MODE=trixie bash tests/e2e/setup.sh)`;
+  }
+  if (Deno.uid() !== 0) return "the e2e tests must run as root";
+  const r = await sh(IN_SYSTEMD, ["systemctl", "is-system-running"]).catch(() => undefined);
+  const state = r?.stdout.trim();
+  if (state !== "running" && state !== "degraded") {
+    return `the e2e systemd is not running (${state ?? "?"})`;
+  }
+  const v = await sh(IN_SYSTEMD, ["podman", "version", "--format", "{{.Client.Version}}"]);
+  if (!/^5\./.test(v.stdout.trim())) {
+    return `podman 5 needed inside the namespace (E2E_MODE=trixie), got ${v.stdout.trim()}`;
+  }
+  return undefined;
+}
+
+let prepared: Promise<void> | undefined;
+
+/**
+ * Makes hoist runnable inside: the deno binary and a DENO_DIR holding hoist's npm packages, both
+ * readable by the test user, and /usr/local/bin/hoist (a wrapper, as the compiled binary would be).
+ */
+export function prepare(): Promise<void> {
+  prepared ??= (async () => {
+    await Deno.mkdir(`${E2E_OPT}/deno-dir`, { recursive: true });
+    await Deno.copyFile(Deno.execPath(), `${E2E_OPT}/deno.tmp`);
+    await Deno.rename(`${E2E_OPT}/deno.tmp`, `${E2E_OPT}/deno`);
+    const cache = await sh(Deno.execPath(), ["cache", `${ROOT}/main.ts`], {
+      env: { DENO_DIR: `${E2E_OPT}/deno-dir` },
+    });
+    if (cache.code !== 0) throw new Error(`deno cache failed: ${cache.stderr}`);
+    await sh("chmod", ["-R", "a+rX", E2E_OPT]);
+    const wrapper = `#!/bin/sh
+# e2e stand-in for the compiled binary: the same code under deno run
+exec env DENO_DIR=${E2E_OPT}/deno-dir NO_COLOR=1 ${E2E_OPT}/deno run --allow-all --cached-only ${ROOT}/main.ts "$@"
+`;
+    await insideOk("system", [
+      "sh",
+      "-c",
+      "cat > /usr/local/bin/hoist && chmod 755 /usr/local/bin/hoist",
+    ], wrapper);
+  })();
+  return prepared;
+}
+
+/** Runs `hoist ARGS` inside as `who`. */
+export async function hoist(who: Who, args: string[]): Promise<Run> {
+  await prepare();
+  return inside(who, ["/usr/local/bin/hoist", ...args]);
+}
+
+/** A git repository owned by whoever runs hoist (git refuses repositories of other users). */
+export class Repo {
+  constructor(readonly dir: string, readonly who: Who) {}
+
+  static async create(who: Who, files: Record<string, string>): Promise<Repo> {
+    const dir = await Deno.makeTempDir({ prefix: `hoist-e2e-${who}-` });
+    await Deno.chmod(dir, 0o755);
+    const repo = new Repo(dir, who);
+    await repo.git("init", "-q", "-b", "main", `${dir}/repo`);
+    await repo.write(files);
+    await repo.commit("initial");
+    return repo;
+  }
+
+  get path(): string {
+    return `${this.dir}/repo`;
+  }
+
+  async git(...args: string[]): Promise<string> {
+    const r = await sh("git", ["-c", "safe.directory=*", ...args], {
+      env: {
+        GIT_CONFIG_GLOBAL: "/dev/null",
+        GIT_AUTHOR_NAME: "e2e",
+        GIT_AUTHOR_EMAIL: "e2e@example.invalid",
+        GIT_COMMITTER_NAME: "e2e",
+        GIT_COMMITTER_EMAIL: "e2e@example.invalid",
+      },
+    });
+    if (r.code !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  async write(files: Record<string, string | null>): Promise<void> {
+    for (const [path, content] of Object.entries(files)) {
+      const full = `${this.path}/${path}`;
+      if (content === null) await Deno.remove(full);
+      else {
+        await Deno.mkdir(full.slice(0, full.lastIndexOf("/")), { recursive: true });
+        await Deno.writeTextFile(full, content);
+      }
+    }
+  }
+
+  async commit(message: string): Promise<string> {
+    await this.git("-C", this.path, "add", "-A");
+    await this.git("-C", this.path, "commit", "-q", "--allow-empty", "-m", message);
+    if (this.who === "user") await sh("chown", ["-R", E2E_USER, this.dir]);
+    return (await this.git("-C", this.path, "rev-parse", "HEAD")).trim();
+  }
+
+  /** Writes a hoist config next to the repository; returns its path. */
+  async config(host: string, extra = ""): Promise<string> {
+    const path = `${this.dir}/config.toml`;
+    await Deno.writeTextFile(
+      path,
+      `host = "${host}"\nmode = "${this.who}"\nstate_dir = "${this.dir}/state"\nunit_prefix = "e2e-"\n${extra}\n[source]\nurl = "${this.path}"\nbranch = "main"\npath = "gitops"\n`,
+    );
+    if (this.who === "user") await sh("chown", ["-R", E2E_USER, this.dir]);
+    return path;
+  }
+
+  async remove(): Promise<void> {
+    await Deno.remove(this.dir, { recursive: true });
+  }
+}
+
+/** A container as podman reports it. */
+export interface Container {
+  readonly id: string;
+  readonly name: string;
+  readonly state: string;
+  readonly labels: Record<string, string>;
+}
+
+/** `podman ps -a` inside, as `who`. */
+export async function containers(who: Who): Promise<Container[]> {
+  const out = await insideOk(who, ["podman", "ps", "-a", "--format", "json"]);
+  const rows = JSON.parse(out || "[]") as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    id: String(r.Id),
+    name: String((r.Names as string[])[0]),
+    state: String(r.State),
+    labels: (r.Labels ?? {}) as Record<string, string>,
+  }));
+}
+
+/** `systemctl [--user] show -p PROP --value UNIT`. */
+export async function unitProperty(who: Who, unit: string, prop: string): Promise<string> {
+  const user = who === "user" ? ["--user"] : [];
+  return (await insideOk(who, ["systemctl", ...user, "show", "-p", prop, "--value", unit])).trim();
+}
+
+/** The quadlet folder hoist writes to for `who`. */
+export function quadletDir(who: Who): string {
+  return who === "user"
+    ? `/home/${E2E_USER}/.config/containers/systemd`
+    : "/etc/containers/systemd";
+}
+
+/** GET http://127.0.0.1:port/, retrying briefly while httpd starts. */
+export async function http(port: number, tries = 50): Promise<string> {
+  let last = "";
+  for (let i = 0; i < tries; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
+      const text = await r.text();
+      if (r.ok) return text.trim();
+      last = `HTTP ${r.status}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing answers on 127.0.0.1:${port}: ${last}`);
+}
+
+/** Stops and removes every unit with `prefix` left by an earlier, interrupted run. */
+export async function sweep(who: Who, prefix: string): Promise<void> {
+  const dir = quadletDir(who);
+  const user = who === "user" ? "--user" : "";
+  await inside(who, [
+    "sh",
+    "-c",
+    `cd "${dir}" 2>/dev/null || exit 0
+for f in $(find . -name '*.container' -path './${prefix}*'); do n=$(basename "$f" .container); systemctl ${user} stop "$n.service" 2>/dev/null; done
+rm -rf ./${prefix}*; systemctl ${user} daemon-reload`,
+  ]);
+}
