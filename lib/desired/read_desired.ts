@@ -9,7 +9,7 @@ import { parseHostConfig } from "./parse_host_config.ts";
 import { readService } from "./read_service.ts";
 import { collectFiles, decodeText, hasDir, readRepoFile } from "./repo_files.ts";
 import type { DesiredService, DesiredState, RepoTree } from "./types.ts";
-import { unitEntries } from "./unit_text.ts";
+import { serviceDependencies } from "./unit_references.ts";
 
 /** Where this host's folder is and how units are named. */
 export interface ReadOptions {
@@ -163,31 +163,12 @@ function linkServices(services: readonly DesiredService[]): DesiredService[] {
       owner.set(u.path.split("/").pop()!, s.name);
     }
   }
-  const UNIT_KEYS = new Set([
-    "Requires",
-    "Wants",
-    "After",
-    "BindsTo",
-    "Requisite",
-    "Upholds",
-    "PartOf",
-  ]);
-  const REF_KEYS = new Set(["Network", "Volume", "Pod", "Image", "Mount"]);
+  const deps = serviceDependencies(
+    new Map(services.map((s) => [s.name, s.units.map((u) => u.content)])),
+    owner,
+  );
   return services.map((s) => {
-    const deps = new Set<string>();
-    for (const u of s.units) {
-      for (const e of unitEntries(u.content)) {
-        const refs = e.section === "Unit" && UNIT_KEYS.has(e.key)
-          ? e.value.split(/\s+/)
-          : REF_KEYS.has(e.key)
-          ? e.value.split(/[:,=]/)
-          : [];
-        for (const r of refs) {
-          const o = owner.get(r);
-          if (o !== undefined && o !== s.name) deps.add(o);
-        }
-      }
-    }
-    return deps.size === 0 ? s : { ...s, dependsOn: [...deps].sort() };
+    const d = deps.get(s.name) ?? [];
+    return d.length === 0 ? s : { ...s, dependsOn: d };
   });
 }

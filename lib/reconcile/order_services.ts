@@ -5,7 +5,9 @@
  */
 
 /**
- * Topological order (Kahn), ties broken by name; members of a cycle are appended by name and reported.
+ * Topological order (Kahn), ties broken by name. When only cycles are left, the first service by
+ * name that sits on a cycle is released and the sort goes on; `cycle` lists the services on cycles
+ * (a service that merely depends on a cycle is not one of them, and still comes after it).
  *
  * @example
  * ```ts
@@ -20,14 +22,39 @@ export function orderServices(
     names.map((n) => [n, new Set((deps.get(n) ?? []).filter((d) => deps.has(d)))]),
   );
   const order: string[] = [];
-  while (true) {
-    const ready = [...pending.entries()].filter(([, d]) => d.size === 0).map(([n]) => n).sort();
-    if (ready.length === 0) break;
-    const next = ready[0]!;
-    order.push(next);
-    pending.delete(next);
-    for (const d of pending.values()) d.delete(next);
+  const cycle = new Set<string>();
+  const release = (name: string) => {
+    order.push(name);
+    pending.delete(name);
+    for (const d of pending.values()) d.delete(name);
+  };
+  while (pending.size > 0) {
+    const ready = [...pending.entries()].find(([, d]) => d.size === 0)?.[0];
+    if (ready !== undefined) {
+      release(ready);
+      continue;
+    }
+    const onCycle = [...pending.keys()].filter((n) => reaches(pending, n, n));
+    for (const n of onCycle) cycle.add(n);
+    release(onCycle[0] ?? [...pending.keys()][0]!);
   }
-  const cycle = [...pending.keys()].sort();
-  return { order: [...order, ...cycle], cycle };
+  return { order, cycle: [...cycle].sort() };
+}
+
+/** True when `to` is reachable from `from` following pending dependencies (at least one step). */
+function reaches(
+  pending: ReadonlyMap<string, ReadonlySet<string>>,
+  from: string,
+  to: string,
+): boolean {
+  const seen = new Set<string>();
+  const stack = [...(pending.get(from) ?? [])];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n === to) return true;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    stack.push(...(pending.get(n) ?? []));
+  }
+  return false;
 }

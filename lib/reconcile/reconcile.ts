@@ -5,7 +5,8 @@
  */
 import type { DesiredService, DesiredState } from "../desired/types.ts";
 import { hasErrors, type Problem, problem } from "../errors.ts";
-import type { InventoryService, ObservedState } from "../observed/types.ts";
+import { serviceDependencies } from "../desired/unit_references.ts";
+import type { InventoryService, InventoryUnit, ObservedState } from "../observed/types.ts";
 import { orderServices } from "./order_services.ts";
 import type { Action, CopyAction, InventoryChange, Plan, UnitAction } from "./types.ts";
 
@@ -39,6 +40,10 @@ export function reconcile(
     return { ...base, actions: [], inventory: [], problems, blocked: true };
   }
   const inv = observed.inventory;
+  const invUnits = [...inv.units.values()].sort((
+    a,
+    b,
+  ) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const stops: UnitAction[] = [];
   const removes: Action[] = [];
   const writes: Action[] = [];
@@ -99,28 +104,27 @@ export function reconcile(
         reason: `files for ${svc.hash}`,
       });
     }
-    const gone = [...inv.units.values()].filter((u) =>
-      u.service === svc.name && !desiredPaths.has(u.path)
-    );
-    if (gone.length > 0) {
-      const units = gone.map((u) => u.serviceUnit).filter((u) => isUp(observed, u));
-      if (units.length > 0) {
-        stops.push({
-          kind: "stop",
-          service: svc.name,
-          units,
-          reason: "unit removed from the service folder",
-        });
-      }
-      for (const u of gone) {
-        removes.push({
-          kind: "remove",
-          service: svc.name,
-          unit: u.path,
-          previous: observed.files.get(u.path) ?? null,
-          reason: "unit removed from the service folder",
-        });
-      }
+    const gone = invUnits.filter((u) => u.service === svc.name && !desiredPaths.has(u.path));
+    // Units this service ran before but no longer generates: a dropped file, or a new ServiceName=.
+    const current = new Set(svc.units.map((u) => u.serviceUnit));
+    const stale = [...new Set([...(prev?.serviceUnits ?? []), ...gone.map((u) => u.serviceUnit)])]
+      .filter((u) => !current.has(u) && isUp(observed, u));
+    if (stale.length > 0) {
+      stops.push({
+        kind: "stop",
+        service: svc.name,
+        units: stale,
+        reason: gone.length > 0 ? "unit removed from the service folder" : "generated unit renamed",
+      });
+    }
+    for (const u of gone) {
+      removes.push({
+        kind: "remove",
+        service: svc.name,
+        unit: u.path,
+        previous: observed.files.get(u.path) ?? null,
+        reason: "unit removed from the service folder",
+      });
     }
 
     const start = startAction(svc, prev, observed, changedUnits.length > 0);
@@ -156,13 +160,10 @@ export function reconcile(
     }
   }
 
-  const owners = [
-    ...new Set([...inv.services.keys(), ...[...inv.units.values()].map((u) => u.service)]),
-  ]
-    .sort();
+  const owners = [...new Set([...inv.services.keys(), ...invUnits.map((u) => u.service)])].sort();
   for (const name of owners) {
     if (desiredNames.has(name)) continue;
-    const files = [...inv.units.values()].filter((x) => x.service === name);
+    const files = invUnits.filter((x) => x.service === name);
     const serviceUnits = inv.services.get(name)?.serviceUnits ?? files.map((f) => f.serviceUnit);
     const units = serviceUnits.filter((u) => isUp(observed, u));
     if (units.length > 0) {
@@ -184,8 +185,7 @@ export function reconcile(
     inventory.push({ service: name, record: null });
   }
 
-  const deps = new Map(desired.services.map((s) => [s.name, s.dependsOn]));
-  const { order, cycle } = orderServices(deps);
+  const { order, cycle } = orderServices(dependencyGraph(desired, observed, invUnits));
   if (cycle.length > 0) {
     problems.push(
       problem(
@@ -195,12 +195,8 @@ export function reconcile(
     );
   }
   const ordered = order.flatMap((n) => starts.get(n) ?? []);
-  const stopOrder = [...inv.services.keys(), ...desired.services.map((s) => s.name)];
-  const rank = (n: string) => {
-    const i = order.indexOf(n);
-    return i < 0 ? stopOrder.indexOf(n) - stopOrder.length : i;
-  };
-  stops.sort((a, b) => rank(b.service) - rank(a.service));
+  // Stops in reverse dependency order: a service stops before what it requires.
+  stops.sort((a, b) => order.indexOf(b.service) - order.indexOf(a.service));
 
   const touchesUnits = writes.length > 0 || removes.length > 0;
   const scripted = desired.scripts.pre !== undefined || desired.scripts.post !== undefined;
@@ -252,6 +248,37 @@ export function reconcile(
     problems,
     blocked: false,
   };
+}
+
+/**
+ * Dependencies between all services in play: desired ones from their rendered units, removed ones
+ * from the unit files hoist wrote for them (still on disk until this plan removes them).
+ */
+function dependencyGraph(
+  desired: DesiredState,
+  observed: ObservedState,
+  invUnits: readonly InventoryUnit[],
+): Map<string, readonly string[]> {
+  const owner = new Map<string, string>();
+  const contents = new Map<string, string[]>();
+  for (const u of invUnits) {
+    owner.set(u.serviceUnit, u.service);
+    owner.set(u.path.split("/").pop()!, u.service);
+    const text = observed.files.get(u.path);
+    if (text !== undefined) contents.set(u.service, [...(contents.get(u.service) ?? []), text]);
+  }
+  for (const name of observed.inventory.services.keys()) {
+    if (!contents.has(name)) contents.set(name, []);
+  }
+  for (const s of desired.services) {
+    for (const u of s.units) {
+      owner.set(u.serviceUnit, s.name);
+      owner.set(u.path.split("/").pop()!, s.name);
+    }
+  }
+  const graph: Map<string, readonly string[]> = serviceDependencies(contents, owner);
+  for (const s of desired.services) graph.set(s.name, s.dependsOn);
+  return graph;
 }
 
 function isUp(observed: ObservedState, unit: string): boolean {

@@ -88,12 +88,6 @@ Deno.test({
 
 Deno.test({
   name: "orderServices() does not report a service that only depends on a cycle as part of it",
-  // BUG (lib/reconcile/order_services.ts): once Kahn's loop stalls, every pending service is
-  // appended by name and reported as `cycle`, including `aa`, which only requires `b`: the warning
-  // names it as a cycle member and it is started before `b`. Suggested fix: when stalled, release
-  // the first pending service by name and continue the loop; report only services on a cycle
-  // (strongly connected components of size > 1, or self-loops).
-  ignore: true,
   permissions: "none",
   fn() {
     assert.deepEqual(orderServices(deps({ a: ["b"], b: ["a"], aa: ["b"] })), {

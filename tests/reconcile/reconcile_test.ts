@@ -718,10 +718,6 @@ Deno.test({
 Deno.test({
   name:
     "reconcile() stops services dropped from config.yml in reverse dependency order (a requires b: a first)",
-  // BUG (lib/reconcile/reconcile.ts, stop ordering): services no longer desired are ranked by
-  // their position in the inventory Map (reverse insertion order, i.e. reverse name order as the
-  // store loads it), not by their dependencies, so b is stopped before a, which requires it.
-  ignore: true,
   permissions: "none",
   fn() {
     const p = plan(V_NONE, deployed(V1));
@@ -734,10 +730,6 @@ Deno.test({
 
 Deno.test({
   name: "reconcile() stops the old generated unit when ServiceName= renames it",
-  // BUG (lib/reconcile/reconcile.ts): a unit path that stays desired but whose generated service
-  // changes (gitops-a.service → web-a.service) is neither "gone" nor stopped; the old unit keeps
-  // running (its container too) while web-a.service is restarted beside it.
-  ignore: true,
   permissions: "none",
   fn() {
     const p = plan(V1_SERVICE_NAME, deployed(V1));
@@ -824,11 +816,6 @@ Deno.test({
 
 Deno.test({
   name: "reconcile() ignores Map insertion order when several services and units are removed",
-  // BUG (lib/reconcile/reconcile.ts): removes iterate `inventory.units` and stops are ranked by
-  // the position in `inventory.services`, both in Map insertion order; reversing the maps
-  // reverses the removes of q and the stops of p and q. The store happens to load both sorted,
-  // so production plans are stable, but reconcile() itself is not "sorted iteration".
-  ignore: true,
   permissions: "none",
   fn() {
     const { desired, observed } = twoRemoved();
@@ -838,8 +825,6 @@ Deno.test({
 
 Deno.test({
   name: "reconcile() ignores Map insertion order when every service is dropped",
-  // BUG: same cause as above: with no desired service left, stop order follows the inventory Map.
-  ignore: true,
   permissions: "none",
   fn() {
     const observed = deployed(V1);

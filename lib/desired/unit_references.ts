@@ -1,0 +1,58 @@
+/**
+ * Which other units a unit file names: the basis of start/stop ordering between services.
+ *
+ * @module
+ */
+import { unitEntries } from "./unit_text.ts";
+
+const UNIT_KEYS = new Set([
+  "Requires",
+  "Wants",
+  "After",
+  "BindsTo",
+  "Requisite",
+  "Upholds",
+  "PartOf",
+]);
+const REF_KEYS = new Set(["Network", "Volume", "Pod", "Image", "Mount"]);
+
+/**
+ * Names a unit refers to: systemd units in `[Unit]` Requires/Wants/After/BindsTo/…, and quadlet
+ * files in Network=/Volume=/Pod=/Image=/Mount= (`x.network`, `data.volume:/data`).
+ *
+ * @example
+ * ```ts
+ * unitReferences("[Unit]\nRequires=gitops-b.service\n[Container]\nNetwork=n.network\n");
+ * // ["gitops-b.service", "n.network"]
+ * ```
+ */
+export function unitReferences(content: string): string[] {
+  const refs: string[] = [];
+  for (const e of unitEntries(content)) {
+    if (e.section === "Unit" && UNIT_KEYS.has(e.key)) refs.push(...e.value.split(/\s+/));
+    else if (REF_KEYS.has(e.key)) refs.push(...e.value.split(/[:,=\s]/));
+  }
+  return refs.filter((r) => r !== "");
+}
+
+/**
+ * Services each service depends on, given its unit contents and who owns which unit name
+ * (file base name or generated service). Self-references are dropped; results are sorted.
+ */
+export function serviceDependencies(
+  units: ReadonlyMap<string, readonly string[]>,
+  owner: ReadonlyMap<string, string>,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [service, contents] of [...units].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const deps = new Set<string>();
+    for (const content of contents) {
+      for (const r of unitReferences(content)) {
+        const o = owner.get(r);
+        if (o !== undefined && o !== service) deps.add(o);
+      }
+    }
+    out.set(service, [...deps].sort());
+  }
+  return out;
+}
