@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 /** Where the deno binary and a DENO_DIR readable by the test user live (host /opt is bound). */
 export const E2E_OPT = "/opt/hoist-e2e";
+/** hoist's source as run inside (main.ts, lib/, deno.json, deno.lock). */
+const SRC = `${E2E_OPT}/src`;
 export const IN_SYSTEMD = "/usr/local/bin/in-systemd";
 export const E2E_USER = "e2e";
 export const IMAGE = "localhost/busybox:latest";
@@ -95,14 +97,26 @@ export function prepare(): Promise<void> {
     await Deno.mkdir(`${E2E_OPT}/deno-dir`, { recursive: true });
     await Deno.copyFile(Deno.execPath(), `${E2E_OPT}/deno.tmp`);
     await Deno.rename(`${E2E_OPT}/deno.tmp`, `${E2E_OPT}/deno`);
-    const cache = await sh(Deno.execPath(), ["cache", `${ROOT}/main.ts`], {
+    // A copy of the source the test user can read wherever the checkout is (/root is 0700).
+    await Deno.remove(SRC, { recursive: true }).catch(() => {});
+    await Deno.mkdir(SRC, { recursive: true });
+    const copy = await sh("cp", [
+      "-r",
+      `${ROOT}/main.ts`,
+      `${ROOT}/lib`,
+      `${ROOT}/deno.json`,
+      `${ROOT}/deno.lock`,
+      `${SRC}/`,
+    ]);
+    if (copy.code !== 0) throw new Error(`copying the source failed: ${copy.stderr}`);
+    const cache = await sh(Deno.execPath(), ["cache", `${SRC}/main.ts`], {
       env: { DENO_DIR: `${E2E_OPT}/deno-dir` },
     });
     if (cache.code !== 0) throw new Error(`deno cache failed: ${cache.stderr}`);
     await sh("chmod", ["-R", "a+rX", E2E_OPT]);
     const wrapper = `#!/bin/sh
 # e2e stand-in for the compiled binary: the same code under deno run
-exec env DENO_DIR=${E2E_OPT}/deno-dir NO_COLOR=1 ${E2E_OPT}/deno run --allow-all --cached-only ${ROOT}/main.ts "$@"
+exec env DENO_DIR=${E2E_OPT}/deno-dir NO_COLOR=1 ${E2E_OPT}/deno run --allow-all --cached-only --config ${SRC}/deno.json ${SRC}/main.ts "$@"
 `;
     await insideOk("system", [
       "sh",
