@@ -127,6 +127,14 @@ exec env DENO_DIR=${E2E_OPT}/deno-dir NO_COLOR=1 ${E2E_OPT}/deno run --allow-all
   return prepared;
 }
 
+/** The host path of a path inside the namespace (its root is a Debian 13 tree in trixie mode). */
+export async function hostPath(_who: Who, path: string): Promise<string> {
+  const env = await Deno.readTextFile("/var/lib/e2e-systemd/env").catch(() => "");
+  const root = /^E2E_ROOT=(.*)$/m.exec(env)?.[1]?.replace(/\/$/, "") ?? "";
+  // /home, /root, /tmp, /opt and the checkout's parent are bind-mounted: same path on both sides
+  return /^\/(home|root|tmp|opt)\//.test(path) ? path : `${root}${path}`;
+}
+
 /** Runs `hoist ARGS` inside as `who`. */
 export async function hoist(who: Who, args: string[]): Promise<Run> {
   await prepare();
@@ -137,8 +145,13 @@ export async function hoist(who: Who, args: string[]): Promise<Run> {
 export class Repo {
   constructor(readonly dir: string, readonly who: Who) {}
 
-  static async create(who: Who, files: Record<string, string>): Promise<Repo> {
-    const dir = await Deno.makeTempDir({ prefix: `hoist-e2e-${who}-` });
+  /** `base`: where to make the folder (default the temp folder; a PrivateTmp= service needs another). */
+  static async create(who: Who, files: Record<string, string>, base?: string): Promise<Repo> {
+    if (base !== undefined) await Deno.mkdir(base, { recursive: true });
+    const dir = await Deno.makeTempDir({
+      prefix: `hoist-e2e-${who}-`,
+      ...(base ? { dir: base } : {}),
+    });
     await Deno.chmod(dir, 0o755);
     const repo = new Repo(dir, who);
     await repo.git("init", "-q", "-b", "main", `${dir}/repo`);
@@ -183,13 +196,17 @@ export class Repo {
     return (await this.git("-C", this.path, "rev-parse", "HEAD")).trim();
   }
 
+  /** Hoist config text for this repository (state next to it unless `extra` says otherwise). */
+  configText(host: string, prefix = "e2e-", stateDir: string | null = `${this.dir}/state`): string {
+    return `host = "${host}"\nmode = "${this.who}"\n${
+      stateDir === null ? "" : `state_dir = "${stateDir}"\n`
+    }unit_prefix = "${prefix}"\n\n[source]\nurl = "${this.path}"\nbranch = "main"\npath = "gitops"\n`;
+  }
+
   /** Writes a hoist config next to the repository; returns its path. */
-  async config(host: string, extra = ""): Promise<string> {
+  async config(host: string, prefix = "e2e-"): Promise<string> {
     const path = `${this.dir}/config.toml`;
-    await Deno.writeTextFile(
-      path,
-      `host = "${host}"\nmode = "${this.who}"\nstate_dir = "${this.dir}/state"\nunit_prefix = "e2e-"\n${extra}\n[source]\nurl = "${this.path}"\nbranch = "main"\npath = "gitops"\n`,
-    );
+    await Deno.writeTextFile(path, this.configText(host, prefix));
     if (this.who === "user") await sh("chown", ["-R", E2E_USER, this.dir]);
     return path;
   }
