@@ -1,0 +1,46 @@
+/**
+ * hoist's own units and Butane examples: the files they name exist, and the units run what the
+ * README says. (Their behaviour in a real systemd is tested by tests/e2e/timer_e2e_test.ts.)
+ */
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { unitEntries } from "../lib/desired/unit_text.ts";
+
+const dir = new URL("../quadlets/", import.meta.url);
+/** Files the operator brings; everything else a Butane file names must be in quadlets/. */
+const BROUGHT = new Set(["hoist", "deploy_key", "known_hosts"]);
+
+for (const bu of ["hoist.bu", "hoist-rootless.bu"]) {
+  Deno.test(`${bu} parses, targets fcos, and every local file it names is shipped in quadlets/`, async () => {
+    const doc = parse(await Deno.readTextFile(new URL(bu, dir))) as {
+      variant: string;
+      storage: { files: { path: string; contents?: { local?: string } }[] };
+    };
+    assert.equal(doc.variant, "fcos");
+    const locals = doc.storage.files.flatMap((f) => f.contents?.local ?? []);
+    assert.ok(locals.includes("hoist.timer"));
+    for (const name of locals.filter((l) => !BROUGHT.has(l))) {
+      await Deno.stat(new URL(name, dir)); // throws when missing
+    }
+    assert.ok(doc.storage.files.some((f) => f.path === "/usr/local/bin/hoist"));
+  });
+}
+
+for (const unit of ["hoist.service", "hoist-user.service"]) {
+  Deno.test(`${unit} is a oneshot running hoist apply from /usr/local/bin`, async () => {
+    const entries = unitEntries(await Deno.readTextFile(new URL(unit, dir)));
+    const get = (key: string) =>
+      entries.find((e) => e.section === "Service" && e.key === key)?.value;
+    assert.equal(get("Type"), "oneshot");
+    assert.match(get("ExecStart") ?? "", /^\/usr\/local\/bin\/hoist apply\b/);
+    if (unit === "hoist-user.service") assert.equal(get("NoNewPrivileges"), undefined);
+  });
+}
+
+Deno.test("hoist.timer runs every 2 minutes, randomised, and catches up after downtime", async () => {
+  const entries = unitEntries(await Deno.readTextFile(new URL("hoist.timer", dir)));
+  const get = (key: string) => entries.find((e) => e.section === "Timer" && e.key === key)?.value;
+  assert.equal(get("OnCalendar"), "*:0/2");
+  assert.equal(get("Persistent"), "true");
+  assert.ok(get("RandomizedDelaySec"));
+});
