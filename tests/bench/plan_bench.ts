@@ -1,0 +1,158 @@
+/**
+ * `deno bench --allow-all tests/bench/`: how plan time grows with the number of services.
+ *
+ * - pure, in memory: readDesired and reconcile on 50 and 500 generated services (first install
+ *   and no-op);
+ * - end to end: a no-op `hoist plan` and `hoist apply` through runCli on 50 services, with real
+ *   git and the FAKE podman + systemd of tests/integration/helpers.ts.
+ *
+ * Benchmarks print figures; they assert nothing about time.
+ *
+ * @module
+ */
+import { readDesired, type ReadOptions } from "../../lib/desired/read_desired.ts";
+import type { DesiredService, DesiredState, RepoTree } from "../../lib/desired/types.ts";
+import type { ObservedState } from "../../lib/observed/types.ts";
+import { reconcile } from "../../lib/reconcile/reconcile.ts";
+import {
+  EXAMPLE_HOST,
+  generatedServices,
+  makeHost,
+  memTree,
+  QUADLET_BIN,
+  type TestHost,
+} from "../integration/helpers.ts";
+
+const OPTS: ReadOptions = {
+  path: "gitops",
+  host: EXAMPLE_HOST,
+  prefix: "gitops-",
+  mode: "user",
+  stateDir: "/var/lib/hoist",
+};
+const RECONCILE = { keepCopies: 3 };
+
+/** A host where nothing runs yet and hoist owns nothing. */
+const EMPTY_HOST: ObservedState = {
+  files: new Map(),
+  copies: new Set(),
+  containers: [],
+  units: new Map(),
+  inventory: { services: new Map(), units: new Map(), copies: new Map() },
+  runtime: true,
+  warnings: [],
+};
+
+/** Generated units hoist starts or restarts for `s`: entries, then non-container units. */
+function serviceUnits(s: DesiredService): string[] {
+  return [
+    ...s.units.filter((u) => u.entry).map((u) => u.serviceUnit),
+    ...s.units.filter((u) => !u.entry && u.type !== "container").map((u) => u.serviceUnit),
+  ];
+}
+
+/** The host after `desired` was applied: files on disk, containers running, inventory recorded. */
+function appliedHost(desired: DesiredState): ObservedState {
+  const s = desired.services;
+  return {
+    files: new Map(s.flatMap((x) => x.units.map((u) => [u.path, u.content] as const))),
+    copies: new Set([...s.map((x) => x.dir), desired.hostCopy.dir]),
+    containers: s.map((x, i) => ({
+      id: String(i),
+      name: `systemd-gitops-${x.name}`,
+      state: "running",
+      service: x.name,
+      hash: x.hash,
+      unit: serviceUnits(x)[0]!,
+      startedAt: 0,
+    })),
+    units: new Map(
+      s.flatMap((x) =>
+        x.units.map((u) => [u.serviceUnit, { load: "loaded", active: "active", sub: "running" }])
+      ),
+    ),
+    inventory: {
+      services: new Map(s.map((x) => [x.name, {
+        name: x.name,
+        hash: x.hash,
+        inputs: x.inputs,
+        serviceUnits: serviceUnits(x),
+        revision: desired.revision,
+        changedAt: "2024-01-01T00:00:00.000Z",
+      }])),
+      units: new Map(
+        s.flatMap((x) =>
+          x.units.map((
+            u,
+          ) => [u.path, { path: u.path, service: x.name, serviceUnit: u.serviceUnit }])
+        ),
+      ),
+      copies: new Map(s.map((x) => [x.name, [x.dir]])),
+    },
+    runtime: true,
+    warnings: [],
+  };
+}
+
+for (const n of [50, 500]) {
+  const tree: RepoTree = memTree(generatedServices(n), "bench");
+  const desired = readDesired(tree, OPTS);
+  const errors = desired.services.flatMap((s) => s.problems).filter((p) => p.level === "error");
+  if (desired.services.length !== n || errors.length > 0) {
+    throw new Error(`generated repo is not valid: ${JSON.stringify(errors.slice(0, 3))}`);
+  }
+  const applied = appliedHost(desired);
+  const noOp = reconcile(desired, applied, RECONCILE);
+  if (noOp.actions.length !== 0 || noOp.inventory.length !== 0) {
+    throw new Error(`the applied host is not a no-op: ${JSON.stringify(noOp.actions.slice(0, 3))}`);
+  }
+
+  Deno.bench({
+    name: `readDesired, ${n} services`,
+    group: `pure ${n}`,
+    baseline: true,
+    fn() {
+      readDesired(tree, OPTS);
+    },
+  });
+  Deno.bench({
+    name: `readDesired + reconcile, first install, ${n} services`,
+    group: `pure ${n}`,
+    fn() {
+      reconcile(readDesired(tree, OPTS), EMPTY_HOST, RECONCILE);
+    },
+  });
+  Deno.bench({
+    name: `readDesired + reconcile, no-op, ${n} services`,
+    group: `pure ${n}`,
+    fn() {
+      reconcile(readDesired(tree, OPTS), applied, RECONCILE);
+    },
+  });
+}
+
+// End to end through runCli: a temp repository and host, applied once before timing.
+let host: TestHost | undefined;
+if (QUADLET_BIN !== undefined) {
+  const dir = await Deno.makeTempDir({ prefix: "hoist-bench-" });
+  globalThis.addEventListener("unload", () => {
+    Deno.removeSync(dir, { recursive: true });
+  });
+  host = await makeHost(dir, generatedServices(50));
+  const first = await host.cli("apply");
+  if (first.code !== 0) throw new Error(`first apply failed:\n${first.out}\n${first.err}`);
+} else {
+  console.log("quadlet generator not found: skipping the runCli benchmarks");
+}
+
+for (const cmd of ["plan", "apply"]) {
+  Deno.bench({
+    name: `hoist ${cmd}, no-op, 50 services (real git, fake podman/systemd)`,
+    group: "cli 50",
+    ignore: host === undefined,
+    async fn() {
+      const r = await host!.cli(cmd);
+      if (r.code !== 0) throw new Error(`hoist ${cmd} exited ${r.code}:\n${r.err}`);
+    },
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * The git adapter against real git: fetching into a bare cache and reading a commit's folder.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { createFs } from "../../lib/adapters/fs.ts";
+import { createGit, parseFetchHead } from "../../lib/adapters/git.ts";
+import { createRunner } from "../../lib/adapters/run_command.ts";
+import type { RepoEntry } from "../../lib/desired/types.ts";
+import { HoistError } from "../../lib/errors.ts";
+import { git, makeRepo, withTempDir } from "./helpers.ts";
+
+const gitAdapter = () => createGit(createRunner(), createFs());
+const text = (e: RepoEntry | undefined) =>
+  e?.kind === "file" ? new TextDecoder().decode(e.data) : `(${e?.kind ?? "absent"})`;
+
+/** A folder name that makes the path under the host folder longer than tar's 100-byte field. */
+const LONG = "a-rather-long-folder-name-that-keeps-going-and-going";
+const DEEP = `gitops/h1/web/${LONG}/${LONG}/nested-config-file.conf`;
+
+async function sampleRepo(dir: string) {
+  return await makeRepo(`${dir}/repo`, {
+    "gitops/h1/config.yml": "services:\n  web: {}\n",
+    "gitops/h1/web/manifest.yml": "Container:\n  Image: docker.io/library/busybox:1.36\n",
+    "gitops/h1/web/index.html": "<h1>v1</h1>\n",
+    "gitops/h1/web/link.html": { symlink: "index.html" },
+    [DEEP]: "deep = true\n",
+    "gitops/h2/config.yml": "services: {}\n",
+    "README.md": "not part of any host\n",
+  });
+}
+
+Deno.test("git fetch copies a branch into a bare cache and returns its commit id", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const cache = `${dir}/cache.git`;
+    const commit = await gitAdapter().fetch(repo.path, "main", cache);
+    assert.equal(commit, await repo.head());
+    assert.equal((await git(cache, "rev-parse", "--is-bare-repository")).trim(), "true");
+    assert.equal((await git(cache, "cat-file", "-t", commit)).trim(), "commit");
+  });
+});
+
+Deno.test("git fetch into an existing cache picks up the new commit", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const cache = `${dir}/cache.git`;
+    const g = gitAdapter();
+    const first = await g.fetch(repo.path, "main", cache);
+    const second = await repo.commit({ "gitops/h1/web/index.html": "<h1>v2</h1>\n" });
+    assert.notEqual(first, second);
+    assert.equal(await g.fetch(repo.path, "main", cache), second);
+    const tree = await g.readTree(cache, second, "gitops/h1");
+    assert.equal(text(tree.entries.get("gitops/h1/web/index.html")), "<h1>v2</h1>\n");
+  });
+});
+
+Deno.test("readTree returns the host folder's files, folders and symlinks, nothing else", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const cache = `${dir}/cache.git`;
+    const g = gitAdapter();
+    const commit = await g.fetch(repo.path, "main", cache);
+    const tree = await g.readTree(cache, commit, "gitops/h1");
+    assert.equal(tree.revision, commit);
+    assert.equal(text(tree.entries.get("gitops/h1/config.yml")), "services:\n  web: {}\n");
+    assert.equal(text(tree.entries.get("gitops/h1/web/index.html")), "<h1>v1</h1>\n");
+    assert.deepEqual(tree.entries.get("gitops/h1/web/link.html"), {
+      kind: "symlink",
+      target: "index.html",
+    });
+    assert.deepEqual(tree.entries.get("gitops/h1/web"), { kind: "dir" });
+    const outside = [...tree.entries].filter(([p]) =>
+      p !== "gitops/h1" && !p.startsWith("gitops/h1/")
+    );
+    assert.deepEqual(outside, [["gitops", { kind: "dir" }]], "only the host folder and its parent");
+    assert.ok(![...tree.entries.keys()].some((p) => p.endsWith("/")), "no trailing slashes");
+  });
+});
+
+Deno.test("readTree keeps paths longer than 100 characters whole", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const cache = `${dir}/cache.git`;
+    const g = gitAdapter();
+    const commit = await g.fetch(repo.path, "main", cache);
+    assert.ok(DEEP.length > 100, `test path is ${DEEP.length} characters`);
+    const tree = await g.readTree(cache, commit, "gitops/h1");
+    assert.equal(text(tree.entries.get(DEEP)), "deep = true\n");
+    assert.deepEqual(tree.entries.get(`gitops/h1/web/${LONG}/${LONG}`), { kind: "dir" });
+  });
+});
+
+Deno.test("readTree of the whole repository and of a missing folder", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const cache = `${dir}/cache.git`;
+    const g = gitAdapter();
+    const commit = await g.fetch(repo.path, "main", cache);
+    const all = await g.readTree(cache, commit, "");
+    assert.equal(text(all.entries.get("README.md")), "not part of any host\n");
+    assert.equal(text(all.entries.get("gitops/h2/config.yml")), "services: {}\n");
+    const none = await g.readTree(cache, commit, "gitops/nope");
+    assert.equal(none.entries.size, 0);
+    assert.deepEqual((await g.listDirs(cache, commit, "gitops")).sort(), ["h1", "h2"]);
+  });
+});
+
+Deno.test("what is read is the commit, not a working tree edited after it", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    await Deno.writeTextFile(`${repo.path}/gitops/h1/web/index.html`, "<h1>uncommitted</h1>\n");
+    await Deno.writeTextFile(`${repo.path}/gitops/h1/web/extra.txt`, "untracked\n");
+    await git(repo.path, "add", "gitops/h1/web/extra.txt"); // staged, still not committed
+    const cache = `${dir}/cache.git`;
+    const g = gitAdapter();
+    const commit = await g.fetch(repo.path, "main", cache);
+    const tree = await g.readTree(cache, commit, "gitops/h1");
+    assert.equal(text(tree.entries.get("gitops/h1/web/index.html")), "<h1>v1</h1>\n");
+    assert.equal(tree.entries.has("gitops/h1/web/extra.txt"), false);
+  });
+});
+
+Deno.test("fetching a branch that does not exist fails with source-failed naming the branch", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const err = await gitAdapter().fetch(repo.path, "release-7", `${dir}/cache.git`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof HoistError, `expected a HoistError, got ${err}`);
+    assert.equal(err.code, "source-failed");
+    assert.match(err.message, /release-7/);
+    assert.match(err.hint ?? "", /branch/);
+  });
+});
+
+Deno.test("fetching from an unreachable URL fails with source-failed naming the URL", async () => {
+  await withTempDir(async (dir) => {
+    for (const url of [`${dir}/no-such-repo`, "http://127.0.0.1:9/gitops.git"]) {
+      const err = await gitAdapter().fetch(url, "main", `${dir}/cache.git`).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof HoistError, `${url}: expected a HoistError, got ${err}`);
+      assert.equal(err.code, "source-failed", url);
+      assert.ok(err.message.includes(url), `${url}: ${err.message}`);
+      assert.ok(err.hint, "a hint says what to check");
+    }
+  });
+});
+
+Deno.test("parseFetchHead reads the commit id of a real FETCH_HEAD and rejects junk", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const cache = `${dir}/cache.git`;
+    const commit = await gitAdapter().fetch(repo.path, "main", cache);
+    const fetchHead = await Deno.readTextFile(`${cache}/FETCH_HEAD`);
+    assert.equal(parseFetchHead(fetchHead), commit);
+  });
+  const sha = "0123456789abcdef0123456789abcdef01234567";
+  assert.equal(parseFetchHead(`${sha}\t\tbranch 'main' of /srv/gitops\n`), sha);
+  const sha256 = "ab".repeat(32);
+  assert.equal(parseFetchHead(`${sha256}\t\tbranch 'main' of x\n`), sha256);
+  assert.equal(parseFetchHead(""), undefined);
+  assert.equal(parseFetchHead("not a sha\n"), undefined);
+  assert.equal(parseFetchHead(`${sha.slice(0, 39)}\t\tshort\n`), undefined);
+});
