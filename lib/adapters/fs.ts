@@ -13,8 +13,11 @@ export interface Fs {
   readText(path: string): Promise<string | undefined>;
   /** Writes via temp file + fsync + rename, creating parent folders. */
   writeAtomic(path: string, content: string, mode?: number): Promise<void>;
-  /** Removes a file; no error when it is already gone. Removes the parent folder if left empty. */
-  remove(path: string): Promise<void>;
+  /**
+   * Removes a file; no error when it is already gone. Then removes parent folders left empty,
+   * up to (never including) `root`.
+   */
+  remove(path: string, root: string): Promise<void>;
   /** Creates `dir` with `files` (built in a temp folder, then renamed), unless it exists. */
   createFolder(dir: string, files: readonly DesiredFile[]): Promise<void>;
   removeTree(path: string): Promise<void>;
@@ -59,16 +62,19 @@ export function createFs(): Fs {
       await Deno.chmod(tmp, mode);
       await Deno.rename(tmp, path);
     },
-    async remove(path) {
+    async remove(path, root) {
       try {
         await Deno.remove(path);
       } catch (e) {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       }
-      try {
-        await Deno.remove(dirname(path));
-      } catch {
-        // not empty, or a folder hoist does not own: leave it
+      const top = root.replace(/\/+$/, "");
+      for (let dir = dirname(path); dir.startsWith(top + "/"); dir = dirname(dir)) {
+        try {
+          await Deno.remove(dir);
+        } catch {
+          return; // not empty (or not ours to judge): stop climbing
+        }
       }
     },
     async createFolder(dir, files) {

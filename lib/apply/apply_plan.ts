@@ -192,7 +192,7 @@ async function execute(
       await deps.fs.writeAtomic(`${opts.quadletDir}/${action.unit}`, action.content);
       return;
     case "remove":
-      await deps.fs.remove(`${opts.quadletDir}/${action.unit}`);
+      await deps.fs.remove(`${opts.quadletDir}/${action.unit}`, opts.quadletDir);
       return;
     case "daemon-reload":
       await deps.systemctl.daemonReload();

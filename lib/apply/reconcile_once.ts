@@ -7,6 +7,7 @@
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
+import { changeCount } from "../reconcile/types.ts";
 import { acquireLock } from "../state/lock.ts";
 import type { Store } from "../state/store.ts";
 import { applyPlan, type ApplyResult } from "./apply_plan.ts";
@@ -72,8 +73,9 @@ export async function reconcileOnce(
       loadTimeoutMs: 10_000,
     });
     const errorCount = planned.plan.problems.filter((p) => p.level === "error").length;
-    const quiet = planned.plan.actions.length === 0 && planned.plan.inventory.length === 0 &&
-      errorCount === 0;
+    // Nothing to remember: no change (scripts run every time and do not count), nothing failed.
+    const quiet = changeCount(planned.plan) === 0 && planned.plan.inventory.length === 0 &&
+      errorCount === 0 && !applied.failed;
     const deploymentId = quiet ? undefined : store.recordDeployment({
       startedAt,
       finishedAt: deps.clock().toISOString(),

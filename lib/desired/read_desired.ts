@@ -8,7 +8,7 @@ import { hashParts } from "./digest.ts";
 import { parseHostConfig } from "./parse_host_config.ts";
 import { readService } from "./read_service.ts";
 import { collectFiles, decodeText, hasDir, readRepoFile } from "./repo_files.ts";
-import type { DesiredService, DesiredState, RepoTree } from "./types.ts";
+import type { DesiredService, DesiredState, RepoEntry, RepoTree } from "./types.ts";
 import { serviceDependencies } from "./unit_references.ts";
 
 /** Where this host's folder is and how units are named. */
@@ -90,6 +90,7 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
   const hostHash = hashParts(host.files.map((f) => [f.path, f.data] as const)).slice(0, 16);
   const hostDir = hostCopyDir(opts.stateDir, hostHash);
 
+  const folders = splitFolders(tree, root);
   const ctx = {
     root,
     prefix: opts.prefix,
@@ -101,7 +102,14 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
   };
   const read1 = [...config.services]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((s) => readService(tree, s.name, s.line, ctx));
+    .map((s) =>
+      readService(
+        folders.get(s.name) ?? { revision: tree.revision, entries: new Map() },
+        s.name,
+        s.line,
+        ctx,
+      )
+    );
   const services = linkServices(blockClashes(read1));
   const scripts: { pre?: string; post?: string } = {};
   if (config.pre !== undefined) scripts.pre = config.pre;
@@ -115,6 +123,23 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
     scripts,
     problems,
   };
+}
+
+/**
+ * The entries of each folder directly under `root`, as trees of their own: one pass over the
+ * repository instead of one per service (symlinks may not leave a service folder anyway).
+ */
+function splitFolders(tree: RepoTree, root: string): Map<string, RepoTree> {
+  const out = new Map<string, Map<string, RepoEntry>>();
+  const prefix = root + "/";
+  for (const [path, entry] of tree.entries) {
+    if (!path.startsWith(prefix)) continue;
+    const name = path.slice(prefix.length).split("/")[0]!;
+    let entries = out.get(name);
+    if (!entries) out.set(name, entries = new Map());
+    entries.set(path, entry);
+  }
+  return new Map([...out].map(([name, entries]) => [name, { revision: tree.revision, entries }]));
 }
 
 /** Blocks every service that ships a unit file name or generated service another one ships too. */

@@ -64,7 +64,10 @@ export interface DesiredService {
   readonly problems: readonly Problem[];
 }
 
-/** The host folder's own files (config.yml, scripts' helpers), copied for `${HOST_DIR}` and scripts. */
+/**
+ * The host folder's own files (all but config.yml and the service folders), copied for
+ * `${HOST_DIR}` and as the scripts' working folder.
+ */
 export interface DesiredHost {
   readonly hash: string;
   readonly dir: string;

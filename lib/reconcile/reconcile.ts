@@ -343,7 +343,9 @@ function changeReason(
     const changed = names.filter((n) => before[n] !== svc.inputs[n]);
     if (prev && changed.length > 0) return `content changed: ${changed.join(", ")}`;
   }
-  return `running ${staleHashes.join(", ") || "an older version"}, want ${svc.hash}`;
+  return staleHashes.length > 0
+    ? `running ${staleHashes.join(", ")}, want ${svc.hash}`
+    : "unit file on disk differed from the repository";
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

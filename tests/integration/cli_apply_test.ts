@@ -512,16 +512,9 @@ Deno.test({
   },
 });
 
-/**
- * KNOWN BUG (reported, not fixed here): removing the last top-level unit deletes quadlet_dir
- * itself, because fs.remove() also removes the parent folder when it is left empty. In system
- * mode that is /etc/containers/systemd, a folder of the podman package. Set to false once fixed.
- */
-const KNOWN_BUG_QUADLET_DIR_REMOVED = true;
-
 Deno.test({
   name: "removing the last service keeps quadlet_dir itself",
-  ignore: ignore || KNOWN_BUG_QUADLET_DIR_REMOVED,
+  ignore,
   async fn() {
     await withTempDir(async (dir) => {
       const h = await appliedHost(dir, {

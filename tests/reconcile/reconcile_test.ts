@@ -301,7 +301,7 @@ const SCENARIOS: readonly Scenario[] = [
     actions: [
       "write gitops-a.container (file on disk differs)",
       "daemon-reload, wait for gitops-a.service",
-      "restart a: gitops-a.service (running an older version, want a@rev1)",
+      "restart a: gitops-a.service (unit file on disk differed from the repository)",
     ],
     check(p) {
       assert.deepEqual(p.inventory.map((c) => c.service), ["a"]);
