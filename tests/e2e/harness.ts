@@ -86,6 +86,17 @@ export async function unavailable(): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * Whether a test file's e2e tests run: `ignore` when the namespace is absent and HOIST_E2E is not
+ * "required" (printing one line saying why); `why` is set when it is absent.
+ */
+export async function e2eGate(): Promise<{ ignore: boolean; why: string | undefined }> {
+  const why = await unavailable();
+  const required = Deno.env.get("HOIST_E2E") === "required";
+  if (why !== undefined && !required) console.log(`e2e tests skipped: ${why}`);
+  return { ignore: why !== undefined && !required, why };
+}
+
 let prepared: Promise<void> | undefined;
 
 /**

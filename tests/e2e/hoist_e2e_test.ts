@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   type Container,
   containers,
+  e2eGate,
   hoist,
   http,
   IMAGE,
@@ -14,15 +15,11 @@ import {
   quadletDir,
   Repo,
   sweep,
-  unavailable,
   unitProperty,
   type Who,
 } from "./harness.ts";
 
-const why = await unavailable();
-const required = Deno.env.get("HOIST_E2E") === "required";
-if (why !== undefined && !required) console.log(`e2e tests skipped: ${why}`);
-const ignore = why !== undefined && !required;
+const { ignore, why } = await e2eGate();
 
 const HOST = "e2ehost";
 const G = `gitops/${HOST}`;

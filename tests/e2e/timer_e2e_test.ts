@@ -8,6 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import {
   E2E_OPT,
   E2E_USER,
+  e2eGate,
   hostPath,
   http,
   IMAGE,
@@ -17,14 +18,11 @@ import {
   Repo,
   ROOT,
   sweep,
-  unavailable,
   unitProperty,
   type Who,
 } from "./harness.ts";
 
-const why = await unavailable();
-const required = Deno.env.get("HOIST_E2E") === "required";
-const ignore = why !== undefined && !required;
+const { ignore, why } = await e2eGate();
 
 const PREFIX = "tmr-";
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { splitWords } from "../../lib/desired/read_service.ts";
 import { fileURLToPath } from "node:url";
 import { QUADLET_PATHS } from "../../lib/adapters/quadlet.ts";
 import {
@@ -494,7 +495,7 @@ function parseGenerated(stdout: string): Map<string, GeneratedUnit> {
     const exec = /^ExecStart=\S*podman run (.*)$/m.exec(body)?.[1];
     let run: GeneratedUnit["run"];
     if (exec !== undefined) {
-      const words = shellWords(exec);
+      const words = splitWords(exec);
       const labels: Record<string, string> = {};
       let name = `systemd-${unit.replace(/\.service$/, "")}`;
       for (let w = 0; w < words.length; w++) {
@@ -511,34 +512,6 @@ function parseGenerated(stdout: string): Map<string, GeneratedUnit> {
     out.set(unit, run ? { needs, requires, run } : { needs, requires });
   }
   return out;
-}
-
-/** Splits a systemd command line into words (double and single quotes, backslash escapes). */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let cur = "";
-  let quote: string | undefined;
-  let any = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === "\\" && quote === '"' && i + 1 < line.length) cur += line[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      any = true;
-    } else if (c === "\\" && i + 1 < line.length) {
-      cur += line[++i];
-      any = true;
-    } else if (/\s/.test(c)) {
-      if (any || cur !== "") words.push(cur);
-      cur = "";
-      any = false;
-    } else cur += c;
-  }
-  if (any || cur !== "") words.push(cur);
-  return words;
 }
 
 // ---------------------------------------------------------------------------------------------
