@@ -49,7 +49,22 @@ export async function runCli(
     .option("-q, --quiet", "print only errors and the summary")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError("(run hoist --help for usage)");
+    .showHelpAfterError("(run hoist --help for usage)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  hoist plan                          what the next apply would do, with a diff per unit file
+  hoist plan --detailed-exitcode      exit 2 when changes are pending (for scripts and CI)
+  hoist apply                         converge now (the systemd timer runs this)
+  hoist validate ~/infra --host pi    check a checkout before pushing; every problem as file:line
+  hoist render web                    the quadlet files hoist writes for service "web"
+
+Exit codes: 0 ok or no changes, 1 error (or a service failed), 2 changes pending
+(--detailed-exitcode only), 64 usage error.
+Repository layout: <path>/<host>/config.yml lists services; <path>/<host>/<service>/manifest.yml
+holds quadlet sections as YAML; raw .container/.network/.volume/... files are deployed as they are.`,
+    );
 
   const globals = (): GlobalOptions => program.opts();
 
