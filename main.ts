@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { configure, getConsoleSink } from "@logtape/logtape";
+import { configure, getStreamSink } from "@logtape/logtape";
 import { runCli } from "./lib/cli/program.ts";
 
 if (import.meta.main) {
@@ -14,7 +14,8 @@ if (import.meta.main) {
     ? "error"
     : "warning";
   await configure({
-    sinks: { console: getConsoleSink() },
+    // logs go to stderr, so `--verbose plan --json` still prints clean JSON on stdout
+    sinks: { console: getStreamSink(Deno.stderr.writable) },
     loggers: [
       { category: ["hoist"], lowestLevel: level, sinks: ["console"] },
       { category: ["logtape", "meta"], lowestLevel: "error", sinks: ["console"] },

@@ -9,9 +9,11 @@ import { createPodman, type Podman } from "./adapters/podman.ts";
 import { createQuadlet, type Quadlet, QUADLET_PATHS } from "./adapters/quadlet.ts";
 import { createRunner, type Runner } from "./adapters/run_command.ts";
 import { createScripts, type Scripts } from "./adapters/scripts.ts";
+import { createSignatures } from "./adapters/signatures.ts";
 import { createSystemctl, type Systemctl } from "./adapters/systemctl.ts";
 import type { Config } from "./config/load_config.ts";
 import { openStore, type Store } from "./state/store.ts";
+import type { Signatures } from "./trust/types.ts";
 
 /** Everything that touches the outside world. */
 export interface Deps {
@@ -22,6 +24,7 @@ export interface Deps {
   readonly systemctl: Systemctl;
   readonly quadlet: Quadlet;
   readonly scripts: Scripts;
+  readonly signatures: Signatures;
   readonly openStore: (path: string) => Store;
   readonly clock: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
@@ -47,6 +50,7 @@ export async function buildDeps(config: Config, run: Runner = createRunner()): P
     systemctl: createSystemctl(run, config.mode),
     quadlet: createQuadlet(run, fs, config.mode, quadletBin),
     scripts: createScripts(run),
+    signatures: createSignatures(run, fs),
     openStore,
     clock: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

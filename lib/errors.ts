@@ -16,6 +16,8 @@ export type ErrorCode =
   | "command-failed"
   | "tool-missing"
   | "lock-busy"
+  | "signature-untrusted"
+  | "rollback-refused"
   | "state-failed"
   | "usage"
   | "not-found";

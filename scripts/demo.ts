@@ -22,6 +22,21 @@ const git = async (...args: string[]) => {
 };
 await Deno.mkdir(repo, { recursive: true });
 await new Deno.Command("cp", { args: ["-r", `${here}/examples/homelab/.`, repo] }).output();
+// Sign the commit with a throwaway ssh key, and trust only that key (as a real host would).
+const key = `${work}/signing_key`;
+const keygen = await new Deno.Command("ssh-keygen", {
+  args: ["-q", "-t", "ed25519", "-N", "", "-C", "demo@example.invalid", "-f", key],
+  stdout: "null",
+  stderr: "piped",
+}).output();
+if (!keygen.success) {
+  throw new Error(`ssh-keygen failed: ${new TextDecoder().decode(keygen.stderr)}`);
+}
+const pub = (await Deno.readTextFile(`${key}.pub`)).trim().split(" ").slice(0, 2).join(" ");
+await Deno.writeTextFile(
+  `${work}/allowed_signers`,
+  `demo@example.invalid namespaces="git" ${pub}\n`,
+);
 await git("init", "-q", "-b", "main");
 await git("add", "-A");
 await git(
@@ -29,7 +44,12 @@ await git(
   "user.name=hoist demo",
   "-c",
   "user.email=demo@example.invalid",
+  "-c",
+  "gpg.format=ssh",
+  "-c",
+  `user.signingkey=${key}`,
   "commit",
+  "-S",
   "-qm",
   "demo",
 );
@@ -45,6 +65,9 @@ state_dir = "${work}/state"
 url = "${repo}"
 branch = "main"
 path = "gitops"
+
+[trust]
+allowed_signers = "${work}/allowed_signers"
 `,
 );
 console.log(`# demo repository: ${repo}\n# hoist plan --config ${config}\n`);

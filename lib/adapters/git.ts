@@ -10,14 +10,38 @@ import type { RepoEntry, RepoTree } from "../desired/types.ts";
 import { HoistError } from "../errors.ts";
 import { checked, CommandError, type Runner } from "./run_command.ts";
 
+/** How git authenticates; secrets stay in files, never in argv, environment values or logs. */
+export interface GitAuth {
+  /** Private key for ssh URLs. */
+  readonly sshKey?: string;
+  /** known_hosts file pinning the server's host key (StrictHostKeyChecking=yes). */
+  readonly knownHosts?: string;
+  /** File holding an https token, read by a credential helper when git asks for it. */
+  readonly tokenFile?: string;
+}
+
+/** One fetch of one or more branches into a cache. */
+export interface FetchRequest {
+  readonly url: string;
+  readonly branches: readonly string[];
+  readonly cacheDir: string;
+  /** Only the tips (`--depth=1`); false keeps history for ancestry and `verify = "all"`. */
+  readonly shallow: boolean;
+  readonly auth: GitAuth;
+}
+
 /** Reading and fetching repositories. */
 export interface Git {
-  /** Fetches `branch` of `url` into the bare cache `cacheDir`; returns the commit id. */
-  fetch(url: string, branch: string, cacheDir: string): Promise<string>;
+  /** Fetches the branches into the bare cache `cacheDir`; returns branch → commit id. */
+  fetch(req: FetchRequest): Promise<Map<string, string>>;
   /** Reads folder `path` of `commit` (all of it when path is ""). */
   readTree(cacheDir: string, commit: string, path: string): Promise<RepoTree>;
   /** Names of the folders directly under `path` at `commit` (for "which hosts exist" hints). */
   listDirs(cacheDir: string, commit: string, path: string): Promise<string[]>;
+  /** True when `ancestor` is `commit` or one of its ancestors (false when unknown to the cache). */
+  isAncestor(cacheDir: string, ancestor: string, commit: string): Promise<boolean>;
+  /** Commits reachable from `to` but not from `from`, oldest first. */
+  newCommits(cacheDir: string, from: string, to: string): Promise<string[]>;
 }
 
 /** Environment that keeps git from prompting or reading the user's configuration. */
@@ -28,24 +52,81 @@ export const GIT_ENV: Readonly<Record<string, string>> = {
   LC_ALL: "C",
 };
 
-/** Argv for a shallow fetch of one branch (exported for tests). */
-export function fetchArgs(cacheDir: string, url: string, branch: string): string[] {
-  return [
-    "-C",
-    cacheDir,
-    "fetch",
-    "--quiet",
-    "--no-tags",
-    "--depth=1",
-    "--",
-    url,
-    `refs/heads/${branch}`,
-  ];
+/** Where fetched branches are kept in the cache, so history stays reachable between runs. */
+export function cacheRef(branch: string): string {
+  return `refs/hoist/${branch}`;
 }
 
-/** The commit id in a FETCH_HEAD file (`<sha>\t\tbranch 'main' of …`). */
-export function parseFetchHead(text: string): string | undefined {
-  return /^([0-9a-f]{40,64})\b/.exec(text)?.[1];
+/**
+ * A credential helper that answers git's `get` with the token read from $HOIST_TOKEN_FILE at the
+ * moment git asks: the token is never in argv or in an environment value.
+ */
+export const TOKEN_HELPER =
+  `!f() { test "$1" = get || exit 0; echo username=x-access-token; printf 'password=%s\\n' "$(cat "$HOIST_TOKEN_FILE")"; }; f`;
+
+/** Argv and environment of one fetch (pure; exported for tests). */
+export function fetchCommand(
+  req: FetchRequest,
+  cacheIsShallow: boolean,
+): { args: string[]; env: Record<string, string> } {
+  const args = ["-C", req.cacheDir];
+  const env: Record<string, string> = { ...GIT_ENV };
+  if (req.auth.tokenFile !== undefined) {
+    args.push("-c", "credential.helper=", "-c", `credential.helper=${TOKEN_HELPER}`);
+    env.HOIST_TOKEN_FILE = req.auth.tokenFile;
+  }
+  if (req.auth.sshKey !== undefined || req.auth.knownHosts !== undefined) {
+    const ssh = ["ssh", "-o", "BatchMode=yes"];
+    if (req.auth.sshKey !== undefined) {
+      ssh.push("-i", shellQuote(req.auth.sshKey), "-o", "IdentitiesOnly=yes");
+    }
+    if (req.auth.knownHosts !== undefined) {
+      ssh.push(
+        "-o",
+        `UserKnownHostsFile=${shellQuote(req.auth.knownHosts)}`,
+        "-o",
+        "StrictHostKeyChecking=yes",
+      );
+    }
+    env.GIT_SSH_COMMAND = ssh.join(" ");
+  }
+  args.push("fetch", "--quiet", "--no-tags");
+  if (req.shallow) args.push("--depth=1");
+  else if (cacheIsShallow) args.push("--unshallow");
+  args.push("--", req.url, ...req.branches.map((b) => `+refs/heads/${b}:${cacheRef(b)}`));
+  return { args, env };
+}
+
+/**
+ * The lines of a failed fetch's stderr that say why: git's `fatal:`/`error:` lines and ssh's own
+ * complaints, without blank lines or git's generic "Please make sure you have the correct access
+ * rights" footer.
+ */
+export function fetchCause(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) =>
+    l !== "" &&
+    !/^Please make sure you have the correct access rights|^and the repository exists\.?$/.test(l)
+  );
+  const telling = lines.filter((l) =>
+    /^(fatal|error):|Host key verification failed|Permission denied|No such file|Could not resolve|Connection refused|unable to connect/i
+      .test(l)
+  );
+  return (telling.length > 0 ? telling : lines).slice(-3).join("; ");
+}
+
+/** Single-quotes a path for GIT_SSH_COMMAND (run by a shell). */
+function shellQuote(path: string): string {
+  return `'${path.replaceAll("'", `'\\''`)}'`;
+}
+
+/** branch → commit from a FETCH_HEAD file (`<sha>\t[not-for-merge]\tbranch 'main' of …`). */
+export function parseFetchHead(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const m = /^([0-9a-f]{40,64})\t[^\t]*\tbranch '(.+)' of /.exec(line);
+    if (m) out.set(m[2]!, m[1]!);
+  }
+  return out;
 }
 
 /**
@@ -105,35 +186,40 @@ export function createGit(
   const git = (args: string[], hint?: string) =>
     checked(run, { cmd: "git", args, env: GIT_ENV }, hint);
   return {
-    async fetch(url, branch, cacheDir) {
-      if (!(await fs.exists(`${cacheDir}/HEAD`))) {
-        await git(["init", "--quiet", "--bare", cacheDir]);
+    async fetch(req) {
+      if (!(await fs.exists(`${req.cacheDir}/HEAD`))) {
+        await git(["init", "--quiet", "--bare", req.cacheDir]);
       }
-      try {
-        await git(fetchArgs(cacheDir, url, branch));
-      } catch (e) {
-        if (e instanceof CommandError) {
-          const missing = /couldn't find remote ref/i.test(e.stderrTail);
+      const { args, env } = fetchCommand(req, await fs.exists(`${req.cacheDir}/shallow`));
+      const result = await run({ cmd: "git", args, env });
+      if (result.code !== 0) {
+        const tail = fetchCause(result.stderr);
+        const missing = /couldn't find remote ref\s+(\S+)/i.exec(result.stderr);
+        const auth =
+          /Authentication failed|Permission denied|could not read Username|Host key verification failed/i
+            .test(result.stderr);
+        throw new HoistError(
+          "source-failed",
+          missing
+            ? `branch ${missing[1]!.replace(/^refs\/heads\//, "")} does not exist in ${req.url}`
+            : `cannot fetch ${req.url}: ${tail || `git exit ${result.code}`}`,
+          missing
+            ? "Check the branch names in the config"
+            : auth
+            ? "Check ssh_key / ssh_known_hosts / token_file; running services are left as they are"
+            : "Check the url and that this host can reach it; running services are left as they are",
+        );
+      }
+      const heads = parseFetchHead((await fs.readText(`${req.cacheDir}/FETCH_HEAD`)) ?? "");
+      for (const b of req.branches) {
+        if (!heads.has(b)) {
           throw new HoistError(
             "source-failed",
-            missing
-              ? `branch ${branch} does not exist in ${url}`
-              : `cannot fetch ${url} (branch ${branch}): ${
-                e.stderrTail || `git exit ${e.exitCode}`
-              }`,
-            missing
-              ? "Check [source] branch in the config"
-              : "Check [source] url and that this host can reach it; running services are left as they are",
-            { cause: e },
+            `git fetch did not report branch ${b} of ${req.url}`,
           );
         }
-        throw e;
       }
-      const commit = parseFetchHead((await fs.readText(`${cacheDir}/FETCH_HEAD`)) ?? "");
-      if (!commit) {
-        throw new HoistError("source-failed", `git fetch left no FETCH_HEAD in ${cacheDir}`);
-      }
-      return commit;
+      return heads;
     },
     async readTree(cacheDir, commit, path) {
       const args = ["-C", cacheDir, "archive", "--format=tar", commit];
@@ -156,6 +242,18 @@ export function createGit(
       });
       if (result.code !== 0) return [];
       return new TextDecoder().decode(result.stdout).split("\n").filter((l) => l !== "");
+    },
+    async isAncestor(cacheDir, ancestor, commit) {
+      const r = await run({
+        cmd: "git",
+        args: ["-C", cacheDir, "merge-base", "--is-ancestor", ancestor, commit],
+        env: GIT_ENV,
+      });
+      return r.code === 0;
+    },
+    async newCommits(cacheDir, from, to) {
+      const r = await git(["-C", cacheDir, "rev-list", "--reverse", `${from}..${to}`]);
+      return new TextDecoder().decode(r.stdout).split("\n").filter((l) => l !== "");
     },
   };
 }

@@ -1,13 +1,15 @@
 /**
- * fetch → desired state → observe → reconcile → validate with the real generator → final plan.
- * Shared by plan, apply --dry-run, apply and status.
+ * fetch + verify → desired state → observe → reconcile → validate with the real generator →
+ * final plan. Shared by plan, apply --dry-run, apply and status.
  *
  * @module
  */
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
+import { mergeDesired } from "../desired/merge_desired.ts";
+import { readBranches } from "../desired/read_branches.ts";
 import { readDesired } from "../desired/read_desired.ts";
-import type { DesiredState, RepoTree } from "../desired/types.ts";
+import type { DesiredState } from "../desired/types.ts";
 import { problem } from "../errors.ts";
 import { collectObserved } from "../observed/collect_observed.ts";
 import type { ObservedState } from "../observed/types.ts";
@@ -15,6 +17,7 @@ import { reconcile } from "../reconcile/reconcile.ts";
 import type { Plan } from "../reconcile/types.ts";
 import type { Store } from "../state/store.ts";
 import { blockInvalid } from "./block_invalid.ts";
+import type { FetchedSource } from "./fetch_sources.ts";
 
 /** The plan and what it was computed from. */
 export interface PlanResult {
@@ -23,47 +26,40 @@ export interface PlanResult {
   readonly observed: ObservedState;
   /** Whether the quadlet generator checked the units to be written. */
   readonly validated: boolean;
+  readonly fetched: readonly FetchedSource[];
 }
 
-/** Fetches the configured source and returns the commit's tree for this host's folder. */
-export async function fetchTree(deps: Deps, config: Config): Promise<RepoTree> {
-  const cache = `${config.stateDir}/cache/source.git`;
-  await deps.fs.mkdirp(`${config.stateDir}/cache`);
-  const commit = await deps.git.fetch(resolveUrl(config.source.url), config.source.branch, cache);
-  const root = config.source.path === "" ? config.host : `${config.source.path}/${config.host}`;
-  const tree = await deps.git.readTree(cache, commit, root);
-  if (tree.entries.size > 0) return tree;
-  // The host folder is missing: list the hosts that exist, for the error's hint.
-  const hosts = await deps.git.listDirs(cache, commit, config.source.path);
-  const entries = new Map(
-    hosts.map((
-      h,
-    ) => [config.source.path === "" ? h : `${config.source.path}/${h}`, { kind: "dir" } as const]),
-  );
-  return { revision: commit, entries };
-}
-
-/** A local path source becomes absolute (git runs with `-C <cache>`). */
-export function resolveUrl(url: string): string {
-  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]+@[^/:]+:/.test(url);
-  if (isUrl || url.startsWith("/")) return url;
-  return `${Deno.cwd()}/${url}`;
-}
-
-/** Computes the plan for `tree` against the host as it is now. */
-export async function planFromTree(
-  deps: Deps,
+/** Reads the desired state of every fetched source and merges them. Pure. */
+export function desiredFromSources(
   config: Config,
-  tree: RepoTree,
-  store: Store,
-): Promise<PlanResult> {
-  const desired0 = readDesired(tree, {
-    path: config.source.path,
+  fetched: readonly FetchedSource[],
+): DesiredState {
+  const common = {
     host: config.host,
     prefix: config.unitPrefix,
     mode: config.mode,
     stateDir: config.stateDir,
-  });
+  };
+  return mergeDesired(fetched.map((f) => ({
+    source: f.source.name,
+    desired: f.source.branches.length > 0
+      ? readBranches(f.trees, { ...common, source: f.source.name })
+      : readDesired(f.trees.get(f.source.branch)!, {
+        ...common,
+        path: f.source.path,
+        source: f.source.name,
+      }),
+  })));
+}
+
+/** Computes the plan for the fetched sources against the host as it is now. */
+export async function planFromSources(
+  deps: Deps,
+  config: Config,
+  fetched: readonly FetchedSource[],
+  store: Store,
+): Promise<PlanResult> {
+  const desired0 = desiredFromSources(config, fetched);
   const inventory = store.loadInventory();
   const observed = await collectObserved(
     deps,
@@ -72,9 +68,24 @@ export async function planFromTree(
     inventory,
   );
   const options = { keepCopies: config.keepCopies };
+  const warnings = config.trust.requireSigned ? [] : [
+    problem(
+      "warning",
+      "signature checks are off (require_signed = false): any commit pushed is deployed",
+      {
+        file: config.file,
+        hint: "List signing keys in [trust] and remove require_signed = false",
+      },
+    ),
+  ];
+  const finish = (plan: Plan): Plan => ({
+    ...plan,
+    problems: [...warnings, ...plan.problems],
+    sources: fetched.map((f) => f.verdict),
+  });
   const plan0 = reconcile(desired0, observed, options);
   if (!plan0.actions.some((a) => a.kind === "write")) {
-    return { plan: plan0, desired: desired0, observed, validated: true };
+    return { plan: finish(plan0), desired: desired0, observed, validated: true, fetched };
   }
   if (deps.quadlet.bin === undefined) {
     const warn = problem(
@@ -84,11 +95,13 @@ export async function planFromTree(
         hint: "Install podman 4.4 or newer; apply refuses to write unvalidated units",
       },
     );
+    const plan = finish(plan0);
     return {
-      plan: { ...plan0, problems: [...plan0.problems, warn] },
+      plan: { ...plan, problems: [...plan.problems, warn] },
       desired: desired0,
       observed,
       validated: false,
+      fetched,
     };
   }
   const units = new Map(
@@ -99,9 +112,10 @@ export async function planFromTree(
   const errors = await deps.quadlet.validate(units, [config.quadletDir]);
   const desired = blockInvalid(desired0, errors);
   return {
-    plan: errors.size === 0 ? plan0 : reconcile(desired, observed, options),
+    plan: finish(errors.size === 0 ? plan0 : reconcile(desired, observed, options)),
     desired,
     observed,
     validated: true,
+    fetched,
   };
 }

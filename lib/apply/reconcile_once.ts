@@ -11,7 +11,8 @@ import { changeCount } from "../reconcile/types.ts";
 import { acquireLock } from "../state/lock.ts";
 import type { Store } from "../state/store.ts";
 import { applyPlan, type ApplyResult } from "./apply_plan.ts";
-import { fetchTree, planFromTree, type PlanResult } from "./plan_once.ts";
+import { fetchSources } from "./fetch_sources.ts";
+import { planFromSources, type PlanResult } from "./plan_once.ts";
 import { logger } from "../log.ts";
 
 const log = logger("run");
@@ -20,6 +21,8 @@ const log = logger("run");
 export interface RunOptions {
   readonly dryRun: boolean;
   readonly lockTimeoutMs: number;
+  /** Accept, once, a commit that does not descend from the last deployed one. */
+  readonly allowRollback: boolean;
 }
 
 /** The plan, and what applying it did (absent for dry runs and blocked plans). */
@@ -46,7 +49,10 @@ export async function reconcileOnce(
     const startedAt = deps.clock().toISOString();
     let planned: PlanResult;
     try {
-      planned = await planFromTree(deps, config, await fetchTree(deps, config), store);
+      const fetched = await fetchSources(deps, config, store, {
+        allowRollback: opts.allowRollback,
+      });
+      planned = await planFromSources(deps, config, fetched, store);
     } catch (e) {
       if (!opts.dryRun && e instanceof HoistError) {
         store.recordEvent(startedAt, e.code, e.message);
@@ -76,15 +82,32 @@ export async function reconcileOnce(
     // Nothing to remember: no change (scripts run every time and do not count), nothing failed.
     const quiet = changeCount(planned.plan) === 0 && planned.plan.inventory.length === 0 &&
       errorCount === 0 && !applied.failed;
+    const finishedAt = deps.clock().toISOString();
+    const sources = planned.fetched.flatMap((f) => f.records).map((r) => ({
+      ...r,
+      deployedAt: startedAt,
+    }));
+    for (const f of planned.fetched) {
+      if (f.verdict.rollback) {
+        store.recordEvent(
+          startedAt,
+          "rollback-allowed",
+          `source ${f.source.name}: deployed ${f.verdict.rollback.to}, older than ${f.verdict.rollback.from}`,
+        );
+      }
+    }
+    // The anti-rollback baseline moves forward even when the new commit changes nothing here.
+    if (quiet) store.recordSources(sources);
     const deploymentId = quiet ? undefined : store.recordDeployment({
       startedAt,
-      finishedAt: deps.clock().toISOString(),
+      finishedAt,
       host: config.host,
       revision: planned.plan.revision,
       status: applied.failed || errorCount > 0 ? "failed" : "ok",
       ...(errorCount > 0 ? { error: `${errorCount} service(s) blocked by errors` } : {}),
       actions: applied.actions,
       inventory: applied.inventory,
+      sources,
     });
     return { ...planned, applied, ...(deploymentId === undefined ? {} : { deploymentId }) };
   } finally {

@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { type ApplyResult } from "../apply/apply_plan.ts";
-import { fetchTree, planFromTree } from "../apply/plan_once.ts";
+import { fetchSources } from "../apply/fetch_sources.ts";
+import { desiredFromSources, planFromSources } from "../apply/plan_once.ts";
 import { openConfigStore, reconcileOnce } from "../apply/reconcile_once.ts";
 import { readDirTree } from "../adapters/read_dir_tree.ts";
 import type { Config } from "../config/load_config.ts";
@@ -72,12 +73,14 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
     .description("show what apply would change, with a diff per unit file (= apply --dry-run)")
     .option("--json", "print the plan as JSON")
     .option("--detailed-exitcode", "exit 2 when changes are pending, 0 when none, 1 on error")
+    .option("--allow-rollback", "show the plan for a commit older than the last deployed one")
     .action(async (opts) => {
       code = await planOrApply(io, globals(), makeDeps, {
         dryRun: true,
         json: !!opts.json,
         detailed: !!opts.detailedExitcode,
         lockTimeout: 60,
+        allowRollback: !!opts.allowRollback,
       });
     });
 
@@ -86,6 +89,10 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
       "converge this host to the repository: write units, reload, start/restart/stop, record",
     )
     .option("--dry-run", "only print the plan")
+    .option(
+      "--allow-rollback",
+      "accept, this once, a commit that does not descend from the last deployed one (recorded)",
+    )
     .option("--json", "print the plan and results as JSON")
     .addOption(
       new Option("--lock-timeout <seconds>", "wait this long for another apply to finish").default(
@@ -98,6 +105,7 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
         json: !!opts.json,
         detailed: false,
         lockTimeout: Number(opts.lockTimeout),
+        allowRollback: !!opts.allowRollback,
       });
     });
 
@@ -109,7 +117,8 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
       const deps = await makeDeps(config);
       const store = await openConfigStore(deps, config);
       try {
-        const planned = await planFromTree(deps, config, await fetchTree(deps, config), store);
+        const fetched = await fetchSources(deps, config, store, { allowRollback: false });
+        const planned = await planFromSources(deps, config, fetched, store);
         const rows = statusRows(planned.desired, planned.observed);
         if (opts.json) {
           io.out(
@@ -215,15 +224,16 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
     .action(async (service) => {
       const config = await loadConfig(io, globals());
       const deps = await makeDeps(config);
-      await deps.fs.mkdirp(config.stateDir);
-      const tree = await fetchTree(deps, config);
-      const desired = readDesired(tree, {
-        path: config.source.path,
-        host: config.host,
-        prefix: config.unitPrefix,
-        mode: config.mode,
-        stateDir: config.stateDir,
-      });
+      const store = await openConfigStore(deps, config);
+      let desired;
+      try {
+        desired = desiredFromSources(
+          config,
+          await fetchSources(deps, config, store, { allowRollback: false }),
+        );
+      } finally {
+        store.close();
+      }
       const svc = desired.services.find((s) => s.name === service);
       if (!svc) {
         throw new HoistError(
@@ -273,7 +283,14 @@ function placeholderConfig(): Config {
     quadletDir: "",
     stateDir: "",
     unitPrefix: "gitops-",
-    source: { url: "", branch: "main", path: "gitops" },
+    sources: [],
+    trust: {
+      requireSigned: false,
+      gpgKeys: [],
+      allowedSigners: undefined,
+      verify: "tip",
+      allowRollback: false,
+    },
     keepCopies: 3,
     quadletBin: undefined,
   };
@@ -287,7 +304,13 @@ async function planOrApply(
   io: CliIo,
   globals: GlobalOptions,
   makeDeps: DepsFactory,
-  opts: { dryRun: boolean; json: boolean; detailed: boolean; lockTimeout: number },
+  opts: {
+    dryRun: boolean;
+    json: boolean;
+    detailed: boolean;
+    lockTimeout: number;
+    allowRollback: boolean;
+  },
 ): Promise<number> {
   if (!Number.isFinite(opts.lockTimeout) || opts.lockTimeout < 0) {
     throw new HoistError(
@@ -300,6 +323,7 @@ async function planOrApply(
   const run = await reconcileOnce(deps, config, {
     dryRun: opts.dryRun,
     lockTimeoutMs: opts.lockTimeout * 1000,
+    allowRollback: opts.allowRollback,
   });
   const plan = run.plan;
   if (opts.json) {

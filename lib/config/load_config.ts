@@ -15,6 +15,30 @@ export interface ConfigContext {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/** One Git source: a repository branch holding host folders, or one branch per service. */
+export interface SourceConfig {
+  readonly name: string;
+  readonly url: string;
+  /** Branch holding `<path>/<host>/…` (path sources). */
+  readonly branch: string;
+  /** One branch per service, files at the branch root (the orphan-branch layout); [] otherwise. */
+  readonly branches: readonly string[];
+  readonly path: string;
+  readonly sshKey?: string;
+  readonly knownHosts?: string;
+  readonly tokenFile?: string;
+}
+
+/** Who may sign what hoist deploys. */
+export interface TrustConfig {
+  readonly requireSigned: boolean;
+  readonly gpgKeys: readonly string[];
+  readonly allowedSigners: string | undefined;
+  /** "tip": the fetched commit; "all": every commit since the last deployed one. */
+  readonly verify: "tip" | "all";
+  readonly allowRollback: boolean;
+}
+
 /** The validated agent configuration with every default filled in. */
 export interface Config {
   /** The file it came from. */
@@ -24,7 +48,9 @@ export interface Config {
   readonly quadletDir: string;
   readonly stateDir: string;
   readonly unitPrefix: string;
-  readonly source: { readonly url: string; readonly branch: string; readonly path: string };
+  /** In the order written; names are unique. */
+  readonly sources: readonly SourceConfig[];
+  readonly trust: TrustConfig;
   /** Immutable copies kept per service besides the current one. */
   readonly keepCopies: number;
   /** The quadlet generator; found in the usual places when not set. */
@@ -33,27 +59,54 @@ export interface Config {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
+const BRANCH = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
+const absolute = z.string().startsWith("/", "must be an absolute path");
+
+const sourceSchema = z.strictObject({
+  name: z.string().regex(NAME, "must be a plain name").optional(),
+  url: z.string().min(1, "must not be empty").refine(
+    // user:password@ anywhere, and any user@ in http(s) URLs (a token passed as the user name)
+    (u) => !/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(u) && !/^https?:\/\/[^/@]*@/i.test(u),
+    "must not contain credentials; put an https token in token_file",
+  ),
+  branch: z.string().regex(BRANCH, "must be a branch name").optional(),
+  branches: z.array(z.string().regex(NAME, "must be a branch named like a service")).min(
+    1,
+    "must not be empty",
+  )
+    .optional(),
+  path: z.string().regex(/^[A-Za-z0-9_./-]*$/, "must be a relative folder").refine(
+    (p) => !p.startsWith("/") && !p.split("/").includes(".."),
+    "must stay inside the repository",
+  ).default("gitops"),
+  ssh_key: absolute.optional(),
+  ssh_known_hosts: absolute.optional(),
+  token_file: absolute.optional(),
+}).refine((s) => s.branch === undefined || s.branches === undefined, {
+  message: "set either branch (host folders) or branches (one branch per service), not both",
+});
+
 const schema = z.strictObject({
   host: z.string().regex(NAME, "must be a plain host name").optional(),
   mode: z.enum(["user", "system"]).optional(),
-  quadlet_dir: z.string().startsWith("/", "must be an absolute path").optional(),
-  state_dir: z.string().startsWith("/", "must be an absolute path").optional(),
+  quadlet_dir: absolute.optional(),
+  state_dir: absolute.optional(),
   unit_prefix: z.string().regex(
     /^[A-Za-z0-9_.-]*$/,
     "may only hold letters, digits, '_', '.' and '-'",
-  ).optional(),
+  )
+    .optional(),
   keep_copies: z.number().int().min(0).max(100).optional(),
-  quadlet_bin: z.string().startsWith("/", "must be an absolute path").optional(),
-  source: z.strictObject({
-    url: z.string().min(1, "must not be empty"),
-    branch: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/, "must be a branch name").default(
-      "main",
-    ),
-    path: z.string().regex(/^[A-Za-z0-9_./-]*$/, "must be a relative folder").refine(
-      (p) => !p.startsWith("/") && !p.split("/").includes(".."),
-      "must stay inside the repository",
-    ).default("gitops"),
-  }),
+  quadlet_bin: absolute.optional(),
+  source: sourceSchema.optional(),
+  sources: z.array(sourceSchema).min(1, "must list at least one source").optional(),
+  trust: z.strictObject({
+    require_signed: z.boolean().optional(),
+    gpg_keys: z.array(absolute).default([]),
+    allowed_signers: absolute.optional(),
+    verify: z.enum(["tip", "all"]).default("tip"),
+    allow_rollback: z.boolean().default(false),
+  }).optional(),
 });
 
 /** The default config file: `/etc/hoist/config.toml` as root, else `$XDG_CONFIG_HOME/hoist/config.toml`. */
@@ -90,7 +143,10 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
   if (!result.success) {
     const messages = result.error.issues.map((issue) => {
       const unknown = issue.code === "unrecognized_keys" ? issue.keys : [];
-      const key = [...issue.path.map(String), ...unknown.slice(0, 1)];
+      const key = [
+        ...issue.path.map((k) => (typeof k === "number" ? k : String(k))),
+        ...unknown.slice(0, 1),
+      ];
       const line = findKeyLine(text, key);
       const where = line === undefined ? file : `${file}:${line}`;
       return unknown.length > 0
@@ -102,10 +158,51 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     throw new HoistError(
       "config-invalid",
       messages.join("\n"),
-      "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, [source] url/branch/path",
+      "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
+        "[source] or [[sources]] (name, url, branch, branches, path, ssh_key, ssh_known_hosts, token_file), " +
+        "[trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback)",
     );
   }
   const c = result.data;
+  const where = (key: string[]) => {
+    const line = findKeyLine(text, key);
+    return line === undefined ? file : `${file}:${line}`;
+  };
+  if ((c.source === undefined) === (c.sources === undefined)) {
+    throw new HoistError(
+      "config-invalid",
+      c.source === undefined
+        ? `${file}: no source: add a [source] table (or [[sources]])`
+        : `${where(["sources"])}: set either [source] or [[sources]], not both`,
+      `Add:\n[source]\nurl = "/srv/gitops.git"`,
+    );
+  }
+  const rawSources = c.sources ?? [c.source!];
+  const sources: SourceConfig[] = rawSources.map((r, i) => {
+    const name = r.name ?? (rawSources.length === 1 ? "main" : "");
+    if (name === "") {
+      throw new HoistError(
+        "config-invalid",
+        `${file}: sources[${i}] needs a name when there are several sources`,
+      );
+    }
+    return {
+      name,
+      url: r.url,
+      branch: r.branch ?? "main",
+      branches: r.branches ?? [],
+      path: r.path.replace(/\/+$/, ""),
+      ...(r.ssh_key === undefined ? {} : { sshKey: r.ssh_key }),
+      ...(r.ssh_known_hosts === undefined ? {} : { knownHosts: r.ssh_known_hosts }),
+      ...(r.token_file === undefined ? {} : { tokenFile: r.token_file }),
+    };
+  });
+  const names = sources.map((s) => s.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) {
+    throw new HoistError("config-invalid", `${file}: two sources are named ${JSON.stringify(dup)}`);
+  }
+  const t = c.trust;
   const mode = c.mode ?? (ctx.uid === 0 ? "system" : "user");
   const configHome = ctx.env.XDG_CONFIG_HOME || `${ctx.home}/.config`;
   const stateHome = ctx.env.XDG_STATE_HOME || `${ctx.home}/.local/state`;
@@ -117,29 +214,45 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       (mode === "user" ? `${configHome}/containers/systemd` : "/etc/containers/systemd"),
     stateDir: c.state_dir ?? (mode === "user" ? `${stateHome}/hoist` : "/var/lib/hoist"),
     unitPrefix: c.unit_prefix ?? "gitops-",
-    source: { url: c.source.url, branch: c.source.branch, path: c.source.path.replace(/\/+$/, "") },
+    sources,
+    trust: {
+      requireSigned: t?.require_signed ?? true,
+      gpgKeys: t?.gpg_keys ?? [],
+      allowedSigners: t?.allowed_signers,
+      verify: t?.verify ?? "tip",
+      allowRollback: t?.allow_rollback ?? false,
+    },
     keepCopies: c.keep_copies ?? 3,
     quadletBin: c.quadlet_bin,
   };
 }
 
-/** Best-effort line of a dotted key (`source.url`) in TOML text, for messages. */
-export function findKeyLine(text: string, key: readonly string[]): number | undefined {
-  const lines = text.split("\n");
-  const last = key[key.length - 1];
+/**
+ * Best-effort line of a key path (`["source", "url"]`, `["sources", 1, "url"]`) in TOML text, for
+ * messages. Array-of-tables indexes pick the N-th `[[table]]`.
+ */
+export function findKeyLine(text: string, key: readonly (string | number)[]): number | undefined {
+  const names = key.filter((k): k is string => typeof k === "string");
+  const index = key.find((k): k is number => typeof k === "number") ?? 0;
+  const last = names[names.length - 1];
   if (last === undefined) return undefined;
-  const table = key.slice(0, -1).join(".");
+  const table = names.slice(0, -1).join(".");
+  const lines = text.split("\n");
+  const seen = new Map<string, number>();
   let current = "";
+  let occurrence = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line);
     if (header) {
       current = header[1]!;
-      if (current === key.join(".")) return i + 1;
+      occurrence = seen.get(current) ?? 0;
+      seen.set(current, occurrence + 1);
+      if (current === names.join(".") && occurrence === index) return i + 1;
       continue;
     }
     const m = /^("?)([A-Za-z0-9_-]+)\1\s*=/.exec(line);
-    if (m && m[2] === last && current === table) return i + 1;
+    if (m && m[2] === last && current === table && occurrence === index) return i + 1;
   }
   return undefined;
 }

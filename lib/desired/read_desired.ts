@@ -19,6 +19,8 @@ export interface ReadOptions {
   readonly prefix: string;
   readonly mode: "user" | "system";
   readonly stateDir: string;
+  /** Name of the source the tree comes from (for multi-source messages). */
+  readonly source?: string;
 }
 
 /** Where the immutable copy of the host folder lives (`${HOST_DIR}`, scripts' working folder). */
@@ -44,8 +46,7 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
     host: opts.host,
     root,
     services: [],
-    hostCopy: { hash: "", dir: "", files: [] },
-    scripts: {},
+    hosts: [],
     problems,
   });
   if (!hasDir(tree, root)) {
@@ -110,7 +111,7 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
         ctx,
       )
     );
-  const services = linkServices(blockClashes(read1));
+  const services = finishServices(read1);
   const scripts: { pre?: string; post?: string } = {};
   if (config.pre !== undefined) scripts.pre = config.pre;
   if (config.post !== undefined) scripts.post = config.post;
@@ -119,8 +120,13 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
     host: opts.host,
     root,
     services,
-    hostCopy: { hash: hostHash, dir: hostDir, files: host.files },
-    scripts,
+    hosts: [{
+      source: opts.source ?? "main",
+      hash: hostHash,
+      dir: hostDir,
+      files: host.files,
+      scripts,
+    }],
     problems,
   };
 }
@@ -143,6 +149,14 @@ function splitFolders(tree: RepoTree, root: string): Map<string, RepoTree> {
 }
 
 /** Blocks every service that ships a unit file name or generated service another one ships too. */
+/**
+ * Cross-service checks once every service is read: unit name clashes block both sides, then
+ * dependencies are linked. Run again after merging several sources.
+ */
+export function finishServices(services: readonly DesiredService[]): DesiredService[] {
+  return linkServices(blockClashes(services));
+}
+
 function blockClashes(services: readonly DesiredService[]): DesiredService[] {
   const owners = new Map<string, Set<string>>();
   for (const s of services) {

@@ -69,9 +69,13 @@ export interface DesiredService {
  * `${HOST_DIR}` and as the scripts' working folder.
  */
 export interface DesiredHost {
+  /** The source (config.toml `[[sources]]` name) this host folder comes from. */
+  readonly source: string;
   readonly hash: string;
   readonly dir: string;
   readonly files: readonly DesiredFile[];
+  /** config.yml's pre/post scripts, run in `dir`. */
+  readonly scripts: { readonly pre?: string; readonly post?: string };
 }
 
 /** Everything the repository says about this host at one revision. */
@@ -82,8 +86,8 @@ export interface DesiredState {
   readonly root: string;
   /** Sorted by name. */
   readonly services: readonly DesiredService[];
-  readonly hostCopy: DesiredHost;
-  readonly scripts: { readonly pre?: string; readonly post?: string };
+  /** Host folders, one per source that has one, in source order. */
+  readonly hosts: readonly DesiredHost[];
   /** Problems not tied to a service (config.yml itself); an error here blocks the whole apply. */
   readonly problems: readonly Problem[];
 }

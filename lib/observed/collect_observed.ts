@@ -51,7 +51,7 @@ export async function collectObserved(
     if (text !== undefined) files.set(p, text);
   }
   const copies = new Set<string>();
-  for (const dir of [...desired.services.map((s) => s.dir), desired.hostCopy.dir]) {
+  for (const dir of [...desired.services.map((s) => s.dir), ...desired.hosts.map((h) => h.dir)]) {
     if (dir !== "" && (await deps.fs.exists(dir))) copies.add(dir);
   }
   const copyLists = new Map<string, string[]>();

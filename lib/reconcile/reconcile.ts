@@ -199,30 +199,33 @@ export function reconcile(
   stops.sort((a, b) => order.indexOf(b.service) - order.indexOf(a.service));
 
   const touchesUnits = writes.length > 0 || removes.length > 0;
-  const scripted = desired.scripts.pre !== undefined || desired.scripts.post !== undefined;
   const hostUsed = desired.services.some((s) => s.inputs["${HOST_DIR}"] !== undefined);
-  const hostCopy: Action[] = (scripted || hostUsed) && desired.hostCopy.files.length > 0 &&
-      !observed.copies.has(desired.hostCopy.dir)
-    ? [{
-      kind: "copy",
-      service: "",
-      dir: desired.hostCopy.dir,
-      files: desired.hostCopy.files,
-      reason: scripted ? "host folder for scripts" : "host folder for ${HOST_DIR}",
-    }]
-    : [];
-  const script = (phase: "pre" | "post"): Action[] => {
-    const text = desired.scripts[phase];
-    return text === undefined ? [] : [{
-      kind: "run-script",
-      phase,
-      script: text,
-      cwd: desired.hostCopy.dir,
-      reason: `${phase}.script in config.yml`,
-    }];
-  };
+  const hostCopies: Action[] = desired.hosts.flatMap((h): Action[] => {
+    const scripted = h.scripts.pre !== undefined || h.scripts.post !== undefined;
+    return (scripted || hostUsed) && h.files.length > 0 && !observed.copies.has(h.dir)
+      ? [{
+        kind: "copy",
+        service: "",
+        dir: h.dir,
+        files: h.files,
+        reason: scripted ? "host folder for scripts" : "host folder for ${HOST_DIR}",
+      }]
+      : [];
+  });
+  const script = (phase: "pre" | "post"): Action[] =>
+    desired.hosts.flatMap((h): Action[] => {
+      const text = h.scripts[phase];
+      const where = desired.hosts.length > 1 ? ` (source ${h.source})` : "";
+      return text === undefined ? [] : [{
+        kind: "run-script",
+        phase,
+        script: text,
+        cwd: h.dir,
+        reason: `${phase}.script in config.yml${where}`,
+      }];
+    });
   const actions: Action[] = [
-    ...hostCopy,
+    ...hostCopies,
     ...script("pre"),
     ...stops,
     ...removes,

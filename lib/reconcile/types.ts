@@ -5,6 +5,7 @@
  */
 import type { DesiredFile } from "../desired/types.ts";
 import type { Problem } from "../errors.ts";
+import type { SourceVerdict } from "../trust/types.ts";
 
 /** Write one quadlet file (atomically). `previous` is the file on disk, for the diff. */
 export interface WriteAction {
@@ -100,6 +101,8 @@ export interface Plan {
   readonly problems: readonly Problem[];
   /** True when an error blocks the whole plan (config.yml broken): nothing is applied. */
   readonly blocked: boolean;
+  /** Each source's commit, signer and trust verdict (set by the caller; reconcile() leaves it out). */
+  readonly sources?: readonly SourceVerdict[];
 }
 
 /** Actions that change the host (scripts run every time and do not count). */

@@ -43,6 +43,14 @@ export interface PlanJson {
   readonly changes: number;
   /** True when errors block the whole plan: nothing is applied. */
   readonly blocked: boolean;
+  /** Per source: commit and signer per branch, and the trust verdict. */
+  readonly sources: readonly {
+    readonly name: string;
+    readonly commits: Readonly<Record<string, string>>;
+    readonly signers: Readonly<Record<string, string>>;
+    readonly verdict: string;
+    readonly rollback: { readonly from: string; readonly to: string } | null;
+  }[];
   readonly [extra: string]: unknown;
 }
 
@@ -74,6 +82,13 @@ export function planJson(plan: Plan, extra: Record<string, unknown> = {}): PlanJ
     })),
     changes: changeCount(plan),
     blocked: plan.blocked,
+    sources: (plan.sources ?? []).map((v) => ({
+      name: v.source,
+      commits: v.commits,
+      signers: v.signers,
+      verdict: v.verdict,
+      rollback: v.rollback ?? null,
+    })),
   };
   return { ...core, ...extra, ...core };
 }

@@ -8,6 +8,7 @@
 import { formatPatch, structuredPatch } from "diff";
 import { formatProblem, type Problem } from "../errors.ts";
 import { type Action, changeCount, type Plan } from "../reconcile/types.ts";
+import type { SourceVerdict } from "../trust/types.ts";
 
 /** Options of {@link renderPlanText}. */
 export interface PlanTextOptions {
@@ -65,6 +66,8 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
     ),
   );
 
+  for (const v of plan.sources ?? []) out.push(...renderSource(v));
+
   if (plan.problems.length > 0) {
     out.push("");
     for (const p of plan.problems) out.push(renderProblem(p, paint));
@@ -78,6 +81,29 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
   out.push("");
   out.push(...summary(plan, paint));
   return out.join("\n") + "\n";
+}
+
+/** One line per source branch: commit, signer, trust verdict. */
+function renderSource(v: SourceVerdict): string[] {
+  const verdict = {
+    trusted: "signature verified",
+    cached: "signature verified earlier",
+    unchecked: "signatures not checked (require_signed = false)",
+  }[v.verdict];
+  const lines = Object.entries(v.commits).map(([branch, commit]) => {
+    const signer = v.signers[branch] ? `signed by ${oneLine(v.signers[branch]!)}, ` : "";
+    return `  source ${oneLine(v.source)} branch ${oneLine(branch)} at ${
+      shortRevision(commit)
+    }: ${signer}${verdict}`;
+  });
+  if (v.rollback) {
+    lines.push(
+      `  source ${oneLine(v.source)}: ROLLBACK allowed from ${shortRevision(v.rollback.from)} to ${
+        shortRevision(v.rollback.to)
+      }`,
+    );
+  }
+  return lines;
 }
 
 /** The first 12 characters of a commit id; labels such as `working tree` are kept whole. */

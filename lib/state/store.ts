@@ -25,6 +25,17 @@ export interface InventoryUpdate {
   readonly deleteServices: readonly string[];
 }
 
+/** The last deployed commit of one source branch, and the trust policy it was verified under. */
+export interface SourceRecord {
+  readonly source: string;
+  readonly branch: string;
+  readonly commit: string;
+  readonly signer: string;
+  /** Hash of the trust policy (keys, allowed signers, verify mode) the commit passed. */
+  readonly policy: string;
+  readonly deployedAt: string;
+}
+
 /** One apply, as recorded. */
 export interface DeploymentRecord {
   readonly startedAt: string;
@@ -36,6 +47,8 @@ export interface DeploymentRecord {
   readonly error?: string;
   readonly actions: readonly ActionRecord[];
   readonly inventory: InventoryUpdate;
+  /** The commits this deployment applied, per source branch (the anti-rollback baseline). */
+  readonly sources?: readonly SourceRecord[];
 }
 
 /** A deployment as read back. */
@@ -56,6 +69,10 @@ export interface Store {
   /** Records a deployment, its actions and the inventory changes in one transaction. */
   recordDeployment(d: DeploymentRecord): number;
   recordEvent(at: string, kind: string, message: string): void;
+  /** Last deployed commit per source branch. */
+  lastDeployed(source: string): Map<string, SourceRecord>;
+  /** Records the commits applied (also when nothing changed, so the baseline moves forward). */
+  recordSources(rows: readonly SourceRecord[]): void;
   deployments(limit: number): DeploymentRow[];
   events(limit: number): { at: string; kind: string; message: string }[];
   close(): void;
@@ -74,6 +91,9 @@ CREATE TABLE IF NOT EXISTS inventory_units (
 CREATE TABLE IF NOT EXISTS services (
   name TEXT PRIMARY KEY, hash TEXT NOT NULL, inputs TEXT NOT NULL, service_units TEXT NOT NULL,
   revision TEXT NOT NULL, changed_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+  source TEXT NOT NULL, branch TEXT NOT NULL, commit_id TEXT NOT NULL, signer TEXT NOT NULL,
+  policy TEXT NOT NULL, deployed_at TEXT NOT NULL, PRIMARY KEY (source, branch));
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);
 PRAGMA user_version = 1;
@@ -105,7 +125,32 @@ export function openStore(path: string): Store {
       throw e;
     }
   };
+  const putSources = (rows: readonly SourceRecord[]) => {
+    const put = db.prepare(
+      "INSERT OR REPLACE INTO sources (source, branch, commit_id, signer, policy, deployed_at) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    for (const r of rows) put.run(r.source, r.branch, r.commit, r.signer, r.policy, r.deployedAt);
+  };
   return {
+    lastDeployed(source) {
+      const out = new Map<string, SourceRecord>();
+      for (
+        const r of db.prepare("SELECT * FROM sources WHERE source = ? ORDER BY branch").all(source)
+      ) {
+        out.set(String(r.branch), {
+          source,
+          branch: String(r.branch),
+          commit: String(r.commit_id),
+          signer: String(r.signer),
+          policy: String(r.policy),
+          deployedAt: String(r.deployed_at),
+        });
+      }
+      return out;
+    },
+    recordSources(rows) {
+      tx(() => putSources(rows));
+    },
     loadInventory() {
       const services = new Map<string, InventoryService>();
       for (const r of db.prepare("SELECT * FROM services ORDER BY name").all()) {
@@ -162,6 +207,7 @@ export function openStore(path: string): Store {
             s.changedAt,
           );
         }
+        putSources(d.sources ?? []);
         return id;
       });
     },

@@ -56,7 +56,7 @@ function appliedHost(desired: DesiredState): ObservedState {
   const s = desired.services;
   return {
     files: new Map(s.flatMap((x) => x.units.map((u) => [u.path, u.content] as const))),
-    copies: new Set([...s.map((x) => x.dir), desired.hostCopy.dir]),
+    copies: new Set([...s.map((x) => x.dir), ...desired.hosts.map((h) => h.dir)]),
     containers: s.map((x, i) => ({
       id: String(i),
       name: `systemd-gitops-${x.name}`,

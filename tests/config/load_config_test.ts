@@ -26,7 +26,10 @@ Deno.test({
     assert.equal(c.quadletDir, "/home/pi/.config/containers/systemd");
     assert.equal(c.stateDir, "/home/pi/.local/state/hoist");
     assert.equal(c.unitPrefix, "gitops-");
-    assert.deepEqual(c.source, { url: "/srv/gitops.git", branch: "main", path: "gitops" });
+    assert.deepEqual(c.sources, [
+      { name: "main", url: "/srv/gitops.git", branch: "main", branches: [], path: "gitops" },
+    ]);
+    assert.equal(c.trust.requireSigned, true);
   },
 });
 
@@ -106,6 +109,129 @@ Deno.test({
     assert.match(
       configError('quadlet_dir = "units"\n[source]\nurl = "/r"\n').message,
       /:1: quadlet_dir: must be an absolute path/,
+    );
+  },
+});
+
+Deno.test({
+  name: "parseConfig() reads several [[sources]] with credentials files and a [trust] policy",
+  permissions: "none",
+  fn() {
+    const c = parseConfig(
+      `[[sources]]
+name = "infra"
+url = "git@github.com:me/infra.git"
+ssh_key = "/etc/hoist/deploy_key"
+ssh_known_hosts = "/etc/hoist/known_hosts"
+
+[[sources]]
+name = "apps"
+url = "https://git.example.com/apps.git"
+branches = ["web", "api"]
+token_file = "/etc/hoist/token"
+
+[trust]
+gpg_keys = ["/etc/hoist/keys/alice.asc"]
+allowed_signers = "/etc/hoist/allowed_signers"
+verify = "all"
+`,
+      "c.toml",
+      user,
+    );
+    assert.deepEqual(c.sources.map((s) => s.name), ["infra", "apps"]);
+    assert.equal(c.sources[0]!.sshKey, "/etc/hoist/deploy_key");
+    assert.equal(c.sources[0]!.knownHosts, "/etc/hoist/known_hosts");
+    assert.deepEqual(c.sources[1]!.branches, ["web", "api"]);
+    assert.equal(c.sources[1]!.tokenFile, "/etc/hoist/token");
+    assert.deepEqual(c.trust, {
+      requireSigned: true,
+      gpgKeys: ["/etc/hoist/keys/alice.asc"],
+      allowedSigners: "/etc/hoist/allowed_signers",
+      verify: "all",
+      allowRollback: false,
+    });
+  },
+});
+
+Deno.test({
+  name: "parseConfig() refuses credentials in a URL, naming the source's line",
+  permissions: "none",
+  fn() {
+    const e = configError(
+      '[[sources]]\nname = "a"\nurl = "https://me:s3cret@git.example.com/x.git"\n',
+    );
+    assert.match(e.message, /config\.toml:3: sources\.0\.url: must not contain credentials/);
+    assert.doesNotMatch(e.message + (e.hint ?? ""), /s3cret/);
+  },
+});
+
+Deno.test({
+  name: "parseConfig() finds the line of a key in the second [[sources]] table",
+  permissions: "none",
+  fn() {
+    const e = configError(
+      '[[sources]]\nname = "a"\nurl = "/a"\n\n[[sources]]\nname = "b"\nurl = "/b"\nbranch = "-x"\n',
+    );
+    assert.match(e.message, /config\.toml:8: sources\.1\.branch:/);
+  },
+});
+
+Deno.test({
+  name:
+    "parseConfig() refuses [source] with [[sources]], unnamed or duplicate sources, branch with branches",
+  permissions: "none",
+  fn() {
+    assert.match(
+      configError('[source]\nurl = "/a"\n[[sources]]\nname = "b"\nurl = "/b"\n').message,
+      /not both/,
+    );
+    assert.match(
+      configError('[[sources]]\nurl = "/a"\n[[sources]]\nurl = "/b"\n').message,
+      /needs a name/,
+    );
+    assert.match(
+      configError('[[sources]]\nname = "a"\nurl = "/a"\n[[sources]]\nname = "a"\nurl = "/b"\n')
+        .message,
+      /two sources are named "a"/,
+    );
+    assert.match(
+      configError('[source]\nurl = "/a"\nbranch = "main"\nbranches = ["web"]\n').message,
+      /not both/,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "parseConfig() keeps require_signed = false only when written, and rejects unknown [trust] keys",
+  permissions: "none",
+  fn() {
+    assert.equal(
+      parseConfig(`${minimal}[trust]\nrequire_signed = false\n`, "c.toml", user).trust
+        .requireSigned,
+      false,
+    );
+    assert.match(
+      configError(`${minimal}[trust]\nrequire_sig = false\n`).message,
+      /:4: unknown key "trust\.require_sig"/,
+    );
+  },
+});
+
+Deno.test({
+  name: "parseConfig() refuses an https token written as the URL's user name, but keeps ssh users",
+  permissions: "none",
+  fn() {
+    const e = configError('[source]\nurl = "https://ghp_abc123@github.com/me/x.git"\n');
+    assert.match(e.message, /must not contain credentials/);
+    assert.doesNotMatch(e.message, /ghp_abc123/);
+    assert.equal(
+      parseConfig('[source]\nurl = "git@github.com:me/x.git"\n', "c.toml", user).sources[0]!.url,
+      "git@github.com:me/x.git",
+    );
+    assert.equal(
+      parseConfig('[source]\nurl = "ssh://git@host/x.git"\n', "c.toml", user).sources[0]!.url,
+      "ssh://git@host/x.git",
     );
   },
 });

@@ -141,10 +141,10 @@ Deno.test({
       });
     const before = read(files("A=1\n"));
     const after = read(files("A=2\n"));
-    assert.notEqual(before.hostCopy.hash, after.hostCopy.hash);
+    assert.notEqual(before.hosts[0]!.hash, after.hosts[0]!.hash);
     assert.notEqual(service(after, "user").hash, service(before, "user").hash);
     assert.equal(service(after, "other").hash, service(before, "other").hash);
-    assert.equal(service(after, "user").inputs["${HOST_DIR}"], after.hostCopy.hash);
+    assert.equal(service(after, "user").inputs["${HOST_DIR}"], after.hosts[0]!.hash);
     assert.equal(service(after, "other").inputs["${HOST_DIR}"], undefined);
   },
 });

@@ -71,7 +71,7 @@ Deno.test({
   permissions: "none",
   fn() {
     const desired = read(seedFiles());
-    assert.deepEqual(desired.scripts, { pre: "mkdir -p /var/mnt/volumes/caddy\n" });
+    assert.deepEqual(desired.hosts[0]!.scripts, { pre: "mkdir -p /var/mnt/volumes/caddy\n" });
     const a = service(desired, "service_a");
     assert.deepEqual(a.files.map((f) => f.path), ["service_a_config_file"]);
     assert.equal(new TextDecoder().decode(a.files[0]!.data), ':80 {\n  respond "hello"\n}\n');
@@ -252,13 +252,13 @@ Deno.test({
       .filter((l) => l.startsWith("Environment="));
     assert.deepEqual(env, [
       `Environment=D=/var/lib/hoist/services/x/${x.hash}`,
-      `Environment=H=${desired.hostCopy.dir}/shared.env`,
+      `Environment=H=${desired.hosts[0]!.dir}/shared.env`,
       "Environment=S=x",
       `Environment=X=${x.hash}`,
       "Environment=O=${OTHER} $HOME ${SERVICE_DIRX} ${service}",
     ]);
     assert.equal(x.dir, `/var/lib/hoist/services/x/${x.hash}`);
-    assert.match(desired.hostCopy.dir, /^\/var\/lib\/hoist\/host\/[0-9a-f]{16}$/);
+    assert.match(desired.hosts[0]!.dir, /^\/var\/lib\/hoist\/host\/[0-9a-f]{16}$/);
   },
 });
 
@@ -288,12 +288,12 @@ Deno.test({
       "unlisted/manifest.yml": "Container:\n  Image: b\n",
     }));
     assert.deepEqual(desired.problems, []);
-    assert.deepEqual(desired.hostCopy.files.map((f) => f.path), [
+    assert.deepEqual(desired.hosts[0]!.files.map((f) => f.path), [
       "scripts/setup.sh",
       "shared.env",
       "unlisted/manifest.yml",
     ]);
-    assert.equal(desired.hostCopy.dir, `/var/lib/hoist/host/${desired.hostCopy.hash}`);
+    assert.equal(desired.hosts[0]!.dir, `/var/lib/hoist/host/${desired.hosts[0]!.hash}`);
   },
 });
 

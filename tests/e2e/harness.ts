@@ -211,7 +211,7 @@ export class Repo {
   configText(host: string, prefix = "e2e-", stateDir: string | null = `${this.dir}/state`): string {
     return `host = "${host}"\nmode = "${this.who}"\n${
       stateDir === null ? "" : `state_dir = "${stateDir}"\n`
-    }unit_prefix = "${prefix}"\n\n[source]\nurl = "${this.path}"\nbranch = "main"\npath = "gitops"\n`;
+    }unit_prefix = "${prefix}"\n\n[source]\nurl = "${this.path}"\nbranch = "main"\npath = "gitops"\n\n[trust]\nrequire_signed = false\n`;
   }
 
   /** Writes a hoist config next to the repository; returns its path. */

@@ -5,13 +5,18 @@
  */
 import assert from "node:assert/strict";
 import { createFs } from "../../lib/adapters/fs.ts";
-import { createGit, parseFetchHead } from "../../lib/adapters/git.ts";
+import { createGit, type Git, parseFetchHead } from "../../lib/adapters/git.ts";
 import { createRunner } from "../../lib/adapters/run_command.ts";
 import type { RepoEntry } from "../../lib/desired/types.ts";
 import { HoistError } from "../../lib/errors.ts";
 import { git, makeRepo, withTempDir } from "./helpers.ts";
 
 const gitAdapter = () => createGit(createRunner(), createFs());
+/** Fetches one branch (shallow, no credentials) and returns its commit. */
+const fetchBranch = (g: Git, url: string, branch: string, cacheDir: string) =>
+  g.fetch({ url, branches: [branch], cacheDir, shallow: true, auth: {} }).then((m) =>
+    m.get(branch)!
+  );
 const text = (e: RepoEntry | undefined) =>
   e?.kind === "file" ? new TextDecoder().decode(e.data) : `(${e?.kind ?? "absent"})`;
 
@@ -35,7 +40,7 @@ Deno.test("git fetch copies a branch into a bare cache and returns its commit id
   await withTempDir(async (dir) => {
     const repo = await sampleRepo(dir);
     const cache = `${dir}/cache.git`;
-    const commit = await gitAdapter().fetch(repo.path, "main", cache);
+    const commit = await fetchBranch(gitAdapter(), repo.path, "main", cache);
     assert.equal(commit, await repo.head());
     assert.equal((await git(cache, "rev-parse", "--is-bare-repository")).trim(), "true");
     assert.equal((await git(cache, "cat-file", "-t", commit)).trim(), "commit");
@@ -47,10 +52,10 @@ Deno.test("git fetch into an existing cache picks up the new commit", async () =
     const repo = await sampleRepo(dir);
     const cache = `${dir}/cache.git`;
     const g = gitAdapter();
-    const first = await g.fetch(repo.path, "main", cache);
+    const first = await fetchBranch(g, repo.path, "main", cache);
     const second = await repo.commit({ "gitops/h1/web/index.html": "<h1>v2</h1>\n" });
     assert.notEqual(first, second);
-    assert.equal(await g.fetch(repo.path, "main", cache), second);
+    assert.equal(await fetchBranch(g, repo.path, "main", cache), second);
     const tree = await g.readTree(cache, second, "gitops/h1");
     assert.equal(text(tree.entries.get("gitops/h1/web/index.html")), "<h1>v2</h1>\n");
   });
@@ -61,7 +66,7 @@ Deno.test("readTree returns the host folder's files, folders and symlinks, nothi
     const repo = await sampleRepo(dir);
     const cache = `${dir}/cache.git`;
     const g = gitAdapter();
-    const commit = await g.fetch(repo.path, "main", cache);
+    const commit = await fetchBranch(g, repo.path, "main", cache);
     const tree = await g.readTree(cache, commit, "gitops/h1");
     assert.equal(tree.revision, commit);
     assert.equal(text(tree.entries.get("gitops/h1/config.yml")), "services:\n  web: {}\n");
@@ -84,7 +89,7 @@ Deno.test("readTree keeps paths longer than 100 characters whole", async () => {
     const repo = await sampleRepo(dir);
     const cache = `${dir}/cache.git`;
     const g = gitAdapter();
-    const commit = await g.fetch(repo.path, "main", cache);
+    const commit = await fetchBranch(g, repo.path, "main", cache);
     assert.ok(DEEP.length > 100, `test path is ${DEEP.length} characters`);
     const tree = await g.readTree(cache, commit, "gitops/h1");
     assert.equal(text(tree.entries.get(DEEP)), "deep = true\n");
@@ -97,7 +102,7 @@ Deno.test("readTree of the whole repository and of a missing folder", async () =
     const repo = await sampleRepo(dir);
     const cache = `${dir}/cache.git`;
     const g = gitAdapter();
-    const commit = await g.fetch(repo.path, "main", cache);
+    const commit = await fetchBranch(g, repo.path, "main", cache);
     const all = await g.readTree(cache, commit, "");
     assert.equal(text(all.entries.get("README.md")), "not part of any host\n");
     assert.equal(text(all.entries.get("gitops/h2/config.yml")), "services: {}\n");
@@ -115,7 +120,7 @@ Deno.test("what is read is the commit, not a working tree edited after it", asyn
     await git(repo.path, "add", "gitops/h1/web/extra.txt"); // staged, still not committed
     const cache = `${dir}/cache.git`;
     const g = gitAdapter();
-    const commit = await g.fetch(repo.path, "main", cache);
+    const commit = await fetchBranch(g, repo.path, "main", cache);
     const tree = await g.readTree(cache, commit, "gitops/h1");
     assert.equal(text(tree.entries.get("gitops/h1/web/index.html")), "<h1>v1</h1>\n");
     assert.equal(tree.entries.has("gitops/h1/web/extra.txt"), false);
@@ -125,7 +130,7 @@ Deno.test("what is read is the commit, not a working tree edited after it", asyn
 Deno.test("fetching a branch that does not exist fails with source-failed naming the branch", async () => {
   await withTempDir(async (dir) => {
     const repo = await sampleRepo(dir);
-    const err = await gitAdapter().fetch(repo.path, "release-7", `${dir}/cache.git`).then(
+    const err = await fetchBranch(gitAdapter(), repo.path, "release-7", `${dir}/cache.git`).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -139,7 +144,7 @@ Deno.test("fetching a branch that does not exist fails with source-failed naming
 Deno.test("fetching from an unreachable URL fails with source-failed naming the URL", async () => {
   await withTempDir(async (dir) => {
     for (const url of [`${dir}/no-such-repo`, "http://127.0.0.1:9/gitops.git"]) {
-      const err = await gitAdapter().fetch(url, "main", `${dir}/cache.git`).then(
+      const err = await fetchBranch(gitAdapter(), url, "main", `${dir}/cache.git`).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -155,15 +160,15 @@ Deno.test("parseFetchHead reads the commit id of a real FETCH_HEAD and rejects j
   await withTempDir(async (dir) => {
     const repo = await sampleRepo(dir);
     const cache = `${dir}/cache.git`;
-    const commit = await gitAdapter().fetch(repo.path, "main", cache);
+    const commit = await fetchBranch(gitAdapter(), repo.path, "main", cache);
     const fetchHead = await Deno.readTextFile(`${cache}/FETCH_HEAD`);
-    assert.equal(parseFetchHead(fetchHead), commit);
+    assert.equal(parseFetchHead(fetchHead).get("main"), commit);
   });
   const sha = "0123456789abcdef0123456789abcdef01234567";
-  assert.equal(parseFetchHead(`${sha}\t\tbranch 'main' of /srv/gitops\n`), sha);
+  assert.equal(parseFetchHead(`${sha}\t\tbranch 'main' of /srv/gitops\n`).get("main"), sha);
   const sha256 = "ab".repeat(32);
-  assert.equal(parseFetchHead(`${sha256}\t\tbranch 'main' of x\n`), sha256);
-  assert.equal(parseFetchHead(""), undefined);
-  assert.equal(parseFetchHead("not a sha\n"), undefined);
-  assert.equal(parseFetchHead(`${sha.slice(0, 39)}\t\tshort\n`), undefined);
+  assert.equal(parseFetchHead(`${sha256}\t\tbranch 'main' of x\n`).get("main"), sha256);
+  assert.equal(parseFetchHead("").size, 0);
+  assert.equal(parseFetchHead("not a sha\n").size, 0);
+  assert.equal(parseFetchHead(`${sha.slice(0, 39)}\t\tshort\n`).size, 0);
 });

@@ -453,7 +453,9 @@ export function createFakeHost(opts: {
 
   const dispatch: Runner = (spec) => {
     const prog = spec.cmd.split("/").pop();
-    if (prog === "git" || spec.cmd === quadletBin) return real(spec);
+    if (prog === "git" || prog === "gpg" || prog === "ssh-keygen" || spec.cmd === quadletBin) {
+      return real(spec);
+    }
     if (prog === "bash") return real({ ...spec, env: { ...spec.env, HOME: opts.home } });
     if (prog === "systemctl") return systemctl(spec.args);
     if (prog === "podman") return Promise.resolve(podman(spec.args));
@@ -597,7 +599,7 @@ ${extra}
 url = "${repoPath}"
 branch = "main"
 path = "gitops"
-`,
+${/^\[trust\]/m.test(extra) ? "" : "\n[trust]\nrequire_signed = false\n"}`,
   );
   return { configPath, quadletDir, stateDir };
 }

@@ -539,17 +539,9 @@ Deno.test({
   },
 });
 
-/**
- * Known bug, kept as a ready regression test: createGit().fetch puts the last 3 lines of git's
- * stderr in the message, and for ssh and missing-repository failures those are git's generic
- * footer ("; Please make sure you have the correct access rights; and the repository exists."),
- * so the cause is lost. Remove `ignore` once git.ts picks the `fatal:`/ssh lines instead.
- */
-const FETCH_CAUSE_BUG = true;
-
 Deno.test({
   name: "a failed fetch names git's cause, not its generic footer",
-  ignore: FETCH_CAUSE_BUG || noSshd,
+  ignore: noSshd,
   async fn() {
     await withTempDir(async (dir) => {
       const s = await sshSetup(dir);

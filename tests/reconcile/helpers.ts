@@ -178,8 +178,10 @@ export function addDeployed(o: FakeObserved, desired: DesiredState): FakeObserve
       changedAt: "2024-01-01T00:00:00.000Z",
     });
   }
-  const scripted = desired.scripts.pre !== undefined || desired.scripts.post !== undefined;
-  if ((scripted || hostUsed) && desired.hostCopy.dir !== "") o.copies.add(desired.hostCopy.dir);
+  for (const h of desired.hosts) {
+    const scripted = h.scripts.pre !== undefined || h.scripts.post !== undefined;
+    if ((scripted || hostUsed) && h.dir !== "") o.copies.add(h.dir);
+  }
   return o;
 }
 
@@ -208,7 +210,7 @@ export function hashNames(...states: readonly DesiredState[]): Map<string, strin
     for (const s of d.services) {
       if (s.hash !== "") names.set(s.hash, `${s.name}@${d.revision}`);
     }
-    if (d.hostCopy.hash !== "") names.set(d.hostCopy.hash, `host@${d.revision}`);
+    for (const h of d.hosts) if (h.hash !== "") names.set(h.hash, `host@${d.revision}`);
   }
   return names;
 }

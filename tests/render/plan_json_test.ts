@@ -143,6 +143,7 @@ Deno.test({
       ],
       changes: 7,
       blocked: false,
+      sources: [],
     });
   },
 });
@@ -194,10 +195,35 @@ Deno.test({
       "problems",
       "changes",
       "blocked",
+      "sources",
       "dryRun",
       "source",
     ]);
     assert.equal(json.blocked, false);
     assert.equal(json["dryRun"], true);
+  },
+});
+
+Deno.test({
+  name: "planJson() carries each source's commit, signer and trust verdict",
+  permissions: "none",
+  fn() {
+    const json = planJson({
+      ...full,
+      sources: [{
+        source: "main",
+        commits: { main: "a".repeat(40) },
+        signers: { main: "ssh SHA256:abc alice@example.com" },
+        verdict: "trusted",
+        checked: 1,
+      }],
+    });
+    assert.deepEqual(json.sources, [{
+      name: "main",
+      commits: { main: "a".repeat(40) },
+      signers: { main: "ssh SHA256:abc alice@example.com" },
+      verdict: "trusted",
+      rollback: null,
+    }]);
   },
 });

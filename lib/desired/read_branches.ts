@@ -1,0 +1,85 @@
+/**
+ * One branch per service (the orphan-branch layout): each branch's root holds one service's files.
+ *
+ * @module
+ */
+import { problem } from "../errors.ts";
+import { SERVICE_NAME } from "./parse_host_config.ts";
+import { finishServices } from "./read_desired.ts";
+import { readService } from "./read_service.ts";
+import type { DesiredState, RepoEntry, RepoTree } from "./types.ts";
+
+/** Where a branch service lives and how units are named. */
+export interface BranchOptions {
+  readonly source: string;
+  readonly host: string;
+  readonly prefix: string;
+  readonly mode: "user" | "system";
+  readonly stateDir: string;
+}
+
+/**
+ * Reads each branch (name → tree of the whole branch) as the service of the same name. Paths in
+ * messages read `@<source>/<branch>/<file>`.
+ */
+export function readBranches(
+  branches: ReadonlyMap<string, RepoTree>,
+  opts: BranchOptions,
+): DesiredState {
+  const root = `@${opts.source}`;
+  const ctx = {
+    root,
+    prefix: opts.prefix,
+    mode: opts.mode,
+    stateDir: opts.stateDir,
+    hostHash: "",
+    hostDir: "",
+    configFile: root,
+  };
+  const services = [...branches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(
+    ([branch, tree]) => {
+      const entries = new Map<string, RepoEntry>([[`${root}/${branch}`, { kind: "dir" }]]);
+      for (const [path, entry] of tree.entries) entries.set(`${root}/${branch}/${path}`, entry);
+      const service = readService({ revision: tree.revision, entries }, branch, undefined, ctx);
+      if (!SERVICE_NAME.test(branch)) {
+        return {
+          ...service,
+          hash: "",
+          units: [],
+          files: [],
+          problems: [
+            problem("error", `branch ${branch} is not a plain service name`, {
+              file: root,
+              service: branch,
+            }),
+          ],
+        };
+      }
+      if (service.inputs["${HOST_DIR}"] !== undefined) {
+        return {
+          ...service,
+          hash: "",
+          units: [],
+          files: [],
+          problems: [
+            problem("error", "${HOST_DIR} has no meaning for a branch-per-service source", {
+              file: `${root}/${branch}`,
+              service: branch,
+              hint: "Reference files of the branch with ${SERVICE_DIR}",
+            }),
+          ],
+        };
+      }
+      return service;
+    },
+  );
+  const revision = [...branches.values()].map((t) => t.revision.slice(0, 12)).join(",");
+  return {
+    revision,
+    host: opts.host,
+    root,
+    services: finishServices(services),
+    hosts: [],
+    problems: [],
+  };
+}
