@@ -4,11 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { parseConfig } from "../lib/config/load_config.ts";
 import { unitEntries } from "../lib/desired/unit_text.ts";
 
 const dir = new URL("../quadlets/", import.meta.url);
 /** Files the operator brings; everything else a Butane file names must be in quadlets/. */
-const BROUGHT = new Set(["hoist", "deploy_key", "known_hosts"]);
+const BROUGHT = new Set(["hoist", "deploy_key", "known_hosts", "allowed_signers"]);
 
 for (const bu of ["hoist.bu", "hoist-rootless.bu"]) {
   Deno.test(`${bu} parses, targets fcos, and every local file it names is shipped in quadlets/`, async () => {
@@ -44,3 +45,30 @@ Deno.test("hoist.timer runs every 2 minutes, randomised, and catches up after do
   assert.equal(get("Persistent"), "true");
   assert.ok(get("RandomizedDelaySec"));
 });
+
+for (const bu of ["hoist.bu", "hoist-rootless.bu"]) {
+  Deno.test(`${bu}'s embedded config.toml is valid for hoist, with signatures required`, async () => {
+    const doc = parse(await Deno.readTextFile(new URL(bu, dir))) as {
+      storage: { files: { path: string; contents?: { inline?: string } }[] };
+    };
+    const file = doc.storage.files.find((f) => f.path.endsWith("/config.toml"))!;
+    const config = parseConfig(file.contents!.inline!, file.path, {
+      hostname: "pi",
+      uid: 0,
+      home: "/root",
+      env: {},
+    });
+    assert.equal(config.trust.requireSigned, true);
+    assert.ok(config.trust.allowedSigners);
+    const shipped = doc.storage.files.map((f) => f.path);
+    for (
+      const needed of [
+        config.trust.allowedSigners!,
+        config.sources[0]!.sshKey!,
+        config.sources[0]!.knownHosts!,
+      ]
+    ) {
+      assert.ok(shipped.includes(needed), `${bu} provisions ${needed}`);
+    }
+  });
+}
