@@ -87,6 +87,20 @@ export function parseManifest(
   file: string,
   service?: string,
 ): { manifest?: Manifest; problems: Problem[] } {
+  const { sections, problems } = parseManifestSections(text, file, service);
+  if (!sections) return { problems };
+  return manifestOf(sections, file, service);
+}
+
+/**
+ * The sections of a manifest, validated key by key but without requiring a unit-type section
+ * (so `manifest.sops.yml` can add to `manifest.yml`).
+ */
+export function parseManifestSections(
+  text: string,
+  file: string,
+  service?: string,
+): { sections?: ManifestSection[]; problems: Problem[] } {
   const parsed = parseYamlDoc(text, file, service);
   if (!parsed.yaml) return { problems: parsed.problems };
   const { doc, lineOf } = parsed.yaml;
@@ -164,18 +178,38 @@ export function parseManifest(
     }
     sections.push({ name, line: lineOf(pair.key), entries });
   }
+  return problems.length > 0 ? { problems } : { sections, problems };
+}
+
+/**
+ * A manifest from (merged) sections: exactly one unit-type section decides the file type.
+ */
+export function manifestOf(
+  sections: readonly ManifestSection[],
+  file: string,
+  service?: string,
+): { manifest?: Manifest; problems: Problem[] } {
   const typeSections = sections.filter((s) => s.name in TYPE_SECTIONS);
-  if (problems.length === 0 && typeSections.length !== 1) {
-    err(
-      typeSections.length === 0
-        ? "a manifest needs one of the sections " + Object.keys(TYPE_SECTIONS).join(", ")
-        : `a manifest may have only one of ${typeSections.map((s) => s.name).join(", ")}`,
-      typeSections[1] ? root.items[sections.indexOf(typeSections[1])]?.key : root,
-      "Put other unit kinds in their own service, or as raw quadlet files next to the manifest",
-    );
+  if (typeSections.length !== 1) {
+    const second = typeSections[1];
+    return {
+      problems: [
+        problem(
+          "error",
+          typeSections.length === 0
+            ? "a manifest needs one of the sections " + Object.keys(TYPE_SECTIONS).join(", ")
+            : `a manifest may have only one of ${typeSections.map((s) => s.name).join(", ")}`,
+          {
+            file,
+            line: second?.line ?? sections[0]?.line ?? 1,
+            hint:
+              "Put other unit kinds in their own service, or as raw quadlet files next to the manifest",
+            service,
+          },
+        ),
+      ],
+    };
   }
-  const typeSection = typeSections[0];
-  if (problems.length > 0 || !typeSection) return { problems };
-  const type = TYPE_SECTIONS[typeSection.name] as UnitType;
-  return { manifest: { type, sections }, problems };
+  const type = TYPE_SECTIONS[typeSections[0]!.name] as UnitType;
+  return { manifest: { type, sections }, problems: [] };
 }

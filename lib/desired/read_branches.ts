@@ -8,6 +8,7 @@ import { SERVICE_NAME } from "./parse_host_config.ts";
 import { finishServices } from "./read_desired.ts";
 import { readService } from "./read_service.ts";
 import type { DesiredState, RepoEntry, RepoTree } from "./types.ts";
+import { NO_SECRETS, type SecretInputs } from "./secrets.ts";
 
 /** Where a branch service lives and how units are named. */
 export interface BranchOptions {
@@ -16,6 +17,8 @@ export interface BranchOptions {
   readonly prefix: string;
   readonly mode: "user" | "system";
   readonly stateDir: string;
+  /** Decrypted sops files and `.env` variables (default: none). */
+  readonly secrets?: SecretInputs;
 }
 
 /**
@@ -35,6 +38,7 @@ export function readBranches(
     hostHash: "",
     hostDir: "",
     configFile: root,
+    secrets: opts.secrets ?? NO_SECRETS,
   };
   const services = [...branches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(
     ([branch, tree]) => {

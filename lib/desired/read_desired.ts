@@ -10,6 +10,7 @@ import { readService } from "./read_service.ts";
 import { collectFiles, decodeText, hasDir, readRepoFile } from "./repo_files.ts";
 import type { DesiredService, DesiredState, RepoEntry, RepoTree } from "./types.ts";
 import { serviceDependencies } from "./unit_references.ts";
+import { NO_SECRETS, type SecretInputs } from "./secrets.ts";
 
 /** Where this host's folder is and how units are named. */
 export interface ReadOptions {
@@ -21,6 +22,8 @@ export interface ReadOptions {
   readonly stateDir: string;
   /** Name of the source the tree comes from (for multi-source messages). */
   readonly source?: string;
+  /** Decrypted sops files and `.env` variables (default: none). */
+  readonly secrets?: SecretInputs;
 }
 
 /** Where the immutable copy of the host folder lives (`${HOST_DIR}`, scripts' working folder). */
@@ -100,6 +103,7 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
     hostHash,
     hostDir,
     configFile,
+    secrets: opts.secrets ?? NO_SECRETS,
   };
   const read1 = [...config.services]
     .sort((a, b) => (a.name < b.name ? -1 : 1))

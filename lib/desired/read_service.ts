@@ -5,7 +5,19 @@
  */
 import { type Problem, problem } from "../errors.ts";
 import { hashParts, sha256Hex } from "./digest.ts";
-import { parseManifest } from "./parse_manifest.ts";
+import {
+  type ManifestEntry,
+  manifestOf,
+  type ManifestSection,
+  parseManifestSections,
+} from "./parse_manifest.ts";
+import {
+  encryptedFile,
+  isPlainEnvFile,
+  type SecretInputs,
+  SOPS_MANIFEST,
+  substituteVars,
+} from "./secrets.ts";
 import { generatedServiceName, TYPE_SECTION, UNIT_FILE_NAME, unitTypeOf } from "./quadlet_names.ts";
 import { collectFiles, decodeText, hasDir, readRepoFile } from "./repo_files.ts";
 import {
@@ -14,7 +26,7 @@ import {
   serviceDirReferences,
   usesHostDir,
 } from "./template.ts";
-import type { DesiredService, DesiredUnit, RepoTree, UnitType } from "./types.ts";
+import type { DesiredFile, DesiredService, DesiredUnit, RepoTree, UnitType } from "./types.ts";
 import { injectAfterHeader, renderUnitText, unitEntries, unitSections } from "./unit_text.ts";
 
 /** Labels hoist puts on every container; a repository may not set them itself. */
@@ -32,6 +44,8 @@ export interface ServiceContext {
   readonly hostDir: string;
   /** config.yml path and the line listing the service, for "folder missing" messages. */
   readonly configFile: string;
+  /** Decrypted sops files and variables for `.env` files. */
+  readonly secrets: SecretInputs;
 }
 
 interface UnitDraft {
@@ -42,6 +56,8 @@ interface UnitDraft {
   readonly source: string;
   /** The repository file's own text, for line numbers. */
   readonly sourceText: string;
+  /** Holds values from manifest.sops.yml (written 0600, masked in plans). */
+  readonly secret: boolean;
 }
 
 const MANIFEST = "manifest.yml";
@@ -82,7 +98,9 @@ export function readService(
 
   const drafts: UnitDraft[] = [];
   const isUnitSource = (rel: string) =>
-    !rel.includes("/") && (rel === MANIFEST || unitTypeOf(rel) !== undefined);
+    !rel.includes("/") &&
+    (rel === MANIFEST || rel === SOPS_MANIFEST || unitTypeOf(rel) !== undefined);
+  const hasPlainManifest = tree.entries.has(`${dir}/${MANIFEST}`);
   for (
     const rel of [...tree.entries.keys()].filter((p) => p.startsWith(dir + "/")).map((p) =>
       p.slice(dir.length + 1)
@@ -90,25 +108,21 @@ export function readService(
   ) {
     const file = `${dir}/${rel}`;
     if (tree.entries.get(file)?.kind === "dir") continue;
+    // manifest.sops.yml is merged into manifest.yml's unit (or stands alone without one)
+    if (rel === SOPS_MANIFEST && hasPlainManifest) continue;
     const read = readRepoFile(tree, file, dir, name);
     const decoded = read.data ? decodeText(read.data, file, name) : {};
     if (read.problem || decoded.problem || decoded.text === undefined) {
       problems.push((read.problem ?? decoded.problem)!);
       continue;
     }
-    const draft = rel === MANIFEST
-      ? manifestDraft(decoded.text, file, name, ctx, problems)
+    const sops = tree.entries.has(`${dir}/${SOPS_MANIFEST}`)
+      ? `${dir}/${SOPS_MANIFEST}`
+      : undefined;
+    const draft = rel === MANIFEST || rel === SOPS_MANIFEST
+      ? manifestDraft(rel === MANIFEST ? decoded.text : "", file, sops, name, ctx, problems)
       : rawDraft(decoded.text, file, rel, name, ctx, problems);
     if (draft) drafts.push(draft);
-  }
-  if (tree.entries.has(`${dir}/manifest.sops.yml`)) {
-    problems.push(
-      problem("error", "encrypted manifests (manifest.sops.yml) are not supported yet", {
-        file: `${dir}/manifest.sops.yml`,
-        service: name,
-        hint: "Move the values into manifest.yml for now, or leave the service out of config.yml",
-      }),
-    );
   }
   const seen = new Map<string, string>();
   for (const d of drafts) {
@@ -140,8 +154,10 @@ export function readService(
     }));
   }
 
-  const { files, problems: fileProblems } = collectFiles(tree, dir, isUnitSource, name);
-  problems.push(...fileProblems);
+  const isEncrypted = (rel: string) => encryptedFile(rel.split("/").pop()!) !== undefined;
+  const collected = collectFiles(tree, dir, (rel) => isUnitSource(rel) || isEncrypted(rel), name);
+  problems.push(...collected.problems);
+  const files = secretFiles(tree, dir, name, collected.files, ctx, problems);
   const known = new Set(files.map((f) => f.path));
   for (const f of files) {
     const parts = f.path.split("/");
@@ -202,6 +218,7 @@ export function readService(
     const inPod = d.type === "container" && own.some((e) => e.key === "Pod");
     return {
       path: d.path,
+      secret: d.secret,
       type: d.type,
       serviceUnit: generatedServiceName(d.fileName, d.type, serviceName),
       entry: (d.type === "container" && !inPod) || d.type === "pod" || d.type === "kube",
@@ -215,28 +232,62 @@ export function readService(
 function manifestDraft(
   text: string,
   file: string,
+  sopsFile: string | undefined,
   name: string,
   ctx: ServiceContext,
   problems: Problem[],
 ): UnitDraft | undefined {
-  const { manifest, problems: found } = parseManifest(text, file, name);
+  const before = problems.length;
+  const plain = text === ""
+    ? { sections: [], problems: [] }
+    : parseManifestSections(text, file, name);
+  problems.push(...plain.problems);
+  let secretSections: ManifestSection[] = [];
+  if (sopsFile !== undefined) {
+    const decrypted = ctx.secrets.decrypted.get(sopsFile);
+    if (decrypted === undefined) {
+      problems.push(problem("error", "this encrypted manifest was not decrypted", {
+        file: sopsFile,
+        service: name,
+        hint: "Run hoist plan or apply, which decrypt with sops; validate cannot",
+      }));
+    } else if (!decrypted.ok) {
+      problems.push(
+        problem("error", decrypted.message, {
+          file: sopsFile,
+          service: name,
+          hint: decrypted.hint,
+        }),
+      );
+    } else {
+      const parsed = parseManifestSections(decrypted.text, sopsFile, name);
+      problems.push(...parsed.problems);
+      secretSections = parsed.sections ?? [];
+    }
+  }
+  if (problems.length > before || !plain.sections) return undefined;
+  const merged = mergeSections(plain.sections, secretSections);
+  const { manifest, problems: found } = manifestOf(merged.map((s) => s.section), file, name);
   problems.push(...found);
   if (!manifest) return undefined;
-  for (const s of manifest.sections) {
-    for (const e of s.entries) {
+  for (const { section, secret } of merged) {
+    for (const e of section.entries) {
       if (e.key === "Label" && e.values.some(isReservedLabel)) {
-        problems.push(reservedLabelProblem(file, e.line, name));
+        problems.push(reservedLabelProblem(secret.has(e) ? sopsFile! : file, e.line, name));
       }
     }
   }
-  const sections = manifest.sections.map((s) => ({
-    name: s.name,
-    lines: s.entries.flatMap((e) => e.values.map((v) => [e.key, v] as const)),
+  if (problems.length > before) return undefined;
+  const sections = merged.map(({ section, secret }) => ({
+    name: section.name,
+    lines: section.entries.flatMap((e) =>
+      e.values.map((v, i) => [e.key, v, (secret.get(e) ?? Infinity) <= i] as const)
+    ),
   }));
   if (!sections.some((s) => s.name === "Install")) {
     sections.push({
       name: "Install",
-      lines: [["WantedBy", ctx.mode === "system" ? "multi-user.target" : "default.target"]],
+      lines: [["WantedBy", ctx.mode === "system" ? "multi-user.target" : "default.target", false]],
     });
   }
   const ext = manifest.type;
@@ -246,9 +297,111 @@ function manifestDraft(
     fileName,
     type: ext,
     text: renderUnitText(sections),
-    source: file,
+    source: text === "" ? sopsFile! : file,
     sourceText: text,
+    secret: secretSections.length > 0,
   };
+}
+
+/**
+ * manifest.yml's sections with manifest.sops.yml's appended, as the homelab-gitops seed does:
+ * per section and key, decrypted values come after the plain ones; new keys and sections follow.
+ * `secret` maps an entry to the index of its first secret value.
+ */
+function mergeSections(
+  plain: readonly ManifestSection[],
+  secret: readonly ManifestSection[],
+): { section: ManifestSection; secret: Map<ManifestEntry, number> }[] {
+  const out = plain.map((s) => ({
+    section: { ...s, entries: [...s.entries] },
+    secret: new Map<ManifestEntry, number>(),
+  }));
+  for (const s of secret) {
+    let target = out.find((o) => o.section.name === s.name);
+    if (!target) {
+      target = { section: { name: s.name, line: s.line, entries: [] }, secret: new Map() };
+      out.push(target);
+    }
+    for (const e of s.entries) {
+      const entries = target.section.entries as ManifestEntry[];
+      const at = entries.findIndex((x) => x.key === e.key);
+      if (at < 0) {
+        entries.push(e);
+        target.secret.set(e, 0);
+      } else {
+        const old = entries[at]!;
+        const joined: ManifestEntry = {
+          key: old.key,
+          line: old.line,
+          values: [...old.values, ...e.values],
+        };
+        entries[at] = joined;
+        target.secret.set(joined, old.values.length);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The service's files with secrets handled: `*.sops.env` / `*.env.sops` decrypted into
+ * `<name>.env`, `${VAR}` in plain `.env` files filled in; both marked secret (0600).
+ */
+function secretFiles(
+  tree: RepoTree,
+  dir: string,
+  name: string,
+  files: readonly DesiredFile[],
+  ctx: ServiceContext,
+  problems: Problem[],
+): DesiredFile[] {
+  const out: DesiredFile[] = [];
+  for (const f of files) {
+    if (!isPlainEnvFile(f.path.split("/").pop()!)) {
+      out.push(f);
+      continue;
+    }
+    const file = `${dir}/${f.path}`;
+    const decoded = decodeText(f.data, file, name);
+    if (decoded.text === undefined) {
+      problems.push(decoded.problem!);
+      continue;
+    }
+    const filled = substituteVars(decoded.text, file, name, ctx.secrets.vars);
+    problems.push(...filled.problems);
+    if (filled.text === undefined) continue;
+    const data = new TextEncoder().encode(filled.text);
+    out.push({ path: f.path, data, digest: sha256Hex(data), secret: true });
+  }
+  for (const path of [...tree.entries.keys()].filter((p) => p.startsWith(dir + "/")).sort()) {
+    const rel = path.slice(dir.length + 1);
+    const enc = encryptedFile(rel.split("/").pop()!);
+    if (!enc || enc.format !== "dotenv" || tree.entries.get(path)?.kind === "dir") continue;
+    const target = [...rel.split("/").slice(0, -1), enc.target].join("/");
+    const decrypted = ctx.secrets.decrypted.get(path);
+    if (decrypted === undefined || !decrypted.ok) {
+      problems.push(
+        problem("error", decrypted?.message ?? "this encrypted file was not decrypted", {
+          file: path,
+          service: name,
+          hint: decrypted?.hint ??
+            "Run hoist plan or apply, which decrypt with sops; validate cannot",
+        }),
+      );
+      continue;
+    }
+    if (out.some((f) => f.path === target)) {
+      problems.push(problem("error", `${target} exists both plain and encrypted`, {
+        file: path,
+        service: name,
+        hint: `Keep only ${rel}`,
+      }));
+      continue;
+    }
+    const data = new TextEncoder().encode(decrypted.text);
+    out.push({ path: target, data, digest: sha256Hex(data), secret: true });
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function rawDraft(
@@ -289,6 +442,7 @@ function rawDraft(
     text,
     source: file,
     sourceText: text,
+    secret: false,
   };
 }
 

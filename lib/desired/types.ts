@@ -36,6 +36,8 @@ export interface DesiredUnit {
   readonly content: string;
   /** Repository file it came from, for messages. */
   readonly source: string;
+  /** Holds secret values (written 0600; the lines after SENSITIVE_MARK are masked in plans). */
+  readonly secret?: boolean;
 }
 
 /** A file of a service folder that goes into its immutable copy. */
@@ -45,6 +47,8 @@ export interface DesiredFile {
   readonly data: Uint8Array;
   /** sha256 hex of `data`. */
   readonly digest: string;
+  /** Decrypted or filled from secrets: written 0600 in a 0700 folder. */
+  readonly secret?: boolean;
 }
 
 /** One service of the host, ready to deploy, or blocked by errors. */

@@ -341,11 +341,11 @@ const SERVICE_CASES: readonly ServiceCase[] = [
     message: /^a \.container file needs a \[Container\] section$/,
   },
   {
-    name: "with an encrypted manifest hoist cannot read yet",
+    name: "with an encrypted manifest that was not decrypted (offline validate)",
     files: { "manifest.yml": GOOD, "manifest.sops.yml": "Container:\n  Secret: ENC[x]\n" },
     file: "x/manifest.sops.yml",
     line: undefined,
-    message: /^encrypted manifests \(manifest\.sops\.yml\) are not supported yet$/,
+    message: /^this encrypted manifest was not decrypted$/,
   },
   {
     name: "whose folder has neither manifest nor quadlet files",

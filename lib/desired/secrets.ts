@@ -1,0 +1,152 @@
+/**
+ * Secrets in the desired state, pure: decrypted sops files are passed in (decryption is the
+ * adapter's job), `${VAR}` references in plain `.env` files are filled from a variable map.
+ *
+ * @module
+ */
+import { type Problem, problem } from "../errors.ts";
+
+/** The outcome of decrypting one file. Failure messages never hold plaintext. */
+export type Decrypted =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly message: string; readonly hint: string };
+
+/** What the secret-aware parts of reading a service need. */
+export interface SecretInputs {
+  /** Decryption results by repository path, for every encrypted file of the tree. */
+  readonly decrypted: ReadonlyMap<string, Decrypted>;
+  /** Variables for plain `.env` files: `[secrets] env_files` over the host environment. */
+  readonly vars: ReadonlyMap<string, string>;
+}
+
+/** No decrypted files, no variables (tests, `validate`). */
+export const NO_SECRETS: SecretInputs = { decrypted: new Map(), vars: new Map() };
+
+/** The encrypted manifest that adds to `manifest.yml`. */
+export const SOPS_MANIFEST = "manifest.sops.yml";
+
+/** Marks, in a rendered unit, that the next line holds a secret value (plan output masks it). */
+export const SENSITIVE_MARK = "# hoist: the next line holds a secret value";
+
+/**
+ * For an encrypted file name, the name its decrypted copy gets and sops's format:
+ * `db.sops.env` → `db.env`, `.env.sops` → `.env`, `app.env.sops` → `app.env`,
+ * `manifest.sops.yml` → yaml (merged into the unit, not copied).
+ */
+export function encryptedFile(
+  name: string,
+): { target: string; format: "dotenv" | "yaml" } | undefined {
+  if (name === SOPS_MANIFEST) return { target: "", format: "yaml" };
+  if (name.endsWith(".sops.env") && name.length > ".sops.env".length) {
+    return { target: name.slice(0, -".sops.env".length) + ".env", format: "dotenv" };
+  }
+  if (name.endsWith(".env.sops")) {
+    return { target: name.slice(0, -".sops".length), format: "dotenv" };
+  }
+  return undefined;
+}
+
+/** A plain env file whose `${VAR}` references hoist fills in (`.env`, `app.env`). */
+export function isPlainEnvFile(name: string): boolean {
+  return (name === ".env" || name.endsWith(".env")) && encryptedFile(name) === undefined;
+}
+
+/** The prefix of service-specific variables: `web-app` → `WEB_APP_`. */
+export function servicePrefix(service: string): string {
+  return service.toUpperCase().replace(/[^A-Z0-9]/g, "_") + "_";
+}
+
+const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/**
+ * Fills `${VAR}` and `$VAR` in an env file, line by line (`$$` is a literal `$`, comment lines
+ * are left alone). `<SERVICE>_<VAR>` wins over `<VAR>`. A missing variable is an error naming the
+ * file, the line and the variable — never a value.
+ *
+ * @example
+ * ```ts
+ * substituteVars("DB_PASSWORD=${DB_PASSWORD}\n", "web/app.env", "web", new Map([["WEB_DB_PASSWORD", "s3"]]));
+ * // { text: "DB_PASSWORD=s3\n", problems: [] }
+ * ```
+ */
+export function substituteVars(
+  text: string,
+  file: string,
+  service: string,
+  vars: ReadonlyMap<string, string>,
+): { text?: string; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const prefix = servicePrefix(service);
+  const lines = text.split("\n").map((line, i) => {
+    if (line.trimStart().startsWith("#")) return line;
+    return line.replace(REFERENCE, (match, braced?: string, bare?: string) => {
+      if (match === "$$") return "$";
+      const name = (braced ?? bare)!;
+      const value = vars.get(prefix + name) ?? vars.get(name);
+      if (value === undefined) {
+        problems.push(problem("error", `variable ${name} is not set`, {
+          file,
+          line: i + 1,
+          service,
+          hint:
+            `Set ${prefix}${name} or ${name} in hoist's environment or in a [secrets] env_files file`,
+        }));
+        return match;
+      }
+      if (/[\n\r\0]/.test(value)) {
+        problems.push(
+          problem("error", `variable ${name} holds a line break`, { file, line: i + 1, service }),
+        );
+        return match;
+      }
+      return value;
+    });
+  });
+  return problems.length > 0 ? { problems } : { text: lines.join("\n"), problems };
+}
+
+/** Reads `KEY=VALUE` lines (dotenv: comments, `export `, optional quotes) into a map. */
+export function parseDotenv(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split("\n")) {
+    const line = raw.trim().replace(/^export\s+/, "");
+    if (line === "" || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).trim();
+    let value = line.slice(eq + 1).trim();
+    const q = value[0];
+    if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2) {
+      value = value.slice(1, -1);
+    }
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) out.set(key, value);
+  }
+  return out;
+}
+
+/**
+ * Replaces the value of every line that follows {@link SENSITIVE_MARK} with `(sensitive)`,
+ * keeping the key (and an environment variable's name) visible.
+ *
+ * @example
+ * ```ts
+ * maskSensitive(`${SENSITIVE_MARK}\nEnvironment=DB_PASSWORD=s3\n`);
+ * // "# hoist: the next line holds a secret value\nEnvironment=DB_PASSWORD=(sensitive)\n"
+ * ```
+ */
+export function maskSensitive(text: string): string {
+  const lines = text.split("\n");
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i - 1]!.trim() !== SENSITIVE_MARK) continue;
+    const m = /^(\s*[A-Za-z][A-Za-z0-9]*=)(.*)$/.exec(lines[i]!);
+    if (!m) {
+      lines[i] = "(sensitive)";
+      continue;
+    }
+    const env = /^([A-Za-z_][A-Za-z0-9_.-]*=)/.exec(m[2]!);
+    lines[i] = `${m[1]}${
+      env && /^(Environment|Label|Secret|PodmanArgs)=$/.test(m[1]!.trim()) ? env[1] : ""
+    }(sensitive)`;
+  }
+  return lines.join("\n");
+}
