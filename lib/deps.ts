@@ -10,6 +10,7 @@ import { createQuadlet, type Quadlet, QUADLET_PATHS } from "./adapters/quadlet.t
 import { createRunner, type Runner } from "./adapters/run_command.ts";
 import { createScripts, type Scripts } from "./adapters/scripts.ts";
 import { createSignatures } from "./adapters/signatures.ts";
+import { createSops, type Sops } from "./adapters/sops.ts";
 import { createSystemctl, type Systemctl } from "./adapters/systemctl.ts";
 import type { Config } from "./config/load_config.ts";
 import { openStore, type Store } from "./state/store.ts";
@@ -25,6 +26,9 @@ export interface Deps {
   readonly quadlet: Quadlet;
   readonly scripts: Scripts;
   readonly signatures: Signatures;
+  readonly sops: Sops;
+  /** hoist's environment (variables for `.env` files). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly openStore: (path: string) => Store;
   readonly clock: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
@@ -51,6 +55,8 @@ export async function buildDeps(config: Config, run: Runner = createRunner()): P
     quadlet: createQuadlet(run, fs, config.mode, quadletBin),
     scripts: createScripts(run),
     signatures: createSignatures(run, fs),
+    sops: createSops(run),
+    env: Deno.env.toObject(),
     openStore,
     clock: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

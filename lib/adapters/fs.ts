@@ -18,12 +18,16 @@ export interface Fs {
    * up to (never including) `root`.
    */
   remove(path: string, root: string): Promise<void>;
-  /** Creates `dir` with `files` (built in a temp folder, then renamed), unless it exists. */
+  /**
+   * Creates `dir` with `files` (built in a temp folder, then renamed), unless it exists. Secret
+   * files are written 0600 and make `dir` 0700.
+   */
   createFolder(dir: string, files: readonly DesiredFile[]): Promise<void>;
   removeTree(path: string): Promise<void>;
   /** Sub-folders of `dir`, newest first (by modification time); [] when dir is missing. */
   listFolders(dir: string): Promise<string[]>;
-  mkdirp(path: string): Promise<void>;
+  /** Creates `path` and its parents; `mode` (e.g. 0o700) is applied to `path` itself. */
+  mkdirp(path: string, mode?: number): Promise<void>;
   makeTempDir(prefix: string): Promise<string>;
 }
 
@@ -85,9 +89,10 @@ export function createFs(): Fs {
         for (const f of files) {
           const target = `${tmp}/${f.path}`;
           await Deno.mkdir(dirname(target), { recursive: true });
-          await Deno.writeFile(target, f.data, { mode: 0o644 });
+          await Deno.writeFile(target, f.data, { mode: f.secret ? 0o600 : 0o644 });
+          await Deno.chmod(target, f.secret ? 0o600 : 0o644);
         }
-        await Deno.chmod(tmp, 0o755);
+        await Deno.chmod(tmp, files.some((f) => f.secret) ? 0o700 : 0o755);
         await Deno.rename(tmp, dir);
       } catch (e) {
         await Deno.remove(tmp, { recursive: true }).catch(() => {});
@@ -113,8 +118,9 @@ export function createFs(): Fs {
       }
       return out.sort((a, b) => b.mtime - a.mtime || (a.path < b.path ? -1 : 1)).map((x) => x.path);
     },
-    async mkdirp(path) {
+    async mkdirp(path, mode) {
       await Deno.mkdir(path, { recursive: true });
+      if (mode !== undefined) await Deno.chmod(path, mode);
     },
     makeTempDir(prefix) {
       return Deno.makeTempDir({ prefix });

@@ -189,7 +189,11 @@ async function execute(
       for (const dir of action.dirs) await deps.fs.removeTree(dir);
       return;
     case "write":
-      await deps.fs.writeAtomic(`${opts.quadletDir}/${action.unit}`, action.content);
+      await deps.fs.writeAtomic(
+        `${opts.quadletDir}/${action.unit}`,
+        action.content,
+        action.secret ? 0o600 : 0o644,
+      );
       return;
     case "remove":
       await deps.fs.remove(`${opts.quadletDir}/${action.unit}`, opts.quadletDir);

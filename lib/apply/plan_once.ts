@@ -18,6 +18,8 @@ import type { Plan } from "../reconcile/types.ts";
 import type { Store } from "../state/store.ts";
 import { blockInvalid } from "./block_invalid.ts";
 import type { FetchedSource } from "./fetch_sources.ts";
+import { prepareSecrets } from "./prepare_secrets.ts";
+import type { SecretInputs } from "../desired/secrets.ts";
 
 /** The plan and what it was computed from. */
 export interface PlanResult {
@@ -33,12 +35,14 @@ export interface PlanResult {
 export function desiredFromSources(
   config: Config,
   fetched: readonly FetchedSource[],
+  secrets: SecretInputs,
 ): DesiredState {
   const common = {
     host: config.host,
     prefix: config.unitPrefix,
     mode: config.mode,
     stateDir: config.stateDir,
+    secrets,
   };
   return mergeDesired(fetched.map((f) => ({
     source: f.source.name,
@@ -59,7 +63,7 @@ export async function planFromSources(
   fetched: readonly FetchedSource[],
   store: Store,
 ): Promise<PlanResult> {
-  const desired0 = desiredFromSources(config, fetched);
+  const desired0 = desiredFromSources(config, fetched, await prepareSecrets(deps, config, fetched));
   const inventory = store.loadInventory();
   const observed = await collectObserved(
     deps,

@@ -7,11 +7,13 @@ import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { type ApplyResult } from "../apply/apply_plan.ts";
 import { fetchSources } from "../apply/fetch_sources.ts";
 import { desiredFromSources, planFromSources } from "../apply/plan_once.ts";
+import { prepareSecrets } from "../apply/prepare_secrets.ts";
 import { openConfigStore, reconcileOnce } from "../apply/reconcile_once.ts";
 import { readDirTree } from "../adapters/read_dir_tree.ts";
 import type { Config } from "../config/load_config.ts";
 import { buildDeps, type Deps } from "../deps.ts";
 import { readDesired } from "../desired/read_desired.ts";
+import { maskSensitive, OFFLINE_SECRETS } from "../desired/secrets.ts";
 import { formatProblem, HoistError, type Problem } from "../errors.ts";
 import { changeCount, type Plan } from "../reconcile/types.ts";
 import { planJson } from "../render/plan_json.ts";
@@ -176,6 +178,7 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
           prefix: "gitops-",
           mode: "user",
           stateDir: "/var/lib/hoist",
+          secrets: OFFLINE_SECRETS,
         });
         const units = new Map(
           desired.services.flatMap((s) => s.units.map((u) => [u.path, u.content] as const)),
@@ -221,16 +224,15 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
   program.command("render")
     .description("print the unit files hoist would write for SERVICE")
     .argument("<service>", "service name as listed in config.yml")
-    .action(async (service) => {
+    .option("--show-secrets", "print values from manifest.sops.yml instead of (sensitive)")
+    .action(async (service, opts) => {
       const config = await loadConfig(io, globals());
       const deps = await makeDeps(config);
       const store = await openConfigStore(deps, config);
       let desired;
       try {
-        desired = desiredFromSources(
-          config,
-          await fetchSources(deps, config, store, { allowRollback: false }),
-        );
+        const fetched = await fetchSources(deps, config, store, { allowRollback: false });
+        desired = desiredFromSources(config, fetched, await prepareSecrets(deps, config, fetched));
       } finally {
         store.close();
       }
@@ -242,7 +244,13 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
           `Services: ${desired.services.map((s) => s.name).join(", ") || "none"}`,
         );
       }
-      for (const u of svc.units) io.out(`# ${config.quadletDir}/${u.path}\n${u.content}\n`);
+      for (const u of svc.units) {
+        io.out(
+          `# ${config.quadletDir}/${u.path}\n${
+            opts.showSecrets ? u.content : maskSensitive(u.content)
+          }\n`,
+        );
+      }
       printProblems(io, [...desired.problems, ...svc.problems], false);
       code = svc.problems.some((p) => p.level === "error") ? EXIT.error : EXIT.ok;
     });
@@ -291,6 +299,7 @@ function placeholderConfig(): Config {
       verify: "tip",
       allowRollback: false,
     },
+    secrets: { env: {}, envFiles: [] },
     keepCopies: 3,
     quadletBin: undefined,
   };

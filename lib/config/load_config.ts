@@ -39,6 +39,14 @@ export interface TrustConfig {
   readonly allowRollback: boolean;
 }
 
+/** Where secrets come from. */
+export interface SecretsConfig {
+  /** Environment for sops (e.g. SOPS_AGE_KEY_FILE); added to hoist's own. */
+  readonly env: Readonly<Record<string, string>>;
+  /** KEY=VALUE files whose variables fill `${VAR}` in `.env` files (over the host environment). */
+  readonly envFiles: readonly string[];
+}
+
 /** The validated agent configuration with every default filled in. */
 export interface Config {
   /** The file it came from. */
@@ -51,6 +59,7 @@ export interface Config {
   /** In the order written; names are unique. */
   readonly sources: readonly SourceConfig[];
   readonly trust: TrustConfig;
+  readonly secrets: SecretsConfig;
   /** Immutable copies kept per service besides the current one. */
   readonly keepCopies: number;
   /** The quadlet generator; found in the usual places when not set. */
@@ -100,6 +109,13 @@ const schema = z.strictObject({
   quadlet_bin: absolute.optional(),
   source: sourceSchema.optional(),
   sources: z.array(sourceSchema).min(1, "must list at least one source").optional(),
+  secrets: z.strictObject({
+    env: z.record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name"),
+      z.string(),
+    ).default({}),
+    env_files: z.array(absolute).default([]),
+  }).optional(),
   trust: z.strictObject({
     require_signed: z.boolean().optional(),
     gpg_keys: z.array(absolute).default([]),
@@ -160,7 +176,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       messages.join("\n"),
       "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
         "[source] or [[sources]] (name, url, branch, branches, path, ssh_key, ssh_known_hosts, token_file), " +
-        "[trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback)",
+        "[trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), [secrets] (env, env_files)",
     );
   }
   const c = result.data;
@@ -222,6 +238,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       verify: t?.verify ?? "tip",
       allowRollback: t?.allow_rollback ?? false,
     },
+    secrets: { env: c.secrets?.env ?? {}, envFiles: c.secrets?.env_files ?? [] },
     keepCopies: c.keep_copies ?? 3,
     quadletBin: c.quadlet_bin,
   };

@@ -17,10 +17,22 @@ export interface SecretInputs {
   readonly decrypted: ReadonlyMap<string, Decrypted>;
   /** Variables for plain `.env` files: `[secrets] env_files` over the host environment. */
   readonly vars: ReadonlyMap<string, string>;
+  /**
+   * Offline checking (`hoist validate`): encrypted files that were not decrypted and variables
+   * that are not set are warnings, not errors.
+   */
+  readonly offline?: boolean;
 }
 
-/** No decrypted files, no variables (tests, `validate`). */
+/** No decrypted files, no variables. */
 export const NO_SECRETS: SecretInputs = { decrypted: new Map(), vars: new Map() };
+
+/** For `hoist validate`: secrets are not checked, only reported as such. */
+export const OFFLINE_SECRETS: SecretInputs = {
+  decrypted: new Map(),
+  vars: new Map(),
+  offline: true,
+};
 
 /** The encrypted manifest that adds to `manifest.yml`. */
 export const SOPS_MANIFEST = "manifest.sops.yml";
@@ -74,6 +86,7 @@ export function substituteVars(
   file: string,
   service: string,
   vars: ReadonlyMap<string, string>,
+  offline = false,
 ): { text?: string; problems: Problem[] } {
   const problems: Problem[] = [];
   const prefix = servicePrefix(service);
@@ -84,7 +97,7 @@ export function substituteVars(
       const name = (braced ?? bare)!;
       const value = vars.get(prefix + name) ?? vars.get(name);
       if (value === undefined) {
-        problems.push(problem("error", `variable ${name} is not set`, {
+        problems.push(problem(offline ? "warning" : "error", `variable ${name} is not set`, {
           file,
           line: i + 1,
           service,
@@ -102,7 +115,8 @@ export function substituteVars(
       return value;
     });
   });
-  return problems.length > 0 ? { problems } : { text: lines.join("\n"), problems };
+  const failed = problems.some((p) => p.level === "error");
+  return failed ? { problems } : { text: lines.join("\n"), problems };
 }
 
 /** Reads `KEY=VALUE` lines (dotenv: comments, `export `, optional quotes) into a map. */

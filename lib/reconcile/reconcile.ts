@@ -88,6 +88,7 @@ export function reconcile(
         content: u.content,
         previous,
         serviceUnit: u.serviceUnit,
+        secret: u.secret ?? false,
         reason: previous === null
           ? "new unit"
           : prev?.hash === svc.hash

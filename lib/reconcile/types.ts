@@ -16,6 +16,8 @@ export interface WriteAction {
   readonly previous: string | null;
   /** The generated service name, recorded in the inventory. */
   readonly serviceUnit: string;
+  /** Holds secret values: written 0600 (and masked in plan output). */
+  readonly secret?: boolean;
   readonly reason: string;
 }
 

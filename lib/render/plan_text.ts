@@ -6,6 +6,7 @@
  * @module
  */
 import { formatPatch, structuredPatch } from "diff";
+import { maskSensitive } from "../desired/secrets.ts";
 import { formatProblem, type Problem } from "../errors.ts";
 import { type Action, changeCount, type Plan } from "../reconcile/types.ts";
 import type { SourceVerdict } from "../trust/types.ts";
@@ -136,14 +137,14 @@ function renderAction(a: Action, paint: Paint): string[] {
     case "write":
       return [
         head(a.previous === null ? "+" : "~", `write ${oneLine(a.unit)}${of(a.service)}${reason}`),
-        ...unifiedDiff(a.unit, a.previous ?? "", a.content, paint),
+        ...unifiedDiff(a.unit, maskSensitive(a.previous ?? ""), maskSensitive(a.content), paint),
       ];
     case "remove":
       return [
         head("-", `remove ${oneLine(a.unit)}${of(a.service)}${reason}`),
         ...(a.previous === null
           ? [indent("(the file is already gone)")]
-          : unifiedDiff(a.unit, a.previous, "", paint)),
+          : unifiedDiff(a.unit, maskSensitive(a.previous), "", paint)),
       ];
     case "copy":
       return [

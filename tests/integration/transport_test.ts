@@ -340,9 +340,9 @@ Deno.test("a source URL carrying credentials is rejected by config validation, s
   const ctx = { hostname: "h1", uid: 1000, home: "/home/u", env: {} };
   for (
     const url of [
-      "https://user:secret@git.example.com/x.git",
-      "http://user:secret@127.0.0.1:8080/x.git",
-      "ssh://git:secret@git.example.com/x.git",
+      "https://user:pw-9f3k2q@git.example.com/x.git",
+      "http://user:pw-9f3k2q@127.0.0.1:8080/x.git",
+      "ssh://git:pw-9f3k2q@git.example.com/x.git",
     ]
   ) {
     for (const table of ["[source]", '[[sources]]\nname = "main"']) {
@@ -360,7 +360,7 @@ Deno.test("a source URL carrying credentials is rejected by config validation, s
         /^\/etc\/hoist\/config\.toml:\d+: .*url: must not contain credentials/,
       );
       assert.match(err.message, /token_file/);
-      assertNoSecret(`${err.message}\n${err.hint}`, ["secret"], "config error");
+      assertNoSecret(`${err.message}\n${err.hint}`, ["pw-9f3k2q"], "config error");
     }
   }
 });
@@ -430,11 +430,11 @@ Deno.test({
   async fn() {
     await withTempDir(async (dir) => {
       const h = await makeHost(dir, FILES);
-      await configureSource(h, "https://user:secret@127.0.0.1:9/repo.git");
+      await configureSource(h, "https://user:pw-9f3k2q@127.0.0.1:9/repo.git");
       const r = await h.cli("apply");
       assert.equal(r.code, 1, show(r));
       assert.match(r.err, /config\.toml:\d+: source\.url: must not contain credentials/);
-      assertNoSecret(r.out + r.err, ["secret"], "output");
+      assertNoSecret(r.out + r.err, ["pw-9f3k2q"], "output");
       assert.deepEqual(h.fake.calls, [], "nothing was run");
     });
   },

@@ -1,0 +1,93 @@
+/**
+ * sops adapter: decrypts one file per call, the ciphertext on stdin and the plaintext on stdout,
+ * so neither a secret nor a decrypted file ever appears in argv or on disk outside hoist's 0600
+ * files.
+ *
+ * The contract hoist relies on (from sops 3.8, 3.9 and 3.10; `cmd/sops/codes/codes.go` for the
+ * exit codes). tests/support/sops is a stand-in that implements exactly this, because sops cannot
+ * be installed on the CI machines:
+ *
+ * - argv: `sops --decrypt --input-type <yaml|dotenv> --output-type <yaml|dotenv> /dev/stdin`
+ * - stdin: the encrypted file exactly as committed; stdout: the plaintext, `sops` metadata removed
+ * - environment: hoist's own plus `[secrets] env` (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, GNUPGHOME…)
+ * - exit 0: decrypted. 128 (CouldNotRetrieveKey): no available key opens the data key, stderr
+ *   starts "Failed to get the data key required to decrypt the SOPS file.". 51 (MacMismatch):
+ *   the file was altered after encryption. 1 (ErrorGeneric): anything else, e.g. "sops metadata
+ *   not found" for a file that is not encrypted, or a parse error.
+ *
+ * @module
+ */
+import type { Decrypted } from "../desired/secrets.ts";
+import { HoistError } from "../errors.ts";
+import type { Runner } from "./run_command.ts";
+
+/** sops's input/output formats hoist uses. */
+export type SopsFormat = "yaml" | "dotenv";
+
+/** Decrypting with sops. */
+export interface Sops {
+  /** Decrypts `ciphertext`; a failure is returned (with a message naming no secret), not thrown. */
+  decrypt(
+    ciphertext: Uint8Array,
+    format: SopsFormat,
+    env: Readonly<Record<string, string>>,
+  ): Promise<Decrypted>;
+}
+
+/** Argv of one decryption (pure). */
+export function sopsArgs(format: SopsFormat): string[] {
+  return ["--decrypt", "--input-type", format, "--output-type", format, "/dev/stdin"];
+}
+
+/** What a failed decryption means, and what to do about it. Only sops's first stderr line is kept. */
+export function explainSopsFailure(
+  code: number,
+  stderr: string,
+): { message: string; hint: string } {
+  const first = stderr.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? `exit ${code}`;
+  const said = first.length > 200 ? `${first.slice(0, 200)}…` : first;
+  switch (code) {
+    case 128:
+      return {
+        message: `sops found no key to decrypt this file: ${said}`,
+        hint: 'Give hoist the key: [secrets] env = { SOPS_AGE_KEY_FILE = "/etc/hoist/age.key" } ' +
+          "(or SOPS_AGE_KEY / a gpg key), and check the file is encrypted for this host's key",
+      };
+    case 51:
+    case 52:
+      return {
+        message: `sops refused the file: its MAC does not match (${said})`,
+        hint:
+          "The encrypted file was altered after encryption; re-encrypt it with sops and commit again",
+      };
+    default:
+      return {
+        message: `sops could not decrypt this file (exit ${code}): ${said}`,
+        hint: /metadata not found/i.test(said)
+          ? "The file is not sops-encrypted: encrypt it with `sops --encrypt --in-place`, or drop .sops from its name"
+          : "Check that the file is a sops-encrypted YAML or dotenv file and decrypts with sops --decrypt",
+      };
+  }
+}
+
+/** Creates the sops adapter. A missing sops binary becomes a failure per file, not a crash. */
+export function createSops(run: Runner, bin = "sops"): Sops {
+  return {
+    async decrypt(ciphertext, format, env) {
+      try {
+        const r = await run({ cmd: bin, args: sopsArgs(format), stdin: ciphertext, env });
+        if (r.code === 0) return { ok: true, text: new TextDecoder().decode(r.stdout) };
+        return { ok: false, ...explainSopsFailure(r.code, r.stderr) };
+      } catch (e) {
+        if (e instanceof HoistError && e.code === "tool-missing") {
+          return {
+            ok: false,
+            message: "sops is not installed",
+            hint: "Install sops (3.8 or newer) on this host",
+          };
+        }
+        throw e;
+      }
+    },
+  };
+}
