@@ -22,6 +22,8 @@ export interface FetchedSource {
   readonly trees: ReadonlyMap<string, RepoTree>;
   /** What to record as deployed once applied. */
   readonly records: readonly Omit<SourceRecord, "deployedAt">[];
+  /** True when a record differs from what the store holds (a new commit, signer or policy). */
+  readonly changed: boolean;
 }
 
 /** Run-time switches. */
@@ -179,7 +181,12 @@ async function fetchOne(
     signer: signers[branch] ?? "",
     policy,
   }));
-  return { source, verdict, trees, records };
+  const changed = records.some((r) => {
+    const prev = last.get(r.branch);
+    return !prev || prev.commit !== r.commit || prev.policy !== r.policy ||
+      prev.signer !== r.signer;
+  });
+  return { source, verdict, trees, records, changed };
 }
 
 function refusal(

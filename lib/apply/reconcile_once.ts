@@ -97,7 +97,7 @@ export async function reconcileOnce(
       }
     }
     // The anti-rollback baseline moves forward even when the new commit changes nothing here.
-    if (quiet) store.recordSources(sources);
+    if (quiet && planned.fetched.some((f) => f.changed)) store.recordSources(sources);
     const deploymentId = quiet ? undefined : store.recordDeployment({
       startedAt,
       finishedAt,
