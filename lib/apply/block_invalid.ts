@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { blockService } from "../desired/block_service.ts";
 import type { DesiredService, DesiredState } from "../desired/types.ts";
 import { problem } from "../errors.ts";
 
@@ -15,22 +16,16 @@ export function blockInvalid(
   const services = desired.services.map((s): DesiredService => {
     const bad = s.units.filter((u) => errors.has(u.path.split("/").pop()!));
     if (bad.length === 0) return s;
-    return {
-      ...s,
-      hash: "",
-      units: [],
-      files: [],
-      problems: [
-        ...s.problems,
-        ...bad.map((u) =>
-          problem("error", `quadlet rejects ${u.path}: ${errors.get(u.path.split("/").pop()!)}`, {
-            file: u.source,
-            service: s.name,
-            hint: "Fix the unit; the version deployed before keeps running",
-          })
-        ),
-      ],
-    };
+    return blockService(
+      s,
+      ...bad.map((u) =>
+        problem("error", `quadlet rejects ${u.path}: ${errors.get(u.path.split("/").pop()!)}`, {
+          file: u.source,
+          service: s.name,
+          hint: "Fix the unit; the version deployed before keeps running",
+        })
+      ),
+    );
   });
   return { ...desired, services };
 }

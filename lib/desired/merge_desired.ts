@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { blockService } from "./block_service.ts";
 import { problem } from "../errors.ts";
 import { finishServices } from "./read_desired.ts";
 import type { DesiredService, DesiredState } from "./types.ts";
@@ -29,21 +30,14 @@ export function mergeDesired(
         services.push(s);
         continue;
       }
-      services.push({
-        ...s,
-        hash: "",
-        units: [],
-        files: [],
-        inputs: {},
-        problems: [
-          ...s.problems,
-          problem("error", `service ${s.name} is defined by sources ${by.join(" and ")}`, {
-            file: `${desired.root}`,
-            service: s.name,
-            hint: `Keep ${s.name} in one source only (this one is ${source})`,
-          }),
-        ],
-      });
+      services.push(blockService(
+        s,
+        problem("error", `service ${s.name} is defined by sources ${by.join(" and ")}`, {
+          file: desired.root,
+          service: s.name,
+          hint: `Keep ${s.name} in one source only (this one is ${source})`,
+        }),
+      ));
     }
   }
   const merged = finishServices(

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { blockService } from "./block_service.ts";
 import { problem } from "../errors.ts";
 import { SERVICE_NAME } from "./parse_host_config.ts";
 import { finishServices } from "./read_desired.ts";
@@ -46,33 +47,23 @@ export function readBranches(
       for (const [path, entry] of tree.entries) entries.set(`${root}/${branch}/${path}`, entry);
       const service = readService({ revision: tree.revision, entries }, branch, undefined, ctx);
       if (!SERVICE_NAME.test(branch)) {
-        return {
-          ...service,
-          hash: "",
-          units: [],
-          files: [],
-          problems: [
-            problem("error", `branch ${branch} is not a plain service name`, {
-              file: root,
-              service: branch,
-            }),
-          ],
-        };
+        return blockService(
+          service,
+          problem("error", `branch ${branch} is not a plain service name`, {
+            file: root,
+            service: branch,
+          }),
+        );
       }
       if (service.inputs["${HOST_DIR}"] !== undefined) {
-        return {
-          ...service,
-          hash: "",
-          units: [],
-          files: [],
-          problems: [
-            problem("error", "${HOST_DIR} has no meaning for a branch-per-service source", {
-              file: `${root}/${branch}`,
-              service: branch,
-              hint: "Reference files of the branch with ${SERVICE_DIR}",
-            }),
-          ],
-        };
+        return blockService(
+          service,
+          problem("error", "${HOST_DIR} has no meaning for a branch-per-service source", {
+            file: `${root}/${branch}`,
+            service: branch,
+            hint: "Reference files of the branch with ${SERVICE_DIR}",
+          }),
+        );
       }
       return service;
     },

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { blockService } from "./block_service.ts";
 import { type Problem, problem } from "../errors.ts";
 import { hashParts } from "./digest.ts";
 import { parseHostConfig } from "./parse_host_config.ts";
@@ -178,22 +179,14 @@ function blockClashes(services: readonly DesiredService[]): DesiredService[] {
     const first = clashes[0];
     if (!first) return s;
     const others = [...owners.get(first.key)!].filter((n) => n !== s.name).sort();
-    return {
-      ...s,
-      hash: "",
-      dir: "",
-      units: [],
-      files: [],
-      inputs: {},
-      problems: [
-        ...s.problems,
-        problem("error", `${first.key} is also defined by service ${others.join(", ")}`, {
-          file: first.unit.source,
-          service: s.name,
-          hint: "Unit names share one namespace on the host; rename one of them",
-        }),
-      ],
-    };
+    return blockService(
+      s,
+      problem("error", `${first.key} is also defined by service ${others.join(", ")}`, {
+        file: first.unit.source,
+        service: s.name,
+        hint: "Unit names share one namespace on the host; rename one of them",
+      }),
+    );
   });
 }
 
