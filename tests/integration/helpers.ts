@@ -453,7 +453,10 @@ export function createFakeHost(opts: {
 
   const dispatch: Runner = (spec) => {
     const prog = spec.cmd.split("/").pop();
-    if (prog === "git" || prog === "gpg" || prog === "ssh-keygen" || spec.cmd === quadletBin) {
+    if (
+      prog === "git" || prog === "gpg" || prog === "ssh-keygen" || prog === "sops" ||
+      spec.cmd === quadletBin
+    ) {
       return real(spec);
     }
     if (prog === "bash") return real({ ...spec, env: { ...spec.env, HOME: opts.home } });

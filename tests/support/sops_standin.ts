@@ -1,0 +1,82 @@
+/**
+ * Helpers around the TEST STAND-IN for sops (`tests/support/sops`): making "encrypted" files it
+ * accepts, and putting it first on PATH so hoist's real sops adapter runs it as `sops`.
+ *
+ * The contract the stand-in fakes is written once, at the top of lib/adapters/sops.ts; its own
+ * file format is described at the top of tests/support/sops.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+/** The folder holding the stand-in, named `sops` so that PATH lookups find it. */
+export const STANDIN_DIR: string = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
+
+/** The stand-in's path. */
+export const STANDIN_SOPS = `${STANDIN_DIR}/sops`;
+
+/**
+ * "Encrypts" `plaintext` for the stand-in so that it opens only with `keyId` (the whole line of
+ * an age key file or of SOPS_AGE_KEY). The result holds no plaintext: base64 of it plus a
+ * sha256 MAC and the key id. `format` must match the `--input-type` hoist passes (`dotenv` for
+ * `*.sops.env`, `yaml` for `manifest.sops.yml`).
+ *
+ * @example
+ * ```ts
+ * encryptForStandin("DB_PASSWORD=s3cr3t\n", "AGE-SECRET-KEY-STANDIN-1", "dotenv");
+ * // "# sops test stand-in…\nsops_standin_format=dotenv\nsops_standin_key=…\n…"
+ * ```
+ */
+export function encryptForStandin(
+  plaintext: string,
+  keyId: string,
+  format: "yaml" | "dotenv" = "yaml",
+): string {
+  const bytes = new TextEncoder().encode(plaintext);
+  const mac = createHash("sha256").update(bytes).digest("hex");
+  const data = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+  return [
+    "# encrypted for the sops TEST STAND-IN (tests/support/sops), not by sops",
+    `sops_standin_format=${format}`,
+    `sops_standin_key=${keyId}`,
+    `sops_standin_mac=${mac}`,
+    `sops_standin_data=${data}`,
+    "",
+  ].join("\n");
+}
+
+/** The PATH with the stand-in's folder first. */
+export function pathWithStandin(path = Deno.env.get("PATH") ?? ""): string {
+  return path === "" ? STANDIN_DIR : `${STANDIN_DIR}:${path}`;
+}
+
+/**
+ * Runs `fn` with the stand-in first on this process's PATH (restored afterwards), so that hoist's
+ * real adapter, `createSops(run)` spawning `sops`, finds it. Only a `sops` (and this module) live
+ * in that folder, so nothing else resolves differently meanwhile.
+ */
+export async function withStandinOnPath<T>(fn: () => Promise<T>): Promise<T> {
+  const before = Deno.env.get("PATH");
+  Deno.env.set("PATH", pathWithStandin(before));
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) Deno.env.delete("PATH");
+    else Deno.env.set("PATH", before);
+  }
+}
+
+/** The first `sops` on `path` (this process's PATH by default), or undefined. */
+export function sopsOnPath(path = Deno.env.get("PATH") ?? ""): string | undefined {
+  for (const dir of path.split(":")) {
+    if (dir === "") continue;
+    try {
+      const st = Deno.statSync(`${dir}/sops`);
+      if (st.isFile && ((st.mode ?? 0) & 0o111) !== 0) return `${dir}/sops`;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
