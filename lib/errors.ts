@@ -18,6 +18,7 @@ export type ErrorCode =
   | "lock-busy"
   | "signature-untrusted"
   | "rollback-refused"
+  | "output-too-large"
   | "state-failed"
   | "usage"
   | "not-found";

@@ -52,6 +52,9 @@ export const GIT_ENV: Readonly<Record<string, string>> = {
   LC_ALL: "C",
 };
 
+/** Largest folder (as a tar stream) hoist reads from a commit; bounds memory on small hosts. */
+export const MAX_TREE_BYTES = 256 * 1024 * 1024;
+
 /** Where fetched branches are kept in the cache, so history stays reachable between runs. */
 export function cacheRef(branch: string): string {
   return `refs/hoist/${branch}`;
@@ -224,7 +227,21 @@ export function createGit(
     async readTree(cacheDir, commit, path) {
       const args = ["-C", cacheDir, "archive", "--format=tar", commit];
       if (path !== "") args.push("--", path);
-      const result = await run({ cmd: "git", args, env: GIT_ENV });
+      let result;
+      try {
+        result = await run({ cmd: "git", args, env: GIT_ENV, maxStdout: MAX_TREE_BYTES });
+      } catch (e) {
+        if (e instanceof HoistError && e.code === "output-too-large") {
+          throw new HoistError(
+            "source-failed",
+            `${path || "the repository"} at ${commit.slice(0, 12)} is larger than ${
+              MAX_TREE_BYTES / 1024 / 1024
+            } MiB`,
+            "Keep large data out of the repository; mount it from the host instead",
+          );
+        }
+        throw e;
+      }
       if (result.code !== 0) {
         if (/did not match any files/.test(result.stderr)) {
           return { revision: commit, entries: new Map() };

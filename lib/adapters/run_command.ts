@@ -17,6 +17,8 @@ export interface CommandSpec {
   readonly cwd?: string;
   /** Extra environment variables (added to hoist's own environment). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Stop the process (and fail with `output-too-large`) once stdout passes this many bytes. */
+  readonly maxStdout?: number;
 }
 
 /** How it ended. A non-zero `code` is returned, not thrown; use {@link checked} to throw. */
@@ -86,8 +88,44 @@ export function createRunner(): Runner {
         .catch(() => {});
       await writer.close().catch(() => {});
     }
-    const out = await child.output();
-    return { code: out.code, stdout: out.stdout, stderr: new TextDecoder().decode(out.stderr) };
+    if (spec.maxStdout === undefined) {
+      const out = await child.output();
+      return { code: out.code, stdout: out.stdout, stderr: new TextDecoder().decode(out.stderr) };
+    }
+    // Read stdout ourselves so a huge output never has to fit in memory.
+    const stderr = new Response(child.stderr).text();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = child.stdout.getReader();
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > spec.maxStdout) {
+        await reader.cancel().catch(() => {});
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // already gone
+        }
+        await child.status;
+        await stderr.catch(() => "");
+        throw new HoistError(
+          "output-too-large",
+          `${spec.cmd} ${
+            spec.args.slice(0, 3).join(" ")
+          } printed more than ${spec.maxStdout} bytes; stopped it`,
+        );
+      }
+      chunks.push(value);
+    }
+    const stdout = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      stdout.set(c, at);
+      at += c.length;
+    }
+    return { code: (await child.status).code, stdout, stderr: await stderr };
   };
 }
 

@@ -21,7 +21,10 @@ export function baseArgs(mode: "user" | "system"): string[] {
   return mode === "user" ? ["--user"] : [];
 }
 
-/** Parses `systemctl show -p Id,LoadState,ActiveState,SubState` output (blank-line separated blocks). */
+/**
+ * Parses `systemctl show -p Id,LoadState,ActiveState,SubState,SourcePath,FragmentPath` output
+ * (blank-line separated blocks).
+ */
 export function parseShow(text: string): Map<string, UnitState> {
   const out = new Map<string, UnitState>();
   for (const block of text.split(/\n\s*\n/)) {
@@ -36,6 +39,7 @@ export function parseShow(text: string): Map<string, UnitState> {
       load: kv.get("LoadState") ?? "",
       active: kv.get("ActiveState") ?? "",
       sub: kv.get("SubState") ?? "",
+      source: kv.get("SourcePath") || kv.get("FragmentPath") || "",
     });
   }
   return out;
@@ -51,7 +55,12 @@ export function createSystemctl(
   return {
     async show(units) {
       if (units.length === 0) return new Map();
-      const r = await ctl(["show", "--property=Id,LoadState,ActiveState,SubState", "--", ...units]);
+      const r = await ctl([
+        "show",
+        "--property=Id,LoadState,ActiveState,SubState,SourcePath,FragmentPath",
+        "--",
+        ...units,
+      ]);
       return parseShow(new TextDecoder().decode(r.stdout));
     },
     async daemonReload() {

@@ -56,7 +56,11 @@ function target(a: Action): string {
   }
 }
 
-/** Executes `plan` in order. Never throws for a failed step; the result says what failed. */
+/**
+ * Executes `plan` in order. Never throws for a failed step; the result says what failed. The
+ * caller records {@link plannedUnits} before calling, so a run killed half-way still owns the
+ * files it wrote.
+ */
 export async function applyPlan(
   plan: Plan,
   deps: ApplyDeps,
@@ -91,7 +95,12 @@ export async function applyPlan(
         reloadFailed = true;
         continue;
       }
-      const missing = await waitLoaded(action.waitFor, deps, opts.loadTimeoutMs);
+      let missing: string[];
+      try {
+        missing = await waitLoaded(action.waitFor, deps, opts.loadTimeoutMs);
+      } catch {
+        missing = [...action.waitFor]; // cannot tell: treat every unit as not loaded
+      }
       records.push({ ...base, result: "ok" });
       for (const a of plan.actions) {
         if (
@@ -134,14 +143,25 @@ export async function applyPlan(
       records.push({ ...base, result: "failed", error });
       log.warn("{kind} {unit} failed: {error}", { ...base, error });
     }
-    if (action.kind === "run-script" && action.phase === "pre") abort = true;
-    else if (service !== "") failedServices.add(service);
+    // a failed pre.script or host copy leaves nothing safe to do; other failures stop their service
+    if (
+      (action.kind === "run-script" && action.phase === "pre") ||
+      (action.kind === "copy" && service === "")
+    ) {
+      abort = true;
+    } else if (service !== "") failedServices.add(service);
   }
 
   const writeFailed = new Set(
     records.filter((r) =>
       r.result !== "ok" && (r.kind === "write" || r.kind === "remove" || r.kind === "stop")
     )
+      .map((r) => r.service),
+  );
+  // The recorded hash moves only once the service runs it: a skipped or failed (re)start leaves
+  // the old hash, so the next run tries again (pods and kube units carry no hash label to tell).
+  const startFailed = new Set(
+    records.filter((r) => r.result !== "ok" && (r.kind === "start" || r.kind === "restart"))
       .map((r) => r.service),
   );
   const upsertServices: InventoryService[] = [];
@@ -153,6 +173,7 @@ export async function applyPlan(
       for (const u of change.record.units) {
         upsertUnits.push({ path: u.path, service: change.service, serviceUnit: u.serviceUnit });
       }
+      if (startFailed.has(change.service)) continue;
       upsertServices.push({
         name: change.service,
         hash: change.record.hash,
@@ -173,6 +194,13 @@ export async function applyPlan(
     },
     failed: records.some((r) => r.result !== "ok"),
   };
+}
+
+/** The unit files `plan` may write, to record as hoist's before anything is written. */
+export function plannedUnits(plan: Plan): InventoryUnit[] {
+  return plan.actions.flatMap((a) =>
+    a.kind === "write" ? [{ path: a.unit, service: a.service, serviceUnit: a.serviceUnit }] : []
+  );
 }
 
 /** Runs one action; returns an error message for an expected failure. */

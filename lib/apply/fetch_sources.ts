@@ -116,7 +116,8 @@ async function fetchOne(
     const tip = tips.get(branch)!;
     commits[branch] = tip;
     const prev = last.get(branch);
-    const descends = prev === undefined || prev.commit === tip ||
+    // allow_rollback = true needs no ancestry (and fetches shallow, where it cannot be checked)
+    const descends = prev === undefined || prev.commit === tip || trust.allowRollback ||
       await deps.git.isAncestor(cache, prev.commit, tip);
     if (!descends && prev) {
       if (!trust.allowRollback && !opts.allowRollback) {

@@ -10,7 +10,7 @@ import { HoistError } from "../errors.ts";
 import { changeCount } from "../reconcile/types.ts";
 import { acquireLock } from "../state/lock.ts";
 import type { Store } from "../state/store.ts";
-import { applyPlan, type ApplyResult } from "./apply_plan.ts";
+import { applyPlan, type ApplyResult, plannedUnits } from "./apply_plan.ts";
 import { fetchSources } from "./fetch_sources.ts";
 import { planFromSources, type PlanResult } from "./plan_once.ts";
 import { logger } from "../log.ts";
@@ -35,6 +35,29 @@ export interface RunResult extends PlanResult {
 export async function openConfigStore(deps: Deps, config: Config): Promise<Store> {
   await deps.fs.mkdirp(config.stateDir);
   return deps.openStore(`${config.stateDir}/state.db`);
+}
+
+/**
+ * Runs `fn` with the state store open and the lock held (status and render fetch into the same
+ * cache and may rebuild the keyring, so they take it too).
+ */
+export async function withLockedStore<T>(
+  deps: Deps,
+  config: Config,
+  lockTimeoutMs: number,
+  fn: (store: Store) => Promise<T>,
+): Promise<T> {
+  const store = await openConfigStore(deps, config);
+  try {
+    const release = await acquireLock(`${config.stateDir}/lock`, lockTimeoutMs);
+    try {
+      return await fn(store);
+    } finally {
+      release();
+    }
+  } finally {
+    store.close();
+  }
 }
 
 /** Runs once. Throws HoistError for failures before a plan exists (config, source, lock). */
@@ -73,6 +96,7 @@ export async function reconcileOnce(
         "Install podman 4.4 or newer, or set quadlet_bin in the config",
       );
     }
+    store.recordUnits(plannedUnits(planned.plan));
     const applied = await applyPlan(planned.plan, deps, {
       quadletDir: config.quadletDir,
       now: startedAt,
@@ -80,8 +104,9 @@ export async function reconcileOnce(
     });
     const errorCount = planned.plan.problems.filter((p) => p.level === "error").length;
     // Nothing to remember: no change (scripts run every time and do not count), nothing failed.
+    // (a service blocked by the same errors run after run adds no row every timer tick)
     const quiet = changeCount(planned.plan) === 0 && planned.plan.inventory.length === 0 &&
-      errorCount === 0 && !applied.failed;
+      !applied.failed;
     const finishedAt = deps.clock().toISOString();
     const sources = planned.fetched.flatMap((f) => f.records).map((r) => ({
       ...r,

@@ -8,7 +8,7 @@ import { type ApplyResult } from "../apply/apply_plan.ts";
 import { fetchSources } from "../apply/fetch_sources.ts";
 import { desiredFromSources, planFromSources } from "../apply/plan_once.ts";
 import { prepareSecrets } from "../apply/prepare_secrets.ts";
-import { openConfigStore, reconcileOnce } from "../apply/reconcile_once.ts";
+import { reconcileOnce, withLockedStore } from "../apply/reconcile_once.ts";
 import { readDirTree } from "../adapters/read_dir_tree.ts";
 import type { Config } from "../config/load_config.ts";
 import { buildDeps, type Deps } from "../deps.ts";
@@ -117,8 +117,7 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
     .action(async (opts) => {
       const config = await loadConfig(io, globals());
       const deps = await makeDeps(config);
-      const store = await openConfigStore(deps, config);
-      try {
+      await withLockedStore(deps, config, 60_000, async (store) => {
         const fetched = await fetchSources(deps, config, store, { allowRollback: false });
         const planned = await planFromSources(deps, config, fetched, store);
         const rows = statusRows(planned.desired, planned.observed);
@@ -133,9 +132,7 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
         } else io.out(statusText(rows, planned.desired.revision, config.host));
         printProblems(io, planned.plan.problems, !!globals().quiet);
         code = planned.plan.problems.some((p) => p.level === "error") ? EXIT.error : EXIT.ok;
-      } finally {
-        store.close();
-      }
+      });
     });
 
   program.command("validate")
@@ -228,14 +225,10 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
     .action(async (service, opts) => {
       const config = await loadConfig(io, globals());
       const deps = await makeDeps(config);
-      const store = await openConfigStore(deps, config);
-      let desired;
-      try {
+      const desired = await withLockedStore(deps, config, 60_000, async (store) => {
         const fetched = await fetchSources(deps, config, store, { allowRollback: false });
-        desired = desiredFromSources(config, fetched, await prepareSecrets(deps, config, fetched));
-      } finally {
-        store.close();
-      }
+        return desiredFromSources(config, fetched, await prepareSecrets(deps, config, fetched));
+      });
       const svc = desired.services.find((s) => s.name === service);
       if (!svc) {
         throw new HoistError(
@@ -337,7 +330,18 @@ async function planOrApply(
   const plan = run.plan;
   if (opts.json) {
     io.out(JSON.stringify(planJson(plan, resultJson(run.applied)), null, 2) + "\n");
-  } else if (!globals.quiet || changeCount(plan) > 0) {
+  } else if (globals.quiet) {
+    // errors and one summary line: what a timer's journal needs
+    printProblems(io, plan.problems, true);
+    const changes = changeCount(plan);
+    const verb = run.applied ? "applied" : "pending";
+    io.out(
+      `hoist: ${changes === 0 ? "no changes" : `${changes} change(s) ${verb}`} at ${
+        plan.revision.slice(0, 40)
+      }\n`,
+    );
+    if (run.applied?.failed) io.out(appliedText(run.applied));
+  } else {
     io.out(renderPlanText(plan, { color: io.color }));
     if (run.applied) io.out(appliedText(run.applied));
   }

@@ -5,6 +5,7 @@
  */
 import type { DesiredState } from "../desired/types.ts";
 import type { ObservedState } from "../observed/types.ts";
+import { containersOf } from "../reconcile/reconcile.ts";
 
 /** One row of the status table. */
 export interface StatusRow {
@@ -23,7 +24,9 @@ export function statusRows(desired: DesiredState, observed: ObservedState): Stat
   ].sort();
   return names.map((name) => {
     const d = desired.services.find((s) => s.name === name);
-    const containers = observed.containers.filter((c) => c.service === name);
+    const containers = d !== undefined && d.units.length > 0
+      ? containersOf(d, observed)
+      : observed.containers.filter((c) => c.service === name);
     const running = containers.filter((c) => c.state === "running");
     const runningHash = [...new Set(running.map((c) => c.hash))].join(",");
     const state = containers.length === 0

@@ -277,7 +277,7 @@ function manifestDraft(
   if (!manifest) return undefined;
   for (const { section, secret } of merged) {
     for (const e of section.entries) {
-      if (e.key === "Label" && e.values.some(isReservedLabel)) {
+      if (e.values.some((v) => setsReservedLabel(e.key, v))) {
         problems.push(reservedLabelProblem(secret.has(e) ? sopsFile! : file, e.line, name));
       }
     }
@@ -443,9 +443,7 @@ function rawDraft(
     );
   }
   for (const e of unitEntries(text)) {
-    if (e.key === "Label" && isReservedLabel(e.value)) {
-      problems.push(reservedLabelProblem(file, e.line, name));
-    }
+    if (setsReservedLabel(e.key, e.value)) problems.push(reservedLabelProblem(file, e.line, name));
   }
   if (problems.length > before) return undefined;
   return {
@@ -457,6 +455,17 @@ function rawDraft(
     sourceText: text,
     secret: false,
   };
+}
+
+/**
+ * True when a `Key=value` could set a label of hoist's: `Label=` naming one of them (in any word
+ * of its space-separated, quotable list), any backslash in `Label=` (quadlet C-unescapes it, so
+ * `gitops\x2dhash` would get through), and `--label`/`-l` in `PodmanArgs=`.
+ */
+export function setsReservedLabel(key: string, value: string): boolean {
+  if (key === "Label") return value.includes("\\") || isReservedLabel(value);
+  if (key === "PodmanArgs") return splitWords(value).some((w) => /^(--label(=|$)|-l)/.test(w));
+  return false;
 }
 
 /** True when any `key=value` word of a `Label=` value (a space-separated, quotable list) is hoist's. */
@@ -500,7 +509,9 @@ function reservedLabelProblem(file: string, line: number | undefined, service: s
     file,
     line,
     service,
-    hint: "Remove that Label; hoist adds it with the right value",
+    hint:
+      "Remove that Label (labels may not use backslash escapes, PodmanArgs may not add --label); " +
+      "hoist adds its own with the right value",
   });
 }
 

@@ -27,6 +27,8 @@ export interface UnitState {
   /** active, inactive, failed, activating, deactivating, reloading. */
   readonly active: string;
   readonly sub: string;
+  /** The file the unit comes from: the quadlet file for generated units (SourcePath), else its FragmentPath; "" when unknown. */
+  readonly source?: string;
 }
 
 /** What the inventory says hoist deployed for one service. */

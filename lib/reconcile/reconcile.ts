@@ -6,7 +6,12 @@
 import type { DesiredService, DesiredState } from "../desired/types.ts";
 import { hasErrors, type Problem, problem } from "../errors.ts";
 import { serviceDependencies } from "../desired/unit_references.ts";
-import type { InventoryService, InventoryUnit, ObservedState } from "../observed/types.ts";
+import type {
+  InventoryService,
+  InventoryUnit,
+  ObservedContainer,
+  ObservedState,
+} from "../observed/types.ts";
 import { orderServices } from "./order_services.ts";
 import type { Action, CopyAction, InventoryChange, Plan, UnitAction } from "./types.ts";
 
@@ -74,6 +79,35 @@ export function reconcile(
           service: svc.name,
           hint: `Move the existing file out of the quadlet folder, or rename the service`,
         }));
+      }
+      continue;
+    }
+    // A generated unit name that systemd already knows from a file hoist did not write (an
+    // admin's quadlet with the same name, or ServiceName=sshd) must not be taken over.
+    const ownUnits = new Set([...inv.units.values()].map((u) => u.serviceUnit));
+    const taken = svc.units.filter((u) => {
+      const state = observed.units.get(u.serviceUnit);
+      return !ownUnits.has(u.serviceUnit) && state?.load === "loaded" &&
+        state.source !== undefined &&
+        state.source !== "" && !state.source.endsWith(`/${u.path}`);
+    });
+    if (taken.length > 0) {
+      blockedNames.add(svc.name);
+      for (const u of taken) {
+        problems.push(
+          problem(
+            "error",
+            `${u.serviceUnit} already exists on this host (from ${
+              observed.units.get(u.serviceUnit)!.source
+            }), and hoist does not own it`,
+            {
+              file: u.source,
+              service: svc.name,
+              hint:
+                "Rename the unit file (or its ServiceName=) so it does not replace a unit hoist did not create",
+            },
+          ),
+        );
       }
       continue;
     }
@@ -285,6 +319,18 @@ function dependencyGraph(
   return graph;
 }
 
+/**
+ * The containers that run `svc`: those started by one of its generated units (podman's own
+ * PODMAN_SYSTEMD_UNIT label), so a label set by hand cannot make a container pass for another
+ * service. Containers without that label fall back to hoist's gitops-service label.
+ */
+export function containersOf(svc: DesiredService, observed: ObservedState): ObservedContainer[] {
+  const units = new Set(svc.units.map((u) => u.serviceUnit));
+  return observed.containers.filter((c) =>
+    c.unit !== "" ? units.has(c.unit) : c.service === svc.name
+  );
+}
+
 function isUp(observed: ObservedState, unit: string): boolean {
   const state = observed.units.get(unit);
   return !observed.runtime ||
@@ -304,7 +350,7 @@ function startAction(
   observed: ObservedState,
   unitsChanged: boolean,
 ): UnitAction | undefined {
-  const containers = observed.containers.filter((c) => c.service === svc.name);
+  const containers = containersOf(svc, observed);
   const running = containers.filter((c) => c.state === "running");
   const staleHashes = [
     ...new Set(running.filter((c) => c.hash !== svc.hash).map((c) => c.hash || "none")),

@@ -69,6 +69,8 @@ export interface Store {
   /** Records a deployment, its actions and the inventory changes in one transaction. */
   recordDeployment(d: DeploymentRecord): number;
   recordEvent(at: string, kind: string, message: string): void;
+  /** Records unit files as hoist's before they are written (a killed run still owns them). */
+  recordUnits(units: readonly InventoryUnit[]): void;
   /** Last deployed commit per source branch. */
   lastDeployed(source: string): Map<string, SourceRecord>;
   /** Records the commits applied (also when nothing changed, so the baseline moves forward). */
@@ -147,6 +149,15 @@ export function openStore(path: string): Store {
         });
       }
       return out;
+    },
+    recordUnits(units) {
+      if (units.length === 0) return;
+      tx(() => {
+        const put = db.prepare(
+          "INSERT OR REPLACE INTO inventory_units (path, service, service_unit) VALUES (?, ?, ?)",
+        );
+        for (const u of units) put.run(u.path, u.service, u.serviceUnit);
+      });
     },
     recordSources(rows) {
       tx(() => putSources(rows));

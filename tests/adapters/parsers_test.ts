@@ -68,21 +68,27 @@ Deno.test({
   name: "parseShow() splits systemctl show blocks by unit, unknown units stay not-found",
   permissions: "none",
   fn() {
-    const text =
-      "Id=gitops-web.service\nLoadState=loaded\nActiveState=active\nSubState=running\n\n" +
-      "Id=gone.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n";
+    const text = "Id=gitops-web.service\nLoadState=loaded\nActiveState=active\nSubState=running\n" +
+      "SourcePath=/etc/containers/systemd/gitops-web.container\n" +
+      "FragmentPath=/run/systemd/generator/gitops-web.service\n\n" +
+      "Id=gone.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nSourcePath=\nFragmentPath=\n\n" +
+      "Id=sshd.service\nLoadState=loaded\nActiveState=active\nSubState=running\nSourcePath=\n" +
+      "FragmentPath=/usr/lib/systemd/system/sshd.service\n";
     const states = parseShow(text);
     assert.deepEqual(states.get("gitops-web.service"), {
       load: "loaded",
       active: "active",
       sub: "running",
+      source: "/etc/containers/systemd/gitops-web.container",
     });
     assert.deepEqual(states.get("gone.service"), {
       load: "not-found",
       active: "inactive",
       sub: "dead",
+      source: "",
     });
-    assert.equal(states.size, 2);
+    assert.equal(states.get("sshd.service")?.source, "/usr/lib/systemd/system/sshd.service");
+    assert.equal(states.size, 3);
   },
 });
 
