@@ -375,3 +375,52 @@ Deno.test("applyPlan() reports a failed start and still starts the services afte
   ]);
   assert.equal(r.failed, true);
 });
+
+Deno.test("applyPlan() keeps a service's old hash when its (re)start failed or was skipped, but owns its files", async () => {
+  const { deps } = recorder({ failStart: ["gitops-api.service"], failReload: false });
+  const r = await applyPlan(fullPlan(), deps, opts);
+  assert.deepEqual(
+    r.inventory.upsertServices.map((s) => s.name),
+    ["web"],
+    "api's hash does not move",
+  );
+  assert.ok(
+    r.inventory.upsertUnits.some((u) => u.path === "gitops-api.container"),
+    "its file is still hoist's",
+  );
+  const skipped = await applyPlan(fullPlan(), recorder({ failReload: true }).deps, opts);
+  assert.deepEqual(
+    skipped.inventory.upsertServices.map((s) => s.name),
+    [],
+    "no restart ran: no hash moves",
+  );
+});
+
+Deno.test("applyPlan() treats a failing systemctl show after the reload as units not loaded, and does not throw", async () => {
+  const { deps } = recorder();
+  const broken = {
+    ...deps,
+    systemctl: { ...deps.systemctl, show: () => Promise.reject(new Error("bus gone")) },
+  };
+  const r = await applyPlan(fullPlan(), broken, opts);
+  assert.ok(results(r).includes("failed start api gitops-api.service"));
+  assert.ok(results(r).includes("failed restart web gitops-web.service"));
+});
+
+Deno.test("applyPlan() stops everything after a failed host copy (scripts would run in an empty folder)", async () => {
+  const { calls, deps } = recorder();
+  const failing = {
+    ...deps,
+    fs: {
+      ...deps.fs,
+      createFolder: (dir: string) =>
+        dir === "/s/host/h1" ? Promise.reject(new Error("ENOSPC")) : Promise.resolve(),
+    },
+  };
+  const r = await applyPlan(fullPlan(), failing, opts);
+  assert.ok(
+    !calls.some((c) => c.startsWith("run-script") || c.startsWith("script")),
+    calls.join("\n"),
+  );
+  assert.deepEqual(results(r).filter((x) => x.startsWith("ok ")), []);
+});

@@ -14,7 +14,6 @@ import {
   KEY,
   modeOf,
   OTHER_KEY,
-  type SecretHost,
   startedUnits,
   tamper,
   webSecrets,
@@ -27,9 +26,9 @@ interface DecryptFailure {
   readonly name: string;
   /** The new manifest.sops.yml committed. */
   readonly file: string;
-  /** Runs hoist with the failure in place (the default: the stand-in on PATH). */
-  readonly run?: (h: SecretHost, ...argv: string[]) => ReturnType<SecretHost["run"]>;
+  /** `[secrets] env` without the key file / without the stand-in on sops's PATH. */
   readonly key?: boolean;
+  readonly sops?: boolean;
   readonly message: RegExp;
   readonly hint: RegExp;
   readonly ignore?: boolean;
@@ -73,7 +72,7 @@ const FAILURES: readonly DecryptFailure[] = [
   {
     name: "sops missing from PATH",
     file: encryptForStandin(webSecrets(ROTATED_FOR_FAILURE), KEY, "yaml"),
-    run: (h, ...argv) => h.runWithoutSops(...argv),
+    sops: false,
     message: /^sops is not installed$/,
     hint: /^Install sops/,
     // a real sops on this machine would be found; the case needs PATH without one
@@ -102,9 +101,8 @@ for (const failure of FAILURES) {
     - VERSION=2
 `,
         });
-        if (failure.key === false) await h.configure({ key: false });
-        const run = failure.run ?? ((host, ...argv) => host.run(...argv));
-        const r = await run(h, "apply", "--json");
+        await h.configure({ key: failure.key ?? true, sops: failure.sops ?? true });
+        const r = await h.run("apply", "--json");
         assert.equal(r.code, 1, show(r));
         const json = JSON.parse(r.out) as {
           problems: { level: string; file: string | null; message: string; hint?: string }[];
@@ -122,7 +120,7 @@ for (const failure of FAILURES) {
         assert.deepEqual(h.fake.container("gitops-web.service"), container, "web keeps running");
         assert.match((await h.quadletFiles())["gitops-plain.container"]!, /VERSION=2/);
 
-        const text = await run(h, "plan");
+        const text = await h.run("plan");
         assert.equal(text.code, 1, show(text));
         assert.ok(
           text.out.includes(`error: ${HOST}/web/manifest.sops.yml: ${error!.message}\n`),

@@ -1,13 +1,23 @@
 /**
  * A test host for secrets (issue 5): a repository with encrypted and variable-filled files, an
- * agent config with `[secrets]`, and a CLI that runs with the sops TEST STAND-IN first on PATH
+ * agent config with `[secrets]` whose sops finds the TEST STAND-IN first on its PATH
  * (tests/support/sops; the contract it fakes is written once, in lib/adapters/sops.ts).
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { makeHost, type RepoFiles, show, type TestHost, writeConfig } from "./helpers.ts";
-import { encryptForStandin, withStandinOnPath } from "../support/sops_standin.ts";
+import { runCli } from "../../lib/cli/program.ts";
+import { buildDeps } from "../../lib/deps.ts";
+import {
+  captureIo,
+  type CliRun,
+  makeHost,
+  type RepoFiles,
+  show,
+  type TestHost,
+  writeConfig,
+} from "./helpers.ts";
+import { encryptForStandin, pathWithStandin } from "../support/sops_standin.ts";
 
 /** The host folder of the test repository. */
 export const HOST = "gitops/h1";
@@ -100,21 +110,33 @@ export function repoFiles(): RepoFiles {
   };
 }
 
-/** A test host whose config has `[secrets]`; its CLI runs with the stand-in first on PATH. */
+/**
+ * A test host whose config has `[secrets]`. The sops TEST STAND-IN is put first on the PATH that
+ * hoist hands sops (`[secrets] env = { PATH = … }`), so hoist's real adapter finds it by name as
+ * it would find sops. Nothing here touches this process's environment: test files run in
+ * parallel in one process, so a changed PATH or variable would leak into the others.
+ */
 export interface SecretHost extends TestHost {
   /** The age key file named by SOPS_AGE_KEY_FILE. */
   readonly keyFile: string;
   /** Where the stand-in records its argv, one line per call. */
   readonly sopsLog: string;
-  /** hoist with the sops stand-in on PATH. */
-  run(...argv: string[]): Promise<{ code: number; out: string; err: string }>;
-  /** hoist with no sops on PATH (the stand-in's folder left out). */
-  runWithoutSops(...argv: string[]): Promise<{ code: number; out: string; err: string }>;
-  /** Rewrites the config; `key: false` leaves SOPS_AGE_KEY_FILE out of `[secrets] env`. */
-  configure(opts: { key: boolean }): Promise<void>;
+  /** Runs `hoist --config <configPath> ...argv`; hoist's environment adds {@link HOST_ENV}. */
+  run(...argv: string[]): Promise<CliRun>;
+  /**
+   * Rewrites the config: `key: false` leaves SOPS_AGE_KEY_FILE out of `[secrets] env`,
+   * `sops: false` leaves the stand-in off sops's PATH (so no sops is found).
+   */
+  configure(opts: { key?: boolean; sops?: boolean }): Promise<void>;
   /** The argv lines the stand-in recorded so far. */
   sopsCalls(): Promise<string[]>;
 }
+
+/** Variables of hoist's own environment (Deps.env) in every {@link SecretHost} run. */
+export const HOST_ENV: Readonly<Record<string, string>> = {
+  [HOST_VAR]: SECRET.fromHost,
+  [SHADOWED_VAR]: "from-host",
+};
 
 /** Sets up a {@link SecretHost} in `dir` whose repository starts with `files`. */
 export async function secretHost(dir: string, files: RepoFiles = repoFiles()): Promise<SecretHost> {
@@ -132,9 +154,10 @@ export async function secretHost(dir: string, files: RepoFiles = repoFiles()): P
     `DB_USER=alice\nDB_PASSWORD=${SECRET.generic}\nWORKER_DB_PASSWORD=${SECRET.prefixed}\n${SHADOWED_VAR}=from-env-file\n`,
     { mode: 0o600 },
   );
-  const configure = async ({ key }: { key: boolean }) => {
+  const configure = async ({ key = true, sops = true }: { key?: boolean; sops?: boolean }) => {
     const env = [
       ...(key ? [`SOPS_AGE_KEY_FILE = "${keyFile}"`] : []),
+      ...(sops ? [`PATH = "${pathWithStandin()}"`] : []),
       `SOPS_STANDIN_LOG = "${sopsLog}"`,
     ];
     await writeConfig(
@@ -144,24 +167,21 @@ export async function secretHost(dir: string, files: RepoFiles = repoFiles()): P
       `[secrets]\nenv = { ${env.join(", ")} }\nenv_files = ["${envFile}"]\n`,
     );
   };
-  await configure({ key: true });
-  const withHostVar = async <T>(fn: () => Promise<T>): Promise<T> => {
-    Deno.env.set(HOST_VAR, SECRET.fromHost);
-    Deno.env.set(SHADOWED_VAR, "from-host");
-    try {
-      return await fn();
-    } finally {
-      Deno.env.delete(HOST_VAR);
-      Deno.env.delete(SHADOWED_VAR);
-    }
-  };
+  await configure({});
+  const capture = captureIo(h.home);
   return {
     ...h,
     keyFile,
     sopsLog,
     configure,
-    run: (...argv) => withHostVar(() => withStandinOnPath(() => h.cli(...argv))),
-    runWithoutSops: (...argv) => withHostVar(() => h.cli(...argv)),
+    async run(...argv) {
+      capture.take();
+      const code = await runCli(["--config", h.configPath, ...argv], capture.io, async (c) => {
+        const deps = await buildDeps(c, h.fake.run);
+        return { ...deps, env: { ...deps.env, ...HOST_ENV } };
+      });
+      return { code, ...capture.take() };
+    },
     async sopsCalls() {
       try {
         return (await Deno.readTextFile(sopsLog)).split("\n").filter((l) => l !== "");

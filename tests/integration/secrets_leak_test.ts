@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { explainSopsFailure } from "../../lib/adapters/sops.ts";
 import { show, skipWithoutQuadlet, withTempDir } from "./helpers.ts";
 import { encryptForStandin } from "../support/sops_standin.ts";
 import {
@@ -124,5 +125,36 @@ Deno.test({
         await reset();
       }
     });
+  },
+});
+
+Deno.test({
+  // BUG (lib/adapters/sops.ts, explainSopsFailure): for any exit but 128 the message keeps sops's
+  // first stderr line, and real sops can quote decrypted data there. A value whose type tag was
+  // changed to int (the tag is not authenticated before decryption; the MAC is checked after)
+  // makes sops exit 25 (ErrorDecryptingTree) with `Error decrypting tree: strconv.Atoi: parsing
+  // "<plaintext>": invalid syntax` (cmd/sops/common DecryptTree, aes/cipher.go Decrypt); and
+  // exit 51 prints "computed <MAC>", an unkeyed digest of the plaintext values. hoist copies both
+  // into plan output, JSON, the state DB's events and logs. The stand-in keeps to the contract
+  // (which lists no exit 25), so this checks the pure function. Un-ignore once sops's stderr is
+  // kept only for exit 128 and the metadata-not-found case of exit 1, and other failures are
+  // reported by exit code with a fixed text.
+  name:
+    "a sops failure after decryption quotes no plaintext or plaintext digest in hoist's message",
+  ignore: true,
+  fn() {
+    const digest = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08";
+    const cases: [number, string, string][] = [
+      [
+        25,
+        `Error decrypting tree: strconv.Atoi: parsing "${SECRET.manifestEnv}": invalid syntax\n`,
+        SECRET.manifestEnv,
+      ],
+      [51, `MAC mismatch. File has ${"0".repeat(128)}, computed ${digest}\n`, digest],
+    ];
+    for (const [code, stderr, secret] of cases) {
+      const { message, hint } = explainSopsFailure(code, stderr);
+      assert.ok(!`${message}\n${hint}`.includes(secret), `exit ${code}: ${message}`);
+    }
   },
 });

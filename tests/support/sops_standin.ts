@@ -1,6 +1,6 @@
 /**
  * Helpers around the TEST STAND-IN for sops (`tests/support/sops`): making "encrypted" files it
- * accepts, and putting it first on PATH so hoist's real sops adapter runs it as `sops`.
+ * accepts, and a PATH that puts it first so hoist's real sops adapter runs it as `sops`.
  *
  * The contract the stand-in fakes is written once, at the top of lib/adapters/sops.ts; its own
  * file format is described at the top of tests/support/sops.
@@ -46,25 +46,14 @@ export function encryptForStandin(
   ].join("\n");
 }
 
-/** The PATH with the stand-in's folder first. */
+/**
+ * A PATH with the stand-in's folder first, for hoist to hand sops: `[secrets] env = { PATH = … }`
+ * in the agent config makes hoist's real adapter, `createSops(run)` spawning `sops`, find the
+ * stand-in by name. (Changing this process's PATH instead would race: test files run in parallel
+ * in one process.) Only a `sops` lives in that folder besides these TypeScript files.
+ */
 export function pathWithStandin(path = Deno.env.get("PATH") ?? ""): string {
   return path === "" ? STANDIN_DIR : `${STANDIN_DIR}:${path}`;
-}
-
-/**
- * Runs `fn` with the stand-in first on this process's PATH (restored afterwards), so that hoist's
- * real adapter, `createSops(run)` spawning `sops`, finds it. Only a `sops` (and this module) live
- * in that folder, so nothing else resolves differently meanwhile.
- */
-export async function withStandinOnPath<T>(fn: () => Promise<T>): Promise<T> {
-  const before = Deno.env.get("PATH");
-  Deno.env.set("PATH", pathWithStandin(before));
-  try {
-    return await fn();
-  } finally {
-    if (before === undefined) Deno.env.delete("PATH");
-    else Deno.env.set("PATH", before);
-  }
 }
 
 /** The first `sops` on `path` (this process's PATH by default), or undefined. */
