@@ -6,12 +6,14 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { createHash, createHmac } from "node:crypto";
 import { runCli } from "../../lib/cli/program.ts";
 import { buildDeps } from "../../lib/deps.ts";
 import {
   captureIo,
   type CliRun,
   makeHost,
+  QUADLET_BIN,
   type RepoFiles,
   show,
   type TestHost,
@@ -28,9 +30,10 @@ export const OTHER_KEY = "AGE-SECRET-KEY-1STANDIN0SOMEONE0ELSE";
 
 /** Distinctive secret values, to grep every output channel for. */
 export const SECRET = {
+  /** DB_PASSWORD in web/manifest.sops.yml. */
   manifestEnv: "s3cr3t-VALUE-7f2a",
-  manifestLabel: "tok-9c41-LABEL",
-  manifestSection: "k3y-SERVICE-51d0",
+  /** API_KEY in web/manifest.sops.yml. */
+  manifestEnv2: "k3y-APIKEY-51d0",
   dbEnv: "p4ss-DBENV-3e9b",
   dotEnv: "t0k-DOTENV-88aa",
   prefixed: "w0rk-PREFIXED-c3d1",
@@ -47,16 +50,12 @@ export const SHADOWED_VAR = "HOIST_SECRETS_TEST_SHADOWED";
 /** The image of every service (never pulled: podman is the fake). */
 export const IMAGE = "docker.io/library/busybox:1.36";
 
-/** web/manifest.sops.yml in plaintext: a key after a plain one, a new key, a new section. */
+/** web/manifest.sops.yml in plaintext: Container.Environment values only, as hoist requires. */
 export const webSecrets = (password: string = SECRET.manifestEnv) =>
   `Container:
   Environment:
     - DB_PASSWORD=${password}
-  Label:
-    - app.token=${SECRET.manifestLabel}
-Service:
-  Environment:
-    - API_KEY=${SECRET.manifestSection}
+    - API_KEY=${SECRET.manifestEnv2}
 `;
 
 /** worker/app.env: ${VAR}, $VAR, a comment and $$ (line 6 is the last). */
@@ -67,6 +66,9 @@ FROM_HOST=\${${HOST_VAR}}
 SHADOWED=\${${SHADOWED_VAR}}
 PRICE=$$5
 `;
+
+/** The 0600 env file, in web's copy, that carries manifest.sops.yml's values. */
+export const SECRET_ENV = ".manifest-secrets.env";
 
 /**
  * Four services: web (manifest.yml + manifest.sops.yml), api (db.sops.env and .env.sops), worker
@@ -251,4 +253,58 @@ export async function exists(path: string): Promise<boolean> {
     if (e instanceof Deno.errors.NotFound) return false;
     throw e;
   }
+}
+
+/** Plain (unkeyed) sha256 hex of `bytes`. */
+export const sha256Hex = (bytes: Uint8Array | string) =>
+  createHash("sha256").update(bytes).digest("hex");
+
+/** The host's digest key, state_dir/secrets/key, as hoist reads it. */
+export async function hostKey(h: TestHost): Promise<string> {
+  return (await Deno.readTextFile(`${h.stateDir}/secrets/key`)).trim();
+}
+
+/** HMAC-SHA256 of `bytes` with the host's key: the digest hoist records for secret content. */
+export async function keyedDigest(h: TestHost, bytes: Uint8Array): Promise<string> {
+  return createHmac("sha256", await hostKey(h)).update(bytes).digest("hex");
+}
+
+/** The state DB with its WAL and journal files, as text (what a reader of those files sees). */
+export async function stateDbText(h: TestHost): Promise<string> {
+  const dec = new TextDecoder("utf-8", { fatal: false });
+  let text = "";
+  for await (const e of Deno.readDir(h.stateDir)) {
+    if (e.isFile && e.name.startsWith("state.db")) {
+      text += dec.decode(await Deno.readFile(`${h.stateDir}/${e.name}`)) + "\n";
+    }
+  }
+  assert.ok(text !== "", "a state DB exists");
+  return text;
+}
+
+/** The files of the decryption cache, state_dir/secrets: name → text. */
+export async function cacheFiles(h: TestHost): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const path of await walkFiles(`${h.stateDir}/secrets`)) {
+    out[path.slice(`${h.stateDir}/secrets/`.length)] = await Deno.readTextFile(path);
+  }
+  return out;
+}
+
+/**
+ * What systemd would generate from quadlet_dir: the REAL quadlet generator's dry run
+ * (`QUADLET_UNIT_DIRS=<quadlet_dir> quadlet -dryrun -user`). Its services are written
+ * world-readable under /run, so they must hold no secret either.
+ */
+export async function generatorOutput(h: TestHost): Promise<string> {
+  assert.ok(QUADLET_BIN, "the quadlet generator is installed");
+  const out = await new Deno.Command(QUADLET_BIN, {
+    args: ["-dryrun", "-no-kmsg-log", "-user"],
+    env: { QUADLET_UNIT_DIRS: h.quadletDir },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  assert.equal(out.code, 0, dec.decode(out.stderr));
+  return dec.decode(out.stdout);
 }

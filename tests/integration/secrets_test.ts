@@ -2,29 +2,36 @@
  * Secrets (issue 5) end to end through runCli: real git, the real quadlet generator, hoist's real
  * sops adapter spawning `sops` from PATH, which here is the TEST STAND-IN tests/support/sops (sops
  * cannot be installed on these machines; the contract it fakes is written once, in
- * lib/adapters/sops.ts). podman and systemd are the FAKE host of helpers.ts. Decryption failures
- * are in secrets_failures_test.ts, the leak test in secrets_leak_test.ts.
+ * lib/adapters/sops.ts). podman and systemd are the FAKE host of helpers.ts. What hoist refuses
+ * (decryption failures, keys other than Container.Environment) is in secrets_failures_test.ts,
+ * the leak test and plan masking in secrets_leak_test.ts.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { show, skipWithoutQuadlet, withTempDir } from "./helpers.ts";
 import { encryptForStandin } from "../support/sops_standin.ts";
 import {
   APP_ENV,
   appliedHost,
+  cacheFiles,
   copyDir,
   exists,
+  generatorOutput,
   hashLabel,
   HOST,
+  hostKey,
   IMAGE,
   KEY,
+  keyedDigest,
   modeOf,
   repoFiles,
   SECRET,
+  SECRET_ENV,
   secretHost,
+  sha256Hex,
   startedUnits,
+  stateDbText,
   webSecrets,
 } from "./secrets_host.ts";
 
@@ -32,13 +39,14 @@ const ignore = skipWithoutQuadlet();
 
 Deno.test({
   name:
-    "manifest.sops.yml is merged after manifest.yml per section and key, into a unit written 0600",
+    "manifest.sops.yml's values go to a 0600 .manifest-secrets.env in the copy; the 0644 unit only names it",
   ignore,
   async fn() {
     await withTempDir(async (dir) => {
       const h = await appliedHost(dir);
       const units = await h.quadletFiles();
       const hash = hashLabel(units["gitops-web.container"]);
+      const copy = `${h.stateDir}/services/web/${hash}`;
       assert.equal(
         units["gitops-web.container"],
         `[Container]
@@ -47,31 +55,33 @@ Label=gitops-hash=${hash}
 Image=${IMAGE}
 Exec=sleep infinity
 Environment=MODE=production
-# hoist: the next line holds a secret value
-Environment=DB_PASSWORD=${SECRET.manifestEnv}
-# hoist: the next line holds a secret value
-Label=app.token=${SECRET.manifestLabel}
-
-[Service]
-# hoist: the next line holds a secret value
-Environment=API_KEY=${SECRET.manifestSection}
+EnvironmentFile=${copy}/${SECRET_ENV}
 
 [Install]
 WantedBy=default.target
 `,
-        "decrypted values after the plain ones; a new key (Label) and section (Service) added",
+        "no secret in the unit; EnvironmentFile= is the last line of [Container]",
       );
-      assert.equal(await modeOf(`${h.quadletDir}/gitops-web.container`), 0o600);
+      assert.equal(await modeOf(`${h.quadletDir}/gitops-web.container`), 0o644);
       assert.equal(
-        await modeOf(`${h.quadletDir}/gitops-plain.container`),
-        0o644,
-        "a unit without secrets stays 0644",
+        await Deno.readTextFile(`${copy}/${SECRET_ENV}`),
+        `DB_PASSWORD=${SECRET.manifestEnv}\nAPI_KEY=${SECRET.manifestEnv2}\n`,
       );
+      assert.equal(await modeOf(`${copy}/${SECRET_ENV}`), 0o600);
+      assert.equal(await modeOf(copy), 0o700);
+      const names = [];
+      for await (const e of Deno.readDir(copy)) names.push(e.name);
+      assert.deepEqual(names, [SECRET_ENV], "no ciphertext and no manifest in the copy");
       assert.deepEqual(h.fake.unit("gitops-web.service"), { load: "loaded", active: "active" });
       assert.ok(
         (await h.sopsCalls()).includes("--decrypt --input-type yaml --output-type yaml /dev/stdin"),
         "manifest.sops.yml is decrypted as yaml",
       );
+      // what systemd generates from the unit: podman reads the values from the file itself
+      const generated = await generatorOutput(h);
+      assert.ok(generated.includes(` --env-file ${copy}/${SECRET_ENV} `), generated);
+      assert.ok(generated.includes(" --env MODE=production "), generated);
+      for (const value of Object.values(SECRET)) assert.ok(!generated.includes(value), value);
     });
   },
 });
@@ -164,7 +174,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "rotating an encrypted env file restarts only that service, naming the file",
+  name:
+    "rotating db.sops.env restarts only api, naming db.sops.env; the old plaintext leaves the cache",
   ignore,
   async fn() {
     await withTempDir(async (dir) => {
@@ -176,7 +187,10 @@ Deno.test({
       });
       const plan = await h.run("plan");
       assert.equal(plan.code, 0, show(plan));
-      assert.match(plan.out, /^~ restart gitops-api\.service \(api\): content changed: db\.env$/m);
+      assert.match(
+        plan.out,
+        /^~ restart gitops-api\.service \(api\): content changed: db\.sops\.env$/m,
+      );
       assert.ok(!plan.out.includes(rotated), "the new value is not in the plan");
       const r = await h.run("apply");
       assert.equal(r.code, 0, show(r));
@@ -185,12 +199,19 @@ Deno.test({
       assert.notEqual(after, before, "a new immutable copy");
       assert.equal(await Deno.readTextFile(`${after}/db.env`), `DB_PASSWORD=${rotated}\n`);
       assert.equal(await modeOf(`${after}/db.env`), 0o600);
+      const cached = Object.values(await cacheFiles(h));
+      assert.ok(cached.includes(`DB_PASSWORD=${rotated}\n`), "the new plaintext is cached");
+      assert.ok(
+        !cached.some((text) => text.includes(SECRET.dbEnv)),
+        "the rotated-out plaintext is gone from state_dir/secrets",
+      );
     });
   },
 });
 
 Deno.test({
-  name: "rotating manifest.sops.yml restarts only web; plan and render mask the values",
+  name:
+    "rotating manifest.sops.yml restarts only web, naming manifest.sops.yml; no value in plan or unit",
   ignore,
   async fn() {
     await withTempDir(async (dir) => {
@@ -202,7 +223,11 @@ Deno.test({
       const plan = await h.run("plan");
       assert.equal(plan.code, 0, show(plan));
       assert.match(plan.out, /^~ write gitops-web\.container \(web\): content changed$/m);
-      assert.match(plan.out, /^~ restart gitops-web\.service \(web\): content changed: /m);
+      assert.match(
+        plan.out,
+        /^~ restart gitops-web\.service \(web\): content changed: manifest\.sops\.yml$/m,
+      );
+      assert.match(plan.out, /^\+ copy 1 file to \S+\/services\/web\/[0-9a-f]{16} \(web\)/m);
       for (const value of [rotated, ...Object.values(SECRET)]) {
         assert.ok(!plan.out.includes(value), `${value} is not in the plan`);
       }
@@ -210,36 +235,23 @@ Deno.test({
       assert.equal(r.code, 0, show(r));
       assert.deepEqual(startedUnits(h), ["gitops-web.service"], "only web restarts");
       const unit = (await h.quadletFiles())["gitops-web.container"]!;
-      assert.match(unit, new RegExp(`^Environment=DB_PASSWORD=${rotated}$`, "m"));
-      assert.equal(await modeOf(`${h.quadletDir}/gitops-web.container`), 0o600);
-    });
-  },
-});
-
-Deno.test({
-  // BUG (lib/desired/read_service.ts, readService): a unit merged from manifest.yml and
-  // manifest.sops.yml records its digest under "manifest.yml" only (inputs[d.source…]), so the
-  // restart reason after rotating manifest.sops.yml reads "content changed: manifest.yml", a
-  // file nobody changed. Un-ignore once the reason names manifest.sops.yml.
-  name: "rotating manifest.sops.yml gives a restart reason naming manifest.sops.yml",
-  ignore: true,
-  async fn() {
-    await withTempDir(async (dir) => {
-      const h = await appliedHost(dir);
-      await h.repo.commit({
-        [`${HOST}/web/manifest.sops.yml`]: encryptForStandin(webSecrets("new-1"), KEY, "yaml"),
-      });
-      const plan = await h.run("plan");
-      assert.match(
-        plan.out,
-        /^~ restart gitops-web\.service \(web\): content changed: manifest\.sops\.yml$/m,
+      assert.ok(!unit.includes(rotated) && !unit.includes(SECRET.manifestEnv));
+      assert.equal(await modeOf(`${h.quadletDir}/gitops-web.container`), 0o644);
+      const copy = await copyDir(h, "web");
+      assert.match(unit, new RegExp(`^EnvironmentFile=${copy}/\\${SECRET_ENV}$`, "m"));
+      assert.equal(
+        await Deno.readTextFile(`${copy}/${SECRET_ENV}`),
+        `DB_PASSWORD=${rotated}\nAPI_KEY=${SECRET.manifestEnv2}\n`,
       );
+      const cached = Object.values(await cacheFiles(h)).join("\n");
+      assert.ok(cached.includes(rotated), "the new plaintext is cached");
+      assert.ok(!cached.includes(SECRET.manifestEnv), "the old plaintext is gone from the cache");
     });
   },
 });
 
 Deno.test({
-  name: "plan masks secret values as (sensitive) and keeps the keys visible",
+  name: "plan and render show EnvironmentFile= and no value; render has no --show-secrets",
   ignore,
   async fn() {
     await withTempDir(async (dir) => {
@@ -247,75 +259,49 @@ Deno.test({
       const plan = await h.run("plan");
       assert.equal(plan.code, 0, show(plan));
       assert.match(plan.out, /^ {4}\+Environment=MODE=production$/m);
-      assert.match(plan.out, /^ {4}\+Environment=DB_PASSWORD=\(sensitive\)$/m);
-      assert.match(plan.out, /^ {4}\+Label=app\.token=\(sensitive\)$/m);
-      assert.match(plan.out, /^ {4}\+Environment=API_KEY=\(sensitive\)$/m);
+      assert.match(
+        plan.out,
+        /^ {4}\+EnvironmentFile=\S+\/services\/web\/[0-9a-f]{16}\/\.manifest-secrets\.env$/m,
+      );
+      assert.ok(!plan.out.includes("(sensitive)"), "nothing to mask: no unit holds a secret");
       for (const value of Object.values(SECRET)) {
         assert.ok(!plan.out.includes(value), `${value} is not in the plan`);
       }
+      for (const service of ["web", "api", "worker"]) {
+        const render = await h.run("render", service);
+        assert.equal(render.code, 0, show(render));
+        assert.match(
+          render.out,
+          new RegExp(`^# ${h.quadletDir}/gitops-${service}\\.container$`, "m"),
+        );
+        for (const value of Object.values(SECRET)) {
+          assert.ok(!render.out.includes(value), `${value} is not in render ${service}`);
+        }
+      }
+      const web = await h.run("render", "web");
+      assert.match(web.out, /^EnvironmentFile=\S+\/\.manifest-secrets\.env$/m);
+      const gone = await h.run("render", "web", "--show-secrets");
+      assert.equal(gone.code, 64, show(gone));
+      assert.match(gone.err, /unknown option '--show-secrets'/);
+      assert.equal(gone.out, "");
     });
   },
 });
 
 Deno.test({
-  // BUG (lib/render/plan_text.ts, renderAction "write" → unifiedDiff): both sides are masked
-  // BEFORE diffing, so a rotated secret line is identical on both sides ("DB_PASSWORD=(sensitive)")
-  // and drops out of the diff: the plan shows only the gitops-hash label changing, and a reviewer
-  // cannot see which secret changed. Un-ignore once the diff is taken on the real texts and its
-  // lines masked afterwards (by line number: a '-' line is masked when the line before it in
-  // `previous` is SENSITIVE_MARK, a '+' line when the line before it in `content` is).
-  name: "after a rotation the diff shows the secret line changing, masked on both sides",
-  ignore: true,
-  async fn() {
-    await withTempDir(async (dir) => {
-      const h = await appliedHost(dir);
-      await h.repo.commit({
-        [`${HOST}/web/manifest.sops.yml`]: encryptForStandin(webSecrets("new-2"), KEY, "yaml"),
-      });
-      const plan = await h.run("plan");
-      assert.equal(plan.code, 0, show(plan));
-      assert.match(plan.out, /^ {4}-Environment=DB_PASSWORD=\(sensitive\)$/m);
-      assert.match(plan.out, /^ {4}\+Environment=DB_PASSWORD=\(sensitive\)$/m);
-      assert.ok(!plan.out.includes("new-2") && !plan.out.includes(SECRET.manifestEnv));
-    });
-  },
-});
-
-Deno.test({
-  name: "render SERVICE masks secret values unless given --show-secrets",
-  ignore,
-  async fn() {
-    await withTempDir(async (dir) => {
-      const h = await secretHost(dir);
-      const masked = await h.run("render", "web");
-      assert.equal(masked.code, 0, show(masked));
-      assert.match(masked.out, /^Environment=DB_PASSWORD=\(sensitive\)$/m);
-      assert.match(masked.out, /^Label=app\.token=\(sensitive\)$/m);
-      assert.match(masked.out, /^Environment=API_KEY=\(sensitive\)$/m);
-      assert.match(masked.out, /^Environment=MODE=production$/m);
-      for (const value of Object.values(SECRET)) assert.ok(!masked.out.includes(value), value);
-      const shown = await h.run("render", "web", "--show-secrets");
-      assert.equal(shown.code, 0, show(shown));
-      assert.match(shown.out, new RegExp(`^Environment=DB_PASSWORD=${SECRET.manifestEnv}$`, "m"));
-      assert.match(shown.out, new RegExp(`^Label=app\\.token=${SECRET.manifestLabel}$`, "m"));
-      assert.match(shown.out, new RegExp(`^Environment=API_KEY=${SECRET.manifestSection}$`, "m"));
-    });
-  },
-});
-
-Deno.test({
-  name: "a no-op apply after a successful one runs no sops (decryption cache) and 4 processes",
+  name: "a no-op apply runs no sops (decryption cache) and 4 processes; the cache and key are 0600",
   ignore,
   async fn() {
     await withTempDir(async (dir) => {
       const h = await appliedHost(dir);
+      const key = await hostKey(h);
+      assert.match(key, /^[0-9a-f]{64}$/, "32 random bytes, hex");
       const sopsBefore = (await h.sopsCalls()).length;
       assert.equal(sopsBefore, 3, "three encrypted files, each decrypted once");
       const r = await h.run("apply");
       assert.equal(r.code, 0, show(r));
       assert.match(r.out, /No changes\./);
       assert.equal((await h.sopsCalls()).length, sopsBefore, "no sops run");
-      assert.ok(!h.fake.commands().some((c) => c.startsWith("sops")));
       assert.deepEqual(h.fake.commands(), [
         "git fetch",
         "git archive",
@@ -323,33 +309,65 @@ Deno.test({
         "systemctl show",
       ]);
       assert.deepEqual(h.fake.events, []);
+      assert.equal(await hostKey(h), key, "the key is made once");
       const cache = `${h.stateDir}/secrets`;
       assert.equal(await modeOf(cache), 0o700);
-      for await (const e of Deno.readDir(cache)) {
-        assert.equal(await modeOf(`${cache}/${e.name}`), 0o600, e.name);
-      }
+      const files = Object.keys(await cacheFiles(h));
+      assert.equal(files.length, 4, `three decrypted files and the key: ${files}`);
+      assert.ok(files.includes("key"));
+      for (const name of files) assert.equal(await modeOf(`${cache}/${name}`), 0o600, name);
     });
   },
 });
 
 Deno.test({
-  // BUG (lib/desired/read_service.ts, readService → `inputs[f.path] = f.digest`, stored by
-  // lib/state/store.ts in services.inputs of the 0644 state.db): the digest of a decrypted or
-  // filled-in env file is the plain sha256 of its plaintext, e.g. sha256("DB_PASSWORD=hunter2\n"),
-  // so anyone who can read state.db can confirm guesses of a weak secret offline. Un-ignore once
-  // secret files are digested with a host-local key (HMAC-SHA256 with a random key kept 0600 under
-  // state_dir/secrets) or by their ciphertext.
-  name: "the state DB holds no unkeyed digest of a secret file",
-  ignore: true,
+  name: "the state DB holds keyed digests of secret files, never their plain sha256",
+  ignore,
   async fn() {
     await withTempDir(async (dir) => {
       const h = await appliedHost(dir);
-      const db = new TextDecoder().decode(await Deno.readFile(`${h.stateDir}/state.db`));
-      for (const [service, name] of [["api", "db.env"], ["api", ".env"], ["worker", "app.env"]]) {
-        const bytes = await Deno.readFile(`${await copyDir(h, service!)}/${name}`);
-        const digest = createHash("sha256").update(bytes).digest("hex");
-        assert.ok(!db.includes(digest), `sha256 of ${service}/${name} is in state.db`);
+      const db = await stateDbText(h);
+      const secretFiles: [string, string, string][] = [
+        ["web", SECRET_ENV, "manifest.sops.yml"],
+        ["api", "db.env", "db.sops.env"],
+        ["api", ".env", ".env.sops"],
+        ["worker", "app.env", "app.env"],
+      ];
+      for (const [service, name, source] of secretFiles) {
+        const bytes = await Deno.readFile(`${await copyDir(h, service)}/${name}`);
+        assert.ok(!db.includes(sha256Hex(bytes)), `plain sha256 of ${service}/${name} in state.db`);
+        const keyed = await keyedDigest(h, bytes);
+        assert.ok(
+          db.includes(`"${source}":"${keyed}"`),
+          `services.inputs records ${source} by its keyed digest`,
+        );
       }
+      for (const value of Object.values(SECRET)) assert.ok(!db.includes(value), value);
+    });
+  },
+});
+
+Deno.test({
+  name: "the hash label of a service with secrets depends on the host's key, a plain one does not",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const a = await appliedHost(`${dir}/a`);
+      const b = await appliedHost(`${dir}/b`);
+      const c = await secretHost(`${dir}/c`);
+      await Deno.mkdir(`${c.stateDir}/secrets`, { recursive: true, mode: 0o700 });
+      await Deno.writeTextFile(`${c.stateDir}/secrets/key`, `${await hostKey(a)}\n`, {
+        mode: 0o600,
+      });
+      assert.equal((await c.run("apply")).code, 0);
+      const label = async (h: typeof a, service: string) =>
+        hashLabel((await h.quadletFiles())[`gitops-${service}.container`]);
+      assert.notEqual(await hostKey(a), await hostKey(b));
+      for (const service of ["web", "api", "worker"]) {
+        assert.notEqual(await label(a, service), await label(b, service), service);
+        assert.equal(await label(a, service), await label(c, service), `${service}, same key`);
+      }
+      assert.equal(await label(a, "plain"), await label(b, "plain"));
     });
   },
 });

@@ -47,6 +47,22 @@ export function encryptForStandin(
 }
 
 /**
+ * `encrypted` with its values' type tag set to `type` (`sops_standin_type=`), as an attacker or a
+ * broken tool could edit sops's `type:` inside ENC[...] values: the MAC still matches, but with
+ * `int` the stand-in exits 25 and quotes the plaintext on stderr, as sops does.
+ *
+ * @example
+ * ```ts
+ * retypeForStandin(encryptForStandin("A=s3\n", KEY, "dotenv"), "int");
+ * // sops stand-in: exit 25, stderr `Error decrypting tree: strconv.Atoi: parsing "s3": invalid syntax`
+ * ```
+ */
+export function retypeForStandin(encrypted: string, type: "str" | "int"): string {
+  const without = encrypted.replace(/^sops_standin_type=.*\n/m, "");
+  return `${without}sops_standin_type=${type}\n`;
+}
+
+/**
  * A PATH with the stand-in's folder first, for hoist to hand sops: `[secrets] env = { PATH = … }`
  * in the agent config makes hoist's real adapter, `createSops(run)` spawning `sops`, find the
  * stand-in by name. (Changing this process's PATH instead would race: test files run in parallel

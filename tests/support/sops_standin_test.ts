@@ -1,13 +1,14 @@
 /**
  * The sops TEST STAND-IN (tests/support/sops) keeps to the contract written in
  * lib/adapters/sops.ts: only the contract's argv, the key from the environment, exit codes
- * 0/128/51/1 with sops's first stderr lines, the plaintext byte for byte on stdout.
+ * 0/128/25/51/1 with sops's stderr text in sops's order, the plaintext byte for byte on stdout;
+ * and the exit codes it documents match the contract's.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { withTempDir } from "../integration/helpers.ts";
-import { encryptForStandin, STANDIN_SOPS } from "./sops_standin.ts";
+import { ROOT, withTempDir } from "../integration/helpers.ts";
+import { encryptForStandin, retypeForStandin, STANDIN_SOPS } from "./sops_standin.ts";
 
 const KEY = "AGE-SECRET-KEY-1STANDIN0HOST0H1";
 const OTHER_KEY = "AGE-SECRET-KEY-1STANDIN0SOMEONE0ELSE";
@@ -69,6 +70,58 @@ Deno.test("the sops stand-in decrypts with SOPS_AGE_KEY_FILE or SOPS_AGE_KEY, by
     await standin(args, file, { SOPS_STANDIN_LOG: `${dir}/argv.log` });
     assert.equal(await Deno.readTextFile(`${dir}/argv.log`), `${args.join(" ")}\n`);
   });
+});
+
+Deno.test("the sops stand-in exits 25 quoting the plaintext for a retyped value, after the key, before the MAC", async () => {
+  const dotenv = ["--decrypt", "--input-type", "dotenv", "--output-type", "dotenv", "/dev/stdin"];
+  const yaml = ["--decrypt", "--input-type", "yaml", "--output-type", "yaml", "/dev/stdin"];
+  const env = { SOPS_AGE_KEY: KEY };
+  const envFile = encryptForStandin("# comment\nA=s3cr3t-25\nB=2\n", KEY, "dotenv");
+  assert.deepEqual(await standin(dotenv, retypeForStandin(envFile, "int"), env), {
+    code: 25,
+    stdout: "",
+    stderr: 'Error decrypting tree: strconv.Atoi: parsing "s3cr3t-25": invalid syntax\n',
+  });
+  const manifest = encryptForStandin("Container:\n  Environment:\n    - P=y4ml-25\n", KEY, "yaml");
+  const retyped = await standin(yaml, retypeForStandin(manifest, "int"), env);
+  assert.equal(retyped.code, 25);
+  assert.equal(
+    retyped.stderr,
+    'Error decrypting tree: strconv.Atoi: parsing "P=y4ml-25": invalid syntax\n',
+  );
+  // the type tag is not what the MAC covers: retyping back to str decrypts again
+  const back = retypeForStandin(retypeForStandin(envFile, "int"), "str");
+  assert.equal((await standin(dotenv, back, env)).stdout, "# comment\nA=s3cr3t-25\nB=2\n");
+  const digits = encryptForStandin("N=42\n", KEY, "dotenv");
+  assert.equal((await standin(dotenv, retypeForStandin(digits, "int"), env)).code, 0);
+  // sops's order: no key is 128 before any value is decrypted; values fail before the MAC
+  const noKey = await standin(dotenv, retypeForStandin(envFile, "int"), {});
+  assert.equal(noKey.code, 128);
+  assert.ok(!noKey.stderr.includes("s3cr3t-25"));
+  const both = retypeForStandin(tamper(envFile, "A=other\n"), "int");
+  assert.equal((await standin(dotenv, both, env)).code, 25);
+});
+
+Deno.test("the stand-in's documented exit codes are the contract's in lib/adapters/sops.ts, and its own", async () => {
+  const lib = await Deno.readTextFile(`${ROOT}/lib/adapters/sops.ts`);
+  const header = lib.slice(0, lib.indexOf("*/")).split("\n").map((l) => l.replace(/^ \* ?/, ""))
+    .join(" ").replace(/\s+/g, " ");
+  const contract = [...header.matchAll(/\b(\d+) \(([A-Z][A-Za-z]+)\)/g)].map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  assert.deepEqual(contract, [1, 2, 25, 51, 52, 128], header);
+  const script = await Deno.readTextFile(STANDIN_SOPS);
+  const list = (label: string) =>
+    new RegExp(`^#\\s+exit codes ${label}: ([\\d ]+)$`, "m").exec(script)![1]!.trim().split(" ")
+      .map(Number).sort((a, b) => a - b);
+  const produced = list("produced");
+  const notProduced = list("not produced");
+  assert.deepEqual([...produced, ...notProduced].sort((a, b) => a - b), [0, ...contract]);
+  const exits = [...new Set([...script.matchAll(/\bexit (\d+)/g)].map((m) => Number(m[1])))];
+  assert.deepEqual(
+    [0, ...exits].sort((a, b) => a - b),
+    produced,
+    "the script exits with exactly the codes it documents",
+  );
 });
 
 /** Runs the stand-in directly with `env` only (no inherited SOPS_* variables). */
