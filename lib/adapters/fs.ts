@@ -24,6 +24,8 @@ export interface Fs {
    */
   createFolder(dir: string, files: readonly DesiredFile[]): Promise<void>;
   removeTree(path: string): Promise<void>;
+  /** Names of the plain files directly in `dir`, sorted; [] when dir is missing. */
+  listFiles(dir: string): Promise<string[]>;
   /** Sub-folders of `dir`, newest first (by modification time); [] when dir is missing. */
   listFolders(dir: string): Promise<string[]>;
   /** Creates `path` and its parents; `mode` (e.g. 0o700) is applied to `path` itself. */
@@ -103,6 +105,16 @@ export function createFs(): Fs {
       await Deno.remove(path, { recursive: true }).catch((e) => {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       });
+    },
+    async listFiles(dir) {
+      const out: string[] = [];
+      try {
+        for await (const e of Deno.readDir(dir)) if (e.isFile) out.push(e.name);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return [];
+        throw e;
+      }
+      return out.sort();
     },
     async listFolders(dir) {
       const out: { path: string; mtime: number }[] = [];

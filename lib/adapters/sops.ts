@@ -11,9 +11,13 @@
  * - stdin: the encrypted file exactly as committed; stdout: the plaintext, `sops` metadata removed
  * - environment: hoist's own plus `[secrets] env` (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, GNUPGHOME…)
  * - exit 0: decrypted. 128 (CouldNotRetrieveKey): no available key opens the data key, stderr
- *   starts "Failed to get the data key required to decrypt the SOPS file.". 51 (MacMismatch):
- *   the file was altered after encryption. 1 (ErrorGeneric): anything else, e.g. "sops metadata
- *   not found" for a file that is not encrypted, or a parse error.
+ *   starts "Failed to get the data key required to decrypt the SOPS file.". 51 (MacMismatch) and
+ *   52 (MacNotFound): the file was altered after encryption. 25 (ErrorDecryptingTree): a value
+ *   does not decrypt (its stderr may quote plaintext). 2 (CouldNotReadInputFile). 1
+ *   (ErrorGeneric): anything else, e.g. "sops metadata not found" for a file that is not
+ *   encrypted, or a parse error.
+ * - hoist shows sops's own words only for 128 and "metadata not found"; for every other exit it
+ *   shows fixed text, because sops's stderr can quote plaintext (25) or a digest of it (51).
  *
  * @module
  */
@@ -44,30 +48,38 @@ export function explainSopsFailure(
   code: number,
   stderr: string,
 ): { message: string; hint: string } {
-  const first = stderr.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? `exit ${code}`;
-  const said = first.length > 200 ? `${first.slice(0, 200)}…` : first;
-  switch (code) {
-    case 128:
-      return {
-        message: `sops found no key to decrypt this file: ${said}`,
-        hint: 'Give hoist the key: [secrets] env = { SOPS_AGE_KEY_FILE = "/etc/hoist/age.key" } ' +
-          "(or SOPS_AGE_KEY / a gpg key), and check the file is encrypted for this host's key",
-      };
-    case 51:
-    case 52:
-      return {
-        message: `sops refused the file: its MAC does not match (${said})`,
-        hint:
-          "The encrypted file was altered after encryption; re-encrypt it with sops and commit again",
-      };
-    default:
-      return {
-        message: `sops could not decrypt this file (exit ${code}): ${said}`,
-        hint: /metadata not found/i.test(said)
-          ? "The file is not sops-encrypted: encrypt it with `sops --encrypt --in-place`, or drop .sops from its name"
-          : "Check that the file is a sops-encrypted YAML or dotenv file and decrypts with sops --decrypt",
-      };
+  const first = stderr.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+  if (code === 128) {
+    return {
+      message: `sops found no key to decrypt this file: ${
+        /^Failed to get the data key/.test(first) ? first : "(no key available)"
+      }`,
+      hint: 'Give hoist the key: [secrets] env = { SOPS_AGE_KEY_FILE = "/etc/hoist/age.key" } ' +
+        "(or SOPS_AGE_KEY / a gpg key), and check the file is encrypted for this host's key",
+    };
   }
+  if (code === 51 || code === 52) {
+    return {
+      message:
+        "sops refused the file: its MAC does not match (the file was altered after encryption)",
+      hint: "Re-encrypt it with sops and commit again; do not deploy a file you cannot trust",
+    };
+  }
+  if (code === 1 && /metadata not found/i.test(first)) {
+    return {
+      message: "sops could not decrypt this file: sops metadata not found",
+      hint:
+        "The file is not sops-encrypted: encrypt it with `sops --encrypt --in-place`, or drop .sops from its name",
+    };
+  }
+  return {
+    message: `sops could not decrypt this file (exit ${code}${
+      code === 25 ? ": a value does not decrypt" : ""
+    })`,
+    hint:
+      "Run `sops --decrypt` on it where the key is available to see why; hoist does not repeat sops's " +
+      "message, which can quote secret values",
+  };
 }
 
 /** Creates the sops adapter. A missing sops binary becomes a failure per file, not a crash. */

@@ -220,7 +220,7 @@ async function execute(
       await deps.fs.writeAtomic(
         `${opts.quadletDir}/${action.unit}`,
         action.content,
-        action.secret ? 0o600 : 0o644,
+        0o644,
       );
       return;
     case "remove":

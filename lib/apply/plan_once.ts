@@ -62,8 +62,10 @@ export async function planFromSources(
   config: Config,
   fetched: readonly FetchedSource[],
   store: Store,
+  opts: { dryRun: boolean } = { dryRun: true },
 ): Promise<PlanResult> {
-  const desired0 = desiredFromSources(config, fetched, await prepareSecrets(deps, config, fetched));
+  const secrets = await prepareSecrets(deps, config, fetched, { prune: !opts.dryRun });
+  const desired0 = desiredFromSources(config, fetched, secrets);
   const inventory = store.loadInventory();
   const observed = await collectObserved(
     deps,

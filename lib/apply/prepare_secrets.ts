@@ -1,7 +1,9 @@
 /**
  * Decrypts the fetched trees' sops files and gathers the variables for `.env` files, before the
  * (pure) desired state is read. Decrypted results are cached by ciphertext under
- * `state_dir/secrets` (0600 files in a 0700 folder), so an unchanged repository needs no sops run.
+ * `state_dir/secrets` (0600 files in a 0700 folder), so an unchanged repository needs no sops run;
+ * entries the current revision does not use are removed. A cached secret keeps deploying after
+ * its key is removed from the host: to revoke one, rotate it (new ciphertext).
  *
  * @module
  */
@@ -12,6 +14,7 @@ import { hashParts } from "../desired/digest.ts";
 import {
   type Decrypted,
   encryptedFile,
+  isPlainEnvFile,
   parseDotenv,
   type SecretInputs,
 } from "../desired/secrets.ts";
@@ -23,24 +26,34 @@ function keyOf(f: FetchedSource, branch: string, path: string): string {
   return f.source.branches.length > 0 ? `@${f.source.name}/${branch}/${path}` : path;
 }
 
-/** Decrypts every encrypted file of the fetched trees; reads `[secrets] env_files`. */
+/**
+ * Decrypts every encrypted file of the fetched trees; reads `[secrets] env_files`. Only an apply
+ * (`prune`) drops cache entries the revision does not use, so planning a newer revision never
+ * takes away what the deployed one relies on.
+ */
 export async function prepareSecrets(
   deps: Deps,
   config: Config,
   fetched: readonly FetchedSource[],
+  opts: { prune: boolean },
 ): Promise<SecretInputs> {
   const decrypted = new Map<string, Decrypted>();
   const cacheDir = `${config.stateDir}/secrets`;
   let cacheReady = false;
+  const used = new Set<string>([KEY_FILE]);
+  let secretsUsed = false;
   for (const f of fetched) {
     for (const [branch, tree] of f.trees) {
       for (const [path, entry] of tree.entries) {
-        const enc = encryptedFile(path.split("/").pop()!);
+        const name = path.split("/").pop()!;
+        secretsUsed ||= isPlainEnvFile(name);
+        const enc = encryptedFile(name);
         if (!enc || entry.kind !== "file") continue;
+        secretsUsed = true;
         const format: SopsFormat = enc.format;
-        const cacheFile = `${cacheDir}/${
-          hashParts([["format", format], ["ciphertext", entry.data]])
-        }`;
+        const cacheName = hashParts([["format", format], ["ciphertext", entry.data]]);
+        const cacheFile = `${cacheDir}/${cacheName}`;
+        used.add(cacheName);
         const cached = await deps.fs.readText(cacheFile);
         if (cached !== undefined) {
           decrypted.set(keyOf(f, branch, path), { ok: true, text: cached });
@@ -58,6 +71,13 @@ export async function prepareSecrets(
       }
     }
   }
+  // Rotated-out plaintexts do not linger: the cache holds what this revision uses, and the key.
+  if (opts.prune) {
+    for (const name of await deps.fs.listFiles(cacheDir)) {
+      if (!used.has(name)) await deps.fs.remove(`${cacheDir}/${name}`, cacheDir);
+    }
+  }
+  const key = secretsUsed ? await hostKey(deps, cacheDir) : undefined;
   const vars = new Map<string, string>();
   for (const [k, v] of Object.entries(deps.env)) if (v !== undefined) vars.set(k, v);
   for (const file of config.secrets.envFiles) {
@@ -71,5 +91,19 @@ export async function prepareSecrets(
     }
     for (const [k, v] of parseDotenv(text)) vars.set(k, v);
   }
-  return { decrypted, vars };
+  return { decrypted, vars, ...(key === undefined ? {} : { key }) };
+}
+
+/** Name of the host's digest key in state_dir/secrets. */
+const KEY_FILE = "key";
+
+/** The host's key for keyed digests of secrets; made once (32 random bytes, 0600). */
+async function hostKey(deps: Deps, cacheDir: string): Promise<string> {
+  const existing = (await deps.fs.readText(`${cacheDir}/${KEY_FILE}`))?.trim();
+  if (existing) return existing;
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const key = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  await deps.fs.mkdirp(cacheDir, 0o700);
+  await deps.fs.writeAtomic(`${cacheDir}/${KEY_FILE}`, key + "\n", 0o600);
+  return key;
 }

@@ -75,7 +75,7 @@ export async function reconcileOnce(
       const fetched = await fetchSources(deps, config, store, {
         allowRollback: opts.allowRollback,
       });
-      planned = await planFromSources(deps, config, fetched, store);
+      planned = await planFromSources(deps, config, fetched, store, { dryRun: opts.dryRun });
     } catch (e) {
       if (!opts.dryRun && e instanceof HoistError) {
         store.recordEvent(startedAt, e.code, e.message);

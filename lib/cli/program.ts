@@ -13,7 +13,7 @@ import { readDirTree } from "../adapters/read_dir_tree.ts";
 import type { Config } from "../config/load_config.ts";
 import { buildDeps, type Deps } from "../deps.ts";
 import { readDesired } from "../desired/read_desired.ts";
-import { maskSensitive, OFFLINE_SECRETS } from "../desired/secrets.ts";
+import { OFFLINE_SECRETS } from "../desired/secrets.ts";
 import { formatProblem, HoistError, type Problem } from "../errors.ts";
 import { changeCount, type Plan } from "../reconcile/types.ts";
 import { planJson } from "../render/plan_json.ts";
@@ -221,13 +221,16 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
   program.command("render")
     .description("print the unit files hoist would write for SERVICE")
     .argument("<service>", "service name as listed in config.yml")
-    .option("--show-secrets", "print values from manifest.sops.yml instead of (sensitive)")
-    .action(async (service, opts) => {
+    .action(async (service) => {
       const config = await loadConfig(io, globals());
       const deps = await makeDeps(config);
       const desired = await withLockedStore(deps, config, 60_000, async (store) => {
         const fetched = await fetchSources(deps, config, store, { allowRollback: false });
-        return desiredFromSources(config, fetched, await prepareSecrets(deps, config, fetched));
+        return desiredFromSources(
+          config,
+          fetched,
+          await prepareSecrets(deps, config, fetched, { prune: false }),
+        );
       });
       const svc = desired.services.find((s) => s.name === service);
       if (!svc) {
@@ -237,13 +240,7 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
           `Services: ${desired.services.map((s) => s.name).join(", ") || "none"}`,
         );
       }
-      for (const u of svc.units) {
-        io.out(
-          `# ${config.quadletDir}/${u.path}\n${
-            opts.showSecrets ? u.content : maskSensitive(u.content)
-          }\n`,
-        );
-      }
+      for (const u of svc.units) io.out(`# ${config.quadletDir}/${u.path}\n${u.content}\n`);
       printProblems(io, [...desired.problems, ...svc.problems], false);
       code = svc.problems.some((p) => p.level === "error") ? EXIT.error : EXIT.ok;
     });

@@ -14,6 +14,8 @@ import {
 import {
   encryptedFile,
   isPlainEnvFile,
+  SECRET_ENV_FILE,
+  secretDigest,
   type SecretInputs,
   SOPS_MANIFEST,
   substituteVars,
@@ -56,8 +58,8 @@ interface UnitDraft {
   readonly source: string;
   /** The repository file's own text, for line numbers. */
   readonly sourceText: string;
-  /** Holds values from manifest.sops.yml (written 0600, masked in plans). */
-  readonly secret: boolean;
+  /** manifest.sops.yml's environment values, for the 0600 env file the unit references. */
+  readonly secretEnv?: { readonly text: string; readonly names: readonly string[] };
 }
 
 const MANIFEST = "manifest.yml";
@@ -158,6 +160,27 @@ export function readService(
   const collected = collectFiles(tree, dir, (rel) => isUnitSource(rel) || isEncrypted(rel), name);
   problems.push(...collected.problems);
   const files = secretFiles(tree, dir, name, collected.files, ctx, problems);
+  for (const d of drafts) {
+    if (!d.secretEnv) continue;
+    if (files.some((f) => f.path === SECRET_ENV_FILE)) {
+      problems.push(
+        problem("error", `${SECRET_ENV_FILE} is reserved for ${SOPS_MANIFEST}'s values`, {
+          file: `${dir}/${SECRET_ENV_FILE}`,
+          service: name,
+          hint: "Rename that file",
+        }),
+      );
+      continue;
+    }
+    const data = new TextEncoder().encode(d.secretEnv.text);
+    files.push({
+      path: SECRET_ENV_FILE,
+      data,
+      digest: secretDigest(ctx.secrets, data),
+      secret: true,
+      origin: SOPS_MANIFEST,
+    });
+  }
   const known = new Set(files.map((f) => f.path));
   for (const f of files) {
     const parts = f.path.split("/");
@@ -198,8 +221,10 @@ export function readService(
     hostUsed ||= usesHostDir(text);
   }
   for (const f of files) {
-    parts.push([`file:${f.path}`, f.data]);
-    inputs[f.path] = f.digest;
+    // secrets count by their keyed digest, so neither the hash label nor the state DB can be
+    // used to test guesses of a secret
+    parts.push([`file:${f.path}`, f.secret ? f.digest : f.data]);
+    inputs[f.origin ?? f.path] = f.digest;
   }
   if (hostUsed) {
     parts.push(["host", ctx.hostHash]);
@@ -218,7 +243,6 @@ export function readService(
     const inPod = d.type === "container" && own.some((e) => e.key === "Pod");
     return {
       path: d.path,
-      secret: d.secret,
       type: d.type,
       serviceUnit: generatedServiceName(d.fileName, d.type, serviceName),
       entry: (d.type === "container" && !inPod) || d.type === "pod" || d.type === "kube",
@@ -226,7 +250,18 @@ export function readService(
       source: d.source,
     };
   });
-  return { name, hash, dir: copyDir, units, files, inputs, dependsOn: [], problems };
+  const secretNames = drafts.flatMap((d) => d.secretEnv?.names ?? []);
+  return {
+    name,
+    hash,
+    dir: copyDir,
+    units,
+    files,
+    inputs,
+    dependsOn: [],
+    problems,
+    ...(secretNames.length > 0 ? { secretNames } : {}),
+  };
 }
 
 function manifestDraft(
@@ -238,61 +273,73 @@ function manifestDraft(
   problems: Problem[],
 ): UnitDraft | undefined {
   const before = problems.length;
-  const plain = text === ""
-    ? { sections: [], problems: [] }
-    : parseManifestSections(text, file, name);
-  problems.push(...plain.problems);
-  let secretSections: ManifestSection[] = [];
-  if (sopsFile !== undefined) {
-    const decrypted = ctx.secrets.decrypted.get(sopsFile);
-    if (decrypted === undefined && ctx.secrets.offline) {
-      problems.push(
-        problem("warning", "encrypted: not checked offline", { file: sopsFile, service: name }),
-      );
-    } else if (decrypted === undefined) {
-      problems.push(problem("error", "this encrypted manifest was not decrypted", {
-        file: sopsFile,
-        service: name,
-        hint: "Run hoist plan or apply, which decrypt with sops; validate cannot",
-      }));
-    } else if (!decrypted.ok) {
-      problems.push(
-        problem("error", decrypted.message, {
-          file: sopsFile,
-          service: name,
-          hint: decrypted.hint,
-        }),
-      );
-    } else {
-      const parsed = parseManifestSections(decrypted.text, sopsFile, name);
-      problems.push(...parsed.problems);
-      secretSections = parsed.sections ?? [];
-    }
+  const failed = () => problems.slice(before).some((p) => p.level === "error");
+  if (text === "") {
+    // manifest.sops.yml alone: it may only hold secret environment values, so there is no unit
+    problems.push(problem("error", `${MANIFEST} is missing next to ${SOPS_MANIFEST}`, {
+      file: sopsFile,
+      service: name,
+      hint:
+        `Put the unit in ${MANIFEST}; ${SOPS_MANIFEST} only adds secret Container.Environment values`,
+    }));
+    return undefined;
   }
-  if (problems.slice(before).some((p) => p.level === "error") || !plain.sections) return undefined;
-  if (text === "" && secretSections.length === 0) return undefined; // offline, nothing to check
-  const merged = mergeSections(plain.sections, secretSections);
-  const { manifest, problems: found } = manifestOf(merged.map((s) => s.section), file, name);
+  const plain = parseManifestSections(text, file, name);
+  problems.push(...plain.problems);
+  const secret = sopsFile === undefined
+    ? undefined
+    : secretEnvironment(sopsFile, name, ctx, problems);
+  if (failed() || !plain.sections) return undefined;
+  const { manifest, problems: found } = manifestOf(plain.sections, file, name);
   problems.push(...found);
   if (!manifest) return undefined;
-  for (const { section, secret } of merged) {
+  for (const section of plain.sections) {
     for (const e of section.entries) {
       if (e.values.some((v) => setsReservedLabel(e.key, v))) {
-        problems.push(reservedLabelProblem(secret.has(e) ? sopsFile! : file, e.line, name));
+        problems.push(reservedLabelProblem(file, e.line, name));
       }
     }
   }
-  if (problems.slice(before).some((p) => p.level === "error")) return undefined;
-  const sections = merged.map(({ section, secret }) => ({
-    name: section.name,
-    lines: section.entries.flatMap((e) =>
-      e.values.map((v, i) => [e.key, v, (secret.get(e) ?? Infinity) <= i] as const)
-    ),
+  const plainNames = new Set(
+    plain.sections.filter((s) => s.name === "Container").flatMap((s) => s.entries)
+      .filter((e) => e.key === "Environment")
+      .flatMap((e) => e.values.flatMap((v) => splitWords(v).map((w) => w.split("=")[0]!))),
+  );
+  for (const n of secret?.names ?? []) {
+    if (plainNames.has(n)) {
+      problems.push(problem("error", `${n} is set in both ${MANIFEST} and ${SOPS_MANIFEST}`, {
+        file: sopsFile,
+        service: name,
+        hint: `Keep ${n} in one of them`,
+      }));
+    }
+  }
+  if (failed()) return undefined;
+  const sections = plain.sections.map((s) => ({
+    name: s.name,
+    lines: s.entries.flatMap((e) => e.values.map((v) => [e.key, v] as const)),
   }));
+  if (secret) {
+    const container = sections.find((s) => s.name === "Container");
+    if (!container) {
+      problems.push(
+        problem(
+          "error",
+          `${SOPS_MANIFEST} adds environment values, but ${MANIFEST} has no Container`,
+          {
+            file: sopsFile,
+            service: name,
+          },
+        ),
+      );
+      return undefined;
+    }
+    container.lines.push(["EnvironmentFile", `\${SERVICE_DIR}/${SECRET_ENV_FILE}`]);
+  }
   if (!sections.some((s) => s.name === "Install")) {
     sections.push({
       name: "Install",
-      lines: [["WantedBy", ctx.mode === "system" ? "multi-user.target" : "default.target", false]],
+      lines: [["WantedBy", ctx.mode === "system" ? "multi-user.target" : "default.target"]],
     });
   }
   const ext = manifest.type;
@@ -302,50 +349,75 @@ function manifestDraft(
     fileName,
     type: ext,
     text: renderUnitText(sections),
-    source: text === "" ? sopsFile! : file,
+    source: file,
     sourceText: text,
-    secret: secretSections.length > 0,
+    ...(secret ? { secretEnv: secret } : {}),
   };
 }
 
 /**
- * manifest.yml's sections with manifest.sops.yml's appended, as the homelab-gitops seed does:
- * per section and key, decrypted values come after the plain ones; new keys and sections follow.
- * `secret` maps an entry to the index of its first secret value.
+ * manifest.sops.yml's values, as the lines of a 0600 env file. Only `Container.Environment` may
+ * be there: anything else would end up in the generated unit (readable by every user) and in
+ * podman's arguments. Messages name keys, never values.
  */
-function mergeSections(
-  plain: readonly ManifestSection[],
-  secret: readonly ManifestSection[],
-): { section: ManifestSection; secret: Map<ManifestEntry, number> }[] {
-  const out = plain.map((s) => ({
-    section: { ...s, entries: [...s.entries] },
-    secret: new Map<ManifestEntry, number>(),
-  }));
-  for (const s of secret) {
-    let target = out.find((o) => o.section.name === s.name);
-    if (!target) {
-      target = { section: { name: s.name, line: s.line, entries: [] }, secret: new Map() };
-      out.push(target);
-    }
-    for (const e of s.entries) {
-      const entries = target.section.entries as ManifestEntry[];
-      const at = entries.findIndex((x) => x.key === e.key);
-      if (at < 0) {
-        entries.push(e);
-        target.secret.set(e, 0);
-      } else {
-        const old = entries[at]!;
-        const joined: ManifestEntry = {
-          key: old.key,
-          line: old.line,
-          values: [...old.values, ...e.values],
-        };
-        entries[at] = joined;
-        target.secret.set(joined, old.values.length);
+function secretEnvironment(
+  sopsFile: string,
+  name: string,
+  ctx: ServiceContext,
+  problems: Problem[],
+): { text: string; names: string[] } | undefined {
+  const decrypted = ctx.secrets.decrypted.get(sopsFile);
+  if (decrypted === undefined) {
+    problems.push(
+      ctx.secrets.offline
+        ? problem("warning", "encrypted: not checked offline", { file: sopsFile, service: name })
+        : problem("error", "this encrypted manifest was not decrypted", {
+          file: sopsFile,
+          service: name,
+          hint: "Run hoist plan or apply, which decrypt with sops; validate cannot",
+        }),
+    );
+    return undefined;
+  }
+  if (!decrypted.ok) {
+    problems.push(
+      problem("error", decrypted.message, { file: sopsFile, service: name, hint: decrypted.hint }),
+    );
+    return undefined;
+  }
+  const parsed = parseManifestSections(decrypted.text, sopsFile, name);
+  problems.push(...parsed.problems);
+  const lines: string[] = [];
+  const names: string[] = [];
+  for (const section of parsed.sections ?? []) {
+    for (const e of section.entries) {
+      if (section.name !== "Container" || e.key !== "Environment") {
+        problems.push(problem("error", `${section.name}.${e.key} cannot be kept secret here`, {
+          file: sopsFile,
+          line: e.line,
+          service: name,
+          hint:
+            `${SOPS_MANIFEST} may only hold Container.Environment values (hoist passes them in ` +
+            "a 0600 file); other keys would be readable in the generated unit and in podman's arguments",
+        }));
+        continue;
+      }
+      for (const v of e.values) {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(v);
+        if (!m) {
+          problems.push(problem("error", "Container.Environment values must be NAME=value", {
+            file: sopsFile,
+            line: e.line,
+            service: name,
+          }));
+          continue;
+        }
+        names.push(m[1]!);
+        lines.push(v);
       }
     }
   }
-  return out;
+  return lines.length > 0 ? { text: lines.join("\n") + "\n", names } : undefined;
 }
 
 /**
@@ -376,7 +448,7 @@ function secretFiles(
     problems.push(...filled.problems);
     if (filled.text === undefined) continue;
     const data = new TextEncoder().encode(filled.text);
-    out.push({ path: f.path, data, digest: sha256Hex(data), secret: true });
+    out.push({ path: f.path, data, digest: secretDigest(ctx.secrets, data), secret: true });
   }
   for (const path of [...tree.entries.keys()].filter((p) => p.startsWith(dir + "/")).sort()) {
     const rel = path.slice(dir.length + 1);
@@ -389,7 +461,7 @@ function secretFiles(
       problems.push(
         problem("warning", "encrypted: not checked offline", { file: path, service: name }),
       );
-      out.push({ path: target, data: new Uint8Array(), digest: sha256Hex(""), secret: true });
+      out.push({ path: target, data: new Uint8Array(), digest: "", secret: true, origin: rel });
       continue;
     }
     if (decrypted === undefined || !decrypted.ok) {
@@ -412,7 +484,13 @@ function secretFiles(
       continue;
     }
     const data = new TextEncoder().encode(decrypted.text);
-    out.push({ path: target, data, digest: sha256Hex(data), secret: true });
+    out.push({
+      path: target,
+      data,
+      digest: secretDigest(ctx.secrets, data),
+      secret: true,
+      origin: rel,
+    });
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -453,7 +531,6 @@ function rawDraft(
     text,
     source: file,
     sourceText: text,
-    secret: false,
   };
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHmac } from "node:crypto";
 import { type Problem, problem } from "../errors.ts";
 
 /** The outcome of decrypting one file. Failure messages never hold plaintext. */
@@ -22,6 +23,8 @@ export interface SecretInputs {
    * that are not set are warnings, not errors.
    */
   readonly offline?: boolean;
+  /** The host's key for {@link secretDigest} (kept 0600 in state_dir/secrets). */
+  readonly key?: string;
 }
 
 /** No decrypted files, no variables. */
@@ -37,8 +40,16 @@ export const OFFLINE_SECRETS: SecretInputs = {
 /** The encrypted manifest that adds to `manifest.yml`. */
 export const SOPS_MANIFEST = "manifest.sops.yml";
 
-/** Marks, in a rendered unit, that the next line holds a secret value (plan output masks it). */
-export const SENSITIVE_MARK = "# hoist: the next line holds a secret value";
+/** The 0600 env file, in the service's copy, that carries manifest.sops.yml's values. */
+export const SECRET_ENV_FILE = ".manifest-secrets.env";
+
+/**
+ * A digest of secret content keyed with the host's own key (HMAC-SHA256), so the service hash,
+ * its label and the state DB cannot be used to test guesses of a secret.
+ */
+export function secretDigest(secrets: SecretInputs, data: Uint8Array): string {
+  return createHmac("sha256", secrets.key ?? "").update(data).digest("hex");
+}
 
 /**
  * For an encrypted file name, the name its decrypted copy gets and sops's format:
@@ -139,28 +150,29 @@ export function parseDotenv(text: string): Map<string, string> {
 }
 
 /**
- * Replaces the value of every line that follows {@link SENSITIVE_MARK} with `(sensitive)`,
- * keeping the key (and an environment variable's name) visible.
+ * Masks secret environment values in unit text: in `Environment=` lines, each `NAME=value` word
+ * whose NAME is in `names` (or every word, for "all") becomes `NAME=(sensitive)`. Used on unit
+ * files hoist adopts or removes, which may predate hoist (homelab-gitops wrote sops values into
+ * units).
  *
  * @example
  * ```ts
- * maskSensitive(`${SENSITIVE_MARK}\nEnvironment=DB_PASSWORD=s3\n`);
- * // "# hoist: the next line holds a secret value\nEnvironment=DB_PASSWORD=(sensitive)\n"
+ * maskSensitive("Environment=DB_PASSWORD=s3 TZ=UTC\n", ["DB_PASSWORD"]);
+ * // "Environment=DB_PASSWORD=(sensitive) TZ=UTC\n"
  * ```
  */
-export function maskSensitive(text: string): string {
-  const lines = text.split("\n");
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i - 1]!.trim() !== SENSITIVE_MARK) continue;
-    const m = /^(\s*[A-Za-z][A-Za-z0-9]*=)(.*)$/.exec(lines[i]!);
-    if (!m) {
-      lines[i] = "(sensitive)";
-      continue;
-    }
-    const env = /^([A-Za-z_][A-Za-z0-9_.-]*=)/.exec(m[2]!);
-    lines[i] = `${m[1]}${
-      env && /^(Environment|Label|Secret|PodmanArgs)=$/.test(m[1]!.trim()) ? env[1] : ""
-    }(sensitive)`;
-  }
-  return lines.join("\n");
+export function maskSensitive(text: string, names: readonly string[] | "all"): string {
+  if (names !== "all" && names.length === 0) return text;
+  const secret = (name: string) => names === "all" || names.includes(name);
+  return text.split("\n").map((line) => {
+    const m = /^(\s*Environment\s*=\s*)(.*)$/.exec(line);
+    if (!m) return line;
+    // words are "quoted", 'quoted' or bare, as systemd splits Environment=
+    return m[1] + m[2]!.replace(/"[^"]*"|'[^']*'|(?:\\.|\S)+/g, (word) => {
+      const q = word[0] === '"' || word[0] === "'" ? word[0] : "";
+      const inner = q ? word.slice(1, -1) : word;
+      const eq = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(inner);
+      return eq && secret(eq[1]!) ? `${q}${eq[1]}=(sensitive)${q}` : word;
+    });
+  }).join("\n");
 }

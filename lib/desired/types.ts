@@ -36,8 +36,6 @@ export interface DesiredUnit {
   readonly content: string;
   /** Repository file it came from, for messages. */
   readonly source: string;
-  /** Holds secret values (written 0600; the lines after SENSITIVE_MARK are masked in plans). */
-  readonly secret?: boolean;
 }
 
 /** A file of a service folder that goes into its immutable copy. */
@@ -47,8 +45,10 @@ export interface DesiredFile {
   readonly data: Uint8Array;
   /** sha256 hex of `data`. */
   readonly digest: string;
-  /** Decrypted or filled from secrets: written 0600 in a 0700 folder. */
+  /** Decrypted or filled from secrets: written 0600 in a 0700 folder; `digest` is keyed. */
   readonly secret?: boolean;
+  /** The repository file it comes from when named otherwise (`db.sops.env` → `db.env`), for reasons. */
+  readonly origin?: string;
 }
 
 /** One service of the host, ready to deploy, or blocked by errors. */
@@ -66,6 +66,8 @@ export interface DesiredService {
   readonly dependsOn: readonly string[];
   /** Errors here mean the service is blocked: nothing of it is written, started or stopped. */
   readonly problems: readonly Problem[];
+  /** Environment variables set from manifest.sops.yml (their values are masked wherever shown). */
+  readonly secretNames?: readonly string[];
 }
 
 /**

@@ -4,8 +4,6 @@
  * @module
  */
 
-import { SENSITIVE_MARK } from "./secrets.ts";
-
 /** A quadlet/systemd option name. */
 export const QUADLET_KEY = /^[A-Za-z][A-Za-z0-9]*$/;
 
@@ -93,25 +91,11 @@ export function injectAfterHeader(text: string, section: string, lines: readonly
   return all.join("\n");
 }
 
-/**
- * Renders sections to unit text: `[Name]` then `Key=value` lines, a blank line between sections.
- * A line flagged secret is preceded by {@link SENSITIVE_MARK}.
- */
+/** Renders sections to unit text: `[Name]` then `Key=value` lines, a blank line between sections. */
 export function renderUnitText(
-  sections: readonly {
-    name: string;
-    lines: readonly (readonly [string, string] | readonly [string, string, boolean])[];
-  }[],
+  sections: readonly { name: string; lines: readonly (readonly [string, string])[] }[],
 ): string {
   return sections
-    .map((s) =>
-      [
-        `[${s.name}]`,
-        ...s.lines.flatMap(([k, v, secret]) =>
-          secret ? [SENSITIVE_MARK, `${k}=${v}`] : [`${k}=${v}`]
-        ),
-      ]
-        .join("\n")
-    )
+    .map((s) => [`[${s.name}]`, ...s.lines.map(([k, v]) => `${k}=${v}`)].join("\n"))
     .join("\n\n") + "\n";
 }

@@ -122,7 +122,7 @@ export function reconcile(
         content: u.content,
         previous,
         serviceUnit: u.serviceUnit,
-        secret: u.secret ?? false,
+        ...(svc.secretNames ? { sensitive: svc.secretNames } : {}),
         reason: previous === null
           ? "new unit"
           : prev?.hash === svc.hash

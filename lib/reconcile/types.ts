@@ -16,8 +16,8 @@ export interface WriteAction {
   readonly previous: string | null;
   /** The generated service name, recorded in the inventory. */
   readonly serviceUnit: string;
-  /** Holds secret values: written 0600 (and masked in plan output). */
-  readonly secret?: boolean;
+  /** Environment variables whose values plan output masks (in `previous`: adopted older units). */
+  readonly sensitive?: readonly string[];
   readonly reason: string;
 }
 

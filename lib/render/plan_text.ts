@@ -137,14 +137,19 @@ function renderAction(a: Action, paint: Paint): string[] {
     case "write":
       return [
         head(a.previous === null ? "+" : "~", `write ${oneLine(a.unit)}${of(a.service)}${reason}`),
-        ...unifiedDiff(a.unit, maskSensitive(a.previous ?? ""), maskSensitive(a.content), paint),
+        ...unifiedDiff(
+          a.unit,
+          maskSensitive(a.previous ?? "", a.sensitive ?? []),
+          maskSensitive(a.content, a.sensitive ?? []),
+          paint,
+        ),
       ];
     case "remove":
       return [
         head("-", `remove ${oneLine(a.unit)}${of(a.service)}${reason}`),
         ...(a.previous === null
           ? [indent("(the file is already gone)")]
-          : unifiedDiff(a.unit, maskSensitive(a.previous), "", paint)),
+          : unifiedDiff(a.unit, maskSensitive(a.previous, "all"), "", paint)),
       ];
     case "copy":
       return [

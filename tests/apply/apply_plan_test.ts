@@ -54,6 +54,10 @@ function recorder(opts: {
       calls.push(`removeTree ${p}`);
       return Promise.resolve();
     },
+    listFiles: (dir) => {
+      calls.push(`listFiles ${dir}`);
+      return Promise.resolve([]);
+    },
     listFolders: (dir) => {
       calls.push(`listFolders ${dir}`);
       return Promise.resolve([]);
