@@ -5,12 +5,7 @@
  */
 import { type Problem, problem } from "../errors.ts";
 import { hashParts, sha256Hex } from "./digest.ts";
-import {
-  type ManifestEntry,
-  manifestOf,
-  type ManifestSection,
-  parseManifestSections,
-} from "./parse_manifest.ts";
+import { manifestOf, parseManifestSections } from "./parse_manifest.ts";
 import {
   encryptedFile,
   isPlainEnvFile,
