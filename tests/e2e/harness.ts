@@ -124,6 +124,9 @@ export function prepare(): Promise<void> {
       env: { DENO_DIR: `${E2E_OPT}/deno-dir` },
     });
     if (cache.code !== 0) throw new Error(`deno cache failed: ${cache.stderr}`);
+    // the sops TEST STAND-IN (tests/support/sops): sops has no Debian package
+    await Deno.mkdir(`${E2E_OPT}/bin`, { recursive: true });
+    await Deno.copyFile(`${ROOT}/tests/support/sops`, `${E2E_OPT}/bin/sops`);
     await sh("chmod", ["-R", "a+rX", E2E_OPT]);
     const wrapper = `#!/bin/sh
 # e2e stand-in for the compiled binary: the same code under deno run
@@ -152,6 +155,9 @@ export async function hoist(who: Who, args: string[]): Promise<Run> {
   return inside(who, ["/usr/local/bin/hoist", ...args]);
 }
 
+/** The age key id the sops stand-in's files in the e2e repositories are "encrypted" for. */
+export const SOPS_KEY = "AGE-SECRET-KEY-E2E-STANDIN";
+
 /** A git repository owned by whoever runs hoist (git refuses repositories of other users). */
 export class Repo {
   constructor(readonly dir: string, readonly who: Who) {}
@@ -165,6 +171,25 @@ export class Repo {
     });
     await Deno.chmod(dir, 0o755);
     const repo = new Repo(dir, who);
+    // every commit is signed with this ssh key, and hoist trusts only it
+    const keygen = await sh("ssh-keygen", [
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      "e2e@example.invalid",
+      "-f",
+      `${dir}/signing_key`,
+    ]);
+    if (keygen.code !== 0) throw new Error(`ssh-keygen: ${keygen.stderr}`);
+    const pub = (await Deno.readTextFile(`${dir}/signing_key.pub`)).trim().split(" ").slice(0, 2)
+      .join(" ");
+    await Deno.writeTextFile(
+      `${dir}/allowed_signers`,
+      `e2e@example.invalid namespaces="git" ${pub}\n`,
+    );
     await repo.git("init", "-q", "-b", "main", `${dir}/repo`);
     await repo.write(files);
     await repo.commit("initial");
@@ -202,7 +227,20 @@ export class Repo {
 
   async commit(message: string): Promise<string> {
     await this.git("-C", this.path, "add", "-A");
-    await this.git("-C", this.path, "commit", "-q", "--allow-empty", "-m", message);
+    await this.git(
+      "-C",
+      this.path,
+      "-c",
+      "gpg.format=ssh",
+      "-c",
+      `user.signingkey=${this.dir}/signing_key`,
+      "commit",
+      "-S",
+      "-q",
+      "--allow-empty",
+      "-m",
+      message,
+    );
     if (this.who === "user") await sh("chown", ["-R", E2E_USER, this.dir]);
     return (await this.git("-C", this.path, "rev-parse", "HEAD")).trim();
   }
@@ -211,7 +249,9 @@ export class Repo {
   configText(host: string, prefix = "e2e-", stateDir: string | null = `${this.dir}/state`): string {
     return `host = "${host}"\nmode = "${this.who}"\n${
       stateDir === null ? "" : `state_dir = "${stateDir}"\n`
-    }unit_prefix = "${prefix}"\n\n[source]\nurl = "${this.path}"\nbranch = "main"\npath = "gitops"\n\n[trust]\nrequire_signed = false\n`;
+    }unit_prefix = "${prefix}"\n\n[source]\nurl = "${this.path}"\nbranch = "main"\npath = "gitops"\n\n` +
+      `[trust]\nallowed_signers = "${this.dir}/allowed_signers"\n\n` +
+      `[secrets]\nenv = { PATH = "${E2E_OPT}/bin:/usr/local/bin:/usr/bin:/bin", SOPS_AGE_KEY = "${SOPS_KEY}" }\n`;
   }
 
   /** Writes a hoist config next to the repository; returns its path. */

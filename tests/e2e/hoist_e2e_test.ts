@@ -3,6 +3,7 @@
  * Numbers in step names refer to the list in issue 4.
  */
 import assert from "node:assert/strict";
+import { encryptForStandin } from "../support/sops_standin.ts";
 import {
   type Container,
   containers,
@@ -14,6 +15,8 @@ import {
   insideOk,
   quadletDir,
   Repo,
+  sh,
+  SOPS_KEY,
   sweep,
   unitProperty,
   type Who,
@@ -78,6 +81,11 @@ function one(all: readonly Container[], service: string): Container {
     `one container for ${service}, got ${JSON.stringify(mine.map((c) => c.name))}`,
   );
   return mine[0]!;
+}
+
+/** Container ids of services a, b and c (not the timer test's, which runs beside these). */
+function ids(all: readonly Container[]): string[] {
+  return ["a", "b", "c"].map((s) => one(all, s).id);
 }
 
 async function apply(who: Who, config: string, expectCode = 0): Promise<string> {
@@ -155,7 +163,6 @@ async function scenario(t: Deno.TestContext, who: Who, base: number): Promise<vo
       const out = await apply(who, config);
       assert.match(out, /No changes\./);
       // only this scenario's containers: the timer test runs its own beside it
-      const ids = (all: readonly Container[]) => ["a", "b", "c"].map((s) => one(all, s).id);
       assert.deepEqual(ids(await containers(who)), ids(before));
     });
 
@@ -217,6 +224,77 @@ async function scenario(t: Deno.TestContext, who: Who, base: number): Promise<vo
     );
 
     await t.step(
+      "signed commits: the plan names the ssh signer; an unsigned commit changes nothing",
+      async () => {
+        const plan = await hoist(who, ["plan", "--config", config]);
+        assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+        assert.match(plan.stdout, /signed by ssh SHA256:\S+ e2e@example\.invalid/);
+        const before = await containers(who);
+        await repo.write({ [`${G}/a/www/index.html`]: "unsigned\n" });
+        await repo.git("-C", repo.path, "add", "-A");
+        await repo.git(
+          "-C",
+          repo.path,
+          "-c",
+          "commit.gpgsign=false",
+          "commit",
+          "-q",
+          "-m",
+          "unsigned",
+        );
+        if (who === "user") await sh("chown", ["-R", "e2e", repo.dir]);
+        const refused = await hoist(who, ["apply", "--config", config]);
+        assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+        assert.match(refused.stderr, /is not signed/);
+        assert.deepEqual(ids(await containers(who)), ids(before));
+        assert.equal(await http(base + 1), "a-v2");
+        await repo.write({ [`${G}/a/www/index.html`]: "a-v2\n" });
+        await repo.commit("back to a-v2, signed");
+        await apply(who, config);
+      },
+    );
+
+    await t.step(
+      "secrets: manifest.sops.yml values reach the container through a 0600 env file, never the unit",
+      async () => {
+        const secret = (v: string) =>
+          encryptForStandin(
+            `Container:\n  Environment:\n    - MESSAGE=secret-${who}-${v}\n`,
+            SOPS_KEY,
+            "yaml",
+          );
+        await repo.write({
+          [`${G}/config.yml`]: "services:\n  a: {}\n  b: {}\n  c: {}\n  d: {}\n",
+          [`${G}/d/manifest.yml`]:
+            `Container:\n  Image: ${IMAGE}\n  Environment: PORT=8080\n  PublishPort: 127.0.0.1:${
+              base + 4
+            }:8080\n`,
+          [`${G}/d/manifest.sops.yml`]: secret("v1"),
+        });
+        await repo.commit("d with a secret");
+        await apply(who, config);
+        assert.equal(
+          await http(base + 4),
+          `secret-${who}-v1`,
+          "busybox serves $MESSAGE from the env file",
+        );
+        const unit = await insideOk(who, ["cat", `${quadletDir(who)}/e2e-d.container`]);
+        assert.doesNotMatch(unit, /secret-/);
+        assert.match(unit, /^EnvironmentFile=.*\/\.manifest-secrets\.env$/m);
+        const generated = await insideOk(who, ["systemctl", ...user, "cat", "e2e-d.service"]);
+        assert.doesNotMatch(generated, /secret-/, "the generated service holds no secret");
+        const d = one(await containers(who), "d");
+        await repo.write({ [`${G}/d/manifest.sops.yml`]: secret("v2") });
+        await repo.commit("rotate d's secret");
+        const out = await apply(who, config);
+        assert.match(out, /restart e2e-d\.service \(d\): content changed: manifest\.sops\.yml/);
+        assert.doesNotMatch(out, /secret-/);
+        assert.notEqual(one(await containers(who), "d").id, d.id);
+        assert.equal(await http(base + 4), `secret-${who}-v2`);
+      },
+    );
+
+    await t.step(
       "4. a service removed from config.yml is stopped and removed; foreign things stay",
       async () => {
         const foreignFile = `${quadletDir(who)}/foreign-e2e.container`;
@@ -233,7 +311,7 @@ async function scenario(t: Deno.TestContext, who: Who, base: number): Promise<vo
           IMAGE,
         ]);
         try {
-          await repo.write({ [`${G}/config.yml`]: "services:\n  b: {}\n  c: {}\n" });
+          await repo.write({ [`${G}/config.yml`]: "services:\n  b: {}\n  c: {}\n  d: {}\n" });
           await repo.commit("drop a");
           const out = await apply(who, config);
           assert.match(out, /stop e2e-a\.service \(a\): removed from config\.yml/);
