@@ -3,7 +3,7 @@
  *
  * - pure, in memory: readDesired and reconcile on 50 and 500 generated services (first install
  *   and no-op);
- * - end to end: a no-op `hoist plan` and `hoist apply` through runCli on 50 services, with real
+ * - end to end: a no-op `hoist plan` and `hoist apply` through runCli on 50 and 500 services, with real
  *   git and the FAKE podman + systemd of tests/integration/helpers.ts.
  *
  * Benchmarks print figures; they assert nothing about time.
@@ -131,28 +131,33 @@ for (const n of [50, 500]) {
   });
 }
 
-// End to end through runCli: a temp repository and host, applied once before timing.
-let host: TestHost | undefined;
+// End to end through runCli: a temp repository and host per size, applied once before timing.
+const hosts = new Map<number, TestHost>();
 if (QUADLET_BIN !== undefined) {
-  const dir = await Deno.makeTempDir({ prefix: "hoist-bench-" });
-  globalThis.addEventListener("unload", () => {
-    Deno.removeSync(dir, { recursive: true });
-  });
-  host = await makeHost(dir, generatedServices(50));
-  const first = await host.cli("apply");
-  if (first.code !== 0) throw new Error(`first apply failed:\n${first.out}\n${first.err}`);
+  for (const n of [50, 500]) {
+    const dir = await Deno.makeTempDir({ prefix: "hoist-bench-" });
+    globalThis.addEventListener("unload", () => {
+      Deno.removeSync(dir, { recursive: true });
+    });
+    const host = await makeHost(dir, generatedServices(n));
+    const first = await host.cli("apply");
+    if (first.code !== 0) throw new Error(`first apply failed:\n${first.out}\n${first.err}`);
+    hosts.set(n, host);
+  }
 } else {
   console.log("quadlet generator not found: skipping the runCli benchmarks");
 }
 
-for (const cmd of ["plan", "apply"]) {
-  Deno.bench({
-    name: `hoist ${cmd}, no-op, 50 services (real git, fake podman/systemd)`,
-    group: "cli 50",
-    ignore: host === undefined,
-    async fn() {
-      const r = await host!.cli(cmd);
-      if (r.code !== 0) throw new Error(`hoist ${cmd} exited ${r.code}:\n${r.err}`);
-    },
-  });
+for (const n of [50, 500]) {
+  for (const cmd of ["plan", "apply"]) {
+    Deno.bench({
+      name: `hoist ${cmd}, no-op, ${n} services (real git, fake podman/systemd)`,
+      group: `cli ${n}`,
+      ignore: !hosts.has(n),
+      async fn() {
+        const r = await hosts.get(n)!.cli(cmd);
+        if (r.code !== 0) throw new Error(`hoist ${cmd} exited ${r.code}:\n${r.err}`);
+      },
+    });
+  }
 }
