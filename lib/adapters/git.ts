@@ -55,6 +55,31 @@ export const GIT_ENV: Readonly<Record<string, string>> = {
 /** Largest folder (as a tar stream) hoist reads from a commit; bounds memory on small hosts. */
 export const MAX_TREE_BYTES = 256 * 1024 * 1024;
 
+/**
+ * `$GIT_DIR/info/attributes` of every cache: these win over the repository's .gitattributes, so
+ * `git archive` returns the committed bytes — no export-ignore (files silently dropped), no
+ * export-subst or ident (content rewritten per commit), no eol conversion, no filter drivers.
+ */
+export const EXACT_ATTRIBUTES =
+  "* -export-ignore -export-subst -ident -text -filter -working-tree-encoding\n";
+
+/** Argv of reading folder `path` of `commit` as a tar stream (pure; exported for tests). */
+export function archiveArgs(cacheDir: string, commit: string, path: string): string[] {
+  const args = [
+    "-C",
+    cacheDir,
+    "-c",
+    "core.attributesFile=/dev/null",
+    "-c",
+    "core.autocrlf=false",
+    "archive",
+    "--format=tar",
+    commit,
+  ];
+  if (path !== "") args.push("--", path);
+  return args;
+}
+
 /** Where fetched branches are kept in the cache, so history stays reachable between runs. */
 export function cacheRef(branch: string): string {
   return `refs/hoist/${branch}`;
@@ -184,6 +209,7 @@ export function createGit(
   fs: {
     exists(path: string): Promise<boolean>;
     readText(path: string): Promise<string | undefined>;
+    writeAtomic(path: string, content: string, mode?: number): Promise<void>;
   },
 ): Git {
   const git = (args: string[], hint?: string) =>
@@ -225,8 +251,11 @@ export function createGit(
       return heads;
     },
     async readTree(cacheDir, commit, path) {
-      const args = ["-C", cacheDir, "archive", "--format=tar", commit];
-      if (path !== "") args.push("--", path);
+      // The repository's .gitattributes (or a tampered cache) must not change the bytes read.
+      if ((await fs.readText(`${cacheDir}/info/attributes`)) !== EXACT_ATTRIBUTES) {
+        await fs.writeAtomic(`${cacheDir}/info/attributes`, EXACT_ATTRIBUTES);
+      }
+      const args = archiveArgs(cacheDir, commit, path);
       let result;
       try {
         result = await run({ cmd: "git", args, env: GIT_ENV, maxStdout: MAX_TREE_BYTES });

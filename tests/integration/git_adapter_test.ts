@@ -172,3 +172,27 @@ Deno.test("parseFetchHead reads the commit id of a real FETCH_HEAD and rejects j
   assert.equal(parseFetchHead("not a sha\n").size, 0);
   assert.equal(parseFetchHead(`${sha.slice(0, 39)}\t\tshort\n`).size, 0);
 });
+
+Deno.test("readTree returns the committed bytes whatever .gitattributes or a tampered cache say", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await makeRepo(`${dir}/repo`, {
+      "gitops/h1/.gitattributes":
+        "manifest.yml export-ignore\nindex.html export-subst ident\nconf.txt filter=evil text eol=crlf\n",
+      "gitops/h1/web/manifest.yml": "Container:\n  Image: docker.io/library/busybox:1.36\n",
+      "gitops/h1/web/index.html": "$Format:%H$ $Id$\n",
+      "gitops/h1/web/conf.txt": "a\nb\n",
+    });
+    const g = gitAdapter();
+    const cache = `${dir}/cache.git`;
+    const commit = await fetchBranch(g, repo.path, "main", cache);
+    // someone with access to the cache defines the filter driver the attributes name
+    await git(cache, "config", "filter.evil.smudge", "sed s/a/EVIL/");
+    const tree = await g.readTree(cache, commit, "gitops/h1");
+    assert.equal(
+      text(tree.entries.get("gitops/h1/web/manifest.yml")),
+      "Container:\n  Image: docker.io/library/busybox:1.36\n",
+    );
+    assert.equal(text(tree.entries.get("gitops/h1/web/index.html")), "$Format:%H$ $Id$\n");
+    assert.equal(text(tree.entries.get("gitops/h1/web/conf.txt")), "a\nb\n");
+  });
+});
