@@ -66,7 +66,8 @@ Examples:
 Exit codes: 0 ok or no changes, 1 error (or a service failed), 2 changes pending
 (--detailed-exitcode only), 64 usage error.
 Repository layout: <path>/<host>/config.yml lists services; <path>/<host>/<service>/manifest.yml
-holds quadlet sections as YAML; raw .container/.network/.volume/... files are deployed as they are.`,
+holds quadlet sections as YAML; raw .container/.network/.volume/... files next to it are deployed under
+<prefix><service>/ (labels added, \${SERVICE_DIR} and friends filled in).`,
     );
 
   const globals = (): GlobalOptions => program.opts();
@@ -251,6 +252,10 @@ holds quadlet sections as YAML; raw .container/.network/.volume/... files are de
       io.out(`hoist ${VERSION} (deno ${Deno.version.deno})\n`);
     });
 
+  if (argv.length === 0) {
+    io.err(program.helpInformation());
+    return EXIT.usage; // a command is required
+  }
   try {
     await program.parseAsync([...argv], { from: "user" });
     return code;

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { DesiredService, DesiredState } from "../desired/types.ts";
+import type { DesiredService, DesiredState, DesiredUnit } from "../desired/types.ts";
+import { unitEntries } from "../desired/unit_text.ts";
 import { hasErrors, type Problem, problem } from "../errors.ts";
 import { serviceDependencies } from "../desired/unit_references.ts";
 import type {
@@ -115,6 +116,9 @@ export function reconcile(
     const changedUnits = svc.units.filter((u) => observed.files.get(u.path) !== u.content);
     for (const u of changedUnits) {
       const previous = observed.files.get(u.path) ?? null;
+      if (previous !== null && (u.type === "network" || u.type === "volume")) {
+        problems.push(recreateWarning(u, svc.name));
+      }
       writes.push({
         kind: "write",
         service: svc.name,
@@ -286,6 +290,29 @@ export function reconcile(
     problems,
     blocked: false,
   };
+}
+
+/**
+ * quadlet creates networks and volumes with `--ignore`: restarting the unit of a changed one leaves
+ * the existing network or volume as it was. Say so, and how to apply the change.
+ */
+function recreateWarning(u: DesiredUnit, service: string): Problem {
+  const section = u.type === "network" ? "Network" : "Volume";
+  const key = u.type === "network" ? "NetworkName" : "VolumeName";
+  const base = u.path.split("/").pop()!.replace(/\.(network|volume)$/, "");
+  const own = unitEntries(u.content).filter((e) => e.section === section);
+  const name = own.findLast((e) => e.key === key)?.value ?? `systemd-${base}`;
+  return problem(
+    "warning",
+    `${u.path} changed, but podman keeps the existing ${u.type} ${name} as it is: recreate it to apply the change`,
+    {
+      file: u.source,
+      service,
+      hint: u.type === "network"
+        ? `Stop the containers using it, run \`podman network rm ${name}\`, then hoist apply (which creates it anew)`
+        : `Recreating a volume deletes its data: back it up, stop its containers, \`podman volume rm ${name}\`, then hoist apply`,
+    },
+  );
 }
 
 /**
