@@ -34,7 +34,72 @@ for (const unit of ["hoist.service", "hoist-user.service"]) {
       entries.find((e) => e.section === "Service" && e.key === key)?.value;
     assert.equal(get("Type"), "oneshot");
     assert.match(get("ExecStart") ?? "", /^\/usr\/local\/bin\/hoist apply\b/);
-    if (unit === "hoist-user.service") assert.equal(get("NoNewPrivileges"), undefined);
+  });
+}
+
+/** The [Service] hardening hoist.service documents (README "Hardening"). */
+const HARDENING = {
+  ProtectSystem: "full",
+  ReadWritePaths: "/etc/containers/systemd",
+  StateDirectory: "hoist",
+  PrivateTmp: "yes",
+};
+
+Deno.test("hoist.service carries its hardening: read-only /usr and /etc but for quadlets, own state, private /tmp", async () => {
+  const entries = unitEntries(await Deno.readTextFile(new URL("hoist.service", dir)));
+  const service = entries.filter((e) => e.section === "Service");
+  for (const [key, value] of Object.entries(HARDENING)) {
+    assert.deepEqual(
+      service.filter((e) => e.key === key).map((e) => e.value),
+      [value],
+      `[Service] ${key}=${value}, once`,
+    );
+  }
+});
+
+/**
+ * Settings that turn NoNewPrivileges on by themselves in user mode, or in system mode without
+ * CAP_SYS_ADMIN (systemd.exec(5), NoNewPrivileges=).
+ */
+const IMPLY_NO_NEW_PRIVILEGES = [
+  "DynamicUser",
+  "LockPersonality",
+  "MemoryDenyWriteExecute",
+  "PrivateDevices",
+  "ProtectClock",
+  "ProtectHostname",
+  "ProtectKernelLogs",
+  "ProtectKernelModules",
+  "ProtectKernelTunables",
+  "RestrictAddressFamilies",
+  "RestrictNamespaces",
+  "RestrictRealtime",
+  "RestrictSUIDSGID",
+  "SystemCallArchitectures",
+  "SystemCallFilter",
+  "SystemCallLog",
+];
+
+for (const unit of ["hoist.service", "hoist-user.service"]) {
+  Deno.test(`${unit} leaves NoNewPrivileges off: rootless podman needs the setuid newuidmap`, async () => {
+    const text = await Deno.readTextFile(new URL(unit, dir));
+    const service = unitEntries(text).filter((e) => e.section === "Service");
+    const keys = service.map((e) => e.key);
+    // the parse found the unit's settings, so a NoNewPrivileges= would have been found too
+    assert.ok(keys.includes("ExecStart") && keys.includes("Type"), keys.join(" "));
+    assert.ok(!keys.includes("NoNewPrivileges"), `${unit} sets NoNewPrivileges`);
+    assert.doesNotMatch(text, /^[ \t]*NoNewPrivileges[ \t]*=/m);
+    if (unit === "hoist-user.service") {
+      // a user manager: each of these would turn NoNewPrivileges on all the same
+      const implying = keys.filter((k) => IMPLY_NO_NEW_PRIVILEGES.includes(k));
+      assert.deepEqual(implying, [], `${unit} implies NoNewPrivileges through ${implying}`);
+    } else {
+      // root with CAP_SYS_ADMIN: its Protect*/Restrict* settings do not imply NoNewPrivileges
+      for (const key of ["User", "DynamicUser", "CapabilityBoundingSet"]) {
+        assert.ok(!keys.includes(key), `${unit} sets ${key}`);
+      }
+      assert.ok(keys.some((k) => IMPLY_NO_NEW_PRIVILEGES.includes(k)), "the hardening is there");
+    }
   });
 }
 

@@ -329,3 +329,23 @@ for f in $(find . -name '*.container' -path './${prefix}*'); do n=$(basename "$f
 rm -rf ./${prefix}*; systemctl ${user} daemon-reload`,
   ]);
 }
+
+/**
+ * Short names of the commands a `--verbose` run logged as spawned, in order: the program and its
+ * sub-command (`git fetch`, `podman ps`, `systemctl show`).
+ */
+export function spawned(stderr: string): string[] {
+  return stderr.split("\n").flatMap((line) => {
+    const m = / spawn "([^"]*)" "([^"]*)"/.exec(line);
+    if (!m) return [];
+    const words = m[2]!.split(" ");
+    // skip options and the values of git's -C DIR and -c KEY=VALUE
+    const sub = words.find((w, i) => !w.startsWith("-") && !["-C", "-c"].includes(words[i - 1]!));
+    return [`${m[1]!.split("/").pop()} ${sub ?? ""}`.trim()];
+  });
+}
+
+/** Index of the first line of `text` matching `re` (-1 when none does). */
+export function lineIndex(text: string, re: RegExp): number {
+  return text.split("\n").findIndex((l) => re.test(l));
+}

@@ -44,11 +44,27 @@ export const NO_QUADLET = `quadlet generator not found at ${
   QUADLET_PATHS.join(" or ")
 }: skipping tests that need it (install it with scripts/install_quadlet.sh)`;
 
-/** True (and prints one line saying why) when the generator is missing; use as `ignore:`. */
-export function skipWithoutQuadlet(): boolean {
-  if (QUADLET_BIN !== undefined) return false;
-  console.log(NO_QUADLET);
+/** True when `HOIST_E2E=required` (what `.ci/run` sets): a missing tool fails the tests. */
+export const E2E_REQUIRED: boolean = Deno.env.get("HOIST_E2E") === "required";
+
+/**
+ * The skip gate for tests that need a tool: false when `why` is undefined (the tool is there);
+ * otherwise prints `why` (one line) and returns true, for `ignore:` — unless `required` (default:
+ * {@link E2E_REQUIRED}), where a missing tool is a failure and this throws.
+ */
+export function skipUnless(why: string | undefined, required = E2E_REQUIRED): boolean {
+  if (why === undefined) return false;
+  if (required) throw new Error(`HOIST_E2E=required but ${why}`);
+  console.log(why);
   return true;
+}
+
+/**
+ * True (and prints one line saying why) when the generator is missing; use as `ignore:`.
+ * Throws instead when HOIST_E2E=required (see {@link skipUnless}).
+ */
+export function skipWithoutQuadlet(): boolean {
+  return skipUnless(QUADLET_BIN === undefined ? NO_QUADLET : undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,7 +285,7 @@ export function describeCommand(spec: CommandSpec): string {
   if (prog === "bash" || prog === "quadlet") return prog;
   for (let i = 0; i < spec.args.length; i++) {
     const a = spec.args[i]!;
-    if (a === "-C") i++;
+    if (a === "-C" || a === "-c") i++; // git's -C DIR and -c KEY=VALUE take a value
     else if (!a.startsWith("-")) return `${prog} ${a}`;
   }
   return prog;

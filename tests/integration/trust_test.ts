@@ -217,6 +217,60 @@ Deno.test({
 });
 
 Deno.test({
+  name: "[trust] allow_rollback = true deploys a force-push to an older commit without a refusal",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const { h, alice } = await sshHost(dir, "allow_rollback = true\n");
+      const old = await h.repo.head();
+      const first = await h.cli("apply");
+      assert.equal(first.code, 0, show(first));
+      const webBefore = (await h.quadletFiles())["gitops-web.container"];
+      await commitAs(h.repo.path, alice, { [`${HOST}/web/index.html`]: "<h1>newer</h1>\n" });
+      assert.equal((await h.cli("apply")).code, 0);
+      assert.notEqual((await h.quadletFiles())["gitops-web.container"], webBefore);
+
+      await resetTo(h.repo.path, old);
+      const back = await h.cli("apply");
+      assert.equal(back.code, 0, show(back));
+      assert.doesNotMatch(back.out + back.err, /does not descend|--allow-rollback/);
+      assert.ok(back.out.includes(old.slice(0, 12)), "the older commit is deployed");
+      assert.equal((await h.quadletFiles())["gitops-web.container"], webBefore, "old unit back");
+      const kinds = events(h).map((e) => e.kind);
+      assert.ok(!kinds.includes("rollback-refused"), kinds.join(", "));
+      const again = await h.cli("plan", "--detailed-exitcode");
+      assert.equal(again.code, 0, show(again));
+    });
+  },
+});
+
+Deno.test({
+  name: "a branch missing from the source fails apply (exit 1), touches nothing, and is recorded",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const { h } = await sshHost(dir);
+      assert.equal((await h.cli("apply")).code, 0);
+      const before = await h.quadletFiles();
+      h.fake.clear();
+      await Deno.writeTextFile(
+        h.configPath,
+        (await Deno.readTextFile(h.configPath)).replace('branch = "main"', 'branch = "nope"'),
+      );
+      const apply = await h.cli("apply");
+      assert.equal(apply.code, 1, show(apply));
+      assert.match(apply.err, /branch nope does not exist/);
+      assert.match(apply.err, /hint: /);
+      assert.deepEqual(await h.quadletFiles(), before, "units untouched");
+      assert.deepEqual(h.fake.events, [], "systemd untouched");
+      const failed = events(h).filter((e) => e.kind === "source-failed");
+      assert.equal(failed.length, 1, JSON.stringify(events(h)));
+      assert.match(failed[0]!.message, /branch nope/);
+    });
+  },
+});
+
+Deno.test({
   name: "edits to the source's working tree are ignored: hoist deploys the commit's content",
   ignore,
   async fn() {
