@@ -127,7 +127,16 @@ export function prepare(): Promise<void> {
     // the sops TEST STAND-IN (tests/support/sops): sops has no Debian package
     await Deno.mkdir(`${E2E_OPT}/bin`, { recursive: true });
     await Deno.copyFile(`${ROOT}/tests/support/sops`, `${E2E_OPT}/bin/sops`);
-    await sh("chmod", ["-R", "a+rX", E2E_OPT]);
+    // (only what hoist runs: repositories under E2E_OPT keep their own modes)
+    await sh("chmod", [
+      "-R",
+      "a+rX",
+      `${E2E_OPT}/deno`,
+      `${E2E_OPT}/deno-dir`,
+      SRC,
+      `${E2E_OPT}/bin`,
+    ]);
+    await sh("chmod", ["a+rx", E2E_OPT]);
     const wrapper = `#!/bin/sh
 # e2e stand-in for the compiled binary: the same code under deno run
 exec env DENO_DIR=${E2E_OPT}/deno-dir NO_COLOR=1 ${E2E_OPT}/deno run --allow-all --cached-only --config ${SRC}/deno.json ${SRC}/main.ts "$@"
@@ -160,7 +169,7 @@ export const SOPS_KEY = "AGE-SECRET-KEY-E2E-STANDIN";
 
 /** A git repository owned by whoever runs hoist (git refuses repositories of other users). */
 export class Repo {
-  constructor(readonly dir: string, readonly who: Who) {}
+  constructor(readonly dir: string, readonly who: Who, readonly keys: string) {}
 
   /** `base`: where to make the folder (default the temp folder; a PrivateTmp= service needs another). */
   static async create(who: Who, files: Record<string, string>, base?: string): Promise<Repo> {
@@ -170,8 +179,10 @@ export class Repo {
       ...(base ? { dir: base } : {}),
     });
     await Deno.chmod(dir, 0o755);
-    const repo = new Repo(dir, who);
-    // every commit is signed with this ssh key, and hoist trusts only it
+    // every commit is signed with this ssh key, and hoist trusts only it; the private key stays
+    // in a root-only folder of its own (ssh refuses a key others can read)
+    const keys = await Deno.makeTempDir({ prefix: "hoist-e2e-key-" });
+    const repo = new Repo(dir, who, keys);
     const keygen = await sh("ssh-keygen", [
       "-q",
       "-t",
@@ -181,10 +192,10 @@ export class Repo {
       "-C",
       "e2e@example.invalid",
       "-f",
-      `${dir}/signing_key`,
+      `${keys}/signing_key`,
     ]);
     if (keygen.code !== 0) throw new Error(`ssh-keygen: ${keygen.stderr}`);
-    const pub = (await Deno.readTextFile(`${dir}/signing_key.pub`)).trim().split(" ").slice(0, 2)
+    const pub = (await Deno.readTextFile(`${keys}/signing_key.pub`)).trim().split(" ").slice(0, 2)
       .join(" ");
     await Deno.writeTextFile(
       `${dir}/allowed_signers`,
@@ -233,7 +244,7 @@ export class Repo {
       "-c",
       "gpg.format=ssh",
       "-c",
-      `user.signingkey=${this.dir}/signing_key`,
+      `user.signingkey=${this.keys}/signing_key`,
       "commit",
       "-S",
       "-q",
@@ -264,6 +275,7 @@ export class Repo {
 
   async remove(): Promise<void> {
     await Deno.remove(this.dir, { recursive: true });
+    await Deno.remove(this.keys, { recursive: true });
   }
 }
 
