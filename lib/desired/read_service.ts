@@ -7,13 +7,19 @@ import { type Problem, problem } from "../errors.ts";
 import { hashParts, sha256Hex } from "./digest.ts";
 import { manifestOf, parseManifestSections } from "./parse_manifest.ts";
 import {
+  HASH_LABEL,
+  reservedLabelProblem,
+  SERVICE_LABEL,
+  setsReservedLabel,
+  splitWords,
+} from "./labels.ts";
+import { secretEnvironment, secretFiles } from "./service_secrets.ts";
+import {
   encryptedFile,
-  isPlainEnvFile,
   SECRET_ENV_FILE,
   secretDigest,
   type SecretInputs,
   SOPS_MANIFEST,
-  substituteVars,
 } from "./secrets.ts";
 import { generatedServiceName, TYPE_SECTION, UNIT_FILE_NAME, unitTypeOf } from "./quadlet_names.ts";
 import { collectFiles, decodeText, hasDir, readRepoFile } from "./repo_files.ts";
@@ -23,12 +29,8 @@ import {
   serviceDirReferences,
   usesHostDir,
 } from "./template.ts";
-import type { DesiredFile, DesiredService, DesiredUnit, RepoTree, UnitType } from "./types.ts";
+import type { DesiredService, DesiredUnit, RepoTree, UnitType } from "./types.ts";
 import { injectAfterHeader, renderUnitText, unitEntries, unitSections } from "./unit_text.ts";
-
-/** Labels hoist puts on every container; a repository may not set them itself. */
-export const SERVICE_LABEL = "gitops-service";
-export const HASH_LABEL = "gitops-hash";
 
 /** What a service needs to know about the host it is read for. */
 export interface ServiceContext {
@@ -58,6 +60,8 @@ interface UnitDraft {
 }
 
 const MANIFEST = "manifest.yml";
+
+export { HASH_LABEL, SERVICE_LABEL } from "./labels.ts";
 
 /** Where immutable copies of a service's files live. */
 export function serviceCopyDir(stateDir: string, service: string, hash: string): string {
@@ -350,146 +354,6 @@ function manifestDraft(
   };
 }
 
-/**
- * manifest.sops.yml's values, as the lines of a 0600 env file. Only `Container.Environment` may
- * be there: anything else would end up in the generated unit (readable by every user) and in
- * podman's arguments. Messages name keys, never values.
- */
-function secretEnvironment(
-  sopsFile: string,
-  name: string,
-  ctx: ServiceContext,
-  problems: Problem[],
-): { text: string; names: string[] } | undefined {
-  const decrypted = ctx.secrets.decrypted.get(sopsFile);
-  if (decrypted === undefined) {
-    problems.push(
-      ctx.secrets.offline
-        ? problem("warning", "encrypted: not checked offline", { file: sopsFile, service: name })
-        : problem("error", "this encrypted manifest was not decrypted", {
-          file: sopsFile,
-          service: name,
-          hint: "Run hoist plan or apply, which decrypt with sops; validate cannot",
-        }),
-    );
-    return undefined;
-  }
-  if (!decrypted.ok) {
-    problems.push(
-      problem("error", decrypted.message, { file: sopsFile, service: name, hint: decrypted.hint }),
-    );
-    return undefined;
-  }
-  const parsed = parseManifestSections(decrypted.text, sopsFile, name);
-  problems.push(...parsed.problems);
-  const lines: string[] = [];
-  const names: string[] = [];
-  for (const section of parsed.sections ?? []) {
-    for (const e of section.entries) {
-      if (section.name !== "Container" || e.key !== "Environment") {
-        problems.push(problem("error", `${section.name}.${e.key} cannot be kept secret here`, {
-          file: sopsFile,
-          line: e.line,
-          service: name,
-          hint:
-            `${SOPS_MANIFEST} may only hold Container.Environment values (hoist passes them in ` +
-            "a 0600 file); other keys would be readable in the generated unit and in podman's arguments",
-        }));
-        continue;
-      }
-      for (const v of e.values) {
-        const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(v);
-        if (!m) {
-          problems.push(problem("error", "Container.Environment values must be NAME=value", {
-            file: sopsFile,
-            line: e.line,
-            service: name,
-          }));
-          continue;
-        }
-        names.push(m[1]!);
-        lines.push(v);
-      }
-    }
-  }
-  return lines.length > 0 ? { text: lines.join("\n") + "\n", names } : undefined;
-}
-
-/**
- * The service's files with secrets handled: `*.sops.env` / `*.env.sops` decrypted into
- * `<name>.env`, `${VAR}` in plain `.env` files filled in; both marked secret (0600).
- */
-function secretFiles(
-  tree: RepoTree,
-  dir: string,
-  name: string,
-  files: readonly DesiredFile[],
-  ctx: ServiceContext,
-  problems: Problem[],
-): DesiredFile[] {
-  const out: DesiredFile[] = [];
-  for (const f of files) {
-    if (!isPlainEnvFile(f.path.split("/").pop()!)) {
-      out.push(f);
-      continue;
-    }
-    const file = `${dir}/${f.path}`;
-    const decoded = decodeText(f.data, file, name);
-    if (decoded.text === undefined) {
-      problems.push(decoded.problem!);
-      continue;
-    }
-    const filled = substituteVars(decoded.text, file, name, ctx.secrets.vars, ctx.secrets.offline);
-    problems.push(...filled.problems);
-    if (filled.text === undefined) continue;
-    const data = new TextEncoder().encode(filled.text);
-    out.push({ path: f.path, data, digest: secretDigest(ctx.secrets, data), secret: true });
-  }
-  for (const path of [...tree.entries.keys()].filter((p) => p.startsWith(dir + "/")).sort()) {
-    const rel = path.slice(dir.length + 1);
-    const enc = encryptedFile(rel.split("/").pop()!);
-    if (!enc || enc.format !== "dotenv" || tree.entries.get(path)?.kind === "dir") continue;
-    const target = [...rel.split("/").slice(0, -1), enc.target].join("/");
-    const decrypted = ctx.secrets.decrypted.get(path);
-    if (decrypted === undefined && ctx.secrets.offline) {
-      // stands in for the decrypted file, so references to it still check out
-      problems.push(
-        problem("warning", "encrypted: not checked offline", { file: path, service: name }),
-      );
-      out.push({ path: target, data: new Uint8Array(), digest: "", secret: true, origin: rel });
-      continue;
-    }
-    if (decrypted === undefined || !decrypted.ok) {
-      problems.push(
-        problem("error", decrypted?.message ?? "this encrypted file was not decrypted", {
-          file: path,
-          service: name,
-          hint: decrypted?.hint ??
-            "Run hoist plan or apply, which decrypt with sops; validate cannot",
-        }),
-      );
-      continue;
-    }
-    if (out.some((f) => f.path === target)) {
-      problems.push(problem("error", `${target} exists both plain and encrypted`, {
-        file: path,
-        service: name,
-        hint: `Keep only ${rel}`,
-      }));
-      continue;
-    }
-    const data = new TextEncoder().encode(decrypted.text);
-    out.push({
-      path: target,
-      data,
-      digest: secretDigest(ctx.secrets, data),
-      secret: true,
-      origin: rel,
-    });
-  }
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
 function rawDraft(
   text: string,
   file: string,
@@ -527,64 +391,6 @@ function rawDraft(
     source: file,
     sourceText: text,
   };
-}
-
-/**
- * True when a `Key=value` could set a label of hoist's: `Label=` naming one of them (in any word
- * of its space-separated, quotable list), any backslash in `Label=` (quadlet C-unescapes it, so
- * `gitops\x2dhash` would get through), and `--label`/`-l` in `PodmanArgs=`.
- */
-export function setsReservedLabel(key: string, value: string): boolean {
-  if (key === "Label") return value.includes("\\") || isReservedLabel(value);
-  if (key === "PodmanArgs") return splitWords(value).some((w) => /^(--label(=|$)|-l)/.test(w));
-  return false;
-}
-
-/** True when any `key=value` word of a `Label=` value (a space-separated, quotable list) is hoist's. */
-export function isReservedLabel(value: string): boolean {
-  return splitWords(value).some((word) => {
-    const key = word.split("=")[0]?.trim();
-    return key === SERVICE_LABEL || key === HASH_LABEL;
-  });
-}
-
-/** Splits a systemd-style list: words separated by whitespace, "double" or 'single' quotes kept together. */
-export function splitWords(value: string): string[] {
-  const words: string[] = [];
-  let current = "";
-  let quote: string | undefined;
-  let inWord = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (quote !== undefined) {
-      if (c === quote) quote = undefined;
-      else if (c === "\\" && i + 1 < value.length) current += value[++i];
-      else current += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(current);
-      current = "";
-      inWord = false;
-    } else {
-      current += c === "\\" && i + 1 < value.length ? value[++i] : c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(current);
-  return words;
-}
-
-function reservedLabelProblem(file: string, line: number | undefined, service: string): Problem {
-  return problem("error", `labels ${SERVICE_LABEL} and ${HASH_LABEL} are set by hoist`, {
-    file,
-    line,
-    service,
-    hint:
-      "Remove that Label (labels may not use backslash escapes, PodmanArgs may not add --label); " +
-      "hoist adds its own with the right value",
-  });
 }
 
 function lineContaining(text: string, needle: string): number | undefined {

@@ -3,16 +3,10 @@
  *
  * @module
  */
-import type { DesiredService, DesiredState, DesiredUnit } from "../desired/types.ts";
-import { unitEntries } from "../desired/unit_text.ts";
+import type { DesiredService, DesiredState } from "../desired/types.ts";
 import { hasErrors, type Problem, problem } from "../errors.ts";
-import { serviceDependencies } from "../desired/unit_references.ts";
-import type {
-  InventoryService,
-  InventoryUnit,
-  ObservedContainer,
-  ObservedState,
-} from "../observed/types.ts";
+import type { InventoryService, ObservedContainer, ObservedState } from "../observed/types.ts";
+import { dependencyGraph, recreateWarning } from "./dependency_graph.ts";
 import { orderServices } from "./order_services.ts";
 import type { Action, CopyAction, InventoryChange, Plan, UnitAction } from "./types.ts";
 
@@ -290,60 +284,6 @@ export function reconcile(
     problems,
     blocked: false,
   };
-}
-
-/**
- * quadlet creates networks and volumes with `--ignore`: restarting the unit of a changed one leaves
- * the existing network or volume as it was. Say so, and how to apply the change.
- */
-function recreateWarning(u: DesiredUnit, service: string): Problem {
-  const section = u.type === "network" ? "Network" : "Volume";
-  const key = u.type === "network" ? "NetworkName" : "VolumeName";
-  const base = u.path.split("/").pop()!.replace(/\.(network|volume)$/, "");
-  const own = unitEntries(u.content).filter((e) => e.section === section);
-  const name = own.findLast((e) => e.key === key)?.value ?? `systemd-${base}`;
-  return problem(
-    "warning",
-    `${u.path} changed, but podman keeps the existing ${u.type} ${name} as it is: recreate it to apply the change`,
-    {
-      file: u.source,
-      service,
-      hint: u.type === "network"
-        ? `Stop the containers using it, run \`podman network rm ${name}\`, then hoist apply (which creates it anew)`
-        : `Recreating a volume deletes its data: back it up, stop its containers, \`podman volume rm ${name}\`, then hoist apply`,
-    },
-  );
-}
-
-/**
- * Dependencies between all services in play: desired ones from their rendered units, removed ones
- * from the unit files hoist wrote for them (still on disk until this plan removes them).
- */
-function dependencyGraph(
-  desired: DesiredState,
-  observed: ObservedState,
-  invUnits: readonly InventoryUnit[],
-): Map<string, readonly string[]> {
-  const owner = new Map<string, string>();
-  const contents = new Map<string, string[]>();
-  for (const u of invUnits) {
-    owner.set(u.serviceUnit, u.service);
-    owner.set(u.path.split("/").pop()!, u.service);
-    const text = observed.files.get(u.path);
-    if (text !== undefined) contents.set(u.service, [...(contents.get(u.service) ?? []), text]);
-  }
-  for (const name of observed.inventory.services.keys()) {
-    if (!contents.has(name)) contents.set(name, []);
-  }
-  for (const s of desired.services) {
-    for (const u of s.units) {
-      owner.set(u.serviceUnit, s.name);
-      owner.set(u.path.split("/").pop()!, s.name);
-    }
-  }
-  const graph: Map<string, readonly string[]> = serviceDependencies(contents, owner);
-  for (const s of desired.services) graph.set(s.name, s.dependsOn);
-  return graph;
 }
 
 /**

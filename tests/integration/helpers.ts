@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { splitWords } from "../../lib/desired/read_service.ts";
+import { splitWords } from "../../lib/desired/labels.ts";
 import { fileURLToPath } from "node:url";
 import { QUADLET_PATHS } from "../../lib/adapters/quadlet.ts";
 import {
