@@ -21,6 +21,7 @@ export function blockInvalid(
       ...bad.map((u) =>
         problem("error", `quadlet rejects ${u.path}: ${errors.get(u.path.split("/").pop()!)}`, {
           file: u.source,
+          line: generatorLine(errors.get(u.path.split("/").pop()!) ?? "", u.keyLines),
           service: s.name,
           hint: "Fix the unit; the version deployed before keeps running",
         })
@@ -28,4 +29,13 @@ export function blockInvalid(
     );
   });
   return { ...desired, services };
+}
+
+/** The source line of the key the generator names (`unsupported key 'Foo' in group 'Container'`). */
+export function generatorLine(
+  message: string,
+  keyLines: Readonly<Record<string, number>> | undefined,
+): number | undefined {
+  const m = /key '([^']+)' in group '([^']+)'/.exec(message);
+  return m ? keyLines?.[`${m[2]}.${m[1]}`] : undefined;
 }

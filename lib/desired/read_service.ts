@@ -57,6 +57,8 @@ interface UnitDraft {
   readonly sourceText: string;
   /** manifest.sops.yml's environment values, for the 0600 env file the unit references. */
   readonly secretEnv?: { readonly text: string; readonly names: readonly string[] };
+  /** `Section.Key` → its line in the source file (first occurrence). */
+  readonly keyLines: Readonly<Record<string, number>>;
 }
 
 const MANIFEST = "manifest.yml";
@@ -247,6 +249,7 @@ export function readService(
       entry: (d.type === "container" && !inPod) || d.type === "pod" || d.type === "kube",
       content,
       source: d.source,
+      keyLines: d.keyLines,
     };
   });
   const secretNames = drafts.flatMap((d) => d.secretEnv?.names ?? []);
@@ -351,6 +354,11 @@ function manifestDraft(
     source: file,
     sourceText: text,
     ...(secret ? { secretEnv: secret } : {}),
+    keyLines: firstLines(
+      plain.sections.flatMap((sec) =>
+        sec.entries.map((e) => [`${sec.name}.${e.key}`, e.line] as const)
+      ),
+    ),
   };
 }
 
@@ -390,7 +398,17 @@ function rawDraft(
     text,
     source: file,
     sourceText: text,
+    keyLines: firstLines(unitEntries(text).map((e) => [`${e.section}.${e.key}`, e.line] as const)),
   };
+}
+
+/** `Section.Key` → the first line it appears on. */
+function firstLines(
+  pairs: readonly (readonly [string, number | undefined])[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, line] of pairs) if (line !== undefined && !(key in out)) out[key] = line;
+  return out;
 }
 
 function lineContaining(text: string, needle: string): number | undefined {

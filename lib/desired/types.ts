@@ -36,6 +36,8 @@ export interface DesiredUnit {
   readonly content: string;
   /** Repository file it came from, for messages. */
   readonly source: string;
+  /** `Section.Key` → its first line in `source`, to place the generator's complaints. */
+  readonly keyLines?: Readonly<Record<string, number>>;
 }
 
 /** A file of a service folder that goes into its immutable copy. */

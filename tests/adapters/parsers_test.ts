@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { generatorLine } from "../../lib/apply/block_invalid.ts";
 import { parsePodmanPs } from "../../lib/adapters/podman.ts";
 import { parseQuadletErrors } from "../../lib/adapters/quadlet.ts";
 import { parseShow } from "../../lib/adapters/systemctl.ts";
@@ -107,5 +108,19 @@ converting "c.container": requested Quadlet unit nope.network was not found
         ["c.container", "requested Quadlet unit nope.network was not found"],
       ],
     );
+  },
+});
+
+Deno.test({
+  name: "generatorLine() places quadlet's 'unsupported key' on the key's line in the source file",
+  permissions: "none",
+  fn() {
+    const lines = { "Container.Image": 2, "Container.Frobnicate": 3 };
+    assert.equal(
+      generatorLine("unsupported key 'Frobnicate' in group 'Container' in /x", lines),
+      3,
+    );
+    assert.equal(generatorLine("unsupported key 'Frobnicate' in group 'Pod'", lines), undefined);
+    assert.equal(generatorLine("no Image or Rootfs key specified", lines), undefined);
   },
 });

@@ -282,7 +282,7 @@ Deno.test({
         JSON.stringify(doc.problems, null, 2),
       );
       assert.match(errors[0]!.message, /unsupported key 'Frobnicate'/);
-      assert.ok(errors[0]!.line === null || typeof errors[0]!.line === "number");
+      assert.equal(errors[0]!.line, 3, "the generator's complaint is placed on the key's line");
       assert.equal(typeof errors[1]!.line, "number", "a parse error has its line");
       assert.ok(errors[1]!.line! >= 2 && errors[1]!.line! <= 4, String(errors[1]!.line));
 
