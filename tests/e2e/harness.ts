@@ -151,7 +151,7 @@ exec env DENO_DIR=${E2E_OPT}/deno-dir NO_COLOR=1 ${E2E_OPT}/deno run --allow-all
 }
 
 /** The host path of a path inside the namespace (its root is a Debian 13 tree in trixie mode). */
-export async function hostPath(_who: Who, path: string): Promise<string> {
+export async function hostPath(path: string): Promise<string> {
   const env = await Deno.readTextFile("/var/lib/e2e-systemd/env").catch(() => "");
   const root = /^E2E_ROOT=(.*)$/m.exec(env)?.[1]?.replace(/\/$/, "") ?? "";
   // /home, /root, /tmp, /opt and the checkout's parent are bind-mounted: same path on both sides

@@ -54,7 +54,7 @@ async function put(who: Who, path: string, content: string): Promise<void> {
 async function deployments(who: Who, state: string): Promise<number> {
   const dir = await Deno.makeTempDir();
   try {
-    const from = await hostPath(who, state);
+    const from = await hostPath(state);
     for (const suffix of ["", "-wal"]) {
       await Deno.copyFile(`${from}/state.db${suffix}`, `${dir}/state.db${suffix}`).catch(() => {});
     }
