@@ -51,7 +51,7 @@ async function put(who: Who, path: string, content: string): Promise<void> {
 }
 
 /** Successful deployments recorded in the state DB (read from a copy: never touch hoist's files). */
-async function deployments(who: Who, state: string): Promise<number> {
+async function deployments(state: string): Promise<number> {
   const dir = await Deno.makeTempDir();
   try {
     const from = await hostPath(state);
@@ -102,7 +102,7 @@ async function timerRun(who: Who, port: number): Promise<void> {
     let n = 0;
     for (let i = 0; i < 120 && n === 0; i++) {
       await new Promise((r) => setTimeout(r, 500));
-      n = await deployments(who, p.state);
+      n = await deployments(p.state);
     }
     const journal = async () =>
       (await inside(who, ["journalctl", ...user, "-u", "hoist.service", "--no-pager", "-n", "30"]))
