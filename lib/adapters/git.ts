@@ -5,8 +5,7 @@
  * @module
  */
 import tar from "tar-stream";
-import { MAX_FILE_BYTES } from "../desired/repo_files.ts";
-import type { RepoEntry, RepoTree } from "../desired/types.ts";
+import { MAX_FILE_BYTES, type RepoEntry, type RepoTree } from "../types/repo_tree.ts";
 import { HoistError } from "../errors.ts";
 import { checked, CommandError, type Runner } from "./run_command.ts";
 

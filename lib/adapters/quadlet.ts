@@ -5,6 +5,7 @@
  */
 import type { Fs } from "./fs.ts";
 import type { Runner } from "./run_command.ts";
+import type { Mode } from "../types/mode.ts";
 
 /** Validation by the generator. */
 export interface Quadlet {
@@ -41,7 +42,7 @@ export function parseQuadletErrors(stderr: string): Map<string, string> {
 export function createQuadlet(
   run: Runner,
   fs: Fs,
-  mode: "user" | "system",
+  mode: Mode,
   bin: string | undefined,
 ): Quadlet {
   return {

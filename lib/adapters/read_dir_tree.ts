@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { MAX_FILE_BYTES } from "../desired/repo_files.ts";
-import type { RepoEntry, RepoTree } from "../desired/types.ts";
+import { MAX_FILE_BYTES, type RepoEntry, type RepoTree } from "../types/repo_tree.ts";
 
 /** Reads `dir` recursively (skipping `.git`); paths are relative to `dir`. Symlinks are kept as links. */
 export async function readDirTree(dir: string, label = "working tree"): Promise<RepoTree> {

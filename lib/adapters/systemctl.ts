@@ -5,6 +5,7 @@
  */
 import type { UnitState } from "../observed/types.ts";
 import { checked, type Runner } from "./run_command.ts";
+import type { Mode } from "../types/mode.ts";
 
 /** What hoist asks of systemd. */
 export interface Systemctl {
@@ -17,7 +18,7 @@ export interface Systemctl {
 }
 
 /** Argv prefix for the mode. */
-export function baseArgs(mode: "user" | "system"): string[] {
+export function baseArgs(mode: Mode): string[] {
   return mode === "user" ? ["--user"] : [];
 }
 
@@ -48,7 +49,7 @@ export function parseShow(text: string): Map<string, UnitState> {
 /** Creates the systemctl adapter. */
 export function createSystemctl(
   run: Runner,
-  mode: "user" | "system",
+  mode: Mode,
   bin = "systemctl",
 ): Systemctl {
   const ctl = (args: string[]) => checked(run, { cmd: bin, args: [...baseArgs(mode), ...args] });

@@ -6,6 +6,7 @@
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
 import { HoistError } from "../errors.ts";
+import type { Mode } from "../types/mode.ts";
 
 /** Facts about the machine that defaults depend on. */
 export interface ConfigContext {
@@ -52,7 +53,7 @@ export interface Config {
   /** The file it came from. */
   readonly file: string;
   readonly host: string;
-  readonly mode: "user" | "system";
+  readonly mode: Mode;
   readonly quadletDir: string;
   readonly stateDir: string;
   readonly unitPrefix: string;

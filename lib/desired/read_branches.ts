@@ -10,13 +10,14 @@ import { finishServices } from "./read_desired.ts";
 import { readService } from "./read_service.ts";
 import type { DesiredState, RepoEntry, RepoTree } from "./types.ts";
 import { NO_SECRETS, type SecretInputs } from "./secrets.ts";
+import type { Mode } from "../types/mode.ts";
 
 /** Where a branch service lives and how units are named. */
 export interface BranchOptions {
   readonly source: string;
   readonly host: string;
   readonly prefix: string;
-  readonly mode: "user" | "system";
+  readonly mode: Mode;
   readonly stateDir: string;
   /** Decrypted sops files and `.env` variables (default: none). */
   readonly secrets?: SecretInputs;

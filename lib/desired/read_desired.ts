@@ -12,6 +12,7 @@ import { collectFiles, decodeText, hasDir, readRepoFile } from "./repo_files.ts"
 import type { DesiredService, DesiredState, RepoEntry, RepoTree } from "./types.ts";
 import { serviceDependencies } from "./unit_references.ts";
 import { NO_SECRETS, type SecretInputs } from "./secrets.ts";
+import type { Mode } from "../types/mode.ts";
 
 /** Where this host's folder is and how units are named. */
 export interface ReadOptions {
@@ -19,7 +20,7 @@ export interface ReadOptions {
   readonly path: string;
   readonly host: string;
   readonly prefix: string;
-  readonly mode: "user" | "system";
+  readonly mode: Mode;
   readonly stateDir: string;
   /** Name of the source the tree comes from (for multi-source messages). */
   readonly source?: string;

@@ -31,13 +31,14 @@ import {
 } from "./template.ts";
 import type { DesiredService, DesiredUnit, RepoTree, UnitType } from "./types.ts";
 import { injectAfterHeader, renderUnitText, unitEntries, unitSections } from "./unit_text.ts";
+import type { Mode } from "../types/mode.ts";
 
 /** What a service needs to know about the host it is read for. */
 export interface ServiceContext {
   /** Repository-relative host folder. */
   readonly root: string;
   readonly prefix: string;
-  readonly mode: "user" | "system";
+  readonly mode: Mode;
   readonly stateDir: string;
   readonly hostHash: string;
   readonly hostDir: string;

@@ -8,8 +8,8 @@ import { type Problem, problem } from "../errors.ts";
 import { sha256Hex } from "./digest.ts";
 import type { DesiredFile, RepoTree } from "./types.ts";
 
-/** Largest file hoist reads from a repository (the tree reader stops earlier, at its own cap). */
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+export { MAX_FILE_BYTES } from "../types/repo_tree.ts";
+import { MAX_FILE_BYTES } from "../types/repo_tree.ts";
 /** Largest YAML/unit file hoist parses. */
 export const MAX_TEXT_BYTES = 256 * 1024;
 

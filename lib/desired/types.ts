@@ -5,20 +5,7 @@
  */
 import type { Problem } from "../errors.ts";
 
-/** One entry of a repository snapshot (a commit's tree, or a folder on disk for `validate`). */
-export type RepoEntry =
-  | { readonly kind: "file"; readonly data: Uint8Array }
-  | { readonly kind: "symlink"; readonly target: string }
-  | { readonly kind: "dir" }
-  /** A file larger than the reader accepts; its content was never read. */
-  | { readonly kind: "too-large"; readonly size: number };
-
-/** Files of one revision, keyed by repository-relative path (`gitops/host/svc/manifest.yml`). */
-export interface RepoTree {
-  /** Commit id, or a label such as `working tree` for an on-disk folder. */
-  readonly revision: string;
-  readonly entries: ReadonlyMap<string, RepoEntry>;
-}
+export type { RepoEntry, RepoTree } from "../types/repo_tree.ts";
 
 /** The quadlet unit types hoist deploys. */
 export type UnitType = "container" | "network" | "volume" | "pod" | "kube" | "image" | "build";
