@@ -139,15 +139,3 @@ export async function checked(
   if (result.code !== 0) throw new CommandError(spec, result, hint);
   return result;
 }
-
-/** Wraps a runner to record every spec it runs (for "no-op spawns at most N processes" checks). */
-export function countingRunner(inner: Runner): { run: Runner; calls: CommandSpec[] } {
-  const calls: CommandSpec[] = [];
-  return {
-    calls,
-    run: (spec) => {
-      calls.push(spec);
-      return inner(spec);
-    },
-  };
-}

@@ -12,10 +12,10 @@ import { QUADLET_PATHS } from "../../lib/adapters/quadlet.ts";
 import {
   type CommandResult,
   type CommandSpec,
-  countingRunner,
   createRunner,
   type Runner,
 } from "../../lib/adapters/run_command.ts";
+import { countingRunner } from "../support/counting_runner.ts";
 import type { CliIo } from "../../lib/cli/context.ts";
 import { runCli } from "../../lib/cli/program.ts";
 import { buildDeps } from "../../lib/deps.ts";

@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { createFs } from "../../lib/adapters/fs.ts";
-import { countingRunner, createRunner } from "../../lib/adapters/run_command.ts";
+import { createRunner } from "../../lib/adapters/run_command.ts";
+import { countingRunner } from "../support/counting_runner.ts";
 import { createSignatures, gnupgHome, stampFile } from "../../lib/adapters/signatures.ts";
 import { HoistError } from "../../lib/errors.ts";
 import type { SignatureResult, TrustKeys } from "../../lib/trust/types.ts";
