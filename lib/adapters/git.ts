@@ -15,7 +15,10 @@ export interface GitAuth {
   readonly sshKey?: string;
   /** known_hosts file pinning the server's host key (StrictHostKeyChecking=yes). */
   readonly knownHosts?: string;
-  /** File holding an https token, read by a credential helper when git asks for it. */
+  /**
+   * File holding an https token, read by a credential helper when git asks for it, and given only
+   * for the URL's own https host (redirects are not followed).
+   */
   readonly tokenFile?: string;
 }
 
@@ -86,21 +89,62 @@ export function cacheRef(branch: string): string {
 
 /**
  * A credential helper that answers git's `get` with the token read from $HOIST_TOKEN_FILE at the
- * moment git asks: the token is never in argv or in an environment value.
+ * moment git asks, and only when git asks for `protocol=https` and `host=$HOIST_TOKEN_HOST` (the
+ * configured server, port included as written in the URL): the token is never in argv or in an
+ * environment value, and a server git is sent to elsewhere gets nothing.
  */
-export const TOKEN_HELPER =
-  `!f() { test "$1" = get || exit 0; echo username=x-access-token; printf 'password=%s\\n' "$(cat "$HOIST_TOKEN_FILE")"; }; f`;
+export const TOKEN_HELPER = [
+  '!f() { test "$1" = get || exit 0; p=; h=;',
+  'while IFS= read -r l; do case "$l" in',
+  "protocol=*) p=${l#protocol=};; host=*) h=${l#host=};; esac; done;",
+  'test "$p" = https && test -n "$HOIST_TOKEN_HOST" && test "$h" = "$HOIST_TOKEN_HOST" || exit 0;',
+  "echo username=x-access-token;",
+  `printf 'password=%s\\n' "$(cat "$HOIST_TOKEN_FILE")"; }; f`,
+].join(" ");
 
-/** Argv and environment of one fetch (pure; exported for tests). */
+/**
+ * The host (and port, as written) a token may be sent to: that of an `https://` URL. Any other URL
+ * with a token is refused (`config-invalid`): http:// would send it in clear text, and no other
+ * transport uses it.
+ *
+ * @example
+ * ```ts
+ * tokenHost("https://git.example.com:8443/infra.git"); // "git.example.com:8443"
+ * ```
+ */
+export function tokenHost(url: string): string {
+  const m = /^https:\/\/([^/?#]+)/.exec(url);
+  if (m !== null && !m[1]!.includes("@")) return m[1]!;
+  const hint = "Use the server's https:// URL, or remove token_file";
+  if (m !== null) {
+    // (the URL is not repeated: what precedes @ may be a credential)
+    throw new HoistError("config-invalid", "token_file is set but the URL holds a user name", hint);
+  }
+  throw new HoistError(
+    "config-invalid",
+    /^http:\/\//i.test(url)
+      ? `token_file is set but ${url} is http://: the token would cross the network unencrypted`
+      : `token_file is set but ${url} is not an https:// URL: the token is only ever sent over https`,
+    hint,
+  );
+}
+
+/**
+ * Argv and environment of one fetch (pure; exported for tests). Throws `config-invalid` when a
+ * token is set for a URL that is not https:// (see {@link tokenHost}).
+ */
 export function fetchCommand(
   req: FetchRequest,
   cacheIsShallow: boolean,
 ): { args: string[]; env: Record<string, string> } {
-  const args = ["-C", req.cacheDir];
+  // A redirect is an error, not followed: "initial" (git's default) would still let the first
+  // request move the whole fetch, and the credential request, to another host.
+  const args = ["-C", req.cacheDir, "-c", "http.followRedirects=false"];
   const env: Record<string, string> = { ...GIT_ENV };
   if (req.auth.tokenFile !== undefined) {
     args.push("-c", "credential.helper=", "-c", `credential.helper=${TOKEN_HELPER}`);
     env.HOIST_TOKEN_FILE = req.auth.tokenFile;
+    env.HOIST_TOKEN_HOST = tokenHost(req.url);
   }
   if (req.auth.sshKey !== undefined || req.auth.knownHosts !== undefined) {
     const ssh = ["ssh", "-o", "BatchMode=yes"];
@@ -139,6 +183,42 @@ export function fetchCause(stderr: string): string {
       .test(l)
   );
   return (telling.length > 0 ? telling : lines).slice(-3).join("; ");
+}
+
+/**
+ * The `source-failed` error of a fetch that exited non-zero, from git's stderr: a missing branch,
+ * a redirect (never followed, see {@link fetchCommand}), refused credentials, or anything else.
+ */
+export function fetchError(url: string, code: number, stderr: string): HoistError {
+  const missing = /couldn't find remote ref\s+(\S+)/i.exec(stderr);
+  if (missing) {
+    return new HoistError(
+      "source-failed",
+      `branch ${missing[1]!.replace(/^refs\/heads\//, "")} does not exist in ${url}`,
+      "Check the branch names in the config",
+    );
+  }
+  const redirect = /The requested URL returned error: (30[12378])\b/.exec(stderr);
+  if (redirect) {
+    const probe = `${url.replace(/\/+$/, "")}/info/refs?service=git-upload-pack`;
+    return new HoistError(
+      "source-failed",
+      `cannot fetch ${url}: the server answered with a redirect (HTTP ${redirect[1]}), ` +
+        "and hoist follows no redirects",
+      `Set url to the address it redirects to (curl -sI '${probe}' shows the Location); ` +
+        "a token only ever goes to the configured server; running services are left as they are",
+    );
+  }
+  const auth =
+    /Authentication failed|Permission denied|could not read Username|Host key verification failed/i
+      .test(stderr);
+  return new HoistError(
+    "source-failed",
+    `cannot fetch ${url}: ${fetchCause(stderr) || `git exit ${code}`}`,
+    auth
+      ? "Check ssh_key / ssh_known_hosts / token_file; running services are left as they are"
+      : "Check the url and that this host can reach it; running services are left as they are",
+  );
 }
 
 /** Single-quotes a path for GIT_SSH_COMMAND (run by a shell). */
@@ -215,29 +295,13 @@ export function createGit(
     checked(run, { cmd: "git", args, env: GIT_ENV }, hint);
   return {
     async fetch(req) {
+      if (req.auth.tokenFile !== undefined) tokenHost(req.url); // refused before anything runs
       if (!(await fs.exists(`${req.cacheDir}/HEAD`))) {
         await git(["init", "--quiet", "--bare", req.cacheDir]);
       }
       const { args, env } = fetchCommand(req, await fs.exists(`${req.cacheDir}/shallow`));
       const result = await run({ cmd: "git", args, env });
-      if (result.code !== 0) {
-        const tail = fetchCause(result.stderr);
-        const missing = /couldn't find remote ref\s+(\S+)/i.exec(result.stderr);
-        const auth =
-          /Authentication failed|Permission denied|could not read Username|Host key verification failed/i
-            .test(result.stderr);
-        throw new HoistError(
-          "source-failed",
-          missing
-            ? `branch ${missing[1]!.replace(/^refs\/heads\//, "")} does not exist in ${req.url}`
-            : `cannot fetch ${req.url}: ${tail || `git exit ${result.code}`}`,
-          missing
-            ? "Check the branch names in the config"
-            : auth
-            ? "Check ssh_key / ssh_known_hosts / token_file; running services are left as they are"
-            : "Check the url and that this host can reach it; running services are left as they are",
-        );
-      }
+      if (result.code !== 0) throw fetchError(req.url, result.code, result.stderr);
       const heads = parseFetchHead((await fs.readText(`${req.cacheDir}/FETCH_HEAD`)) ?? "");
       for (const b of req.branches) {
         if (!heads.has(b)) {

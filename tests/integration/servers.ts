@@ -1,8 +1,8 @@
 /**
  * Real git servers on 127.0.0.1 for transport tests: `git daemon` (git://), `git http-backend`
- * behind a Deno.serve CGI bridge with HTTP Basic auth (http:// + token), and OpenSSH's sshd
- * (ssh:// + deploy key + pinned host key). Each listens on a free port and is stopped by `stop()`,
- * which tests call in a `finally` block.
+ * behind a Deno.serve CGI bridge with HTTP Basic auth (http:// or https:// + token), a redirecting
+ * server, and OpenSSH's sshd (ssh:// + deploy key + pinned host key). Each listens on a free port
+ * and is stopped by `stop()`, which tests call in a `finally` block.
  *
  * @module
  */
@@ -165,7 +165,122 @@ export async function startGitDaemon(baseDir: string, port = freePort()): Promis
 }
 
 // ---------------------------------------------------------------------------------------------
-// http:// via git http-backend
+// TLS for https:// servers
+
+/** A self-signed certificate for 127.0.0.1 and its key, both PEM. */
+export interface TestCert {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** DER: tag, length, content. */
+function der(tag: number, ...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const len = parts.reduce((n, p) => n + p.length, 0);
+  const head = len < 0x80
+    ? [tag, len]
+    : len < 0x100
+    ? [tag, 0x81, len]
+    : [tag, 0x82, len >> 8, len & 0xff];
+  const out = new Uint8Array(head.length + len);
+  out.set(head);
+  let at = head.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+const seq = (...parts: Uint8Array[]) => der(0x30, ...parts);
+const bytes = (...b: number[]) => new Uint8Array(b);
+/** A DER INTEGER from big-endian unsigned bytes. */
+function derInt(b: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  const v = b.subarray(i);
+  return der(0x02, (v[0]! & 0x80) !== 0 ? bytes(0, ...v) : v);
+}
+function derOid(oid: string): Uint8Array {
+  const [a, b, ...rest] = oid.split(".").map(Number);
+  const out = [a! * 40 + b!];
+  for (const n of rest) {
+    const sept = [n & 0x7f];
+    for (let v = n >> 7; v > 0; v >>= 7) sept.unshift((v & 0x7f) | 0x80);
+    out.push(...sept);
+  }
+  return der(0x06, bytes(...out));
+}
+function derTime(d: Date): Uint8Array {
+  const t = d.toISOString().replace(/[-:T]/g, "").slice(2, 14) + "Z"; // YYMMDDHHMMSSZ
+  return der(0x17, new TextEncoder().encode(t));
+}
+const pem = (label: string, body: Uint8Array) =>
+  `-----BEGIN ${label}-----\n${
+    btoa(String.fromCharCode(...body)).replace(/.{64}/g, "$&\n").replace(/\n?$/, "\n")
+  }-----END ${label}-----\n`;
+
+/**
+ * A fresh self-signed ECDSA P-256 certificate for IP 127.0.0.1, valid for a day, made with
+ * WebCrypto (no openssl needed). Git trusts it through `GIT_SSL_CAINFO`; Deno.serve serves it.
+ */
+export async function selfSignedCert(): Promise<TestCert> {
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+    "sign",
+    "verify",
+  ]);
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+  const ecdsaSha256 = seq(derOid("1.2.840.10045.4.3.2"));
+  const name = seq(
+    der(0x31, seq(derOid("2.5.4.3"), der(0x0c, new TextEncoder().encode("hoist-test")))),
+  );
+  const now = Date.now();
+  const serial = crypto.getRandomValues(new Uint8Array(8));
+  serial[0]! &= 0x7f;
+  const extensions = seq(
+    seq(derOid("2.5.29.19"), der(0x01, bytes(0xff)), der(0x04, seq(der(0x01, bytes(0xff))))),
+    seq(derOid("2.5.29.17"), der(0x04, seq(der(0x87, bytes(127, 0, 0, 1))))),
+  );
+  const tbs = seq(
+    der(0xa0, derInt(bytes(2))),
+    derInt(serial),
+    ecdsaSha256,
+    name,
+    seq(derTime(new Date(now - 3_600_000)), derTime(new Date(now + 86_400_000))),
+    name,
+    spki,
+    der(0xa3, extensions),
+  );
+  const raw = new Uint8Array(
+    await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, tbs),
+  );
+  const sig = seq(derInt(raw.subarray(0, 32)), derInt(raw.subarray(32)));
+  const cert = seq(tbs, ecdsaSha256, der(0x03, bytes(0), sig));
+  return { cert: pem("CERTIFICATE", cert), key: pem("PRIVATE KEY", pkcs8) };
+}
+
+/**
+ * Runs `fn` with `GIT_SSL_CAINFO` naming a file that holds `cert`, so every git hoist spawns (they
+ * inherit the test's environment) trusts it; restores the environment afterwards.
+ */
+export async function withTrustedCert<T>(
+  dir: string,
+  cert: TestCert,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const file = `${dir}/test-ca.pem`;
+  await Deno.writeTextFile(file, cert.cert);
+  const before = Deno.env.get("GIT_SSL_CAINFO");
+  Deno.env.set("GIT_SSL_CAINFO", file);
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) Deno.env.delete("GIT_SSL_CAINFO");
+    else Deno.env.set("GIT_SSL_CAINFO", before);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// http:// and https:// via git http-backend
 
 /** One request the http server saw. */
 export interface HttpRequestLog {
@@ -182,7 +297,7 @@ export interface HttpRequestLog {
 /** A running smart-HTTP git server requiring a token. */
 export interface HttpGitServer {
   readonly port: number;
-  /** `http://127.0.0.1:<port>/<path>` (path relative to the project root). */
+  /** `http(s)://127.0.0.1:<port>/<path>` (path relative to the project root). */
   url(path: string): string;
   readonly requests: HttpRequestLog[];
   stop(): Promise<void>;
@@ -206,9 +321,14 @@ function splitCgiHead(buf: Uint8Array): { head: string; rest: Uint8Array } | und
 /**
  * Starts a Deno.serve server on 127.0.0.1 that runs `git http-backend` as a CGI for every request
  * (the request body streamed to its stdin, its headers and `Status:` parsed) and requires HTTP
- * Basic auth whose password equals `token` (401 with WWW-Authenticate otherwise).
+ * Basic auth whose password equals `token` (401 with WWW-Authenticate otherwise). With `tls` it
+ * serves https:// (git must trust the certificate, see {@link withTrustedCert}).
  */
-export function startHttpGitServer(projectRoot: string, token: string): HttpGitServer {
+export function startHttpGitServer(
+  projectRoot: string,
+  token: string,
+  options: { readonly tls?: TestCert } = {},
+): HttpGitServer {
   const requests: HttpRequestLog[] = [];
   const children = new Set<Promise<unknown>>();
 
@@ -291,16 +411,10 @@ export function startHttpGitServer(projectRoot: string, token: string): HttpGitS
     return new Response(status === 204 || status === 304 ? null : body, { status, headers });
   };
 
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+  const server = Deno.serve(serveOptions(options.tls), async (req) => {
     const url = new URL(req.url);
     const authorization = req.headers.get("authorization");
-    let user: string | undefined;
-    const basic = /^Basic\s+(\S+)$/i.exec(authorization ?? "");
-    if (basic) {
-      const decoded = atob(basic[1]!);
-      const colon = decoded.indexOf(":");
-      if (colon >= 0 && decoded.slice(colon + 1) === token) user = decoded.slice(0, colon);
-    }
+    const user = basicUser(authorization, token);
     const res = user === undefined
       ? new Response("authentication required\n", {
         status: 401,
@@ -321,7 +435,7 @@ export function startHttpGitServer(projectRoot: string, token: string): HttpGitS
   let stopped: Promise<void> | undefined;
   return {
     port,
-    url: (path) => `http://127.0.0.1:${port}/${path}`,
+    url: (path) => `${options.tls ? "https" : "http"}://127.0.0.1:${port}/${path}`,
     requests,
     stop() {
       stopped ??= (async () => {
@@ -330,6 +444,75 @@ export function startHttpGitServer(projectRoot: string, token: string): HttpGitS
       })();
       return stopped;
     },
+  };
+}
+
+/** Deno.serve options for 127.0.0.1 on a free port, with TLS when a certificate is given. */
+function serveOptions(tls: TestCert | undefined) {
+  const base = { hostname: "127.0.0.1", port: 0, onListen: () => {} };
+  return tls === undefined ? base : { ...base, cert: tls.cert, key: tls.key };
+}
+
+/** The Basic auth user name when the Authorization header's password equals `token`. */
+function basicUser(authorization: string | null, token: string): string | undefined {
+  const basic = /^Basic\s+(\S+)$/i.exec(authorization ?? "");
+  if (!basic) return undefined;
+  const decoded = atob(basic[1]!);
+  const colon = decoded.indexOf(":");
+  return colon >= 0 && decoded.slice(colon + 1) === token ? decoded.slice(0, colon) : undefined;
+}
+
+/** A running server that answers every request with a redirect. */
+export interface RedirectServer {
+  readonly port: number;
+  /** `https://127.0.0.1:<port>/<path>` */
+  url(path: string): string;
+  readonly requests: HttpRequestLog[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an https server on 127.0.0.1 that redirects every request (same path and query) to
+ * `targetBase` (`https://127.0.0.1:<other port>`) with `status`. With `token` it first asks for
+ * Basic auth (401) and redirects only requests that carry that token, as a server might after
+ * login; it never serves git itself.
+ */
+export function startRedirectServer(
+  targetBase: string,
+  status: 301 | 302 | 303 | 307 | 308,
+  tls: TestCert,
+  token?: string,
+): RedirectServer {
+  const requests: HttpRequestLog[] = [];
+  const server = Deno.serve(serveOptions(tls), async (req) => {
+    const url = new URL(req.url);
+    const authorization = req.headers.get("authorization");
+    const user = token === undefined ? undefined : basicUser(authorization, token);
+    await req.body?.cancel().catch(() => {});
+    const res = token !== undefined && user === undefined
+      ? new Response("authentication required\n", {
+        status: 401,
+        headers: { "WWW-Authenticate": 'Basic realm="hoist-redirect"' },
+      })
+      : new Response(null, {
+        status,
+        headers: { Location: `${targetBase}${url.pathname}${url.search}` },
+      });
+    requests.push({
+      method: req.method,
+      path: url.pathname + url.search,
+      user,
+      authorization,
+      status: res.status,
+    });
+    return res;
+  });
+  const port = server.addr.port;
+  return {
+    port,
+    url: (path) => `https://127.0.0.1:${port}/${path}`,
+    requests,
+    stop: () => server.shutdown(),
   };
 }
 

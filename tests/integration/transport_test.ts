@@ -1,19 +1,27 @@
 /**
- * Fetching over real network protocols on 127.0.0.1: git:// (git daemon), http:// with a token
- * (git http-backend behind a local server requiring Basic auth) and ssh:// with a deploy key and a
- * pinned host key (a real sshd). Credentials must never leak into argv, environment values,
- * messages, logs, output or the state DB; an unreachable remote leaves the running services alone.
+ * Fetching over real network protocols on 127.0.0.1: git:// (git daemon), https:// with a token
+ * (git http-backend behind a local TLS server requiring Basic auth, with a throwaway certificate
+ * git trusts through GIT_SSL_CAINFO) and ssh:// with a deploy key and a pinned host key (a real
+ * sshd). Credentials must never leak into argv, environment values, messages, logs, output or the
+ * state DB, nor reach another server through a redirect; an unreachable remote leaves the running
+ * services alone.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { createFs } from "../../lib/adapters/fs.ts";
-import { createGit, type FetchRequest, type Git } from "../../lib/adapters/git.ts";
+import {
+  createGit,
+  fetchCommand,
+  type FetchRequest,
+  type Git,
+  GIT_ENV,
+} from "../../lib/adapters/git.ts";
 import { type CommandSpec, createRunner } from "../../lib/adapters/run_command.ts";
 import { countingRunner } from "../support/counting_runner.ts";
 import { parseConfig } from "../../lib/config/load_config.ts";
-import type { RepoEntry } from "../../lib/desired/types.ts";
+import type { RepoEntry } from "../../lib/types/repo_tree.ts";
 import { HoistError } from "../../lib/errors.ts";
 import {
   EXAMPLE_HOST,
@@ -30,11 +38,14 @@ import {
 import {
   bareMirror,
   generateSshKey,
+  selfSignedCert,
   SSHD,
   type Sshd,
   startGitDaemon,
   startHttpGitServer,
+  startRedirectServer,
   startSshd,
+  withTrustedCert,
 } from "./servers.ts";
 
 const noQuadlet = skipWithoutQuadlet();
@@ -273,17 +284,24 @@ Deno.test({
 // ---------------------------------------------------------------------------------------------
 // http:// with a token
 
-Deno.test("http fetch with token_file answers the server's 401 with the token from the file", async () => {
+Deno.test("https fetch with token_file answers the server's 401 with the token from the file", async () => {
   await withTempDir(async (dir) => {
     const repo = await makeRepo(`${dir}/work`, FILES);
     await bareMirror(repo.path, `${dir}/srv/repo.git`);
-    const server = startHttpGitServer(`${dir}/srv`, TOKEN);
+    const tls = await selfSignedCert();
+    const server = startHttpGitServer(`${dir}/srv`, TOKEN, { tls });
     try {
       const tokenFile = `${dir}/token`;
       await Deno.writeTextFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
       const { git, calls } = recordingGit();
       const cache = `${dir}/cache.git`;
-      const tips = await git.fetch(request(server.url("repo.git"), cache, { tokenFile }));
+      const url = server.url("repo.git");
+      assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\//);
+      const tips = await withTrustedCert(
+        dir,
+        tls,
+        () => git.fetch(request(url, cache, { tokenFile })),
+      );
       assert.equal(tips.get("main"), await repo.head());
       const tree = await git.readTree(cache, tips.get("main")!, "gitops/h1");
       assert.equal(text(tree.entries.get("gitops/h1/web/index.html")), "<h1>v1</h1>\n");
@@ -297,45 +315,184 @@ Deno.test("http fetch with token_file answers the server's 401 with the token fr
       assertCallsClean(calls, [TOKEN]);
       const fetch = calls.find((c) => c.args.includes("fetch"))!;
       assert.equal(fetch.env?.HOIST_TOKEN_FILE, tokenFile, "only the file's path is passed");
+      assert.equal(fetch.env?.HOIST_TOKEN_HOST, `127.0.0.1:${server.port}`);
     } finally {
       await server.stop();
     }
   });
 });
 
-Deno.test("http fetch with a wrong or missing token fails source-failed, hint token_file, no token leaks", async () => {
+Deno.test("https fetch with a wrong or missing token fails source-failed, hint token_file, no token leaks", async () => {
   await withTempDir(async (dir) => {
     const repo = await makeRepo(`${dir}/work`, FILES);
     await bareMirror(repo.path, `${dir}/srv/repo.git`);
-    const server = startHttpGitServer(`${dir}/srv`, TOKEN);
+    const tls = await selfSignedCert();
+    const server = startHttpGitServer(`${dir}/srv`, TOKEN, { tls });
     try {
       const url = server.url("repo.git");
       const tokenFile = `${dir}/token`;
       await Deno.writeTextFile(tokenFile, `${WRONG_TOKEN}\n`, { mode: 0o600 });
       const { git, calls } = recordingGit();
+      await withTrustedCert(dir, tls, async () => {
+        const wrong = await hoistError(() =>
+          git.fetch(request(url, `${dir}/c1.git`, { tokenFile }))
+        );
+        assert.equal(wrong.code, "source-failed");
+        assert.match(wrong.message, new RegExp(`^cannot fetch ${url}: .*Authentication failed`));
+        assert.match(wrong.hint ?? "", /token_file/);
+        assert.match(wrong.hint ?? "", /running services are left as they are/);
+        assertNoSecret(
+          `${wrong.message}\n${wrong.hint}\n${wrong.stack}`,
+          [TOKEN, WRONG_TOKEN],
+          "error",
+        );
+        assertCallsClean(calls, [TOKEN, WRONG_TOKEN]);
+        assert.ok(
+          server.requests.some((r) => r.authorization !== null && r.user === undefined),
+          "the wrong token was sent and refused",
+        );
 
-      const wrong = await hoistError(() => git.fetch(request(url, `${dir}/c1.git`, { tokenFile })));
-      assert.equal(wrong.code, "source-failed");
-      assert.match(wrong.message, new RegExp(`^cannot fetch ${url}: .*Authentication failed`));
-      assert.match(wrong.hint ?? "", /token_file/);
-      assert.match(wrong.hint ?? "", /running services are left as they are/);
-      assertNoSecret(
-        `${wrong.message}\n${wrong.hint}\n${wrong.stack}`,
-        [TOKEN, WRONG_TOKEN],
-        "error",
-      );
-      assertCallsClean(calls, [TOKEN, WRONG_TOKEN]);
-      assert.ok(
-        server.requests.some((r) => r.authorization !== null && r.user === undefined),
-        "the wrong token was sent and refused",
-      );
-
-      const none = await hoistError(() => git.fetch(request(url, `${dir}/c2.git`)));
-      assert.equal(none.code, "source-failed");
-      assert.match(none.message, /could not read Username/, "git does not prompt");
-      assert.match(none.hint ?? "", /token_file/);
+        const none = await hoistError(() => git.fetch(request(url, `${dir}/c2.git`)));
+        assert.equal(none.code, "source-failed");
+        assert.match(none.message, /could not read Username/, "git does not prompt");
+        assert.match(none.hint ?? "", /token_file/);
+      });
     } finally {
       await server.stop();
+    }
+  });
+});
+
+Deno.test("token_file with an http:// (or any non-https) URL is refused before git runs", async () => {
+  await withTempDir(async (dir) => {
+    const tokenFile = `${dir}/token`;
+    await Deno.writeTextFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+    for (
+      const [url, why] of [
+        [
+          "http://127.0.0.1:9/repo.git",
+          /is http:\/\/: the token would cross the network unencrypted/,
+        ],
+        ["HTTP://127.0.0.1:9/repo.git", /unencrypted/],
+        ["git://127.0.0.1:9/repo.git", /is not an https:\/\/ URL/],
+        [`${dir}/repo.git`, /is not an https:\/\/ URL/],
+      ] as const
+    ) {
+      const { git, calls } = recordingGit();
+      const e = await hoistError(() => git.fetch(request(url, `${dir}/cache.git`, { tokenFile })));
+      assert.equal(e.code, "config-invalid", url);
+      assert.ok(e.message.startsWith(`token_file is set but ${url} `), e.message);
+      assert.match(e.message, why);
+      assert.equal(e.hint, "Use the server's https:// URL, or remove token_file");
+      assert.deepEqual(calls, [], `${url}: nothing ran`);
+    }
+  });
+});
+
+Deno.test("a redirect to another server is refused: the token never reaches it, the error says why", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await makeRepo(`${dir}/work`, FILES);
+    await bareMirror(repo.path, `${dir}/srv/repo.git`);
+    const tls = await selfSignedCert();
+    // the other server holds the same repository and would accept the token
+    const other = startHttpGitServer(`${dir}/srv`, TOKEN, { tls });
+    const tokenFile = `${dir}/token`;
+    await Deno.writeTextFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+    try {
+      await withTrustedCert(dir, tls, async () => {
+        for (const status of [301, 302, 307] as const) {
+          // before any login, and (as a server might after one) only once the token was sent
+          for (const afterLogin of [false, true]) {
+            const label = `${status}${afterLogin ? " after login" : ""}`;
+            const redirector = startRedirectServer(
+              `https://127.0.0.1:${other.port}`,
+              status,
+              tls,
+              afterLogin ? TOKEN : undefined,
+            );
+            try {
+              const url = redirector.url("repo.git");
+              const { git, calls } = recordingGit();
+              const e = await hoistError(() =>
+                git.fetch(request(url, `${dir}/c-${label.replace(/\W+/g, "-")}.git`, { tokenFile }))
+              );
+              assert.equal(e.code, "source-failed", label);
+              assert.equal(
+                e.message,
+                `cannot fetch ${url}: the server answered with a redirect (HTTP ${status}), ` +
+                  "and hoist follows no redirects",
+                label,
+              );
+              assert.match(e.hint ?? "", /^Set url to the address it redirects to \(curl -sI '/);
+              assert.ok(e.hint?.includes(`${url}/info/refs?service=git-upload-pack`), e.hint);
+              assertNoSecret(`${e.message}\n${e.hint}\n${e.stack}`, [TOKEN], label);
+              assertCallsClean(calls, [TOKEN]);
+              assert.ok(
+                redirector.requests.length > 0,
+                `${label}: git asked the configured server`,
+              );
+              assert.ok(
+                redirector.requests.some((r) => r.status === status),
+                `${label}: ${JSON.stringify(redirector.requests)}`,
+              );
+            } finally {
+              await redirector.stop();
+            }
+          }
+        }
+      });
+      assert.deepEqual(
+        other.requests.filter((r) => r.authorization !== null),
+        [],
+        "no Authorization header reached the other server",
+      );
+      assert.deepEqual(other.requests, [], "git never even connected to the other server");
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+Deno.test("the token helper answers only git's requests for the configured https host", async () => {
+  await withTempDir(async (dir) => {
+    const tokenFile = `${dir}/token`;
+    await Deno.writeTextFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+    const { args, env } = fetchCommand(
+      request("https://git.example.com:8443/infra.git", `${dir}/cache.git`, { tokenFile }),
+      false,
+    );
+    // the same -c settings, asked the way git asks a helper when it needs credentials
+    const config = args.slice(0, args.indexOf("fetch")).slice(2);
+    const fill = async (ask: string) => {
+      const child = new Deno.Command("git", {
+        args: [...config, "credential", "fill"],
+        env: { ...env, ...GIT_ENV },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(ask));
+      await w.close();
+      const out = await child.output();
+      return { code: out.code, out: new TextDecoder().decode(out.stdout) };
+    };
+    const ok = await fill("protocol=https\nhost=git.example.com:8443\npath=infra.git\n\n");
+    assert.equal(ok.code, 0);
+    assert.match(ok.out, new RegExp(`^username=x-access-token$`, "m"));
+    assert.match(ok.out, new RegExp(`^password=${TOKEN}$`, "m"));
+    for (
+      const ask of [
+        "protocol=https\nhost=evil.example.com\n\n",
+        "protocol=https\nhost=git.example.com\n\n", // another port
+        "protocol=https\nhost=git.example.com:8443.evil.example\n\n",
+        "protocol=http\nhost=git.example.com:8443\n\n",
+        "protocol=https\n\n",
+      ]
+    ) {
+      const r = await fill(ask);
+      assert.notEqual(r.code, 0, JSON.stringify(ask));
+      assert.ok(!r.out.includes(TOKEN), `${JSON.stringify(ask)} got the token`);
     }
   });
 });
@@ -370,57 +527,60 @@ Deno.test("a source URL carrying credentials is rejected by config validation, s
 });
 
 Deno.test({
-  name: "hoist apply over http with token_file; a wrong token fails and leaks nowhere",
+  name: "hoist apply over https with token_file; a wrong token fails and leaks nowhere",
   ignore: noQuadlet,
   async fn() {
     await withTempDir(async (dir) => {
       const { h, mirror, srv } = await servedHost(dir);
-      const server = startHttpGitServer(srv, TOKEN);
+      const tls = await selfSignedCert();
+      const server = startHttpGitServer(srv, TOKEN, { tls });
       try {
-        const tokenFile = `${dir}/secrets/token`;
-        await Deno.mkdir(`${dir}/secrets`);
-        await Deno.writeTextFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
-        const url = server.url("repo.git");
-        await configureSource(h, url, [`token_file = "${tokenFile}"`]);
-        const secrets = [TOKEN, WRONG_TOKEN];
+        await withTrustedCert(dir, tls, async () => {
+          const tokenFile = `${dir}/secrets/token`;
+          await Deno.mkdir(`${dir}/secrets`);
+          await Deno.writeTextFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+          const url = server.url("repo.git");
+          await configureSource(h, url, [`token_file = "${tokenFile}"`]);
+          const secrets = [TOKEN, WRONG_TOKEN];
 
-        const ok = await h.cli("apply");
-        assert.equal(ok.code, 0, show(ok));
-        assert.ok(Object.keys(await h.quadletFiles()).includes("gitops-web.container"));
-        assertNoSecret(ok.out + ok.err, secrets, "apply output");
+          const ok = await h.cli("apply");
+          assert.equal(ok.code, 0, show(ok));
+          assert.ok(Object.keys(await h.quadletFiles()).includes("gitops-web.container"));
+          assertNoSecret(ok.out + ok.err, secrets, "apply output");
 
-        await Deno.writeTextFile(tokenFile, `${WRONG_TOKEN}\n`);
-        await h.repo.commit({ "gitops/demo-host/web/index.html": "<h1>new</h1>\n" });
-        await mirror.publish();
-        const before = await snapshot(h.quadletDir);
-        const bad = await h.cli("apply");
-        assert.equal(bad.code, 1, show(bad));
-        assert.match(bad.err, new RegExp(`error: cannot fetch ${url}: .*Authentication failed`));
-        assert.match(bad.err, /hint: .*token_file/);
-        assertNoSecret(bad.out + bad.err, secrets, "failed apply output");
-        assert.deepEqual(await snapshot(h.quadletDir), before, "unit files untouched");
+          await Deno.writeTextFile(tokenFile, `${WRONG_TOKEN}\n`);
+          await h.repo.commit({ "gitops/demo-host/web/index.html": "<h1>new</h1>\n" });
+          await mirror.publish();
+          const before = await snapshot(h.quadletDir);
+          const bad = await h.cli("apply");
+          assert.equal(bad.code, 1, show(bad));
+          assert.match(bad.err, new RegExp(`error: cannot fetch ${url}: .*Authentication failed`));
+          assert.match(bad.err, /hint: .*token_file/);
+          assertNoSecret(bad.out + bad.err, secrets, "failed apply output");
+          assert.deepEqual(await snapshot(h.quadletDir), before, "unit files untouched");
 
-        assertCallsClean(h.fake.calls, secrets);
-        for (const c of h.fake.calls.filter((c) => c.env?.HOIST_TOKEN_FILE !== undefined)) {
-          assert.equal(c.env?.HOIST_TOKEN_FILE, tokenFile);
-        }
-        const events = dbEvents(h.stateDir);
-        assert.deepEqual(events.map((e) => e.kind), ["source-failed"], JSON.stringify(events));
-        await assertDirClean(h.stateDir, secrets);
+          assertCallsClean(h.fake.calls, secrets);
+          for (const c of h.fake.calls.filter((c) => c.env?.HOIST_TOKEN_FILE !== undefined)) {
+            assert.equal(c.env?.HOIST_TOKEN_FILE, tokenFile);
+          }
+          const events = dbEvents(h.stateDir);
+          assert.deepEqual(events.map((e) => e.kind), ["source-failed"], JSON.stringify(events));
+          await assertDirClean(h.stateDir, secrets);
 
-        // hoist's own --verbose logging (configured by main.ts) shows argv, never the token.
-        for (const token of [WRONG_TOKEN, TOKEN]) {
-          await Deno.writeTextFile(tokenFile, `${token}\n`);
-          const v = await runMain("--verbose", "--config", h.configPath, "plan");
-          // (main.ts's console sink prints debug lines on stdout, so both streams are checked)
-          assert.match(
-            v.out + v.err,
-            /spawn "git" .*\bfetch --quiet /,
-            `verbose logging is on\n${show(v)}`,
-          );
-          assertNoSecret(v.out + v.err, secrets, `plan --verbose output (token ${token})`);
-        }
-        await assertDirClean(h.stateDir, secrets);
+          // hoist's own --verbose logging (configured by main.ts) shows argv, never the token.
+          for (const token of [WRONG_TOKEN, TOKEN]) {
+            await Deno.writeTextFile(tokenFile, `${token}\n`);
+            const v = await runMain("--verbose", "--config", h.configPath, "plan");
+            // (main.ts's console sink prints debug lines on stdout, so both streams are checked)
+            assert.match(
+              v.out + v.err,
+              /spawn "git" .*\bfetch --quiet /,
+              `verbose logging is on\n${show(v)}`,
+            );
+            assertNoSecret(v.out + v.err, secrets, `plan --verbose output (token ${token})`);
+          }
+          await assertDirClean(h.stateDir, secrets);
+        });
       } finally {
         await server.stop();
       }
