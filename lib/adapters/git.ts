@@ -7,7 +7,7 @@
 import tar from "tar-stream";
 import { MAX_FILE_BYTES, type RepoEntry, type RepoTree } from "../types/repo_tree.ts";
 import { HoistError } from "../errors.ts";
-import { checked, CommandError, type Runner } from "./run_command.ts";
+import { checked, CommandError, CommandTimeout, type Runner } from "./run_command.ts";
 
 /** How git authenticates; secrets stay in files, never in argv, environment values or logs. */
 export interface GitAuth {
@@ -30,7 +30,18 @@ export interface FetchRequest {
   /** Only the tips (`--depth=1`); false keeps history for ancestry and `verify = "all"`. */
   readonly shallow: boolean;
   readonly auth: GitAuth;
+  /**
+   * How long the whole fetch may take before git (and the helpers it started) are stopped and the
+   * fetch fails `source-failed`; {@link FETCH_TIMEOUT_MS} when not set.
+   */
+  readonly timeoutMs?: number;
 }
+
+/** Default {@link FetchRequest.timeoutMs}: a server that never answers cannot hold hoist's lock. */
+export const FETCH_TIMEOUT_MS = 60_000;
+
+/** Timeout of git's local work on the cache (init, archive, ls-tree, merge-base, rev-list). */
+export const LOCAL_TIMEOUT_MS = 120_000;
 
 /** Reading and fetching repositories. */
 export interface Git {
@@ -292,7 +303,7 @@ export function createGit(
   },
 ): Git {
   const git = (args: string[], hint?: string) =>
-    checked(run, { cmd: "git", args, env: GIT_ENV }, hint);
+    checked(run, { cmd: "git", args, env: GIT_ENV, timeoutMs: LOCAL_TIMEOUT_MS }, hint);
   return {
     async fetch(req) {
       if (req.auth.tokenFile !== undefined) tokenHost(req.url); // refused before anything runs
@@ -300,7 +311,19 @@ export function createGit(
         await git(["init", "--quiet", "--bare", req.cacheDir]);
       }
       const { args, env } = fetchCommand(req, await fs.exists(`${req.cacheDir}/shallow`));
-      const result = await run({ cmd: "git", args, env });
+      const timeoutMs = req.timeoutMs ?? FETCH_TIMEOUT_MS;
+      let result;
+      try {
+        result = await run({ cmd: "git", args, env, timeoutMs });
+      } catch (e) {
+        if (!(e instanceof CommandTimeout)) throw e;
+        throw new HoistError(
+          "source-failed",
+          `cannot fetch ${req.url}: no answer within ${timeoutMs / 1000} s; stopped git fetch`,
+          "Check that this host can reach the server and that it answers; running services are left as they are",
+          { cause: e },
+        );
+      }
       if (result.code !== 0) throw fetchError(req.url, result.code, result.stderr);
       const heads = parseFetchHead((await fs.readText(`${req.cacheDir}/FETCH_HEAD`)) ?? "");
       for (const b of req.branches) {
@@ -321,7 +344,13 @@ export function createGit(
       const args = archiveArgs(cacheDir, commit, path);
       let result;
       try {
-        result = await run({ cmd: "git", args, env: GIT_ENV, maxStdout: MAX_TREE_BYTES });
+        result = await run({
+          cmd: "git",
+          args,
+          env: GIT_ENV,
+          maxStdout: MAX_TREE_BYTES,
+          timeoutMs: LOCAL_TIMEOUT_MS,
+        });
       } catch (e) {
         if (e instanceof HoistError && e.code === "output-too-large") {
           throw new HoistError(
@@ -348,6 +377,7 @@ export function createGit(
         cmd: "git",
         args: ["-C", cacheDir, "ls-tree", "-d", "--name-only", spec],
         env: GIT_ENV,
+        timeoutMs: LOCAL_TIMEOUT_MS,
       });
       if (result.code !== 0) return [];
       return new TextDecoder().decode(result.stdout).split("\n").filter((l) => l !== "");
@@ -357,6 +387,7 @@ export function createGit(
         cmd: "git",
         args: ["-C", cacheDir, "merge-base", "--is-ancestor", ancestor, commit],
         env: GIT_ENV,
+        timeoutMs: LOCAL_TIMEOUT_MS,
       });
       return r.code === 0;
     },

@@ -19,6 +19,12 @@ export interface CommandSpec {
   readonly env?: Readonly<Record<string, string>>;
   /** Stop the process (and fail with `output-too-large`) once stdout passes this many bytes. */
   readonly maxStdout?: number;
+  /**
+   * Stop the process and everything it started (it runs in its own process group: SIGTERM, then
+   * SIGKILL after {@link KILL_GRACE_MS}) and fail with a {@link CommandTimeout} once it has run
+   * this long.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** How it ended. A non-zero `code` is returned, not thrown; use {@link checked} to throw. */
@@ -54,11 +60,54 @@ export class CommandError extends HoistError {
   }
 }
 
+/** A command stopped because it ran longer than its `timeoutMs`. */
+export class CommandTimeout extends HoistError {
+  readonly cmd: string;
+  readonly args: readonly string[];
+  readonly timeoutMs: number;
+
+  constructor(spec: CommandSpec, timeoutMs: number) {
+    super(
+      "command-failed",
+      `${commandName(spec)} timed out after ${timeoutMs / 1000} s; stopped it`,
+    );
+    this.cmd = spec.cmd;
+    this.args = spec.args;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The program and its sub-command, for messages: `git fetch`, `podman ps` (git's `-C DIR` and
+ * `-c KEY=VALUE` are skipped with their values; nothing else of argv is shown).
+ *
+ * @example
+ * ```ts
+ * commandName({ cmd: "git", args: ["-C", "/c", "-c", "a=b", "fetch", "--quiet"] }); // "git fetch"
+ * ```
+ */
+export function commandName(spec: Pick<CommandSpec, "cmd" | "args">): string {
+  const prog = spec.cmd.split("/").pop()!;
+  for (let i = 0; i < spec.args.length; i++) {
+    const a = spec.args[i]!;
+    if (a === "-C" || a === "-c") i++;
+    else if (!a.startsWith("-")) return `${prog} ${a}`;
+  }
+  return prog;
+}
+
+/** How long a timed-out process group gets between SIGTERM and SIGKILL (git removes its locks). */
+export const KILL_GRACE_MS = 2_000;
+
+/** Why a command was stopped before it ended by itself. */
+type Stop = "timeout" | "too-large";
+
 /** Creates the real runner. A missing program becomes a `tool-missing` error naming it. */
 export function createRunner(): Runner {
   return async (spec) => {
     // argv never carries secrets (they travel on stdin), so it is safe to log
     log.debug("spawn {cmd} {args}", { cmd: spec.cmd, args: spec.args.join(" ") });
+    const group = spec.timeoutMs !== undefined;
     const command = new Deno.Command(spec.cmd, {
       args: [...spec.args],
       stdin: spec.stdin === undefined ? "null" : "piped",
@@ -66,6 +115,8 @@ export function createRunner(): Runner {
       stderr: "piped",
       ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
       ...(spec.env === undefined ? {} : { env: { ...spec.env } }),
+      // its own process group, so a timeout also stops what it started (git remote-https, ssh)
+      ...(group ? { detached: true } : {}),
     });
     let child: Deno.ChildProcess;
     try {
@@ -80,53 +131,113 @@ export function createRunner(): Runner {
       }
       throw e;
     }
-    if (spec.stdin !== undefined) {
-      const writer = child.stdin.getWriter();
-      await writer.write(
-        typeof spec.stdin === "string" ? new TextEncoder().encode(spec.stdin) : spec.stdin,
-      )
-        .catch(() => {});
-      await writer.close().catch(() => {});
-    }
-    if (spec.maxStdout === undefined) {
-      const out = await child.output();
-      return { code: out.code, stdout: out.stdout, stderr: new TextDecoder().decode(out.stderr) };
-    }
-    // Read stdout ourselves so a huge output never has to fit in memory.
-    const stderr = new Response(child.stderr).text();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = child.stdout.getReader();
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > spec.maxStdout) {
-        await reader.cancel().catch(() => {});
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // already gone
-        }
-        await child.status;
-        await stderr.catch(() => "");
-        throw new HoistError(
-          "output-too-large",
-          `${spec.cmd} ${
-            spec.args.slice(0, 3).join(" ")
-          } printed more than ${spec.maxStdout} bytes; stopped it`,
-        );
+    const signal = (sig: Deno.Signal) => {
+      try {
+        if (group) Deno.kill(-child.pid, sig);
+        else child.kill(sig);
+      } catch {
+        // already gone
       }
-      chunks.push(value);
+    };
+    let stop!: (why: Stop) => void;
+    const stopped = new Promise<Stop>((resolve) => (stop = resolve));
+    const timer = spec.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => stop("timeout"), spec.timeoutMs);
+    const stdout = child.stdout.getReader();
+    const stderr = child.stderr.getReader();
+    const finished = Promise.all([
+      readAll(stdout, spec.maxStdout, () => stop("too-large")),
+      readAll(stderr),
+      child.status,
+      writeStdin(child, spec.stdin),
+    ]);
+    finished.catch(() => {}); // awaited below, unless the command is stopped first
+    try {
+      const outcome = await Promise.race([finished, stopped]);
+      if (typeof outcome !== "string") {
+        const [out, err, status] = outcome;
+        if (out !== undefined) {
+          return { code: status.code, stdout: out, stderr: new TextDecoder().decode(err) };
+        }
+      }
+      const why = typeof outcome === "string" ? outcome : "too-large";
+      await terminate(child, signal, why === "timeout", [stdout, stderr]);
+      if (why === "timeout") throw new CommandTimeout(spec, spec.timeoutMs!);
+      throw new HoistError(
+        "output-too-large",
+        `${commandName(spec)} printed more than ${spec.maxStdout} bytes; stopped it`,
+      );
+    } finally {
+      clearTimeout(timer);
     }
-    const stdout = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      stdout.set(c, at);
-      at += c.length;
-    }
-    return { code: (await child.status).code, stdout, stderr: await stderr };
   };
+}
+
+/**
+ * Stops a running child: SIGTERM first when `gently` (git cleans up its lock files), SIGKILL after
+ * {@link KILL_GRACE_MS} or at once otherwise; stops reading its output (a process that escaped its
+ * group may hold the pipes open) and waits for the child itself.
+ */
+async function terminate(
+  child: Deno.ChildProcess,
+  signal: (sig: Deno.Signal) => void,
+  gently: boolean,
+  readers: ReadableStreamDefaultReader<Uint8Array>[],
+): Promise<void> {
+  if (gently) {
+    signal("SIGTERM");
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const exited = await Promise.race([
+      child.status.then(() => true),
+      new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), KILL_GRACE_MS))),
+    ]);
+    clearTimeout(grace);
+    if (!exited) signal("SIGKILL");
+  } else {
+    signal("SIGKILL");
+  }
+  await Promise.all(readers.map((r) => r.cancel().catch(() => {})));
+  await child.status;
+}
+
+/**
+ * Reads a stream to its end into one array. Past `max` bytes it stops holding data, calls
+ * `onOverflow` and resolves `undefined`, so a huge output never has to fit in memory.
+ */
+async function readAll(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  max?: number,
+  onOverflow?: () => void,
+): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (max !== undefined && size > max) {
+      onOverflow?.();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
+
+/** Writes `stdin` to the child and closes it; a child that exits without reading is fine. */
+async function writeStdin(child: Deno.ChildProcess, stdin: CommandSpec["stdin"]): Promise<void> {
+  if (stdin === undefined) return;
+  const writer = child.stdin.getWriter();
+  await writer.write(typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin)
+    .catch(() => {});
+  await writer.close().catch(() => {});
 }
 
 /** Runs `spec` and throws a {@link CommandError} on a non-zero exit. */

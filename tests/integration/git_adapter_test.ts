@@ -5,11 +5,19 @@
  */
 import assert from "node:assert/strict";
 import { createFs } from "../../lib/adapters/fs.ts";
-import { createGit, type Git, parseFetchHead } from "../../lib/adapters/git.ts";
-import { createRunner } from "../../lib/adapters/run_command.ts";
-import type { RepoEntry } from "../../lib/desired/types.ts";
+import {
+  createGit,
+  FETCH_TIMEOUT_MS,
+  type Git,
+  LOCAL_TIMEOUT_MS,
+  parseFetchHead,
+} from "../../lib/adapters/git.ts";
+import { CommandTimeout, createRunner, KILL_GRACE_MS } from "../../lib/adapters/run_command.ts";
+import type { RepoEntry } from "../../lib/types/repo_tree.ts";
 import { HoistError } from "../../lib/errors.ts";
+import { countingRunner } from "../support/counting_runner.ts";
 import { git, makeRepo, withTempDir } from "./helpers.ts";
+import { startSilentServer } from "./servers.ts";
 
 const gitAdapter = () => createGit(createRunner(), createFs());
 /** Fetches one branch (shallow, no credentials) and returns its commit. */
@@ -194,5 +202,102 @@ Deno.test("readTree returns the committed bytes whatever .gitattributes or a tam
     );
     assert.equal(text(tree.entries.get("gitops/h1/web/index.html")), "$Format:%H$ $Id$\n");
     assert.equal(text(tree.entries.get("gitops/h1/web/conf.txt")), "a\nb\n");
+  });
+});
+
+Deno.test("every git command the adapter runs has a timeout: fetch 60 s by default, local work 120 s", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const { run, calls } = countingRunner(createRunner());
+    const g = createGit(run, createFs());
+    const cache = `${dir}/cache.git`;
+    const first = await g.fetch({
+      url: repo.path,
+      branches: ["main"],
+      cacheDir: cache,
+      shallow: false,
+      auth: {},
+    });
+    const c1 = first.get("main")!;
+    const c2 = await repo.commit({ "gitops/h1/web/index.html": "<h1>v2</h1>\n" });
+    await g.fetch({
+      url: repo.path,
+      branches: ["main"],
+      cacheDir: cache,
+      shallow: false,
+      auth: {},
+      timeoutMs: 5_000,
+    });
+    await g.readTree(cache, c2, "gitops/h1");
+    await g.listDirs(cache, c2, "gitops");
+    assert.ok(await g.isAncestor(cache, c1, c2));
+    assert.deepEqual(await g.newCommits(cache, c1, c2), [c2]);
+    const seen = calls.map((c) => {
+      const sub = c.args.find((a, i) =>
+        !a.startsWith("-") && !["-C", "-c"].includes(c.args[i - 1]!)
+      );
+      return `${sub} ${c.timeoutMs}`;
+    });
+    assert.deepEqual(seen, [
+      `init ${LOCAL_TIMEOUT_MS}`,
+      `fetch ${FETCH_TIMEOUT_MS}`,
+      "fetch 5000",
+      `archive ${LOCAL_TIMEOUT_MS}`,
+      `ls-tree ${LOCAL_TIMEOUT_MS}`,
+      `merge-base ${LOCAL_TIMEOUT_MS}`,
+      `rev-list ${LOCAL_TIMEOUT_MS}`,
+    ]);
+  });
+});
+
+Deno.test("a server that accepts the connection and never answers fails the fetch at its timeout", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const server = startSilentServer();
+    try {
+      // git:// is spoken by git fetch itself; http:// by the git remote-http it starts
+      for (
+        const url of [
+          `git://127.0.0.1:${server.port}/repo.git`,
+          `http://127.0.0.1:${server.port}/repo.git`,
+        ]
+      ) {
+        const cache = `${dir}/cache-${url.slice(0, 4)}.git`;
+        const accepted = server.accepted();
+        const started = Date.now();
+        const err = await gitAdapter().fetch({
+          url,
+          branches: ["main"],
+          cacheDir: cache,
+          shallow: true,
+          auth: {},
+          timeoutMs: 1_500,
+        }).then(() => undefined, (e: unknown) => e);
+        const took = Date.now() - started;
+        assert.ok(err instanceof HoistError, `${url}: expected a HoistError, got ${err}`);
+        assert.equal(err.code, "source-failed");
+        assert.equal(err.message, `cannot fetch ${url}: no answer within 1.5 s; stopped git fetch`);
+        assert.match(err.hint ?? "", /reach the server.*running services are left as they are/);
+        assert.ok(err.cause instanceof CommandTimeout, String(err.cause));
+        assert.equal(err.cause.message, "git fetch timed out after 1.5 s; stopped it");
+        assert.ok(took >= 1_500 && took < 1_500 + KILL_GRACE_MS + 1_500, `${url}: ${took} ms`);
+        assert.ok(server.accepted() > accepted, `${url}: git connected to the silent server`);
+        for (let i = 0; i < 40 && server.open() > 0; i++) {
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        assert.equal(server.open(), 0, `${url}: whatever held the connection was stopped`);
+        // the stopped fetch left no lock behind: the same cache fetches from a good source
+        const tips = await gitAdapter().fetch({
+          url: repo.path,
+          branches: ["main"],
+          cacheDir: cache,
+          shallow: true,
+          auth: {},
+        });
+        assert.equal(tips.get("main"), await repo.head(), url);
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });

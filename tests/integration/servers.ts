@@ -1,8 +1,9 @@
 /**
  * Real git servers on 127.0.0.1 for transport tests: `git daemon` (git://), `git http-backend`
  * behind a Deno.serve CGI bridge with HTTP Basic auth (http:// or https:// + token), a redirecting
- * server, and OpenSSH's sshd (ssh:// + deploy key + pinned host key). Each listens on a free port
- * and is stopped by `stop()`, which tests call in a `finally` block.
+ * server, a TCP server that accepts connections and never answers, and OpenSSH's sshd (ssh:// +
+ * deploy key + pinned host key). Each listens on a free port and is stopped by `stop()`, which
+ * tests call in a `finally` block.
  *
  * @module
  */
@@ -513,6 +514,78 @@ export function startRedirectServer(
     url: (path) => `https://127.0.0.1:${port}/${path}`,
     requests,
     stop: () => server.shutdown(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A server that never answers
+
+/** A TCP server that accepts connections, reads what is sent and never writes a byte. */
+export interface SilentServer {
+  readonly port: number;
+  /** Connections accepted so far. */
+  accepted(): number;
+  /** Connections the client has not closed yet. */
+  open(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts a {@link SilentServer} on 127.0.0.1 (a free port). */
+export function startSilentServer(): SilentServer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  const reading = new Set<Promise<void>>();
+  let accepted = 0;
+  const drain = async (conn: Deno.Conn) => {
+    const buf = new Uint8Array(4096);
+    try {
+      while ((await conn.read(buf)) !== null) {
+        // read and drop: the client waits for an answer that never comes
+      }
+    } catch {
+      // closed by stop()
+    } finally {
+      conns.delete(conn);
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
+  };
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) {
+        accepted++;
+        conns.add(conn);
+        const r = drain(conn);
+        reading.add(r);
+        r.finally(() => reading.delete(r));
+      }
+    } catch {
+      // listener closed
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    accepted: () => accepted,
+    open: () => conns.size,
+    async stop() {
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+          // already closed
+        }
+      }
+      await accepting;
+      await Promise.all(reading);
+    },
   };
 }
 
