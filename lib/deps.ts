@@ -1,12 +1,15 @@
 /**
- * The one bundle of adapters passed down from main.ts; tests build their own.
+ * The one bundle of adapters passed down from main.ts; tests build their own around a fake
+ * runner. Everything that touches the host is reached through it.
  *
  * @module
  */
 import { createFs, type Fs } from "./adapters/fs.ts";
 import { createGit, type Git } from "./adapters/git.ts";
+import { acquireLock } from "./adapters/lock.ts";
 import { createPodman, type Podman } from "./adapters/podman.ts";
 import { createQuadlet, type Quadlet, QUADLET_PATHS } from "./adapters/quadlet.ts";
+import { readDirTree } from "./adapters/read_dir_tree.ts";
 import { createRunner, type Runner } from "./adapters/run_command.ts";
 import { createScripts, type Scripts } from "./adapters/scripts.ts";
 import { createSignatures } from "./adapters/signatures.ts";
@@ -15,6 +18,7 @@ import { createSystemctl, type Systemctl } from "./adapters/systemctl.ts";
 import type { Config } from "./config/load_config.ts";
 import { openStore, type Store } from "./state/store.ts";
 import type { Signatures } from "./trust/types.ts";
+import type { RepoTree } from "./types/repo_tree.ts";
 
 /** Everything that touches the outside world. */
 export interface Deps {
@@ -30,6 +34,12 @@ export interface Deps {
   /** hoist's environment (variables for `.env` files). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly openStore: (path: string) => Store;
+  /** Takes the exclusive lock at `path`, waiting up to `timeoutMs`; returns its release. */
+  readonly lock: (path: string, timeoutMs: number) => Promise<() => void>;
+  /** Reads a folder on disk as a repository snapshot (`hoist validate`). */
+  readonly readDirTree: (dir: string) => Promise<RepoTree>;
+  /** The working folder, for relative source paths. */
+  readonly cwd: () => string;
   readonly clock: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -58,6 +68,9 @@ export async function buildDeps(config: Config, run: Runner = createRunner()): P
     sops: createSops(run),
     env: Deno.env.toObject(),
     openStore,
+    lock: acquireLock,
+    readDirTree: (dir) => readDirTree(dir),
+    cwd: () => Deno.cwd(),
     clock: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   };

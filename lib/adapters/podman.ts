@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ObservedContainer } from "../observed/types.ts";
+import type { ObservedContainer } from "../types/observed.ts";
 import { checked, type Runner } from "./run_command.ts";
 
 /** What hoist asks of podman. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { UnitState } from "../observed/types.ts";
+import type { UnitState } from "../types/observed.ts";
 import { checked, type Runner } from "./run_command.ts";
 import type { Mode } from "../types/mode.ts";
 

@@ -1,16 +1,22 @@
 /**
- * Walks a Plan and calls adapters. Makes no decisions: it switches on `kind` alone, skips what
- * depends on a failed step, and reports what happened.
+ * Walks a Plan and calls adapters. Makes no decisions: it switches on `kind` alone, follows the
+ * plan's failure edges ({@link actionNeeds}) and the pure rules of {@link settleInventory}, and
+ * reports what happened.
  *
  * @module
  */
 import type { Fs } from "../adapters/fs.ts";
 import type { Scripts } from "../adapters/scripts.ts";
 import type { Systemctl } from "../adapters/systemctl.ts";
-import type { InventoryService, InventoryUnit } from "../observed/types.ts";
-import type { Action, Plan } from "../reconcile/types.ts";
-import type { ActionRecord, InventoryUpdate } from "../state/store.ts";
 import { logger } from "../log.ts";
+import { actionNeeds } from "../reconcile/action_needs.ts";
+import type { ApplyResult } from "../reconcile/deployment_record.ts";
+import type { ActionRecord } from "../reconcile/records.ts";
+import { settleInventory, type StepStatus, unloadedFailures } from "../reconcile/settle.ts";
+import { type Action, actionService, actionTarget, type Plan } from "../reconcile/types.ts";
+import type { InventoryUnit } from "../types/observed.ts";
+
+export type { ApplyResult } from "../reconcile/deployment_record.ts";
 
 const log = logger("apply");
 
@@ -20,6 +26,7 @@ export interface ApplyDeps {
   readonly systemctl: Systemctl;
   readonly scripts: Scripts;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly clock: () => Date;
 }
 
 /** Settings of one apply. */
@@ -29,31 +36,6 @@ export interface ApplyOptions {
   readonly now: string;
   /** How long to wait for generated units after daemon-reload. */
   readonly loadTimeoutMs: number;
-}
-
-/** What apply did. */
-export interface ApplyResult {
-  readonly actions: readonly ActionRecord[];
-  readonly inventory: InventoryUpdate;
-  readonly failed: boolean;
-}
-
-function target(a: Action): string {
-  switch (a.kind) {
-    case "write":
-    case "remove":
-      return a.unit;
-    case "copy":
-      return a.dir;
-    case "prune":
-      return a.dirs.join(" ");
-    case "daemon-reload":
-      return "";
-    case "run-script":
-      return a.phase;
-    default:
-      return a.units.join(" ");
-  }
 }
 
 /**
@@ -66,132 +48,43 @@ export async function applyPlan(
   deps: ApplyDeps,
   opts: ApplyOptions,
 ): Promise<ApplyResult> {
+  const needs = actionNeeds(plan.actions);
   const records: ActionRecord[] = [];
-  const failedServices = new Set<string>();
-  let abort = false;
-  let reloadFailed = false;
-  const upsertUnits: InventoryUnit[] = [];
-  const deleteUnits: string[] = [];
-
-  for (const action of plan.actions) {
-    const service = "service" in action ? action.service : "";
-    const base = { kind: action.kind, service, unit: target(action), reason: action.reason };
-    const dependsOnReload = action.kind === "start" || action.kind === "restart";
-    if (
-      abort || (service !== "" && failedServices.has(service)) || (dependsOnReload && reloadFailed)
-    ) {
+  const steps: StepStatus[] = [];
+  const failedEarly = new Set<number>();
+  for (const [i, action] of plan.actions.entries()) {
+    const base = {
+      kind: action.kind,
+      service: actionService(action) ?? "",
+      unit: actionTarget(action),
+      reason: action.reason,
+    };
+    if (failedEarly.has(i) || (needs[i] ?? []).some((j) => steps[j] === "failed")) {
       records.push({ ...base, result: "skipped" });
-      continue;
-    }
-    if (action.kind === "daemon-reload") {
-      try {
-        await deps.systemctl.daemonReload();
-      } catch (e) {
-        records.push({
-          ...base,
-          result: "failed",
-          error: e instanceof Error ? e.message : String(e),
-        });
-        reloadFailed = true;
-        continue;
-      }
-      let missing: string[];
-      try {
-        missing = await waitLoaded(action.waitFor, deps, opts.loadTimeoutMs);
-      } catch {
-        missing = [...action.waitFor]; // cannot tell: treat every unit as not loaded
-      }
-      records.push({ ...base, result: "ok" });
-      for (const a of plan.actions) {
-        if (
-          (a.kind === "start" || a.kind === "restart") && a.units.some((u) => missing.includes(u))
-        ) {
-          failedServices.add(a.service);
-          records.push({
-            kind: a.kind,
-            service: a.service,
-            unit: a.units.filter((u) => missing.includes(u)).join(" "),
-            reason: "waiting for the generated unit",
-            result: "failed",
-            error: `systemd has not loaded ${
-              missing.filter((u) => a.units.includes(u)).join(", ")
-            } after daemon-reload; the quadlet generator probably rejected it`,
-          });
-        }
-      }
+      steps[i] = failedEarly.has(i) ? "failed" : "skipped";
       continue;
     }
     log.debug("{kind} {unit} ({service}): {reason}", { ...base });
-    try {
-      const error = await execute(action, deps, opts);
-      if (error === undefined) {
-        records.push({ ...base, result: "ok" });
-        if (action.kind === "write") {
-          upsertUnits.push({
-            path: action.unit,
-            service: action.service,
-            serviceUnit: action.serviceUnit,
-          });
-        }
-        if (action.kind === "remove") deleteUnits.push(action.unit);
-        continue;
+    const error = await execute(action, deps, opts).catch((e) =>
+      e instanceof Error ? e.message : String(e)
+    );
+    steps[i] = error === undefined ? "ok" : "failed";
+    records.push(
+      error === undefined ? { ...base, result: "ok" } : { ...base, result: "failed", error },
+    );
+    if (error !== undefined) log.warn("{kind} {unit} failed: {error}", { ...base, error });
+    if (action.kind === "daemon-reload" && error === undefined) {
+      const missing = await waitLoaded(action.waitFor, deps, opts.loadTimeoutMs)
+        .catch(() => [...action.waitFor]); // cannot tell: treat every unit as not loaded
+      for (const f of unloadedFailures(plan.actions, i, missing)) {
+        records.push(f.record);
+        failedEarly.add(f.index);
       }
-      records.push({ ...base, result: "failed", error });
-      log.warn("{kind} {unit} failed: {error}", { ...base, error });
-    } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      records.push({ ...base, result: "failed", error });
-      log.warn("{kind} {unit} failed: {error}", { ...base, error });
-    }
-    // a failed pre.script or host copy leaves nothing safe to do; other failures stop their service
-    if (
-      (action.kind === "run-script" && action.phase === "pre") ||
-      (action.kind === "copy" && service === "")
-    ) {
-      abort = true;
-    } else if (service !== "") failedServices.add(service);
-  }
-
-  const writeFailed = new Set(
-    records.filter((r) =>
-      r.result !== "ok" && (r.kind === "write" || r.kind === "remove" || r.kind === "stop")
-    )
-      .map((r) => r.service),
-  );
-  // The recorded hash moves only once the service runs it: a skipped or failed (re)start leaves
-  // the old hash, so the next run tries again (pods and kube units carry no hash label to tell).
-  const startFailed = new Set(
-    records.filter((r) => r.result !== "ok" && (r.kind === "start" || r.kind === "restart"))
-      .map((r) => r.service),
-  );
-  const upsertServices: InventoryService[] = [];
-  const deleteServices: string[] = [];
-  for (const change of plan.inventory) {
-    if (abort || writeFailed.has(change.service)) continue;
-    if (change.record === null) deleteServices.push(change.service);
-    else {
-      for (const u of change.record.units) {
-        upsertUnits.push({ path: u.path, service: change.service, serviceUnit: u.serviceUnit });
-      }
-      if (startFailed.has(change.service)) continue;
-      upsertServices.push({
-        name: change.service,
-        hash: change.record.hash,
-        inputs: change.record.inputs,
-        serviceUnits: change.record.serviceUnits,
-        revision: plan.revision,
-        changedAt: opts.now,
-      });
     }
   }
   return {
     actions: records,
-    inventory: {
-      upsertUnits: [...new Map(upsertUnits.map((u) => [u.path, u])).values()],
-      deleteUnits,
-      upsertServices,
-      deleteServices,
-    },
+    inventory: settleInventory(plan, steps, opts.now),
     failed: records.some((r) => r.result !== "ok"),
   };
 }
@@ -217,11 +110,7 @@ async function execute(
       for (const dir of action.dirs) await deps.fs.removeTree(dir);
       return;
     case "write":
-      await deps.fs.writeAtomic(
-        `${opts.quadletDir}/${action.unit}`,
-        action.content,
-        0o644,
-      );
+      await deps.fs.writeAtomic(`${opts.quadletDir}/${action.unit}`, action.content, 0o644);
       return;
     case "remove":
       await deps.fs.remove(`${opts.quadletDir}/${action.unit}`, opts.quadletDir);
@@ -253,13 +142,13 @@ async function waitLoaded(
   timeoutMs: number,
 ): Promise<string[]> {
   if (units.length === 0) return [];
-  const deadline = Date.now() + timeoutMs;
+  const deadline = deps.clock().getTime() + timeoutMs;
   let missing: string[] = [];
   do {
     const states = await deps.systemctl.show(units);
     missing = units.filter((u) => states.get(u)?.load !== "loaded");
     if (missing.length === 0) return [];
     await deps.sleep(200);
-  } while (Date.now() < deadline);
+  } while (deps.clock().getTime() < deadline);
   return missing;
 }

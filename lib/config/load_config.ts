@@ -16,18 +16,35 @@ export interface ConfigContext {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-/** One Git source: a repository branch holding host folders, or one branch per service. */
-export interface SourceConfig {
+/** What every Git source has: where it is and how to reach it. */
+interface SourceBase {
   readonly name: string;
   readonly url: string;
-  /** Branch holding `<path>/<host>/…` (path sources). */
-  readonly branch: string;
-  /** One branch per service, files at the branch root (the orphan-branch layout); [] otherwise. */
-  readonly branches: readonly string[];
-  readonly path: string;
   readonly sshKey?: string;
   readonly knownHosts?: string;
   readonly tokenFile?: string;
+}
+
+/** A branch holding `<path>/<host>/…`: one folder per host. */
+export interface HostFoldersSource extends SourceBase {
+  readonly kind: "host-folders";
+  readonly branch: string;
+  /** Folder holding the host folders; "" for the repository root. */
+  readonly path: string;
+}
+
+/** One branch per service, its files at the branch root (the orphan-branch layout). */
+export interface BranchPerServiceSource extends SourceBase {
+  readonly kind: "branch-per-service";
+  readonly branches: readonly string[];
+}
+
+/** One Git source: a repository branch holding host folders, or one branch per service. */
+export type SourceConfig = HostFoldersSource | BranchPerServiceSource;
+
+/** The branches hoist fetches for `source`. */
+export function sourceBranches(source: SourceConfig): readonly string[] {
+  return source.kind === "host-folders" ? [source.branch] : source.branches;
 }
 
 /** Who may sign what hoist deploys. */
@@ -203,16 +220,21 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
         `${file}: sources[${i}] needs a name when there are several sources`,
       );
     }
-    return {
+    const common = {
       name,
       url: r.url,
-      branch: r.branch ?? "main",
-      branches: r.branches ?? [],
-      path: r.path.replace(/\/+$/, ""),
       ...(r.ssh_key === undefined ? {} : { sshKey: r.ssh_key }),
       ...(r.ssh_known_hosts === undefined ? {} : { knownHosts: r.ssh_known_hosts }),
       ...(r.token_file === undefined ? {} : { tokenFile: r.token_file }),
     };
+    return r.branches !== undefined && r.branches.length > 0
+      ? { kind: "branch-per-service", ...common, branches: r.branches }
+      : {
+        kind: "host-folders",
+        ...common,
+        branch: r.branch ?? "main",
+        path: r.path.replace(/\/+$/, ""),
+      };
   });
   const names = sources.map((s) => s.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);

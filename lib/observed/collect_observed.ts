@@ -8,7 +8,7 @@
 import type { Fs } from "../adapters/fs.ts";
 import type { Podman } from "../adapters/podman.ts";
 import type { Systemctl } from "../adapters/systemctl.ts";
-import type { DesiredState } from "../desired/types.ts";
+import { type DesiredState, readyServices } from "../desired/types.ts";
 import { HoistError, type Problem, problem } from "../errors.ts";
 import type {
   InventoryService,
@@ -16,7 +16,7 @@ import type {
   ObservedContainer,
   ObservedState,
   UnitState,
-} from "./types.ts";
+} from "../types/observed.ts";
 
 /** What observe needs. */
 export interface ObserveDeps {
@@ -42,7 +42,7 @@ export async function collectObserved(
   },
 ): Promise<ObservedState> {
   const unitPaths = new Set([
-    ...desired.services.flatMap((s) => s.units.map((u) => u.path)),
+    ...readyServices(desired.services).flatMap((s) => s.units.map((u) => u.path)),
     ...inventory.units.keys(),
   ]);
   const files = new Map<string, string>();
@@ -51,7 +51,11 @@ export async function collectObserved(
     if (text !== undefined) files.set(p, text);
   }
   const copies = new Set<string>();
-  for (const dir of [...desired.services.map((s) => s.dir), ...desired.hosts.map((h) => h.dir)]) {
+  const dirs = [
+    ...readyServices(desired.services).map((s) => s.dir),
+    ...desired.hosts.map((h) => h.dir),
+  ];
+  for (const dir of dirs) {
     if (dir !== "" && (await deps.fs.exists(dir))) copies.add(dir);
   }
   const copyLists = new Map<string, string[]>();
@@ -75,7 +79,7 @@ export async function collectObserved(
   }
   const serviceUnits = [
     ...new Set([
-      ...desired.services.flatMap((s) => s.units.map((u) => u.serviceUnit)),
+      ...readyServices(desired.services).flatMap((s) => s.units.map((u) => u.serviceUnit)),
       ...[...inventory.services.values()].flatMap((s) => s.serviceUnits),
     ]),
   ].sort();

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { serviceDependencies } from "../desired/unit_references.ts";
-import type { DesiredState, DesiredUnit } from "../desired/types.ts";
+import { serviceDependencies, unitOwners } from "../desired/unit_references.ts";
+import { type DesiredState, type DesiredUnit, desiredUnits } from "../desired/types.ts";
 import { unitEntries } from "../desired/unit_text.ts";
 import { type Problem, problem } from "../errors.ts";
-import type { InventoryUnit, ObservedState } from "../observed/types.ts";
+import type { InventoryUnit, ObservedState } from "../types/observed.ts";
 
 /**
  * quadlet creates networks and volumes with `--ignore`: restarting the unit of a changed one leaves
@@ -43,23 +43,16 @@ export function dependencyGraph(
   observed: ObservedState,
   invUnits: readonly InventoryUnit[],
 ): Map<string, readonly string[]> {
-  const owner = new Map<string, string>();
+  const owner = unitOwners(invUnits.map((u) => [u.service, [u]]));
   const contents = new Map<string, string[]>();
   for (const u of invUnits) {
-    owner.set(u.serviceUnit, u.service);
-    owner.set(u.path.split("/").pop()!, u.service);
     const text = observed.files.get(u.path);
     if (text !== undefined) contents.set(u.service, [...(contents.get(u.service) ?? []), text]);
   }
   for (const name of observed.inventory.services.keys()) {
     if (!contents.has(name)) contents.set(name, []);
   }
-  for (const s of desired.services) {
-    for (const u of s.units) {
-      owner.set(u.serviceUnit, s.name);
-      owner.set(u.path.split("/").pop()!, s.name);
-    }
-  }
+  unitOwners(desired.services.map((s) => [s.name, desiredUnits(s)]), owner);
   const graph: Map<string, readonly string[]> = serviceDependencies(contents, owner);
   for (const s of desired.services) graph.set(s.name, s.dependsOn);
   return graph;

@@ -7,6 +7,40 @@ import type { DesiredFile } from "../desired/types.ts";
 import type { Problem } from "../errors.ts";
 import type { SourceVerdict } from "../trust/types.ts";
 
+/**
+ * Why an action is in the plan, as a stable code (metrics labels, notifications, the state DB);
+ * `reason` says the same for humans and may carry details.
+ */
+export type ReasonCode =
+  /** write: the unit file does not exist yet. */
+  | "new-unit"
+  /** write/restart: the repository changed what the service runs. */
+  | "content-changed"
+  /** write/restart: the file on disk differs although the repository did not change. */
+  | "file-differs"
+  /** restart: containers run another hash than the desired one. */
+  | "stale-hash"
+  /** stop/remove: a unit left the service folder. */
+  | "unit-removed"
+  /** stop: the generated unit got another name (ServiceName=). */
+  | "unit-renamed"
+  /** stop/remove/prune: the service left config.yml. */
+  | "service-removed"
+  /** copy: the immutable copy of a service folder. */
+  | "service-files"
+  /** copy: the host folder, for pre/post scripts or `${HOST_DIR}`. */
+  | "host-files"
+  /** prune: copies beyond `keep_copies`. */
+  | "old-copies"
+  /** daemon-reload: unit files were written or removed. */
+  | "units-changed"
+  /** start: a service hoist has not deployed before. */
+  | "new-service"
+  /** start: a deployed service that is not running. */
+  | "not-running"
+  /** run-script: config.yml's pre/post script, run on every apply. */
+  | "script";
+
 /** Write one quadlet file (atomically). `previous` is the file on disk, for the diff. */
 export interface WriteAction {
   readonly kind: "write";
@@ -18,6 +52,7 @@ export interface WriteAction {
   readonly serviceUnit: string;
   /** Environment variables whose values plan output masks (in `previous`: adopted older units). */
   readonly sensitive?: readonly string[];
+  readonly code: ReasonCode;
   readonly reason: string;
 }
 
@@ -27,24 +62,41 @@ export interface RemoveAction {
   readonly service: string;
   readonly unit: string;
   readonly previous: string | null;
+  readonly code: ReasonCode;
   readonly reason: string;
 }
 
 /** Create an immutable folder of files (`${SERVICE_DIR}` or the host copy) if it does not exist. */
-export interface CopyAction {
+interface CopyBase {
   readonly kind: "copy";
-  /** Service name, or "" for the host folder copy. */
-  readonly service: string;
   readonly dir: string;
   readonly files: readonly DesiredFile[];
+  readonly code: ReasonCode;
   readonly reason: string;
 }
+
+/** The immutable copy of one service folder (`${SERVICE_DIR}`). */
+export interface ServiceCopyAction extends CopyBase {
+  readonly scope: "service";
+  readonly service: string;
+}
+
+/** The copy of a host folder: `${HOST_DIR}` and the scripts' working folder. */
+export interface HostCopyAction extends CopyBase {
+  readonly scope: "host";
+  /** The source the host folder comes from. */
+  readonly source: string;
+}
+
+/** Either copy. */
+export type CopyAction = ServiceCopyAction | HostCopyAction;
 
 /** Delete immutable copies no longer kept. */
 export interface PruneAction {
   readonly kind: "prune";
   readonly service: string;
   readonly dirs: readonly string[];
+  readonly code: ReasonCode;
   readonly reason: string;
 }
 
@@ -52,6 +104,7 @@ export interface PruneAction {
 export interface ReloadAction {
   readonly kind: "daemon-reload";
   readonly waitFor: readonly string[];
+  readonly code: ReasonCode;
   readonly reason: string;
 }
 
@@ -60,6 +113,7 @@ export interface UnitAction {
   readonly kind: "start" | "restart" | "stop";
   readonly service: string;
   readonly units: readonly string[];
+  readonly code: ReasonCode;
   readonly reason: string;
 }
 
@@ -69,6 +123,7 @@ export interface ScriptAction {
   readonly phase: "pre" | "post";
   readonly script: string;
   readonly cwd: string;
+  readonly code: ReasonCode;
   readonly reason: string;
 }
 
@@ -105,6 +160,42 @@ export interface Plan {
   readonly blocked: boolean;
   /** Each source's commit, signer and trust verdict (set by the caller; reconcile() leaves it out). */
   readonly sources?: readonly SourceVerdict[];
+}
+
+/** The service an action concerns, or undefined (daemon-reload, scripts, the host copy). */
+export function actionService(a: Action): string | undefined {
+  switch (a.kind) {
+    case "daemon-reload":
+    case "run-script":
+      return undefined;
+    case "copy":
+      return a.scope === "service" ? a.service : undefined;
+    default:
+      return a.service;
+  }
+}
+
+/**
+ * What an action acts on, as one string: the quadlet path (write, remove), the folder (copy),
+ * the folders joined by a space (prune), "" (daemon-reload), the phase (run-script), or the
+ * systemd units joined by a space (start, restart, stop).
+ */
+export function actionTarget(a: Action): string {
+  switch (a.kind) {
+    case "write":
+    case "remove":
+      return a.unit;
+    case "copy":
+      return a.dir;
+    case "prune":
+      return a.dirs.join(" ");
+    case "daemon-reload":
+      return "";
+    case "run-script":
+      return a.phase;
+    default:
+      return a.units.join(" ");
+  }
 }
 
 /** Actions that change the host (scripts run every time and do not count). */

@@ -7,7 +7,13 @@
  * @module
  */
 import type { ProblemLevel } from "../errors.ts";
-import { type Action, changeCount, type Plan } from "../reconcile/types.ts";
+import {
+  type Action,
+  actionService,
+  actionTarget,
+  changeCount,
+  type Plan,
+} from "../reconcile/types.ts";
 
 /** One action of {@link PlanJson}. */
 export interface PlanJsonAction {
@@ -94,27 +100,5 @@ export function planJson(plan: Plan, extra: Record<string, unknown> = {}): PlanJ
 }
 
 function actionJson(a: Action): PlanJsonAction {
-  const json = (service: string, unit: string): PlanJsonAction => ({
-    kind: a.kind,
-    service,
-    unit,
-    reason: a.reason,
-  });
-  switch (a.kind) {
-    case "write":
-    case "remove":
-      return json(a.service, a.unit);
-    case "copy":
-      return json(a.service, a.dir);
-    case "prune":
-      return json(a.service, a.dirs.join(" "));
-    case "daemon-reload":
-      return json("", "");
-    case "start":
-    case "restart":
-    case "stop":
-      return json(a.service, a.units.join(" "));
-    case "run-script":
-      return json("", a.phase);
-  }
+  return { kind: a.kind, service: actionService(a) ?? "", unit: actionTarget(a), reason: a.reason };
 }

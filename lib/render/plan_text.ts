@@ -155,7 +155,9 @@ function renderAction(a: Action, paint: Paint): string[] {
       return [
         head(
           "+",
-          `copy ${plural(a.files.length, "file")} to ${oneLine(a.dir)}${of(a.service)}${reason}`,
+          `copy ${plural(a.files.length, "file")} to ${oneLine(a.dir)}${
+            of(a.scope === "service" ? a.service : "")
+          }${reason}`,
         ),
       ];
     case "prune":

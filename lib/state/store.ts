@@ -5,51 +5,15 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { HoistError } from "../errors.ts";
-import type { InventoryService, InventoryUnit } from "../observed/types.ts";
+import type { InventoryService, InventoryUnit } from "../types/observed.ts";
+import type { DeploymentRecord, SourceRecord } from "../reconcile/records.ts";
 
-/** Result of one executed action. */
-export interface ActionRecord {
-  readonly kind: string;
-  readonly service: string;
-  readonly unit: string;
-  readonly reason: string;
-  readonly result: "ok" | "failed" | "skipped";
-  readonly error?: string;
-}
-
-/** Inventory changes made by one deployment. */
-export interface InventoryUpdate {
-  readonly upsertUnits: readonly InventoryUnit[];
-  readonly deleteUnits: readonly string[];
-  readonly upsertServices: readonly InventoryService[];
-  readonly deleteServices: readonly string[];
-}
-
-/** The last deployed commit of one source branch, and the trust policy it was verified under. */
-export interface SourceRecord {
-  readonly source: string;
-  readonly branch: string;
-  readonly commit: string;
-  readonly signer: string;
-  /** Hash of the trust policy (keys, allowed signers, verify mode) the commit passed. */
-  readonly policy: string;
-  readonly deployedAt: string;
-}
-
-/** One apply, as recorded. */
-export interface DeploymentRecord {
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly host: string;
-  readonly revision: string;
-  /** ok: all actions succeeded (or none were needed); failed: some did; error: apply could not run. */
-  readonly status: "ok" | "failed" | "error";
-  readonly error?: string;
-  readonly actions: readonly ActionRecord[];
-  readonly inventory: InventoryUpdate;
-  /** The commits this deployment applied, per source branch (the anti-rollback baseline). */
-  readonly sources?: readonly SourceRecord[];
-}
+export type {
+  ActionRecord,
+  DeploymentRecord,
+  InventoryUpdate,
+  SourceRecord,
+} from "../reconcile/records.ts";
 
 /** A deployment as read back. */
 export interface DeploymentRow {

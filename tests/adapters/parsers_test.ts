@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { generatorLine } from "../../lib/apply/block_invalid.ts";
+import { generatorLine } from "../../lib/desired/block_invalid.ts";
 import { parsePodmanPs } from "../../lib/adapters/podman.ts";
 import { parseQuadletErrors } from "../../lib/adapters/quadlet.ts";
 import { parseShow } from "../../lib/adapters/systemctl.ts";

@@ -9,7 +9,7 @@ import type { Scripts } from "../../lib/adapters/scripts.ts";
 import type { Systemctl } from "../../lib/adapters/systemctl.ts";
 import { type ApplyDeps, applyPlan } from "../../lib/apply/apply_plan.ts";
 import type { DesiredFile } from "../../lib/desired/types.ts";
-import type { UnitState } from "../../lib/observed/types.ts";
+import type { UnitState } from "../../lib/types/observed.ts";
 import type { Action, InventoryChange, Plan } from "../../lib/reconcile/types.ts";
 
 const Q = "/q";
@@ -106,7 +106,13 @@ function recorder(opts: {
       return Promise.resolve({ code, output: code === 0 ? "" : `${script.trim()}: boom` });
     },
   };
-  const deps: ApplyDeps = { fs, systemctl, scripts, sleep: () => Promise.resolve() };
+  const deps: ApplyDeps = {
+    fs,
+    systemctl,
+    scripts,
+    sleep: () => Promise.resolve(),
+    clock: () => new Date(NOW),
+  };
   return { calls, deps };
 }
 
@@ -123,6 +129,7 @@ const write = (service: string, unit: string, serviceUnit: string): Action => ({
   content: `[Container]\nLabel=gitops-service=${service}\n`,
   previous: null,
   serviceUnit,
+  code: "new-unit",
   reason: "new unit",
 });
 
@@ -130,7 +137,7 @@ const unitAction = (
   kind: "start" | "restart" | "stop",
   service: string,
   ...units: string[]
-): Action => ({ kind, service, units, reason: `${kind} it` });
+): Action => ({ kind, service, units, code: "content-changed", reason: `${kind} it` });
 
 const record = (
   service: string,
@@ -152,21 +159,39 @@ const record = (
  */
 function fullPlan(): Plan {
   const actions: Action[] = [
-    { kind: "copy", service: "", dir: "/s/host/h1", files: [file("config.yml")], reason: "host" },
-    { kind: "run-script", phase: "pre", script: "mkdir x", cwd: "/s/host/h1", reason: "pre" },
+    {
+      kind: "copy",
+      scope: "host",
+      source: "main",
+      dir: "/s/host/h1",
+      files: [file("config.yml")],
+      code: "host-files",
+      reason: "host",
+    },
+    {
+      kind: "run-script",
+      phase: "pre",
+      script: "mkdir x",
+      cwd: "/s/host/h1",
+      code: "script",
+      reason: "pre",
+    },
     unitAction("stop", "db", "db.service"),
     {
       kind: "remove",
       service: "db",
       unit: "gitops-db/db.container",
       previous: "x",
+      code: "service-removed",
       reason: "gone",
     },
     {
       kind: "copy",
+      scope: "service",
       service: "web",
       dir: "/s/services/web/h2",
       files: [file("index.html")],
+      code: "service-files",
       reason: "files",
     },
     write("api", "gitops-api.container", "gitops-api.service"),
@@ -174,12 +199,26 @@ function fullPlan(): Plan {
     {
       kind: "daemon-reload",
       waitFor: ["gitops-api.service", "gitops-web.service"],
+      code: "units-changed",
       reason: "unit files changed",
     },
     unitAction("start", "api", "gitops-api.service"),
     unitAction("restart", "web", "gitops-web.service"),
-    { kind: "prune", service: "web", dirs: ["/s/services/web/h0"], reason: "keep 1" },
-    { kind: "run-script", phase: "post", script: "echo done", cwd: "/s/host/h1", reason: "post" },
+    {
+      kind: "prune",
+      service: "web",
+      dirs: ["/s/services/web/h0"],
+      code: "old-copies",
+      reason: "keep 1",
+    },
+    {
+      kind: "run-script",
+      phase: "post",
+      script: "echo done",
+      cwd: "/s/host/h1",
+      code: "script",
+      reason: "post",
+    },
   ];
   return {
     revision: "c0ffee",

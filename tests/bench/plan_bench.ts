@@ -11,8 +11,9 @@
  * @module
  */
 import { readDesired, type ReadOptions } from "../../lib/desired/read_desired.ts";
-import type { DesiredService, DesiredState, RepoTree } from "../../lib/desired/types.ts";
-import type { ObservedState } from "../../lib/observed/types.ts";
+import { type DesiredState, readyServices, type RepoTree } from "../../lib/desired/types.ts";
+import { serviceUnitsOf } from "../../lib/reconcile/service_state.ts";
+import type { ObservedState } from "../../lib/types/observed.ts";
 import { reconcile } from "../../lib/reconcile/reconcile.ts";
 import {
   EXAMPLE_HOST,
@@ -43,17 +44,9 @@ const EMPTY_HOST: ObservedState = {
   warnings: [],
 };
 
-/** Generated units hoist starts or restarts for `s`: entries, then non-container units. */
-function serviceUnits(s: DesiredService): string[] {
-  return [
-    ...s.units.filter((u) => u.entry).map((u) => u.serviceUnit),
-    ...s.units.filter((u) => !u.entry && u.type !== "container").map((u) => u.serviceUnit),
-  ];
-}
-
 /** The host after `desired` was applied: files on disk, containers running, inventory recorded. */
 function appliedHost(desired: DesiredState): ObservedState {
-  const s = desired.services;
+  const s = readyServices(desired.services);
   return {
     files: new Map(s.flatMap((x) => x.units.map((u) => [u.path, u.content] as const))),
     copies: new Set([...s.map((x) => x.dir), ...desired.hosts.map((h) => h.dir)]),
@@ -63,7 +56,7 @@ function appliedHost(desired: DesiredState): ObservedState {
       state: "running",
       service: x.name,
       hash: x.hash,
-      unit: serviceUnits(x)[0]!,
+      unit: serviceUnitsOf(x, "all")[0]!,
       startedAt: 0,
     })),
     units: new Map(
@@ -76,7 +69,7 @@ function appliedHost(desired: DesiredState): ObservedState {
         name: x.name,
         hash: x.hash,
         inputs: x.inputs,
-        serviceUnits: serviceUnits(x),
+        serviceUnits: serviceUnitsOf(x, "all"),
         revision: desired.revision,
         changedAt: "2024-01-01T00:00:00.000Z",
       }])),

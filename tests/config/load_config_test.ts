@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { defaultConfigPath, parseConfig } from "../../lib/config/load_config.ts";
+import { defaultConfigPath, parseConfig, sourceBranches } from "../../lib/config/load_config.ts";
 import { HoistError } from "../../lib/errors.ts";
 
 const user = { hostname: "pi", uid: 1000, home: "/home/pi", env: {} };
@@ -27,7 +27,13 @@ Deno.test({
     assert.equal(c.stateDir, "/home/pi/.local/state/hoist");
     assert.equal(c.unitPrefix, "gitops-");
     assert.deepEqual(c.sources, [
-      { name: "main", url: "/srv/gitops.git", branch: "main", branches: [], path: "gitops" },
+      {
+        kind: "host-folders",
+        name: "main",
+        url: "/srv/gitops.git",
+        branch: "main",
+        path: "gitops",
+      },
     ]);
     assert.equal(c.trust.requireSigned, true);
   },
@@ -141,7 +147,8 @@ verify = "all"
     assert.deepEqual(c.sources.map((s) => s.name), ["infra", "apps"]);
     assert.equal(c.sources[0]!.sshKey, "/etc/hoist/deploy_key");
     assert.equal(c.sources[0]!.knownHosts, "/etc/hoist/known_hosts");
-    assert.deepEqual(c.sources[1]!.branches, ["web", "api"]);
+    assert.deepEqual(sourceBranches(c.sources[1]!), ["web", "api"]);
+    assert.equal(c.sources[1]!.kind, "branch-per-service");
     assert.equal(c.sources[1]!.tokenFile, "/etc/hoist/token");
     assert.deepEqual(c.trust, {
       requireSigned: true,

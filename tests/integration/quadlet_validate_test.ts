@@ -9,7 +9,7 @@ import { createQuadlet } from "../../lib/adapters/quadlet.ts";
 import { readDirTree } from "../../lib/adapters/read_dir_tree.ts";
 import { createRunner } from "../../lib/adapters/run_command.ts";
 import { readDesired } from "../../lib/desired/read_desired.ts";
-import type { DesiredState } from "../../lib/desired/types.ts";
+import { type DesiredState, desiredUnits } from "../../lib/desired/types.ts";
 import {
   EXAMPLE_HOST,
   EXAMPLE_REPO,
@@ -25,7 +25,9 @@ const validator = (mode: "user" | "system" = "user") =>
   createQuadlet(createRunner(), createFs(), mode, QUADLET_BIN);
 
 const unitsOf = (desired: DesiredState) =>
-  new Map(desired.services.flatMap((s) => s.units.map((u) => [u.path, u.content] as const)));
+  new Map(
+    desired.services.flatMap((s) => desiredUnits(s).map((u) => [u.path, u.content] as const)),
+  );
 
 const read = (files: Record<string, string>, mode: "user" | "system" = "user") =>
   readDesired(memTree(files), {

@@ -7,16 +7,22 @@
  */
 import assert from "node:assert/strict";
 import { readDesired, type ReadOptions } from "../../lib/desired/read_desired.ts";
-import type { DesiredService, DesiredState, RepoEntry } from "../../lib/desired/types.ts";
+import type {
+  DesiredService,
+  DesiredState,
+  ReadyService,
+  RepoEntry,
+} from "../../lib/desired/types.ts";
 import type { Problem } from "../../lib/errors.ts";
 import type {
   InventoryService,
   InventoryUnit,
   ObservedContainer,
   UnitState,
-} from "../../lib/observed/types.ts";
+} from "../../lib/types/observed.ts";
 import { reconcile, type ReconcileOptions } from "../../lib/reconcile/reconcile.ts";
-import type { Action, Plan } from "../../lib/reconcile/types.ts";
+import { serviceUnitsOf } from "../../lib/reconcile/service_state.ts";
+import { type Action, actionService, actionTarget, type Plan } from "../../lib/reconcile/types.ts";
 
 /** The host folder every test repository uses. */
 export const HOST = "gitops/h1";
@@ -76,9 +82,16 @@ export function cleanDesired(files: Record<string, string>, revision = "rev1"): 
 }
 
 /** The service called `name`, failing the test when it is absent. */
-export function svc(desired: DesiredState, name: string): DesiredService {
+export function anyService(desired: DesiredState, name: string): DesiredService {
   const s = desired.services.find((x) => x.name === name);
   assert.ok(s, `no service ${name} in ${desired.services.map((x) => x.name).join(", ")}`);
+  return s;
+}
+
+/** The ready service called `name`, failing the test when it is absent or blocked. */
+export function svc(desired: DesiredState, name: string): ReadyService {
+  const s = anyService(desired, name);
+  assert.ok(s.status === "ready", `service ${name} is blocked: ${JSON.stringify(s.problems)}`);
   return s;
 }
 
@@ -119,15 +132,6 @@ export function unitState(active: string): UnitState {
   };
 }
 
-/** The generated units hoist records for a service: entries first, then non-entries outside pods. */
-export function serviceUnitsOf(s: DesiredService): string[] {
-  const entries = s.units.filter((u) => u.entry).map((u) => u.serviceUnit);
-  const others = s.units.filter((u) => !u.entry && u.type !== "container").map((u) =>
-    u.serviceUnit
-  );
-  return [...entries, ...others];
-}
-
 /**
  * The host after a successful apply of `desired`: unit files as rendered, copies made, one running
  * container per entry container unit labelled with service and hash, every generated unit active,
@@ -143,7 +147,7 @@ export function deployed(desired: DesiredState): FakeObserved {
 export function addDeployed(o: FakeObserved, desired: DesiredState): FakeObserved {
   let hostUsed = false;
   for (const s of desired.services) {
-    if (s.hash === "") continue;
+    if (s.status !== "ready") continue;
     hostUsed ||= s.inputs["${HOST_DIR}"] !== undefined;
     for (const u of s.units) {
       o.files.set(u.path, u.content);
@@ -173,7 +177,7 @@ export function addDeployed(o: FakeObserved, desired: DesiredState): FakeObserve
       name: s.name,
       hash: s.hash,
       inputs: s.inputs,
-      serviceUnits: serviceUnitsOf(s),
+      serviceUnits: serviceUnitsOf(s, "all"),
       revision: desired.revision,
       changedAt: "2024-01-01T00:00:00.000Z",
     });
@@ -208,7 +212,7 @@ export function hashNames(...states: readonly DesiredState[]): Map<string, strin
   const names = new Map<string, string>();
   for (const d of states) {
     for (const s of d.services) {
-      if (s.hash !== "") names.set(s.hash, `${s.name}@${d.revision}`);
+      if (s.status === "ready") names.set(s.hash, `${s.name}@${d.revision}`);
     }
     for (const h of d.hosts) if (h.hash !== "") names.set(h.hash, `host@${d.revision}`);
   }
@@ -217,34 +221,20 @@ export function hashNames(...states: readonly DesiredState[]): Map<string, strin
 
 /** One readable line per action; hashes replaced by `name@revision` when `names` knows them. */
 export function actionLine(a: Action, names: ReadonlyMap<string, string> = new Map()): string {
-  let line: string;
-  switch (a.kind) {
-    case "write":
-      line = `write ${a.unit} (${a.reason})`;
-      break;
-    case "remove":
-      line = `remove ${a.unit} (${a.reason})`;
-      break;
-    case "copy":
-      line = `copy ${a.service === "" ? "host" : a.service} ${a.dir} (${a.reason})`;
-      break;
-    case "prune":
-      line = `prune ${a.service} ${a.dirs.join(" ")} (${a.reason})`;
-      break;
-    case "daemon-reload":
-      line = `daemon-reload, wait for ${a.waitFor.join(" ") || "nothing"}`;
-      break;
-    case "start":
-    case "restart":
-    case "stop":
-      line = `${a.kind} ${a.service}: ${a.units.join(" ")} (${a.reason})`;
-      break;
-    case "run-script":
-      line = `run-script ${a.phase} in ${a.cwd}`;
-      break;
-  }
-  for (const [hash, name] of names) line = line.replaceAll(hash, name);
-  return line;
+  const target = actionTarget(a);
+  const service = actionService(a);
+  const line = a.kind === "daemon-reload"
+    ? `daemon-reload, wait for ${a.waitFor.join(" ") || "nothing"}`
+    : a.kind === "run-script"
+    ? `run-script ${a.phase} in ${a.cwd}`
+    : a.kind === "write" || a.kind === "remove"
+    ? `${a.kind} ${target} (${a.reason})`
+    : a.kind === "copy" || a.kind === "prune"
+    ? `${a.kind} ${service ?? "host"} ${target} (${a.reason})`
+    : `${a.kind} ${service}: ${target} (${a.reason})`;
+  let named = line;
+  for (const [hash, name] of names) named = named.replaceAll(hash, name);
+  return named;
 }
 
 /** The plan as lines, hashes named after the given desired states. */

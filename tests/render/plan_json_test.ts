@@ -22,9 +22,11 @@ const full: Plan = {
   actions: [
     {
       kind: "copy",
-      service: "",
+      scope: "host",
+      source: "main",
       dir: "/var/lib/hoist/host/abcd",
       files: [{ path: "secret.env", data: new TextEncoder().encode(SECRET), digest: "ff" }],
+      code: "host-files",
       reason: "host folder for scripts",
     },
     {
@@ -32,12 +34,14 @@ const full: Plan = {
       phase: "pre",
       script: `echo ${SECRET}`,
       cwd: "/var/lib/hoist/host/abcd",
+      code: "script",
       reason: "pre.script in config.yml",
     },
     {
       kind: "stop",
       service: "old",
       units: ["gitops-old.service"],
+      code: "service-removed",
       reason: "removed from config.yml",
     },
     {
@@ -45,6 +49,7 @@ const full: Plan = {
       service: "old",
       unit: "gitops-old.container",
       previous: `[Container]\nEnvironment=${SECRET}\n`,
+      code: "unit-removed",
       reason: "removed from config.yml",
     },
     {
@@ -54,23 +59,27 @@ const full: Plan = {
       content: `[Container]\nEnvironment=${SECRET}\n`,
       previous: "[Container]\nEnvironment=POSTGRES_PASSWORD=old\n",
       serviceUnit: "gitops-db.service",
+      code: "new-unit",
       reason: "content changed",
     },
     {
       kind: "daemon-reload",
       waitFor: ["gitops-db.service", "db-net-network.service"],
+      code: "units-changed",
       reason: "unit files changed",
     },
     {
       kind: "restart",
       service: "db",
       units: ["gitops-db.service", "db-net-network.service"],
+      code: "content-changed",
       reason: "content changed: gitops-db.container",
     },
     {
       kind: "prune",
       service: "db",
       dirs: ["/var/lib/hoist/copies/db/aaaa", "/var/lib/hoist/copies/db/bbbb"],
+      code: "old-copies",
       reason: "keep the last 3",
     },
     {
@@ -78,6 +87,7 @@ const full: Plan = {
       phase: "post",
       script: "true",
       cwd: "/var/lib/hoist/host/abcd",
+      code: "script",
       reason: "post.script in config.yml",
     },
   ],

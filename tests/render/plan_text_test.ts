@@ -46,9 +46,11 @@ Deno.test({
       plan([
         {
           kind: "copy",
+          scope: "service",
           service: "web",
           dir: "/var/lib/hoist/copies/web/1111111111111111",
           files: [{ path: "Caddyfile", data: new Uint8Array([1]), digest: "ab" }],
+          code: "service-files",
           reason: "files for 1111111111111111",
         },
         {
@@ -58,13 +60,20 @@ Deno.test({
           content: "[Container]\nImage=docker.io/library/caddy:2.8\n",
           previous: null,
           serviceUnit: "gitops-web.service",
+          code: "new-unit",
           reason: "new unit",
         },
-        { kind: "daemon-reload", waitFor: ["gitops-web.service"], reason: "unit files changed" },
+        {
+          kind: "daemon-reload",
+          waitFor: ["gitops-web.service"],
+          code: "units-changed",
+          reason: "unit files changed",
+        },
         {
           kind: "start",
           service: "web",
           units: ["gitops-web.service"],
+          code: "new-service",
           reason: "new service (not deployed yet)",
         },
       ]),
@@ -118,6 +127,7 @@ Deno.test({
         phase: "pre",
         script: "set -e\npodman network exists lan || podman network create lan\n",
         cwd: "/var/lib/hoist/host/abc",
+        code: "script",
         reason: "pre.script in config.yml",
       }]),
       plain,
@@ -151,13 +161,20 @@ Deno.test({
           content: WEB_V2,
           previous: WEB_V1,
           serviceUnit: "gitops-web.service",
+          code: "new-unit",
           reason: "content changed",
         },
-        { kind: "daemon-reload", waitFor: ["gitops-web.service"], reason: "unit files changed" },
+        {
+          kind: "daemon-reload",
+          waitFor: ["gitops-web.service"],
+          code: "units-changed",
+          reason: "unit files changed",
+        },
         {
           kind: "restart",
           service: "web",
           units: ["gitops-web.service"],
+          code: "content-changed",
           reason: "content changed: Caddyfile, gitops-web.container",
         },
       ]),
@@ -207,6 +224,7 @@ Deno.test({
           kind: "stop",
           service: "db",
           units: ["gitops-db.service"],
+          code: "service-removed",
           reason: "removed from config.yml",
         },
         {
@@ -214,6 +232,7 @@ Deno.test({
           service: "db",
           unit: "gitops-db.container",
           previous: "[Container]\nImage=postgres:16\n",
+          code: "unit-removed",
           reason: "removed from config.yml",
         },
         {
@@ -221,13 +240,15 @@ Deno.test({
           service: "db",
           unit: "gitops-db/db.volume",
           previous: null,
+          code: "unit-removed",
           reason: "removed from config.yml",
         },
-        { kind: "daemon-reload", waitFor: [], reason: "unit files changed" },
+        { kind: "daemon-reload", waitFor: [], code: "units-changed", reason: "unit files changed" },
         {
           kind: "prune",
           service: "db",
           dirs: ["/var/lib/hoist/copies/db/aaaa", "/var/lib/hoist/copies/db/bbbb"],
+          code: "old-copies",
           reason: "removed from config.yml",
         },
       ]),
@@ -309,6 +330,7 @@ Deno.test({
         kind: "start",
         service: "web",
         units: ["gitops-web.service"],
+        code: "new-service",
         reason: "not running",
       }], {
         problems: [
@@ -339,9 +361,16 @@ const mixed = plan([
     content: WEB_V2,
     previous: WEB_V1,
     serviceUnit: "gitops-web.service",
+    code: "new-unit",
     reason: "content changed",
   },
-  { kind: "stop", service: "db", units: ["gitops-db.service"], reason: "removed from config.yml" },
+  {
+    kind: "stop",
+    service: "db",
+    units: ["gitops-db.service"],
+    code: "service-removed",
+    reason: "removed from config.yml",
+  },
 ], { problems: [problem("error", "bad", { file: "x.yml", line: 1 })] });
 
 Deno.test({
@@ -379,6 +408,7 @@ Deno.test({
           content: "[Container]\nEnvironment=X=\x1b[2J\r\n",
           previous: null,
           serviceUnit: "gitops-web.service",
+          code: "new-unit",
           reason: "new unit",
         },
         {
@@ -386,6 +416,7 @@ Deno.test({
           phase: "post",
           script: "echo \x1b]0;title\x07",
           cwd: "",
+          code: "script",
           reason: "post.script in config.yml",
         },
       ], { problems: [problem("warning", "odd\nline")] }),

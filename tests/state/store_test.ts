@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { acquireLock } from "../../lib/state/lock.ts";
+import { acquireLock } from "../../lib/adapters/lock.ts";
 import { type DeploymentRecord, openStore } from "../../lib/state/store.ts";
 
 const deployment = (over: Partial<DeploymentRecord> = {}): DeploymentRecord => ({

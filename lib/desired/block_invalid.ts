@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { blockService } from "../desired/block_service.ts";
-import type { DesiredService, DesiredState } from "../desired/types.ts";
+import { blockService } from "./block_service.ts";
+import type { DesiredService, DesiredState } from "./types.ts";
 import { problem } from "../errors.ts";
 
 /** Blocks every service owning a file named in `errors` (file name → generator message). Pure. */
@@ -14,6 +14,7 @@ export function blockInvalid(
 ): DesiredState {
   if (errors.size === 0) return desired;
   const services = desired.services.map((s): DesiredService => {
+    if (s.status === "blocked") return s;
     const bad = s.units.filter((u) => errors.has(u.path.split("/").pop()!));
     if (bad.length === 0) return s;
     return blockService(

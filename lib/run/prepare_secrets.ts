@@ -20,10 +20,16 @@ import {
 } from "../desired/secrets.ts";
 import { HoistError } from "../errors.ts";
 import type { FetchedSource } from "./fetch_sources.ts";
+import type { RepoTree } from "../types/repo_tree.ts";
 
-/** The repository path readService will look a file up by (branch sources are re-rooted). */
-function keyOf(f: FetchedSource, branch: string, path: string): string {
-  return f.source.branches.length > 0 ? `@${f.source.name}/${branch}/${path}` : path;
+/** Each tree of a fetched source, with the key prefix readService looks its files up by. */
+function treesOf(f: FetchedSource): { prefix: string; tree: RepoTree }[] {
+  return f.trees.kind === "host-folders"
+    ? [{ prefix: "", tree: f.trees.tree }]
+    : [...f.trees.branches].map(([branch, tree]) => ({
+      prefix: `@${f.source.name}/${branch}/`,
+      tree,
+    }));
 }
 
 /**
@@ -43,9 +49,9 @@ export async function prepareSecrets(
   const used = new Set<string>([KEY_FILE]);
   let secretsUsed = false;
   for (const f of fetched) {
-    for (const [branch, tree] of f.trees) {
+    for (const { prefix, tree } of treesOf(f)) {
       for (const [path, entry] of tree.entries) {
-        const name = path.split("/").pop()!;
+        const name = path.slice(path.lastIndexOf("/") + 1);
         secretsUsed ||= isPlainEnvFile(name);
         const enc = encryptedFile(name);
         if (!enc || entry.kind !== "file") continue;
@@ -56,7 +62,7 @@ export async function prepareSecrets(
         used.add(cacheName);
         const cached = await deps.fs.readText(cacheFile);
         if (cached !== undefined) {
-          decrypted.set(keyOf(f, branch, path), { ok: true, text: cached });
+          decrypted.set(prefix + path, { ok: true, text: cached });
           continue;
         }
         const result = await deps.sops.decrypt(entry.data, format, config.secrets.env);
@@ -67,7 +73,7 @@ export async function prepareSecrets(
           }
           await deps.fs.writeAtomic(cacheFile, result.text, 0o600);
         }
-        decrypted.set(keyOf(f, branch, path), result);
+        decrypted.set(prefix + path, result);
       }
     }
   }

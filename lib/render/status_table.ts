@@ -1,11 +1,11 @@
 /**
- * `hoist status`: desired vs running, per service.
+ * `hoist status` as data and as a table: desired vs running, per service. Pure.
  *
  * @module
  */
 import type { DesiredState } from "../desired/types.ts";
-import type { ObservedState } from "../observed/types.ts";
-import { containersOf } from "../reconcile/reconcile.ts";
+import type { ObservedState } from "../types/observed.ts";
+import { containersOf } from "../reconcile/service_state.ts";
 
 /** One row of the status table. */
 export interface StatusRow {
@@ -24,7 +24,7 @@ export function statusRows(desired: DesiredState, observed: ObservedState): Stat
   ].sort();
   return names.map((name) => {
     const d = desired.services.find((s) => s.name === name);
-    const containers = d !== undefined && d.units.length > 0
+    const containers = d?.status === "ready" && d.units.length > 0
       ? containersOf(d, observed)
       : observed.containers.filter((c) => c.service === name);
     const running = containers.filter((c) => c.state === "running");
@@ -32,14 +32,18 @@ export function statusRows(desired: DesiredState, observed: ObservedState): Stat
     const state = containers.length === 0
       ? (observed.runtime ? "no container" : "unknown")
       : [...new Set(containers.map((c) => c.state))].join(",");
-    const desiredHash = d === undefined ? "(removed)" : d.hash === "" ? "(blocked)" : d.hash;
+    const desiredHash = d === undefined
+      ? "(removed)"
+      : d.status === "blocked"
+      ? "(blocked)"
+      : d.hash;
     return {
       service: name,
       desiredHash,
       runningHash,
       state,
       lastChange: observed.inventory.services.get(name)?.changedAt ?? "",
-      inSync: d !== undefined && d.hash !== "" && runningHash === d.hash,
+      inSync: d?.status === "ready" && runningHash === d.hash,
     };
   });
 }
@@ -50,8 +54,9 @@ export function statusText(rows: readonly StatusRow[], revision: string, host: s
   const body = rows.map((
     r,
   ) => [r.service, r.desiredHash, r.runningHash || "-", r.state, r.lastChange || "-"]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
   return `host ${host} at ${revision.slice(0, 12)}\n${
     [line(head), ...body.map(line)].join("\n")
   }\n`;

@@ -6,28 +6,26 @@
  */
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
+import { blockInvalid } from "../desired/block_invalid.ts";
 import { mergeDesired } from "../desired/merge_desired.ts";
 import { readBranches } from "../desired/read_branches.ts";
 import { readDesired } from "../desired/read_desired.ts";
-import type { DesiredState } from "../desired/types.ts";
-import { problem } from "../errors.ts";
+import type { SecretInputs } from "../desired/secrets.ts";
+import { type DesiredState, readyServices } from "../desired/types.ts";
 import { collectObserved } from "../observed/collect_observed.ts";
-import type { ObservedState } from "../observed/types.ts";
+import { finishPlan } from "../reconcile/finish_plan.ts";
 import { reconcile } from "../reconcile/reconcile.ts";
 import type { Plan } from "../reconcile/types.ts";
 import type { Store } from "../state/store.ts";
-import { blockInvalid } from "./block_invalid.ts";
+import type { ObservedState } from "../types/observed.ts";
 import type { FetchedSource } from "./fetch_sources.ts";
 import { prepareSecrets } from "./prepare_secrets.ts";
-import type { SecretInputs } from "../desired/secrets.ts";
 
 /** The plan and what it was computed from. */
 export interface PlanResult {
   readonly plan: Plan;
   readonly desired: DesiredState;
   readonly observed: ObservedState;
-  /** Whether the quadlet generator checked the units to be written. */
-  readonly validated: boolean;
   readonly fetched: readonly FetchedSource[];
 }
 
@@ -46,11 +44,11 @@ export function desiredFromSources(
   };
   return mergeDesired(fetched.map((f) => ({
     source: f.source.name,
-    desired: f.source.branches.length > 0
-      ? readBranches(f.trees, { ...common, source: f.source.name })
-      : readDesired(f.trees.get(f.source.branch)!, {
+    desired: f.trees.kind === "branch-per-service"
+      ? readBranches(f.trees.branches, { ...common, source: f.source.name })
+      : readDesired(f.trees.tree, {
         ...common,
-        path: f.source.path,
+        path: f.source.kind === "host-folders" ? f.source.path : "",
         source: f.source.name,
       }),
   })));
@@ -65,63 +63,30 @@ export async function planFromSources(
   opts: { dryRun: boolean } = { dryRun: true },
 ): Promise<PlanResult> {
   const secrets = await prepareSecrets(deps, config, fetched, { prune: !opts.dryRun });
-  const desired0 = desiredFromSources(config, fetched, secrets);
-  const inventory = store.loadInventory();
+  const read = desiredFromSources(config, fetched, secrets);
   const observed = await collectObserved(
     deps,
     { quadletDir: config.quadletDir, stateDir: config.stateDir },
-    desired0,
-    inventory,
+    read,
+    store.loadInventory(),
   );
   const options = { keepCopies: config.keepCopies };
-  const warnings = config.trust.requireSigned ? [] : [
-    problem(
-      "warning",
-      "signature checks are off (require_signed = false): any commit pushed is deployed",
-      {
-        file: config.file,
-        hint: "List signing keys in [trust] and remove require_signed = false",
-      },
-    ),
-  ];
-  const finish = (plan: Plan): Plan => ({
-    ...plan,
-    problems: [...warnings, ...plan.problems],
-    sources: fetched.map((f) => f.verdict),
-  });
-  const plan0 = reconcile(desired0, observed, options);
-  if (!plan0.actions.some((a) => a.kind === "write")) {
-    return { plan: finish(plan0), desired: desired0, observed, validated: true, fetched };
-  }
-  if (deps.quadlet.bin === undefined) {
-    const warn = problem(
-      "warning",
-      "the quadlet generator was not found: units were not validated",
-      {
-        hint: "Install podman 4.4 or newer; apply refuses to write unvalidated units",
-      },
-    );
-    const plan = finish(plan0);
-    return {
-      plan: { ...plan, problems: [...plan.problems, warn] },
-      desired: desired0,
-      observed,
-      validated: false,
-      fetched,
-    };
+  const first = reconcile(read, observed, options);
+  const facts = {
+    requireSigned: config.trust.requireSigned,
+    configFile: config.file,
+    verdicts: fetched.map((f) => f.verdict),
+    dryRun: opts.dryRun,
+  };
+  if (!first.actions.some((a) => a.kind === "write") || deps.quadlet.bin === undefined) {
+    const validated = deps.quadlet.bin !== undefined;
+    return { plan: finishPlan(first, { ...facts, validated }), desired: read, observed, fetched };
   }
   const units = new Map(
-    desired0.services.filter((s) => s.hash !== "").flatMap((s) =>
-      s.units.map((u) => [u.path, u.content] as const)
-    ),
+    readyServices(read.services).flatMap((s) => s.units.map((u) => [u.path, u.content] as const)),
   );
   const errors = await deps.quadlet.validate(units, [config.quadletDir]);
-  const desired = blockInvalid(desired0, errors);
-  return {
-    plan: finish(errors.size === 0 ? plan0 : reconcile(desired, observed, options)),
-    desired,
-    observed,
-    validated: true,
-    fetched,
-  };
+  const desired = blockInvalid(read, errors);
+  const plan = errors.size === 0 ? first : reconcile(desired, observed, options);
+  return { plan: finishPlan(plan, { ...facts, validated: true }), desired, observed, fetched };
 }

@@ -1,0 +1,107 @@
+/**
+ * `hoist plan` and `hoist apply`: run once, print the plan (text, `--quiet` summary or JSON) and
+ * what applying it did.
+ *
+ * @module
+ */
+import type { ApplyResult } from "../apply/apply_plan.ts";
+import { formatProblem, HoistError, type Problem } from "../errors.ts";
+import { changeCount } from "../reconcile/types.ts";
+import { planJson } from "../render/plan_json.ts";
+import { renderPlanText } from "../render/plan_text.ts";
+import { runApply } from "../run/apply_run.ts";
+import { type CliIo, type GlobalOptions, loadConfig } from "./context.ts";
+import { EXIT, printError } from "./exit_codes.ts";
+import type { DepsFactory } from "./program.ts";
+
+/** The options of plan and apply. */
+export interface PlanCommandOptions {
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly detailed: boolean;
+  readonly lockTimeout: number;
+  readonly allowRollback: boolean;
+}
+
+/** Runs plan or apply; returns the exit code. */
+export async function planCommand(
+  io: CliIo,
+  globals: GlobalOptions,
+  makeDeps: DepsFactory,
+  opts: PlanCommandOptions,
+): Promise<number> {
+  if (!Number.isFinite(opts.lockTimeout) || opts.lockTimeout < 0) {
+    throw new HoistError(
+      "usage",
+      `--lock-timeout must be a number of seconds, got ${opts.lockTimeout}`,
+    );
+  }
+  const config = await loadConfig(io, globals);
+  const outcome = await runApply(await makeDeps(config), config, {
+    dryRun: opts.dryRun,
+    lockTimeoutMs: opts.lockTimeout * 1000,
+    allowRollback: opts.allowRollback,
+  });
+  if (!outcome.ok) return printError(io, outcome.error);
+  const { plan, applied } = outcome.value;
+  if (opts.json) {
+    io.out(JSON.stringify(planJson(plan, resultJson(applied)), null, 2) + "\n");
+  } else if (globals.quiet) {
+    // errors and one summary line: what a timer's journal needs
+    printProblems(io, plan.problems, true);
+    const changes = changeCount(plan);
+    const verb = applied ? "applied" : "pending";
+    io.out(
+      `hoist: ${changes === 0 ? "no changes" : `${changes} change(s) ${verb}`} at ${
+        plan.revision.slice(0, 40)
+      }\n`,
+    );
+    if (applied?.failed) io.out(appliedText(applied));
+  } else {
+    io.out(renderPlanText(plan, { color: io.color }));
+    if (applied) io.out(appliedText(applied));
+  }
+  const errors = plan.problems.some((p) => p.level === "error");
+  if (plan.blocked || errors || applied?.failed) return EXIT.error;
+  if (opts.detailed && changeCount(plan) > 0) return EXIT.changes;
+  return EXIT.ok;
+}
+
+/** Prints problems to stderr (only errors when `quiet`). */
+export function printProblems(
+  io: Pick<CliIo, "err">,
+  problems: readonly Problem[],
+  quiet: boolean,
+): void {
+  for (const p of problems) if (!quiet || p.level === "error") io.err(formatProblem(p) + "\n");
+}
+
+function resultJson(applied: ApplyResult | undefined): Record<string, unknown> {
+  if (!applied) return {};
+  return {
+    applied: true,
+    failed: applied.failed,
+    results: applied.actions.map((a) => ({
+      kind: a.kind,
+      service: a.service,
+      unit: a.unit,
+      result: a.result,
+      error: a.error ?? null,
+    })),
+  };
+}
+
+function appliedText(applied: ApplyResult): string {
+  const lines = applied.actions.filter((a) => a.result !== "ok")
+    .map((a) =>
+      `  ${a.result} ${a.kind} ${a.unit}${a.service ? ` (${a.service})` : ""}${
+        a.error ? `: ${a.error}` : ""
+      }`
+    );
+  const ok = applied.actions.filter((a) => a.result === "ok").length;
+  return applied.failed
+    ? `Apply finished with failures (${ok} of ${applied.actions.length} steps done):\n${
+      lines.join("\n")
+    }\n`
+    : `Applied: ${ok} step(s) done.\n`;
+}

@@ -1,0 +1,43 @@
+/**
+ * What a failure blocks, as edges of the plan: for each action, the earlier actions that must
+ * not have failed for it to run. The executor follows these edges and decides nothing else.
+ * Pure.
+ *
+ * @module
+ */
+import { type Action, actionService } from "./types.ts";
+
+/**
+ * A failed pre.script or host copy leaves nothing safe to do (scripts would run in an empty
+ * folder): everything after it needs it.
+ */
+function blocksAll(a: Action): boolean {
+  return (a.kind === "run-script" && a.phase === "pre") ||
+    (a.kind === "copy" && a.scope === "host");
+}
+
+/**
+ * For each action (by index), the indices of the earlier actions it needs: every earlier
+ * pre.script and host copy, every earlier action of the same service, and, for a start or
+ * restart, the daemon-reload.
+ *
+ * @example
+ * ```ts
+ * actionNeeds([write("web"), reload, start("web")]); // [[], [], [0, 1]]
+ * ```
+ */
+export function actionNeeds(actions: readonly Action[]): number[][] {
+  const global: number[] = [];
+  const byService = new Map<string, number[]>();
+  let reload: number | undefined;
+  return actions.map((a, i) => {
+    const service = actionService(a);
+    const own = service === undefined ? [] : byService.get(service) ?? [];
+    const needs = [...global, ...own];
+    if ((a.kind === "start" || a.kind === "restart") && reload !== undefined) needs.push(reload);
+    if (blocksAll(a)) global.push(i);
+    if (service !== undefined) byService.set(service, [...own, i]);
+    if (a.kind === "daemon-reload") reload = i;
+    return [...new Set(needs)].sort((x, y) => x - y);
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Whether a service needs a start or a restart, and why. Pure.
+ *
+ * @module
+ */
+import type { ReadyService } from "../desired/types.ts";
+import type { InventoryService, ObservedState } from "../types/observed.ts";
+import { containersOf, serviceUnitsOf, UP } from "./service_state.ts";
+import type { ReasonCode, UnitAction } from "./types.ts";
+
+/**
+ * A restart when containers run another hash, or when the units or the hash changed while the
+ * service is (partly) up; a start when an entry unit is down; nothing otherwise.
+ */
+export function startAction(
+  svc: ReadyService,
+  prev: InventoryService | undefined,
+  observed: ObservedState,
+  unitsChanged: boolean,
+): UnitAction | undefined {
+  const running = containersOf(svc, observed).filter((c) => c.state === "running");
+  const staleHashes = [
+    ...new Set(running.filter((c) => c.hash !== svc.hash).map((c) => c.hash || "none")),
+  ];
+  const entry = serviceUnitsOf(svc, "entry");
+  const down = entry.filter((u) =>
+    !observed.runtime || !UP.has(observed.units.get(u)?.active ?? "inactive")
+  );
+  const hashChanged = prev !== undefined && prev.hash !== svc.hash;
+  if (staleHashes.length > 0 || ((unitsChanged || hashChanged) && down.length < entry.length)) {
+    return {
+      kind: "restart",
+      service: svc.name,
+      units: serviceUnitsOf(svc, "all"),
+      ...changeReason(svc, prev, staleHashes),
+    };
+  }
+  if (down.length === 0) return undefined;
+  const state = observed.runtime
+    ? down.map((u) => `${u} ${observed.units.get(u)?.active ?? "not loaded"}`).join(", ")
+    : "not deployed yet";
+  return {
+    kind: "start",
+    service: svc.name,
+    units: entry,
+    code: prev ? "not-running" : "new-service",
+    reason: prev ? `not running (${state})` : `new service (${state})`,
+  };
+}
+
+function changeReason(
+  svc: ReadyService,
+  prev: InventoryService | undefined,
+  staleHashes: readonly string[],
+): { code: ReasonCode; reason: string } {
+  if (!prev || prev.hash !== svc.hash) {
+    const before = prev?.inputs ?? {};
+    const names = [...new Set([...Object.keys(before), ...Object.keys(svc.inputs)])].sort();
+    const changed = names.filter((n) => before[n] !== svc.inputs[n]);
+    if (prev && changed.length > 0) {
+      return { code: "content-changed", reason: `content changed: ${changed.join(", ")}` };
+    }
+  }
+  return staleHashes.length > 0
+    ? { code: "stale-hash", reason: `running ${staleHashes.join(", ")}, want ${svc.hash}` }
+    : { code: "file-differs", reason: "unit file on disk differed from the repository" };
+}

@@ -1,0 +1,240 @@
+/**
+ * Fetch every source and decide whether to trust it, before anything of it is used:
+ * anti-rollback (the new commit descends from the last deployed one), then signatures checked by
+ * git's verify-commit against only the configured keys; the decisions themselves are the pure
+ * functions of lib/trust/trust_verdict.ts. Only then are the commits' trees read — from the
+ * commit objects, never from a working tree.
+ *
+ * @module
+ */
+import type { Config, SourceConfig } from "../config/load_config.ts";
+import { sourceBranches } from "../config/load_config.ts";
+import type { Deps } from "../deps.ts";
+import { sha256Hex } from "../desired/digest.ts";
+import type { RepoTree } from "../desired/types.ts";
+import { HoistError } from "../errors.ts";
+import type { SourceRecord, Store } from "../state/store.ts";
+import {
+  branchDecision,
+  type SignatureCheck,
+  signatureVerdict,
+  sourceVerdict,
+} from "../trust/trust_verdict.ts";
+import type { SourceVerdict } from "../trust/types.ts";
+
+/** The trees of one fetched source, by its kind. */
+export type SourceTrees =
+  /** host folders: the host's folder of the branch's commit */
+  | { readonly kind: "host-folders"; readonly tree: RepoTree }
+  /** branch per service: each branch → its whole tree */
+  | { readonly kind: "branch-per-service"; readonly branches: ReadonlyMap<string, RepoTree> };
+
+/** One fetched, trusted source and the trees to read. */
+export interface FetchedSource {
+  readonly source: SourceConfig;
+  readonly verdict: SourceVerdict;
+  readonly trees: SourceTrees;
+  /** What to record as deployed once applied. */
+  readonly records: readonly Omit<SourceRecord, "deployedAt">[];
+  /** True when a record differs from what the store holds (a new commit, signer or policy). */
+  readonly changed: boolean;
+}
+
+/** Run-time switches. */
+export interface FetchOptions {
+  /** `hoist apply --allow-rollback`: accept a commit that does not descend from the last deployed one. */
+  readonly allowRollback: boolean;
+}
+
+/** Where a source's cached bare repository lives. */
+export function sourceCache(config: Config, source: SourceConfig): string {
+  return `${config.stateDir}/cache/${source.name}.git`;
+}
+
+/** A local path source becomes absolute against `cwd` (git runs with `-C <cache>`). */
+export function resolveUrl(url: string, cwd: string): string {
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]+@[^/:]+:/.test(url);
+  if (isUrl || url.startsWith("/")) return url;
+  return `${cwd}/${url}`;
+}
+
+/** Hash of everything the trust decision depends on (a change re-verifies cached commits). */
+async function policyHash(deps: Deps, config: Config): Promise<string> {
+  const t = config.trust;
+  const parts = [`require=${t.requireSigned}`, `verify=${t.verify}`];
+  for (const f of [...t.gpgKeys, ...(t.allowedSigners ? [t.allowedSigners] : [])]) {
+    parts.push(`${f}:${sha256Hex((await deps.fs.readText(f)) ?? "(missing)")}`);
+  }
+  return sha256Hex(parts.join("\n")).slice(0, 16);
+}
+
+/** Fetches and verifies every configured source, in order. Throws HoistError on any refusal. */
+export async function fetchSources(
+  deps: Deps,
+  config: Config,
+  store: Store,
+  opts: FetchOptions,
+): Promise<FetchedSource[]> {
+  await deps.fs.mkdirp(`${config.stateDir}/cache`);
+  const trust = config.trust;
+  if (trust.requireSigned && trust.gpgKeys.length === 0 && trust.allowedSigners === undefined) {
+    throw new HoistError(
+      "signature-untrusted",
+      `require_signed is on but ${config.file} lists no signing keys`,
+      'Add [trust] gpg_keys = ["/etc/hoist/keys/alice.asc"] and/or allowed_signers = "/etc/hoist/allowed_signers", ' +
+        "or set require_signed = false explicitly (hoist then warns on every run)",
+    );
+  }
+  const policy = await policyHash(deps, config);
+  const out: FetchedSource[] = [];
+  for (const source of config.sources) {
+    out.push(await fetchOne(deps, config, store, source, policy, opts));
+  }
+  return out;
+}
+
+/** One branch after its checks. */
+interface CheckedBranch {
+  readonly branch: string;
+  readonly commit: string;
+  readonly signer: string;
+  readonly check: SignatureCheck;
+  readonly rollback?: { readonly from: string; readonly to: string };
+  readonly checked: number;
+}
+
+async function fetchOne(
+  deps: Deps,
+  config: Config,
+  store: Store,
+  source: SourceConfig,
+  policy: string,
+  opts: FetchOptions,
+): Promise<FetchedSource> {
+  const cache = sourceCache(config, source);
+  const branches = sourceBranches(source);
+  const tips = await deps.git.fetch({
+    url: resolveUrl(source.url, deps.cwd()),
+    branches,
+    cacheDir: cache,
+    // History is needed to check ancestry and to verify every new commit.
+    shallow: config.trust.allowRollback && config.trust.verify === "tip",
+    auth: {
+      ...(source.sshKey === undefined ? {} : { sshKey: source.sshKey }),
+      ...(source.knownHosts === undefined ? {} : { knownHosts: source.knownHosts }),
+      ...(source.tokenFile === undefined ? {} : { tokenFile: source.tokenFile }),
+    },
+  });
+  const last = store.lastDeployed(source.name);
+  const checked: CheckedBranch[] = [];
+  for (const branch of branches) {
+    const tip = tips.get(branch);
+    if (tip === undefined) {
+      throw new HoistError("source-failed", `source ${source.name}: git fetched no ${branch}`);
+    }
+    checked.push(
+      await checkBranch(deps, config, cache, source.name, branch, tip, {
+        prev: last.get(branch),
+        policy,
+        allowRollbackOnce: opts.allowRollback,
+      }),
+    );
+  }
+  const trees = await readTrees(deps, config, source, cache, checked);
+  const verdict = sourceVerdict({
+    source: source.name,
+    requireSigned: config.trust.requireSigned,
+    branches: checked,
+    checked: checked.reduce((n, b) => n + b.checked, 0),
+  });
+  const records = checked.map((b) => ({
+    source: source.name,
+    branch: b.branch,
+    commit: b.commit,
+    signer: b.signer,
+    policy,
+  }));
+  const changed = records.some((r) => {
+    const prev = last.get(r.branch);
+    return !prev || prev.commit !== r.commit || prev.policy !== r.policy ||
+      prev.signer !== r.signer;
+  });
+  return { source, verdict, trees, records, changed };
+}
+
+async function checkBranch(
+  deps: Deps,
+  config: Config,
+  cache: string,
+  source: string,
+  branch: string,
+  tip: string,
+  facts: {
+    prev: SourceRecord | undefined;
+    policy: string;
+    allowRollbackOnce: boolean;
+  },
+): Promise<CheckedBranch> {
+  const { prev } = facts;
+  const trust = config.trust;
+  // allow_rollback = true needs no ancestry (and fetches shallow, where it cannot be checked)
+  const descends = prev === undefined || prev.commit === tip || trust.allowRollback ||
+    await deps.git.isAncestor(cache, prev.commit, tip);
+  const decision = branchDecision({ source, branch, tip, descends, trust, ...facts });
+  if (!decision.ok) throw decision.error;
+  const { check } = decision;
+  const done = {
+    branch,
+    commit: tip,
+    check,
+    ...(decision.rollback ? { rollback: decision.rollback } : {}),
+  };
+  if (check.kind === "unchecked") return { ...done, signer: "", checked: 0 };
+  if (check.kind === "cached") return { ...done, signer: check.signer, checked: 0 };
+  const range = check.range === "since-deployed" && prev
+    ? await deps.git.newCommits(cache, prev.commit, tip)
+    : [tip];
+  const results = await deps.signatures.verify(
+    cache,
+    range.length > 0 ? range : [tip],
+    { gpgKeys: trust.gpgKeys, allowedSigners: trust.allowedSigners },
+    `${config.stateDir}/trust`,
+  );
+  const verdict = signatureVerdict(source, branch, tip, results);
+  if (!verdict.ok) throw verdict.error;
+  return { ...done, signer: verdict.signer, checked: results.length };
+}
+
+async function readTrees(
+  deps: Deps,
+  config: Config,
+  source: SourceConfig,
+  cache: string,
+  checked: readonly CheckedBranch[],
+): Promise<SourceTrees> {
+  if (source.kind === "branch-per-service") {
+    const branches = new Map<string, RepoTree>();
+    for (const b of checked) branches.set(b.branch, await deps.git.readTree(cache, b.commit, ""));
+    return { kind: "branch-per-service", branches };
+  }
+  const commit = checked[0]?.commit ?? "";
+  return { kind: "host-folders", tree: await readHostTree(deps, config, source, cache, commit) };
+}
+
+/** The commit's host folder; when it is missing, the hosts that exist (for the error's hint). */
+async function readHostTree(
+  deps: Deps,
+  config: Config,
+  source: SourceConfig & { kind: "host-folders" },
+  cache: string,
+  commit: string,
+): Promise<RepoTree> {
+  const root = source.path === "" ? config.host : `${source.path}/${config.host}`;
+  const tree = await deps.git.readTree(cache, commit, root);
+  if (tree.entries.size > 0) return tree;
+  const hosts = await deps.git.listDirs(cache, commit, source.path);
+  const entries = new Map(
+    hosts.map((h) => [source.path === "" ? h : `${source.path}/${h}`, { kind: "dir" } as const]),
+  );
+  return { revision: commit, entries };
+}

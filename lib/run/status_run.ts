@@ -1,0 +1,37 @@
+/**
+ * `hoist status`: the desired state of the fetched commit against the host, per service.
+ *
+ * @module
+ */
+import type { Config } from "../config/load_config.ts";
+import type { Deps } from "../deps.ts";
+import type { Problem } from "../errors.ts";
+import { type StatusRow, statusRows } from "../render/status_table.ts";
+import { fetchSources } from "./fetch_sources.ts";
+import { withLockedStore } from "./locked_store.ts";
+import { attempt, type Outcome } from "./outcome.ts";
+import { planFromSources } from "./plan_sources.ts";
+
+/** What status reports. */
+export interface StatusReport {
+  readonly revision: string;
+  readonly host: string;
+  readonly rows: readonly StatusRow[];
+  readonly problems: readonly Problem[];
+}
+
+/** Fetches (without applying) and compares each service's desired hash with what runs. */
+export function runStatus(deps: Deps, config: Config): Promise<Outcome<StatusReport>> {
+  return attempt(() =>
+    withLockedStore(deps, config, 60_000, async (store) => {
+      const fetched = await fetchSources(deps, config, store, { allowRollback: false });
+      const planned = await planFromSources(deps, config, fetched, store);
+      return {
+        revision: planned.desired.revision,
+        host: config.host,
+        rows: statusRows(planned.desired, planned.observed),
+        problems: planned.plan.problems,
+      };
+    })
+  );
+}
