@@ -4,7 +4,15 @@
  * @module
  */
 import { dirname } from "node:path";
-import type { DesiredFile } from "../desired/types.ts";
+
+/** One file of a folder {@link Fs.createFolder} makes. */
+export interface FolderFile {
+  /** Path relative to the folder. */
+  readonly path: string;
+  readonly data: Uint8Array;
+  /** Written 0600 in a 0700 folder. */
+  readonly secret?: boolean;
+}
 
 /** File operations hoist performs on the host. */
 export interface Fs {
@@ -22,7 +30,7 @@ export interface Fs {
    * Creates `dir` with `files` (built in a temp folder, then renamed), unless it exists. Secret
    * files are written 0600 and make `dir` 0700.
    */
-  createFolder(dir: string, files: readonly DesiredFile[]): Promise<void>;
+  createFolder(dir: string, files: readonly FolderFile[]): Promise<void>;
   removeTree(path: string): Promise<void>;
   /** Names of the plain files directly in `dir`, sorted; [] when dir is missing. */
   listFiles(dir: string): Promise<string[]>;

@@ -21,9 +21,13 @@
  *
  * @module
  */
-import type { Decrypted } from "../desired/secrets.ts";
 import { HoistError } from "../errors.ts";
 import type { Runner } from "./run_command.ts";
+
+/** The plaintext, or why there is none (never quoting the plaintext). */
+export type SopsResult =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly message: string; readonly hint: string };
 
 /** sops's input/output formats hoist uses. */
 export type SopsFormat = "yaml" | "dotenv";
@@ -35,7 +39,7 @@ export interface Sops {
     ciphertext: Uint8Array,
     format: SopsFormat,
     env: Readonly<Record<string, string>>,
-  ): Promise<Decrypted>;
+  ): Promise<SopsResult>;
 }
 
 /** Argv of one decryption (pure). */

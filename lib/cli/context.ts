@@ -9,6 +9,7 @@ import {
   defaultConfigPath,
   parseConfig,
 } from "../config/load_config.ts";
+import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 
 /** Output and environment of one CLI run (tests capture it). */
@@ -20,6 +21,9 @@ export interface CliIo {
   readonly ctx: ConfigContext;
   readFile(path: string): Promise<string | undefined>;
 }
+
+/** Builds dependencies for a config; tests substitute their own. */
+export type DepsFactory = (config: Config) => Promise<Deps>;
 
 /** Global options shared by all commands. */
 export interface GlobalOptions {

@@ -8,10 +8,9 @@ import { statusText } from "../render/status_table.ts";
 import { runRender } from "../run/render_run.ts";
 import { runStatus } from "../run/status_run.ts";
 import { runValidate, validateConfig, type ValidateOptions } from "../run/validate_run.ts";
-import { type CliIo, type GlobalOptions, loadConfig } from "./context.ts";
+import { type CliIo, type DepsFactory, type GlobalOptions, loadConfig } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 import { printProblems } from "./plan_command.ts";
-import type { DepsFactory } from "./program.ts";
 
 /** `hoist status [--json]`. */
 export async function statusCommand(

@@ -10,9 +10,8 @@ import { changeCount } from "../reconcile/types.ts";
 import { planJson } from "../render/plan_json.ts";
 import { renderPlanText } from "../render/plan_text.ts";
 import { runApply } from "../run/apply_run.ts";
-import { type CliIo, type GlobalOptions, loadConfig } from "./context.ts";
+import { type CliIo, type DepsFactory, type GlobalOptions, loadConfig } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
-import type { DepsFactory } from "./program.ts";
 
 /** The options of plan and apply. */
 export interface PlanCommandOptions {

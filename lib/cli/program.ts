@@ -5,18 +5,15 @@
  * @module
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import type { Config } from "../config/load_config.ts";
-import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import type { CliIo, GlobalOptions } from "./context.ts";
+import type { CliIo, DepsFactory, GlobalOptions } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 
 export { EXIT } from "./exit_codes.ts";
 export { VERSION } from "../version.ts";
 
-/** Builds dependencies for a config; tests substitute their own. */
-export type DepsFactory = (config: Config) => Promise<Deps>;
+export type { DepsFactory } from "./context.ts";
 
 const realDeps: DepsFactory = async (c) => (await import("../deps.ts")).buildDeps(c);
 
