@@ -4,17 +4,14 @@
  * @module
  */
 import type { Problem } from "../errors.ts";
-import type { DesiredService } from "./types.ts";
+import type { BlockedService, DesiredService } from "./types.ts";
 
-/** `service` with no units, files or hash, and `problems` added to its own. */
-export function blockService(service: DesiredService, ...problems: Problem[]): DesiredService {
+/** `service` blocked, with `problems` added to its own. */
+export function blockService(service: DesiredService, ...problems: Problem[]): BlockedService {
   return {
-    ...service,
-    hash: "",
-    dir: "",
-    units: [],
-    files: [],
-    inputs: {},
+    status: "blocked",
+    name: service.name,
+    dependsOn: service.dependsOn,
     problems: [...service.problems, ...problems],
   };
 }

@@ -7,6 +7,7 @@ import { type Problem, problem } from "../errors.ts";
 
 /** Labels hoist puts on every container; a repository may not set them itself. */
 export const SERVICE_LABEL = "gitops-service";
+/** The label with the service's content hash (see {@link SERVICE_LABEL}). */
 export const HASH_LABEL = "gitops-hash";
 
 /**
@@ -35,7 +36,7 @@ export function splitWords(value: string): string[] {
   let quote: string | undefined;
   let inWord = false;
   for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
+    const c = value.charAt(i);
     if (quote !== undefined) {
       if (c === quote) quote = undefined;
       else if (c === "\\" && i + 1 < value.length) current += value[++i];
@@ -56,6 +57,7 @@ export function splitWords(value: string): string[] {
   return words;
 }
 
+/** The error for a `Label=`/`PodmanArgs=` at `file:line` that would set one of hoist's labels. */
 export function reservedLabelProblem(
   file: string,
   line: number | undefined,

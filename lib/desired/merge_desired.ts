@@ -5,7 +5,7 @@
  */
 import { blockService } from "./block_service.ts";
 import { problem } from "../errors.ts";
-import { finishServices } from "./read_desired.ts";
+import { finishServices } from "./finish_services.ts";
 import type { DesiredService, DesiredState } from "./types.ts";
 
 /**
@@ -25,7 +25,7 @@ export function mergeDesired(
   const services: DesiredService[] = [];
   for (const { source, desired } of parts) {
     for (const s of desired.services) {
-      const by = owners.get(s.name)!;
+      const by = owners.get(s.name) ?? [source];
       if (by.length === 1) {
         services.push(s);
         continue;

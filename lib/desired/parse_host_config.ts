@@ -72,10 +72,11 @@ export function parseHostConfig(
         const empty = v === null || (isScalar(v) && v.value === null) ||
           (isMap(v) && v.items.length === 0);
         if (!empty) {
-          const at = isMap(v) ? v.items[0]?.key : v;
+          const first = isMap(v) ? v.items[0] : undefined;
+          const at = isMap(v) ? first?.key : v;
           err(
             `services.${name}: unknown settings ${
-              isMap(v) ? JSON.stringify(pairKey(v.items[0]!)) : describeNode(v)
+              first ? JSON.stringify(pairKey(first)) : describeNode(v)
             }`,
             at,
             `Write "${name}: {}"; a service is configured by its folder`,

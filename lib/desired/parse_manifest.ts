@@ -9,6 +9,9 @@ import { describeNode, pairKey, parseYamlDoc, scalarString } from "./yaml_doc.ts
 import { checkQuadletValue, QUADLET_KEY } from "./unit_text.ts";
 import type { UnitType } from "./types.ts";
 
+/** The manifest file of a service folder. */
+export const MANIFEST = "manifest.yml";
+
 /** Sections a manifest may use, in the order quadlet documents them. */
 export const MANIFEST_SECTIONS = [
   "Unit",
@@ -189,8 +192,13 @@ export function manifestOf(
   file: string,
   service?: string,
 ): { manifest?: Manifest; problems: Problem[] } {
-  const typeSections = sections.filter((s) => s.name in TYPE_SECTIONS);
-  if (typeSections.length !== 1) {
+  const typed = sections.flatMap((s) => {
+    const type = Object.hasOwn(TYPE_SECTIONS, s.name) ? TYPE_SECTIONS[s.name] : undefined;
+    return type === undefined ? [] : [{ section: s, type }];
+  });
+  const only = typed.length === 1 ? typed[0] : undefined;
+  if (!only) {
+    const typeSections = typed.map((t) => t.section);
     const second = typeSections[1];
     return {
       problems: [
@@ -210,6 +218,5 @@ export function manifestOf(
       ],
     };
   }
-  const type = TYPE_SECTIONS[typeSections[0]!.name] as UnitType;
-  return { manifest: { type, sections }, problems: [] };
+  return { manifest: { type: only.type, sections }, problems: [] };
 }

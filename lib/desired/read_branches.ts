@@ -5,10 +5,11 @@
  */
 import { blockService } from "./block_service.ts";
 import { problem } from "../errors.ts";
+import { finishServices } from "./finish_services.ts";
 import { SERVICE_NAME } from "./parse_host_config.ts";
-import { finishServices } from "./read_desired.ts";
 import { readService } from "./read_service.ts";
-import type { DesiredState, RepoEntry, RepoTree } from "./types.ts";
+import type { ServiceContext } from "./service_context.ts";
+import type { DesiredService, DesiredState, RepoEntry, RepoTree } from "./types.ts";
 import { NO_SECRETS, type SecretInputs } from "./secrets.ts";
 import type { Mode } from "../types/mode.ts";
 
@@ -26,13 +27,19 @@ export interface BranchOptions {
 /**
  * Reads each branch (name → tree of the whole branch) as the service of the same name. Paths in
  * messages read `@<source>/<branch>/<file>`.
+ *
+ * @example
+ * ```ts
+ * const desired = readBranches(new Map([["web", tree]]), { source: "apps", host: "a", prefix: "gitops-", mode: "user", stateDir: "/s" });
+ * desired.services[0]?.name; // "web"
+ * ```
  */
 export function readBranches(
   branches: ReadonlyMap<string, RepoTree>,
   opts: BranchOptions,
 ): DesiredState {
   const root = `@${opts.source}`;
-  const ctx = {
+  const ctx: ServiceContext = {
     root,
     prefix: opts.prefix,
     mode: opts.mode,
@@ -43,31 +50,7 @@ export function readBranches(
     secrets: opts.secrets ?? NO_SECRETS,
   };
   const services = [...branches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(
-    ([branch, tree]) => {
-      const entries = new Map<string, RepoEntry>([[`${root}/${branch}`, { kind: "dir" }]]);
-      for (const [path, entry] of tree.entries) entries.set(`${root}/${branch}/${path}`, entry);
-      const service = readService({ revision: tree.revision, entries }, branch, undefined, ctx);
-      if (!SERVICE_NAME.test(branch)) {
-        return blockService(
-          service,
-          problem("error", `branch ${branch} is not a plain service name`, {
-            file: root,
-            service: branch,
-          }),
-        );
-      }
-      if (service.inputs["${HOST_DIR}"] !== undefined) {
-        return blockService(
-          service,
-          problem("error", "${HOST_DIR} has no meaning for a branch-per-service source", {
-            file: `${root}/${branch}`,
-            service: branch,
-            hint: "Reference files of the branch with ${SERVICE_DIR}",
-          }),
-        );
-      }
-      return service;
-    },
+    ([branch, tree]) => readBranch(branch, tree, ctx),
   );
   const revision = [...branches.values()].map((t) => t.revision.slice(0, 12)).join(",");
   return {
@@ -78,4 +61,32 @@ export function readBranches(
     hosts: [],
     problems: [],
   };
+}
+
+/** One branch's tree, moved under `@<source>/<branch>/`, read as the service `branch`. */
+function readBranch(branch: string, tree: RepoTree, ctx: ServiceContext): DesiredService {
+  const root = ctx.root;
+  const entries = new Map<string, RepoEntry>([[`${root}/${branch}`, { kind: "dir" }]]);
+  for (const [path, entry] of tree.entries) entries.set(`${root}/${branch}/${path}`, entry);
+  const service = readService({ revision: tree.revision, entries }, branch, undefined, ctx);
+  if (!SERVICE_NAME.test(branch)) {
+    return blockService(
+      service,
+      problem("error", `branch ${branch} is not a plain service name`, {
+        file: root,
+        service: branch,
+      }),
+    );
+  }
+  if (service.status === "ready" && service.inputs["${HOST_DIR}"] !== undefined) {
+    return blockService(
+      service,
+      problem("error", "${HOST_DIR} has no meaning for a branch-per-service source", {
+        file: `${root}/${branch}`,
+        service: branch,
+        hint: "Reference files of the branch with ${SERVICE_DIR}",
+      }),
+    );
+  }
+  return service;
 }

@@ -3,16 +3,18 @@
  *
  * @module
  */
-import { blockService } from "./block_service.ts";
 import { type Problem, problem } from "../errors.ts";
-import { hashParts } from "./digest.ts";
-import { parseHostConfig } from "./parse_host_config.ts";
-import { readService } from "./read_service.ts";
-import { collectFiles, decodeText, hasDir, readRepoFile } from "./repo_files.ts";
-import type { DesiredService, DesiredState, RepoEntry, RepoTree } from "./types.ts";
-import { serviceDependencies } from "./unit_references.ts";
-import { NO_SECRETS, type SecretInputs } from "./secrets.ts";
 import type { Mode } from "../types/mode.ts";
+import { topName } from "./base_name.ts";
+import { hashParts } from "./digest.ts";
+import { finishServices } from "./finish_services.ts";
+import { type HostConfig, parseHostConfig } from "./parse_host_config.ts";
+import type { Read } from "./read.ts";
+import { readService } from "./read_service.ts";
+import { collectFiles, hasDir, readText } from "./repo_files.ts";
+import { NO_SECRETS, type SecretInputs } from "./secrets.ts";
+import type { ServiceContext } from "./service_context.ts";
+import type { DesiredHost, DesiredState, RepoEntry, RepoTree } from "./types.ts";
 
 /** Where this host's folder is and how units are named. */
 export interface ReadOptions {
@@ -45,69 +47,30 @@ export function hostCopyDir(stateDir: string, hash: string): string {
 export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
   const root = opts.path === "" ? opts.host : `${opts.path.replace(/\/+$/, "")}/${opts.host}`;
   const configFile = `${root}/config.yml`;
-  const problems: Problem[] = [];
-  const empty = (): DesiredState => ({
-    revision: tree.revision,
-    host: opts.host,
-    root,
+  const state = { revision: tree.revision, host: opts.host, root };
+  const empty = (problems: Problem[]): DesiredState => ({
+    ...state,
     services: [],
     hosts: [],
     problems,
   });
-  if (!hasDir(tree, root)) {
-    const parent = opts.path.replace(/\/+$/, "");
-    const hosts = [...tree.entries.entries()]
-      .filter(([p, e]) =>
-        e.kind === "dir" && p.startsWith(parent === "" ? "" : parent + "/") &&
-        !p.slice(parent.length + 1).includes("/")
-      )
-      .map(([p]) => p.slice(parent === "" ? 0 : parent.length + 1));
-    problems.push(problem("error", `no folder ${root}/ for host ${opts.host} at ${tree.revision}`, {
-      hint: hosts.length > 0
-        ? `Hosts in the repository: ${hosts.sort().join(", ")}; set host = "..." in the config`
-        : `Create ${configFile}, or check [source] path`,
-    }));
-    return empty();
-  }
-  const read = readRepoFile(tree, configFile, root);
-  const decoded = read.data ? decodeText(read.data, configFile) : {};
-  if (!tree.entries.has(configFile)) {
-    problems.push(problem("error", `${configFile} does not exist`, {
-      file: configFile,
-      hint: "Add config.yml with a services: map",
-    }));
-    return empty();
-  }
-  if (decoded.text === undefined) {
-    problems.push((read.problem ?? decoded.problem)!);
-    return empty();
-  }
-  const { config, problems: configProblems } = parseHostConfig(decoded.text, configFile);
-  problems.push(...configProblems);
-  if (!config) return empty();
-
-  const serviceDirs = new Set(config.services.map((s) => s.name));
-  const host = collectFiles(
-    tree,
-    root,
-    (rel) => rel === "config.yml" || serviceDirs.has(rel.split("/")[0]!),
-  );
-  problems.push(...host.problems);
-  const hostHash = hashParts(host.files.map((f) => [f.path, f.data] as const)).slice(0, 16);
-  const hostDir = hostCopyDir(opts.stateDir, hostHash);
-
-  const folders = splitFolders(tree, root);
-  const ctx = {
+  if (!hasDir(tree, root)) return empty([hostMissing(tree, opts, root, configFile)]);
+  const read = readHostConfig(tree, root, configFile);
+  if (!read.value) return empty([...read.problems]);
+  const config = read.value;
+  const host = readHost(tree, root, config, opts);
+  const ctx: ServiceContext = {
     root,
     prefix: opts.prefix,
     mode: opts.mode,
     stateDir: opts.stateDir,
-    hostHash,
-    hostDir,
+    hostHash: host.value.hash,
+    hostDir: host.value.dir,
     configFile,
     secrets: opts.secrets ?? NO_SECRETS,
   };
-  const read1 = [...config.services]
+  const folders = splitFolders(tree, root);
+  const services = [...config.services]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((s) =>
       readService(
@@ -117,24 +80,68 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
         ctx,
       )
     );
-  const services = finishServices(read1);
+  return {
+    ...state,
+    services: finishServices(services),
+    hosts: [host.value],
+    problems: [...read.problems, ...host.problems],
+  };
+}
+
+/** No folder for the host: the error names the hosts the repository has. */
+function hostMissing(tree: RepoTree, opts: ReadOptions, root: string, configFile: string): Problem {
+  const parent = opts.path.replace(/\/+$/, "");
+  const hosts = [...tree.entries.entries()]
+    .filter(([p, e]) =>
+      e.kind === "dir" && p.startsWith(parent === "" ? "" : parent + "/") &&
+      !p.slice(parent.length + 1).includes("/")
+    )
+    .map(([p]) => p.slice(parent === "" ? 0 : parent.length + 1));
+  return problem("error", `no folder ${root}/ for host ${opts.host} at ${tree.revision}`, {
+    hint: hosts.length > 0
+      ? `Hosts in the repository: ${hosts.sort().join(", ")}; set host = "..." in the config`
+      : `Create ${configFile}, or check [source] path`,
+  });
+}
+
+/** config.yml read, decoded and parsed; no value when any of that failed. */
+function readHostConfig(
+  tree: RepoTree,
+  root: string,
+  configFile: string,
+): Read<HostConfig | undefined> {
+  if (!tree.entries.has(configFile)) {
+    const missing = problem("error", `${configFile} does not exist`, {
+      file: configFile,
+      hint: "Add config.yml with a services: map",
+    });
+    return { value: undefined, problems: [missing] };
+  }
+  const read = readText(tree, configFile, root);
+  if (!read.ok) return { value: undefined, problems: [read.problem] };
+  const { config, problems } = parseHostConfig(read.text, configFile);
+  return { value: config, problems };
+}
+
+/** The host folder's own files (all but config.yml and the service folders), hashed. */
+function readHost(
+  tree: RepoTree,
+  root: string,
+  config: HostConfig,
+  opts: ReadOptions,
+): Read<DesiredHost> {
+  const serviceDirs = new Set(config.services.map((s) => s.name));
+  const { files, problems } = collectFiles(
+    tree,
+    root,
+    (rel) => rel === "config.yml" || serviceDirs.has(topName(rel)),
+  );
+  const hash = hashParts(files.map((f) => [f.path, f.data] as const)).slice(0, 16);
   const scripts: { pre?: string; post?: string } = {};
   if (config.pre !== undefined) scripts.pre = config.pre;
   if (config.post !== undefined) scripts.post = config.post;
-  return {
-    revision: tree.revision,
-    host: opts.host,
-    root,
-    services,
-    hosts: [{
-      source: opts.source ?? "main",
-      hash: hostHash,
-      dir: hostDir,
-      files: host.files,
-      scripts,
-    }],
-    problems,
-  };
+  const dir = hostCopyDir(opts.stateDir, hash);
+  return { value: { source: opts.source ?? "main", hash, dir, files, scripts }, problems };
 }
 
 /**
@@ -146,66 +153,10 @@ function splitFolders(tree: RepoTree, root: string): Map<string, RepoTree> {
   const prefix = root + "/";
   for (const [path, entry] of tree.entries) {
     if (!path.startsWith(prefix)) continue;
-    const name = path.slice(prefix.length).split("/")[0]!;
+    const name = topName(path.slice(prefix.length));
     let entries = out.get(name);
     if (!entries) out.set(name, entries = new Map());
     entries.set(path, entry);
   }
   return new Map([...out].map(([name, entries]) => [name, { revision: tree.revision, entries }]));
-}
-
-/** Blocks every service that ships a unit file name or generated service another one ships too. */
-/**
- * Cross-service checks once every service is read: unit name clashes block both sides, then
- * dependencies are linked. Run again after merging several sources.
- */
-export function finishServices(services: readonly DesiredService[]): DesiredService[] {
-  return linkServices(blockClashes(services));
-}
-
-function blockClashes(services: readonly DesiredService[]): DesiredService[] {
-  const owners = new Map<string, Set<string>>();
-  for (const s of services) {
-    for (const u of s.units) {
-      for (const key of [u.path.split("/").pop()!, u.serviceUnit]) {
-        owners.set(key, (owners.get(key) ?? new Set()).add(s.name));
-      }
-    }
-  }
-  return services.map((s) => {
-    const clashes = s.units.flatMap((u) =>
-      [u.path.split("/").pop()!, u.serviceUnit].filter((k) => (owners.get(k)?.size ?? 0) > 1)
-        .map((k) => ({ unit: u, key: k }))
-    );
-    const first = clashes[0];
-    if (!first) return s;
-    const others = [...owners.get(first.key)!].filter((n) => n !== s.name).sort();
-    return blockService(
-      s,
-      problem("error", `${first.key} is also defined by service ${others.join(", ")}`, {
-        file: first.unit.source,
-        service: s.name,
-        hint: "Unit names share one namespace on the host; rename one of them",
-      }),
-    );
-  });
-}
-
-/** Fills `dependsOn` from Requires/Wants/After/BindsTo and Network=/Volume=/Pod= references. */
-function linkServices(services: readonly DesiredService[]): DesiredService[] {
-  const owner = new Map<string, string>();
-  for (const s of services) {
-    for (const u of s.units) {
-      owner.set(u.serviceUnit, s.name);
-      owner.set(u.path.split("/").pop()!, s.name);
-    }
-  }
-  const deps = serviceDependencies(
-    new Map(services.map((s) => [s.name, s.units.map((u) => u.content)])),
-    owner,
-  );
-  return services.map((s) => {
-    const d = deps.get(s.name) ?? [];
-    return d.length === 0 ? s : { ...s, dependsOn: d };
-  });
 }

@@ -25,6 +25,16 @@ export function hasDir(tree: RepoTree, dir: string): boolean {
   return e?.kind === "dir" || pathsUnder(tree, dir).length > 0;
 }
 
+/** A repository file's bytes, or the problem that kept them from being read. */
+export type FileRead =
+  | { readonly ok: true; readonly data: Uint8Array }
+  | { readonly ok: false; readonly problem: Problem };
+
+/** A repository file's text, or the problem that kept it from being read or decoded. */
+export type TextRead =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly problem: Problem };
+
 /**
  * Reads the file at `path`, following symlinks that stay inside `boundary`.
  * Returns the bytes, or a problem naming the file.
@@ -34,12 +44,13 @@ export function readRepoFile(
   path: string,
   boundary: string,
   service?: string,
-): { data?: Uint8Array; problem?: Problem } {
+): FileRead {
   let current = path;
   for (let hop = 0; hop < 8; hop++) {
     const entry = tree.entries.get(current);
     if (!entry) {
       return {
+        ok: false,
         problem: problem("error", `symlink target ${current} does not exist`, {
           file: path,
           service,
@@ -48,9 +59,10 @@ export function readRepoFile(
     }
     switch (entry.kind) {
       case "file":
-        return { data: entry.data };
+        return { ok: true, data: entry.data };
       case "dir":
         return {
+          ok: false,
           problem: problem("error", "symlinks to folders are not supported", {
             file: path,
             service,
@@ -59,6 +71,7 @@ export function readRepoFile(
         };
       case "too-large":
         return {
+          ok: false,
           problem: problem(
             "error",
             `file is too large (${entry.size} bytes; the limit is ${MAX_FILE_BYTES})`,
@@ -74,6 +87,7 @@ export function readRepoFile(
         const resolved = posix.normalize(posix.join(posix.dirname(current), target));
         if (posix.isAbsolute(target) || resolved === ".." || resolved.startsWith("../")) {
           return {
+            ok: false,
             problem: problem("error", `symlink points outside the repository (${target})`, {
               file: path,
               service,
@@ -83,6 +97,7 @@ export function readRepoFile(
         }
         if (!resolved.startsWith(boundary + "/")) {
           return {
+            ok: false,
             problem: problem("error", `symlink points outside ${boundary}/ (${target})`, {
               file: path,
               service,
@@ -94,7 +109,10 @@ export function readRepoFile(
       }
     }
   }
-  return { problem: problem("error", "too many levels of symlinks", { file: path, service }) };
+  return {
+    ok: false,
+    problem: problem("error", "too many levels of symlinks", { file: path, service }),
+  };
 }
 
 /** Decodes UTF-8 text strictly, refusing NUL bytes and oversized files. */
@@ -102,9 +120,10 @@ export function decodeText(
   data: Uint8Array,
   file: string,
   service?: string,
-): { text?: string; problem?: Problem } {
+): TextRead {
   if (data.length > MAX_TEXT_BYTES) {
     return {
+      ok: false,
       problem: problem(
         "error",
         `file is too large to parse (${data.length} bytes; the limit is ${MAX_TEXT_BYTES})`,
@@ -118,10 +137,30 @@ export function decodeText(
   try {
     const text = new TextDecoder("utf-8", { fatal: true }).decode(data);
     if (text.includes("\0")) throw new Error("NUL");
-    return { text };
+    return { ok: true, text };
   } catch {
-    return { problem: problem("error", "file is not UTF-8 text", { file, service }) };
+    return { ok: false, problem: problem("error", "file is not UTF-8 text", { file, service }) };
   }
+}
+
+/**
+ * Reads the file at `path` (symlinks inside `boundary`) and decodes it as text: the one problem
+ * that stopped either step, or the text.
+ *
+ * @example
+ * ```ts
+ * const read = readText(tree, "gitops/a/web/manifest.yml", "gitops/a/web", "web");
+ * if (!read.ok) problems.push(read.problem);
+ * ```
+ */
+export function readText(
+  tree: RepoTree,
+  path: string,
+  boundary: string,
+  service?: string,
+): TextRead {
+  const read = readRepoFile(tree, path, boundary, service);
+  return read.ok ? decodeText(read.data, path, service) : read;
 }
 
 /** Collects all files under `dir` (relative paths), except those `skip` accepts. */
@@ -138,10 +177,8 @@ export function collectFiles(
     const relative = path.slice(dir.length + 1);
     if (!entry || entry.kind === "dir" || skip(relative)) continue;
     const read = readRepoFile(tree, path, dir, service);
-    if (read.problem) problems.push(read.problem);
-    else if (read.data) {
-      files.push({ path: relative, data: read.data, digest: sha256Hex(read.data) });
-    }
+    if (!read.ok) problems.push(read.problem);
+    else files.push({ path: relative, data: read.data, digest: sha256Hex(read.data) });
   }
   return { files, problems };
 }

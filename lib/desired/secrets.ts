@@ -104,8 +104,8 @@ export function substituteVars(
   const lines = text.split("\n").map((line, i) => {
     if (line.trimStart().startsWith("#")) return line;
     return line.replace(REFERENCE, (match, braced?: string, bare?: string) => {
-      if (match === "$$") return "$";
-      const name = (braced ?? bare)!;
+      const name = braced ?? bare;
+      if (name === undefined) return "$"; // the match is `$$`
       const value = vars.get(prefix + name) ?? vars.get(name);
       if (value === undefined) {
         problems.push(problem(offline ? "warning" : "error", `variable ${name} is not set`, {
@@ -167,12 +167,13 @@ export function maskSensitive(text: string, names: readonly string[] | "all"): s
   return text.split("\n").map((line) => {
     const m = /^(\s*Environment\s*=\s*)(.*)$/.exec(line);
     if (!m) return line;
+    const [, head = "", words = ""] = m; // both groups always take part in a match
     // words are "quoted", 'quoted' or bare, as systemd splits Environment=
-    return m[1] + m[2]!.replace(/"[^"]*"|'[^']*'|(?:\\.|\S)+/g, (word) => {
+    return head + words.replace(/"[^"]*"|'[^']*'|(?:\\.|\S)+/g, (word) => {
       const q = word[0] === '"' || word[0] === "'" ? word[0] : "";
       const inner = q ? word.slice(1, -1) : word;
-      const eq = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(inner);
-      return eq && secret(eq[1]!) ? `${q}${eq[1]}=(sensitive)${q}` : word;
+      const name = /^[A-Za-z_][A-Za-z0-9_]*=/.exec(inner)?.[0].slice(0, -1);
+      return name !== undefined && secret(name) ? `${q}${name}=(sensitive)${q}` : word;
     });
   }).join("\n");
 }

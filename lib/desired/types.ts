@@ -40,10 +40,19 @@ export interface DesiredFile {
   readonly origin?: string;
 }
 
-/** One service of the host, ready to deploy, or blocked by errors. */
-export interface DesiredService {
+/** What every service has, deployable or not. */
+interface ServiceBase {
   readonly name: string;
-  /** Content hash (16 hex digits) over rendered units and files; "" when blocked. */
+  /** Other services this one requires or is ordered after. */
+  readonly dependsOn: readonly string[];
+  /** Problems found reading it; a blocked service has at least one error among them. */
+  readonly problems: readonly Problem[];
+}
+
+/** A service read without errors: everything needed to deploy it. */
+export interface ReadyService extends ServiceBase {
+  readonly status: "ready";
+  /** Content hash (16 hex digits) over rendered units and files. */
   readonly hash: string;
   /** Absolute path of the immutable copy (`${SERVICE_DIR}`). */
   readonly dir: string;
@@ -51,12 +60,26 @@ export interface DesiredService {
   readonly files: readonly DesiredFile[];
   /** Digest per input (units by quadlet path, files by service path), to explain changes. */
   readonly inputs: Readonly<Record<string, string>>;
-  /** Other services this one requires or is ordered after. */
-  readonly dependsOn: readonly string[];
-  /** Errors here mean the service is blocked: nothing of it is written, started or stopped. */
-  readonly problems: readonly Problem[];
   /** Environment variables set from manifest.sops.yml (their values are masked wherever shown). */
   readonly secretNames?: readonly string[];
+}
+
+/** A service with errors: nothing of it is written, started or stopped; `problems` say why. */
+export interface BlockedService extends ServiceBase {
+  readonly status: "blocked";
+}
+
+/** One service of the host, ready to deploy, or blocked by errors. */
+export type DesiredService = ReadyService | BlockedService;
+
+/** The units of a service: none when it is blocked. */
+export function desiredUnits(service: DesiredService): readonly DesiredUnit[] {
+  return service.status === "ready" ? service.units : [];
+}
+
+/** The services that can be deployed. */
+export function readyServices(services: readonly DesiredService[]): ReadyService[] {
+  return services.filter((s): s is ReadyService => s.status === "ready");
 }
 
 /**

@@ -3,7 +3,32 @@
  *
  * @module
  */
+import { baseName } from "./base_name.ts";
 import { unitEntries } from "./unit_text.ts";
+
+/** A unit file and the service it belongs to. */
+export interface OwnedUnit {
+  /** Path relative to quadlet_dir. */
+  readonly path: string;
+  readonly serviceUnit: string;
+}
+
+/**
+ * Unit file name and generated service name → owning service, for resolving references. Later
+ * entries win.
+ */
+export function unitOwners(
+  services: Iterable<readonly [string, readonly OwnedUnit[]]>,
+  into: Map<string, string> = new Map(),
+): Map<string, string> {
+  for (const [service, units] of services) {
+    for (const u of units) {
+      into.set(u.serviceUnit, service);
+      into.set(baseName(u.path), service);
+    }
+  }
+  return into;
+}
 
 const UNIT_KEYS = new Set([
   "Requires",

@@ -6,10 +6,10 @@ import {
   hostFiles,
   OPTS,
   read,
+  ready,
   repoTree,
   SEED_MANIFEST_A,
   seedFiles,
-  service,
   unit,
 } from "./helpers.ts";
 import { readDesired } from "../../lib/desired/read_desired.ts";
@@ -23,7 +23,7 @@ function seedWith(changes: Record<string, FakeEntry>): Record<string, FakeEntry>
 }
 
 function hashOf(files: Record<string, FakeEntry>, name = "service_a"): string {
-  const h = service(read(files), name).hash;
+  const h = ready(read(files), name).hash;
   assert.match(h, /^[0-9a-f]{16}$/);
   return h;
 }
@@ -32,7 +32,7 @@ Deno.test({
   name: "readDesired() puts the service hash in the gitops-hash label and the copy folder",
   permissions: "none",
   fn() {
-    const a = service(read(seedFiles()), "service_a");
+    const a = ready(read(seedFiles()), "service_a");
     assert.equal(hashLabel(unit(a, "gitops-service_a.container").content), a.hash);
     assert.equal(a.dir.split("/").pop(), a.hash);
   },
@@ -64,8 +64,8 @@ Deno.test({
       "    hostname_a",
       "",
     ].join("\n");
-    const before = service(read(seedFiles()), "service_a");
-    const after = service(read(seedWith({ [MANIFEST_A]: reformatted })), "service_a");
+    const before = ready(read(seedFiles()), "service_a");
+    const after = ready(read(seedWith({ [MANIFEST_A]: reformatted })), "service_a");
     assert.equal(after.hash, before.hash);
     assert.equal(after.units[0]!.content, before.units[0]!.content);
   },
@@ -88,8 +88,8 @@ Deno.test({
   name: "readDesired() changes the hash when a config file next to the manifest is edited",
   permissions: "none",
   fn() {
-    const before = service(read(seedFiles()), "service_a");
-    const after = service(
+    const before = ready(read(seedFiles()), "service_a");
+    const after = ready(
       read(seedWith({ [CONFIG_A]: ':80 {\n  respond "bye"\n}\n' })),
       "service_a",
     );
@@ -97,8 +97,8 @@ Deno.test({
     assert.equal(after.inputs["manifest.yml"], before.inputs["manifest.yml"]);
     assert.notEqual(after.inputs["service_a_config_file"], before.inputs["service_a_config_file"]);
     assert.equal(
-      service(read(seedWith({ [CONFIG_A]: "changed\n" })), "service_b").hash,
-      service(read(seedFiles()), "service_b").hash,
+      ready(read(seedWith({ [CONFIG_A]: "changed\n" })), "service_b").hash,
+      ready(read(seedFiles()), "service_b").hash,
       "another service's hash does not move",
     );
   },
@@ -142,10 +142,10 @@ Deno.test({
     const before = read(files("A=1\n"));
     const after = read(files("A=2\n"));
     assert.notEqual(before.hosts[0]!.hash, after.hosts[0]!.hash);
-    assert.notEqual(service(after, "user").hash, service(before, "user").hash);
-    assert.equal(service(after, "other").hash, service(before, "other").hash);
-    assert.equal(service(after, "user").inputs["${HOST_DIR}"], after.hosts[0]!.hash);
-    assert.equal(service(after, "other").inputs["${HOST_DIR}"], undefined);
+    assert.notEqual(ready(after, "user").hash, ready(before, "user").hash);
+    assert.equal(ready(after, "other").hash, ready(before, "other").hash);
+    assert.equal(ready(after, "user").inputs["${HOST_DIR}"], after.hosts[0]!.hash);
+    assert.equal(ready(after, "other").inputs["${HOST_DIR}"], undefined);
   },
 });
 
@@ -153,8 +153,8 @@ Deno.test({
   name: "readDesired() keeps hashes when only the revision or state_dir changes",
   permissions: "none",
   fn() {
-    const a = service(readDesired(repoTree(seedFiles(), "rev1"), OPTS), "service_a");
-    const b = service(
+    const a = ready(readDesired(repoTree(seedFiles(), "rev1"), OPTS), "service_a");
+    const b = ready(
       readDesired(repoTree(seedFiles(), "rev2"), { ...OPTS, stateDir: "/srv/hoist" }),
       "service_a",
     );
@@ -168,7 +168,7 @@ Deno.test({
   permissions: "none",
   fn() {
     assert.notEqual(
-      service(read(seedFiles(), { mode: "system" }), "service_a").hash,
+      ready(read(seedFiles(), { mode: "system" }), "service_a").hash,
       hashOf(seedFiles()),
     );
   },

@@ -7,12 +7,14 @@
 import assert from "node:assert/strict";
 import type { Problem } from "../../lib/errors.ts";
 import { readDesired, type ReadOptions } from "../../lib/desired/read_desired.ts";
-import type {
-  DesiredService,
-  DesiredState,
-  DesiredUnit,
-  RepoEntry,
-  RepoTree,
+import {
+  type DesiredService,
+  type DesiredState,
+  type DesiredUnit,
+  desiredUnits,
+  type ReadyService,
+  type RepoEntry,
+  type RepoTree,
 } from "../../lib/desired/types.ts";
 
 /** One fake repository entry: text, raw bytes, a symlink, a file too large to read, or a folder. */
@@ -126,10 +128,24 @@ export function service(desired: DesiredState, name: string): DesiredService {
   return s;
 }
 
+/** `s`, failing the test (with its problems) when it is blocked. */
+export function asReady(s: DesiredService): ReadyService {
+  if (s.status === "blocked") {
+    assert.fail(`${s.name} is blocked: ${JSON.stringify(s.problems, null, 2)}`);
+  }
+  return s;
+}
+
+/** The service called `name`, failing the test when it is absent or blocked. */
+export function ready(desired: DesiredState, name: string): ReadyService {
+  return asReady(service(desired, name));
+}
+
 /** The unit written at `path` (relative to quadlet_dir), failing the test when it is absent. */
 export function unit(s: DesiredService, path: string): DesiredUnit {
-  const u = s.units.find((x) => x.path === path);
-  assert.ok(u, `no unit ${path} in ${s.units.map((x) => x.path).join(", ")}`);
+  const units = desiredUnits(s);
+  const u = units.find((x) => x.path === path);
+  assert.ok(u, `no unit ${path} in ${units.map((x) => x.path).join(", ")} (${s.status})`);
   return u;
 }
 
@@ -140,11 +156,19 @@ export function readOne(svc: string, files: Record<string, FakeEntry>): DesiredS
   return service(read(hostFiles([svc], prefixed)), svc);
 }
 
-/** Asserts `s` is blocked: no units, no files, no hash, and at least one error. */
+/** {@link readOne}, failing the test when the service is blocked. */
+export function readyOne(svc: string, files: Record<string, FakeEntry>): ReadyService {
+  return asReady(readOne(svc, files));
+}
+
+/** Asserts `s` is blocked: no units, no files, no hash (nothing but its name), and an error. */
 export function assertBlocked(s: DesiredService): void {
-  assert.deepEqual(s.units, [], `${s.name} should have no units`);
-  assert.deepEqual(s.files, [], `${s.name} should have no files`);
-  assert.equal(s.hash, "", `${s.name} should have no hash`);
+  assert.equal(s.status, "blocked", `${s.name} should be blocked`);
+  assert.deepEqual(
+    Object.keys(s).sort(),
+    ["dependsOn", "name", "problems", "status"],
+    `${s.name} should have no units, files or hash`,
+  );
   assert.ok(s.problems.some((p) => p.level === "error"), `${s.name} should have an error`);
 }
 

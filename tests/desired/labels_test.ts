@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertBlocked, onlyError, readOne } from "./helpers.ts";
+import { assertBlocked, onlyError, readOne, readyOne } from "./helpers.ts";
 
 const cases: { name: string; files: Record<string, string>; line: number }[] = [
   {
@@ -42,7 +42,7 @@ Deno.test({
   name: "readDesired() keeps ordinary labels and PodmanArgs",
   permissions: "none",
   fn() {
-    const s = readOne("x", {
+    const s = readyOne("x", {
       "manifest.yml":
         "Container:\n  Image: a\n  Label: [app=web, 'tier=front end']\n  PodmanArgs: --log-level=info\n",
     });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { mergeDesired } from "../../lib/desired/merge_desired.ts";
 import { readBranches } from "../../lib/desired/read_branches.ts";
 import { readDesired } from "../../lib/desired/read_desired.ts";
-import { OPTS, repoTree } from "./helpers.ts";
+import { desiredUnits } from "../../lib/desired/types.ts";
+import { OPTS, ready, repoTree, service } from "./helpers.ts";
 
 const IMAGE = "Container:\n  Image: docker.io/library/busybox:1.36\n";
 
@@ -38,7 +39,9 @@ Deno.test({
       source("apps", { api: IMAGE }, "b".repeat(40)),
     ]);
     assert.deepEqual(merged.services.map((s) => s.name), ["api", "web"]);
-    assert.ok(merged.services.every((s) => s.hash !== ""));
+    assert.ok(
+      merged.services.every((s) => s.status === "ready" && /^[0-9a-f]{16}$/.test(s.hash)),
+    );
     assert.equal(merged.revision, `infra@${"a".repeat(12)},apps@${"b".repeat(12)}`);
     assert.deepEqual(merged.hosts.map((h) => h.source), ["infra", "apps"]);
   },
@@ -54,12 +57,12 @@ Deno.test({
     ]);
     const web = merged.services.filter((s) => s.name === "web");
     assert.equal(web.length, 1, "one entry for the clashing name");
-    assert.equal(web[0]!.units.length, 0);
+    assert.equal(desiredUnits(web[0]!).length, 0);
     assert.match(
       web[0]!.problems[0]!.message,
       /^service web is defined by sources infra and apps$/,
     );
-    assert.ok(merged.services.find((s) => s.name === "db")!.units.length > 0, "db still deploys");
+    assert.ok(ready(merged, "db").units.length > 0, "db still deploys");
   },
 });
 
@@ -71,7 +74,7 @@ Deno.test({
       source("infra", { db: IMAGE }, "a".repeat(40)),
       source("apps", { web: `Unit:\n  Requires: gitops-db.service\n${IMAGE}` }, "b".repeat(40)),
     ]);
-    assert.deepEqual(merged.services.find((s) => s.name === "web")!.dependsOn, ["db"]);
+    assert.deepEqual(service(merged, "web").dependsOn, ["db"]);
   },
 });
 
@@ -87,11 +90,11 @@ Deno.test({
       BRANCH_OPTS,
     );
     assert.deepEqual(desired.services.map((s) => s.name), ["api", "web"]);
-    const web = desired.services.find((s) => s.name === "web")!;
+    const web = ready(desired, "web");
     assert.deepEqual(web.units.map((u) => u.path), ["gitops-web.container"]);
     assert.deepEqual(web.files.map((f) => f.path), ["index.html"]);
     assert.equal(web.units[0]!.source, "@svc/web/manifest.yml");
-    assert.deepEqual(desired.services.find((s) => s.name === "api")!.units.map((u) => u.path), [
+    assert.deepEqual(ready(desired, "api").units.map((u) => u.path), [
       "gitops-api/api.container",
     ]);
   },
@@ -109,11 +112,11 @@ Deno.test({
       ]),
       BRANCH_OPTS,
     );
-    const web = desired.services.find((s) => s.name === "web")!;
-    assert.equal(web.units.length, 0);
+    const web = service(desired, "web");
+    assert.equal(desiredUnits(web).length, 0);
     assert.equal(web.problems[0]!.file, "@svc/web/manifest.yml");
     assert.equal(web.problems[0]!.line, 2);
-    assert.ok(desired.services.find((s) => s.name === "api")!.units.length > 0);
+    assert.ok(ready(desired, "api").units.length > 0);
   },
 });
 
@@ -126,6 +129,6 @@ Deno.test({
       BRANCH_OPTS,
     );
     assert.match(desired.services[0]!.problems[0]!.message, /HOST_DIR/);
-    assert.equal(desired.services[0]!.units.length, 0);
+    assert.equal(desiredUnits(desired.services[0]!).length, 0);
   },
 });

@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
+import { desiredUnits } from "../../lib/desired/types.ts";
 import {
+  assertBlocked,
   hashLabel,
   HOST,
   hostFiles,
   read,
   readOne,
+  ready,
+  readyOne,
   SEED_CONFIG,
   seedFiles,
   service,
@@ -40,7 +44,7 @@ Deno.test({
     assert.equal(desired.root, HOST);
     assert.equal(desired.revision, "rev1");
     assert.deepEqual(desired.services.map((s) => s.name), ["service_a", "service_b"]);
-    const a = service(desired, "service_a");
+    const a = ready(desired, "service_a");
     assert.deepEqual(a.problems, []);
     assert.match(a.hash, /^[0-9a-f]{16}$/);
     assert.equal(a.dir, `/var/lib/hoist/services/service_a/${a.hash}`);
@@ -58,7 +62,7 @@ Deno.test({
   name: "readDesired() installs manifests into multi-user.target in system mode",
   permissions: "none",
   fn() {
-    const a = service(read(seedFiles(), { mode: "system" }), "service_a");
+    const a = ready(read(seedFiles(), { mode: "system" }), "service_a");
     assert.equal(
       unit(a, "gitops-service_a.container").content,
       seedUnitA(a.hash, "multi-user.target"),
@@ -72,7 +76,7 @@ Deno.test({
   fn() {
     const desired = read(seedFiles());
     assert.deepEqual(desired.hosts[0]!.scripts, { pre: "mkdir -p /var/mnt/volumes/caddy\n" });
-    const a = service(desired, "service_a");
+    const a = ready(desired, "service_a");
     assert.deepEqual(a.files.map((f) => f.path), ["service_a_config_file"]);
     assert.equal(new TextDecoder().decode(a.files[0]!.data), ':80 {\n  respond "hello"\n}\n');
     assert.match(a.files[0]!.digest, /^[0-9a-f]{64}$/);
@@ -85,7 +89,7 @@ Deno.test({
   name: "readDesired() keeps an Install section the manifest sets and adds no default",
   permissions: "none",
   fn() {
-    const x = readOne("x", {
+    const x = readyOne("x", {
       "manifest.yml": "Install:\n  WantedBy: multi-user.target\nContainer:\n  Image: a\n",
     });
     assert.equal(
@@ -108,7 +112,7 @@ Deno.test({
   name: "readDesired() renders sections and keys in the order written, not alphabetically",
   permissions: "none",
   fn() {
-    const x = readOne("x", {
+    const x = readyOne("x", {
       "manifest.yml": [
         "Service:",
         "  Restart: always",
@@ -151,7 +155,7 @@ Deno.test({
   name: "readDesired() renders a Network manifest as a .network unit without container labels",
   permissions: "none",
   fn() {
-    const x = readOne("x", { "manifest.yml": "Network:\n  Subnet: 10.89.0.0/24\n" });
+    const x = readyOne("x", { "manifest.yml": "Network:\n  Subnet: 10.89.0.0/24\n" });
     const u = unit(x, "gitops-x.network");
     assert.equal(u.type, "network");
     assert.equal(u.serviceUnit, "gitops-x-network.service");
@@ -167,7 +171,7 @@ Deno.test({
   name: "readDesired() names the generated service after ServiceName= and marks pod members",
   permissions: "none",
   fn() {
-    const x = readOne("x", {
+    const x = readyOne("x", {
       "manifest.yml": "Container:\n  Image: a\n  ServiceName: custom\n  Pod: p.pod\n",
     });
     const u = unit(x, "gitops-x.container");
@@ -184,7 +188,7 @@ Deno.test({
     const app = "[Unit]\nDescription=app\n\n[Container]\nImage=a\nNetwork=net.network\n";
     const net = "[Network]\nSubnet=10.0.0.0/24\nLabel=app=x\n";
     const vol = "[Volume]\nLabel=keep=1\n";
-    const x = readOne("x", {
+    const x = readyOne("x", {
       "app.container": app,
       "net.network": net,
       "data.volume": vol,
@@ -219,7 +223,7 @@ Deno.test({
   name: "readDesired() renders a manifest and raw quadlet files of one service side by side",
   permissions: "none",
   fn() {
-    const x = readOne("x", {
+    const x = readyOne("x", {
       "manifest.yml": "Container:\n  Image: a\n  Network: x.network\n",
       "x.network": "[Network]\n",
     });
@@ -247,7 +251,7 @@ Deno.test({
       ].join("\n"),
       "shared.env": "A=1\n",
     }));
-    const x = service(desired, "x");
+    const x = ready(desired, "x");
     const env = unit(x, "gitops-x.container").content.split("\n")
       .filter((l) => l.startsWith("Environment="));
     assert.deepEqual(env, [
@@ -266,7 +270,7 @@ Deno.test({
   name: "readDesired() templates raw quadlet files too",
   permissions: "none",
   fn() {
-    const x = readOne("x", {
+    const x = readyOne("x", {
       "app.container":
         "[Container]\nImage=a\nVolume=${SERVICE_DIR}/conf:/c\nEnvironment=N=${SERVICE}\n",
       "conf": "c\n",
@@ -375,14 +379,13 @@ Deno.test({
     }));
     for (const [name, other] of [["a", "b"], ["b", "a"]] as const) {
       const s = service(desired, name);
-      assert.deepEqual(s.units, []);
-      assert.equal(s.hash, "");
+      assertBlocked(s);
       assert.equal(s.problems.length, 1);
       assert.equal(s.problems[0]!.level, "error");
       assert.equal(s.problems[0]!.file, `${HOST}/${name}/web.container`);
       assert.equal(s.problems[0]!.message, `web.container is also defined by service ${other}`);
     }
-    assert.equal(service(desired, "c").units.length, 1, "an unrelated service still renders");
+    assert.equal(ready(desired, "c").units.length, 1, "an unrelated service still renders");
   },
 });
 
@@ -396,7 +399,7 @@ Deno.test({
     }));
     assert.match(service(desired, "a").problems[0]!.message, /also defined by service web$/);
     assert.match(service(desired, "web").problems[0]!.message, /also defined by service a$/);
-    assert.deepEqual(desired.services.map((s) => s.units.length), [0, 0]);
+    assert.deepEqual(desired.services.map((s) => desiredUnits(s).length), [0, 0]);
   },
 });
 
@@ -424,7 +427,7 @@ Deno.test({
   name: "readDesired() follows a symlink that stays inside the service folder",
   permissions: "none",
   fn() {
-    const x = readOne("x", {
+    const x = readyOne("x", {
       "manifest.yml": "Container:\n  Image: a\n  Volume: ${SERVICE_DIR}/conf:/c\n",
       "real/conf": "data\n",
       "conf": { symlink: "real/conf" },
@@ -440,7 +443,7 @@ Deno.test({
   permissions: "none",
   fn() {
     const big = new Uint8Array(1024 * 1024).fill(0xff);
-    const x = readOne("x", {
+    const x = readyOne("x", {
       "manifest.yml": "Container:\n  Image: a\n",
       "logo.png": new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]),
       "data.bin": big,
@@ -473,7 +476,7 @@ Deno.test({
       "manifest.yml": "Container:\n  Image: a\n",
       "gitops-web.container": "[Container]\nImage=b\n",
     });
-    assert.deepEqual(web.units, []);
+    assert.deepEqual(desiredUnits(web), []);
     assert.match(web.problems[0]?.message ?? "", /gitops-web\.(container|service)/);
   },
 });

@@ -6,6 +6,7 @@ import {
   MAX_TEXT_BYTES,
   pathsUnder,
   readRepoFile,
+  readText,
 } from "../../lib/desired/repo_files.ts";
 import { repoTree } from "./helpers.ts";
 
@@ -42,7 +43,7 @@ Deno.test({
   permissions: "none",
   fn() {
     const read = readRepoFile(tree, "r/svc/link1", "r/svc", "svc");
-    assert.equal(read.problem, undefined);
+    assert.ok(read.ok, JSON.stringify(read));
     assert.equal(new TextDecoder().decode(read.data), "b\n");
   },
 });
@@ -52,11 +53,11 @@ Deno.test({
   permissions: "none",
   fn() {
     const read = readRepoFile(tree, "r/svc/out", "r/svc", "svc");
-    assert.equal(read.data, undefined);
-    assert.equal(read.problem?.file, "r/svc/out");
-    assert.equal(read.problem?.message, "symlink points outside r/svc/ (../other.txt)");
+    assert.ok(!read.ok, "no data");
+    assert.equal(read.problem.file, "r/svc/out");
+    assert.equal(read.problem.message, "symlink points outside r/svc/ (../other.txt)");
     assert.ok(
-      readRepoFile(tree, "r/svc/out", "r").data,
+      readRepoFile(tree, "r/svc/out", "r").ok,
       "the same link is fine for a wider boundary",
     );
   },
@@ -66,20 +67,21 @@ Deno.test({
   name: "decodeText() accepts UTF-8 up to MAX_TEXT_BYTES and refuses NUL, bad bytes and more",
   permissions: "none",
   fn() {
-    assert.equal(decodeText(new TextEncoder().encode("héllo ✓"), "f").text, "héllo ✓");
-    assert.equal(decodeText(new Uint8Array(MAX_TEXT_BYTES).fill(0x20), "f").problem, undefined);
+    const problemOf = (data: Uint8Array) => {
+      const decoded = decodeText(data, "f");
+      return decoded.ok ? undefined : decoded.problem;
+    };
+    assert.deepEqual(decodeText(new TextEncoder().encode("héllo ✓"), "f"), {
+      ok: true,
+      text: "héllo ✓",
+    });
+    assert.equal(problemOf(new Uint8Array(MAX_TEXT_BYTES).fill(0x20)), undefined);
     assert.match(
-      decodeText(new Uint8Array(MAX_TEXT_BYTES + 1).fill(0x20), "f").problem?.message ?? "",
+      problemOf(new Uint8Array(MAX_TEXT_BYTES + 1).fill(0x20))?.message ?? "",
       /too large to parse/,
     );
-    assert.equal(
-      decodeText(new Uint8Array([0x61, 0]), "f").problem?.message,
-      "file is not UTF-8 text",
-    );
-    assert.equal(
-      decodeText(new Uint8Array([0xc3, 0x28]), "f").problem?.message,
-      "file is not UTF-8 text",
-    );
+    assert.equal(problemOf(new Uint8Array([0x61, 0]))?.message, "file is not UTF-8 text");
+    assert.equal(problemOf(new Uint8Array([0xc3, 0x28]))?.message, "file is not UTF-8 text");
   },
 });
 
@@ -100,5 +102,30 @@ Deno.test({
     assert.deepEqual(problems, []);
     assert.deepEqual(files.map((f) => f.path), ["keep.txt", "sub/deep.txt"]);
     assert.match(files[0]!.digest, /^[0-9a-f]{64}$/);
+  },
+});
+
+Deno.test({
+  name: "readText() gives the text, or the one problem of reading or of decoding",
+  permissions: "none",
+  fn() {
+    const t = repoTree({
+      "r/svc/a.txt": "a\n",
+      "r/svc/bin": new Uint8Array([0xc3, 0x28]),
+      "r/svc/out": { symlink: "../other.txt" },
+    });
+    assert.deepEqual(readText(t, "r/svc/a.txt", "r/svc"), { ok: true, text: "a\n" });
+    assert.deepEqual(readText(t, "r/svc/bin", "r/svc", "svc"), {
+      ok: false,
+      problem: {
+        level: "error",
+        file: "r/svc/bin",
+        message: "file is not UTF-8 text",
+        service: "svc",
+      },
+    });
+    const out = readText(t, "r/svc/out", "r/svc", "svc");
+    assert.ok(!out.ok);
+    assert.equal(out.problem.message, "symlink points outside r/svc/ (../other.txt)");
   },
 });

@@ -3,7 +3,16 @@
  */
 import assert from "node:assert/strict";
 import { maskSensitive, SECRET_ENV_FILE, type SecretInputs } from "../../lib/desired/secrets.ts";
-import { assertBlocked, HOST, hostFiles, onlyError, read, service } from "./helpers.ts";
+import {
+  asReady,
+  assertBlocked,
+  HOST,
+  hostFiles,
+  onlyError,
+  read,
+  ready,
+  service,
+} from "./helpers.ts";
 
 const MANIFEST = "Container:\n  Image: docker.io/library/postgres:16\n  Environment: [TZ=UTC]\n";
 
@@ -27,7 +36,7 @@ Deno.test({
     "readDesired() keeps manifest.sops.yml's values out of the unit: a 0600 env file and EnvironmentFile=",
   permissions: "none",
   fn() {
-    const db = readDb("Container:\n  Environment:\n    - POSTGRES_PASSWORD=hunter2\n");
+    const db = asReady(readDb("Container:\n  Environment:\n    - POSTGRES_PASSWORD=hunter2\n"));
     const unit = db.units[0]!.content;
     assert.doesNotMatch(unit, /hunter2/);
     assert.match(
@@ -78,11 +87,11 @@ Deno.test({
     "readDesired() keys secret digests with the host key: the hash and inputs change with the key",
   permissions: "none",
   fn() {
-    const a = readDb("Container:\n  Environment: [P=x]\n", "key-a");
-    const b = readDb("Container:\n  Environment: [P=x]\n", "key-b");
+    const a = asReady(readDb("Container:\n  Environment: [P=x]\n", "key-a"));
+    const b = asReady(readDb("Container:\n  Environment: [P=x]\n", "key-b"));
     assert.notEqual(a.hash, b.hash);
     assert.notEqual(a.inputs["manifest.sops.yml"], b.inputs["manifest.sops.yml"]);
-    const rotated = readDb("Container:\n  Environment: [P=y]\n", "key-a");
+    const rotated = asReady(readDb("Container:\n  Environment: [P=y]\n", "key-a"));
     assert.notEqual(rotated.hash, a.hash, "rotating a secret changes the hash");
   },
 });
@@ -107,7 +116,7 @@ Deno.test({
     const desired = read(files, { secrets });
     assertBlocked(service(desired, "db"));
     assert.equal(onlyError(service(desired, "db").problems).file, `${HOST}/db/manifest.sops.yml`);
-    assert.equal(service(desired, "web").units.length, 1);
+    assert.equal(ready(desired, "web").units.length, 1);
   },
 });
 
