@@ -38,7 +38,7 @@ export async function runCli(
   makeDeps: DepsFactory = realDeps,
 ): Promise<number> {
   let code: number = EXIT.ok;
-  const program = new Command()
+  const program = newProgram()
     .name("hoist")
     .description(
       "GitOps for Podman quadlets: turn a Git repository into running containers on this host.\n\n" +
@@ -54,9 +54,45 @@ export async function runCli(
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(run hoist --help for usage)")
     .addHelpText("after", EXAMPLES);
+  const setCode = (c: number) => {
+    code = c;
+  };
   const globals = (): GlobalOptions => program.opts();
+  addPlanCommands(program, io, makeDeps, globals, setCode);
+  addOtherCommands(program, io, makeDeps, globals, setCode);
+  program.command("version")
+    .description("print the version")
+    .action(() => io.out(versionLine()));
+
+  if (argv.length === 0) {
+    io.err(program.helpInformation());
+    return EXIT.usage; // a command is required
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return commanderExit(e);
+    if (e instanceof HoistError) return printError(io, e);
+    throw e;
+  }
+}
+
+type Program = ReturnType<typeof newProgram>;
+
+function newProgram() {
+  return new Command();
+}
+
+/** `plan` and `apply`. */
+function addPlanCommands(
+  program: Program,
+  io: CliIo,
+  makeDeps: DepsFactory,
+  globals: () => GlobalOptions,
+  setCode: (code: number) => void,
+): void {
   const plan = () => import("./plan_command.ts");
-  const other = () => import("./other_commands.ts");
 
   program.command("plan")
     .description("show what apply would change, with a diff per unit file (= apply --dry-run)")
@@ -64,13 +100,15 @@ export async function runCli(
     .option("--detailed-exitcode", "exit 2 when changes are pending, 0 when none, 1 on error")
     .option("--allow-rollback", "show the plan for a commit older than the last deployed one")
     .action(async (opts) => {
-      code = await (await plan()).planCommand(io, globals(), makeDeps, {
-        dryRun: true,
-        json: !!opts.json,
-        detailed: !!opts.detailedExitcode,
-        lockTimeout: 60,
-        allowRollback: !!opts.allowRollback,
-      });
+      setCode(
+        await (await plan()).planCommand(io, globals(), makeDeps, {
+          dryRun: true,
+          json: !!opts.json,
+          detailed: !!opts.detailedExitcode,
+          lockTimeout: 60,
+          allowRollback: !!opts.allowRollback,
+        }),
+      );
     });
 
   program.command("apply")
@@ -89,20 +127,32 @@ export async function runCli(
       ),
     )
     .action(async (opts) => {
-      code = await (await plan()).planCommand(io, globals(), makeDeps, {
-        dryRun: !!opts.dryRun,
-        json: !!opts.json,
-        detailed: false,
-        lockTimeout: Number(opts.lockTimeout),
-        allowRollback: !!opts.allowRollback,
-      });
+      setCode(
+        await (await plan()).planCommand(io, globals(), makeDeps, {
+          dryRun: !!opts.dryRun,
+          json: !!opts.json,
+          detailed: false,
+          lockTimeout: Number(opts.lockTimeout),
+          allowRollback: !!opts.allowRollback,
+        }),
+      );
     });
+}
 
+/** `status`, `validate` and `render`. */
+function addOtherCommands(
+  program: Program,
+  io: CliIo,
+  makeDeps: DepsFactory,
+  globals: () => GlobalOptions,
+  setCode: (code: number) => void,
+): void {
+  const other = () => import("./other_commands.ts");
   program.command("status")
     .description("per service: desired hash, running hash, container state, last change")
     .option("--json", "print JSON")
     .action(async (opts) => {
-      code = await (await other()).statusCommand(io, globals(), makeDeps, { json: !!opts.json });
+      setCode(await (await other()).statusCommand(io, globals(), makeDeps, { json: !!opts.json }));
     });
 
   program.command("validate")
@@ -114,37 +164,22 @@ export async function runCli(
     .option("--path <path>", "folder holding the host folders", "gitops")
     .option("--json", "print problems as JSON")
     .action(async (dir, opts) => {
-      code = await (await other()).validateCommand(io, makeDeps, {
-        dir,
-        path: opts.path,
-        json: !!opts.json,
-        ...(opts.host === undefined ? {} : { host: opts.host }),
-      });
+      setCode(
+        await (await other()).validateCommand(io, makeDeps, {
+          dir,
+          path: opts.path,
+          json: !!opts.json,
+          ...(opts.host === undefined ? {} : { host: opts.host }),
+        }),
+      );
     });
 
   program.command("render")
     .description("print the unit files hoist would write for SERVICE")
     .argument("<service>", "service name as listed in config.yml")
     .action(async (service) => {
-      code = await (await other()).renderCommand(io, globals(), makeDeps, service);
+      setCode(await (await other()).renderCommand(io, globals(), makeDeps, service));
     });
-
-  program.command("version")
-    .description("print the version")
-    .action(() => io.out(versionLine()));
-
-  if (argv.length === 0) {
-    io.err(program.helpInformation());
-    return EXIT.usage; // a command is required
-  }
-  try {
-    await program.parseAsync([...argv], { from: "user" });
-    return code;
-  } catch (e) {
-    if (e instanceof CommanderError) return commanderExit(e);
-    if (e instanceof HoistError) return printError(io, e);
-    throw e;
-  }
 }
 
 /** `hoist version`'s line. */

@@ -9,7 +9,7 @@ import type { ObservedState } from "../types/observed.ts";
 import { dependencyGraph } from "./dependency_graph.ts";
 import { hostCopies, scriptActions } from "./host_actions.ts";
 import { orderServices } from "./order_services.ts";
-import { planOrphans } from "./orphans.ts";
+import { type OrphanPlan, planOrphans } from "./orphans.ts";
 import { ownershipProblems } from "./ownership.ts";
 import { planService, type ServicePlan } from "./service_plan.ts";
 import type { Action, InventoryChange, Plan, UnitAction } from "./types.ts";
@@ -69,7 +69,6 @@ export function reconcile(
     plans.push(plan);
   }
   const orphans = planOrphans(new Set(desired.services.map((s) => s.name)), observed, invUnits);
-
   const { order, cycle } = orderServices(dependencyGraph(desired, observed, invUnits));
   if (cycle.length > 0) {
     problems.push(
@@ -79,6 +78,26 @@ export function reconcile(
       ),
     );
   }
+  const actions = orderActions(desired, observed, plans, orphans, order);
+  const inventory: InventoryChange[] = [
+    ...plans.flatMap((p) => p.inventory ?? []),
+    ...orphans.inventory,
+  ];
+  return { ...base, actions, inventory, problems, blocked: false };
+}
+
+/**
+ * Every action in execution order: host copies, pre.script, stops (reverse dependency order),
+ * removes, copies, writes, one daemon-reload, starts and restarts (dependency order), prunes,
+ * post.script.
+ */
+function orderActions(
+  desired: DesiredState,
+  observed: ObservedState,
+  plans: readonly ServicePlan[],
+  orphans: OrphanPlan,
+  order: readonly string[],
+): Action[] {
   const starts = new Map(plans.flatMap((p) => p.start ? [[p.start.service, p.start]] : []));
   const ordered = order.flatMap((n) => starts.get(n) ?? []);
   // Stops in reverse dependency order: a service stops before what it requires.
@@ -86,31 +105,25 @@ export function reconcile(
     .sort((a, b) => order.indexOf(b.service) - order.indexOf(a.service));
   const removes = [...plans.flatMap((p) => p.removes), ...orphans.removes];
   const writes = plans.flatMap((p) => p.writes);
-  const actions: Action[] = [
+  const reload: Action[] = writes.length > 0 || removes.length > 0
+    ? [{
+      kind: "daemon-reload",
+      waitFor: ordered.flatMap((a) => a.units),
+      code: "units-changed",
+      reason: "unit files changed",
+    }]
+    : [];
+  return [
     ...hostCopies(desired, observed),
     ...scriptActions(desired, "pre"),
     ...stops,
     ...removes,
     ...plans.flatMap((p) => p.copies),
     ...writes,
-    ...(writes.length > 0 || removes.length > 0
-      ? [
-        {
-          kind: "daemon-reload",
-          waitFor: ordered.flatMap((a) => a.units),
-          code: "units-changed",
-          reason: "unit files changed",
-        } as const,
-      ]
-      : []),
+    ...reload,
     ...ordered,
     ...plans.flatMap((p) => p.prunes),
     ...orphans.prunes,
     ...scriptActions(desired, "post"),
   ];
-  const inventory: InventoryChange[] = [
-    ...plans.flatMap((p) => p.inventory ?? []),
-    ...orphans.inventory,
-  ];
-  return { ...base, actions, inventory, problems, blocked: false };
 }
