@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { isMap, isScalar } from "yaml";
+import { isMap, isScalar, type Pair } from "yaml";
 import { type Problem, problem } from "../errors.ts";
+import type { Read } from "./read.ts";
 import { describeNode, pairKey, parseYamlDoc, scalarString } from "./yaml_doc.ts";
 
 /** A plain service name: it becomes part of file and unit names. */
@@ -33,81 +34,110 @@ export function parseHostConfig(
   const parsed = parseYamlDoc(text, file);
   if (!parsed.yaml) return { problems: parsed.problems };
   const { doc, lineOf } = parsed.yaml;
-  const problems: Problem[] = [];
-  const err = (message: string, node: unknown, hint?: string) =>
-    problems.push(problem("error", message, { file, line: lineOf(node), hint }));
+  const at: Place = {
+    lineOf,
+    error: (message, node, hint) => problem("error", message, { file, line: lineOf(node), hint }),
+  };
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) {
-    return { config: { services: [] }, problems };
+    return { config: { services: [] }, problems: [] };
   }
   if (!isMap(root)) {
-    err(`config.yml must be a map, got ${describeNode(root)}`, root, `Start with "services:"`);
-    return { problems };
+    const message = `config.yml must be a map, got ${describeNode(root)}`;
+    return { problems: [at.error(message, root, `Start with "services:"`)] };
   }
+  const problems: Problem[] = [];
   const services: { name: string; line: number | undefined }[] = [];
   const config: { services: typeof services; pre?: string; post?: string } = { services };
   for (const pair of root.items) {
     const key = pairKey(pair);
     if (key === "services") {
-      if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue;
-      if (!isMap(pair.value)) {
-        err(
-          `services must be a map of service names, got ${describeNode(pair.value)}`,
-          pair.value,
-          "Write `services:\\n  web: {}`",
-        );
-        continue;
-      }
-      for (const svc of pair.value.items) {
-        const name = pairKey(svc);
-        if (name === undefined || !SERVICE_NAME.test(name) || name === "." || name === "..") {
-          err(
-            `invalid service name ${JSON.stringify(name ?? describeNode(svc.key))}`,
-            svc.key,
-            "Service names are 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit",
-          );
-          continue;
-        }
-        const v = svc.value;
-        const empty = v === null || (isScalar(v) && v.value === null) ||
-          (isMap(v) && v.items.length === 0);
-        if (!empty) {
-          const first = isMap(v) ? v.items[0] : undefined;
-          const at = isMap(v) ? first?.key : v;
-          err(
-            `services.${name}: unknown settings ${
-              first ? JSON.stringify(pairKey(first)) : describeNode(v)
-            }`,
-            at,
-            `Write "${name}: {}"; a service is configured by its folder`,
-          );
-          continue;
-        }
-        services.push({ name, line: lineOf(svc.key) });
-      }
+      const listed = readServices(pair.value, at);
+      problems.push(...listed.problems);
+      services.push(...listed.value);
     } else if (key === "pre" || key === "post") {
-      const value = pair.value;
-      const script = isMap(value) ? value.items.find((p) => pairKey(p) === "script") : undefined;
-      const extra = isMap(value) ? value.items.find((p) => pairKey(p) !== "script") : undefined;
-      const text = script ? scalarString(script.value) : undefined;
-      if (!isMap(value) || extra || text === undefined) {
-        err(
-          `${key} must be a map with one string "script", got ${
-            extra ? `key ${JSON.stringify(pairKey(extra))}` : describeNode(script?.value ?? value)
-          }`,
-          extra?.key ?? script?.value ?? value ?? pair.key,
-          `Write "${key}:\\n  script: |\\n    mkdir -p /srv/data"`,
-        );
-        continue;
-      }
-      config[key] = text;
+      const script = readScript(key, pair, at);
+      problems.push(...script.problems);
+      if (script.value !== undefined) config[key] = script.value;
     } else {
-      err(
+      problems.push(at.error(
         `unknown key ${JSON.stringify(key ?? describeNode(pair.key))}`,
         pair.key,
         "config.yml knows: services, pre, post",
-      );
+      ));
     }
   }
   return problems.length > 0 ? { problems } : { config, problems };
+}
+
+/** Lines of YAML nodes, and errors placed at them, in config.yml. */
+interface Place {
+  readonly lineOf: (node: unknown) => number | undefined;
+  readonly error: (message: string, node: unknown, hint?: string) => Problem;
+}
+
+/** `services:`, a map of plain service names to nothing (`web: {}`). */
+function readServices(
+  value: unknown,
+  at: Place,
+): Read<{ name: string; line: number | undefined }[]> {
+  if (value === null || (isScalar(value) && value.value === null)) {
+    return { value: [], problems: [] };
+  }
+  if (!isMap(value)) {
+    const message = `services must be a map of service names, got ${describeNode(value)}`;
+    return { value: [], problems: [at.error(message, value, "Write `services:\\n  web: {}`")] };
+  }
+  const problems: Problem[] = [];
+  const services: { name: string; line: number | undefined }[] = [];
+  for (const svc of value.items) {
+    const name = pairKey(svc);
+    if (name === undefined || !SERVICE_NAME.test(name) || name === "." || name === "..") {
+      problems.push(at.error(
+        `invalid service name ${JSON.stringify(name ?? describeNode(svc.key))}`,
+        svc.key,
+        "Service names are 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit",
+      ));
+      continue;
+    }
+    const v = svc.value;
+    const empty = v === null || (isScalar(v) && v.value === null) ||
+      (isMap(v) && v.items.length === 0);
+    if (!empty) {
+      const first = isMap(v) ? v.items[0] : undefined;
+      problems.push(at.error(
+        `services.${name}: unknown settings ${
+          first ? JSON.stringify(pairKey(first)) : describeNode(v)
+        }`,
+        isMap(v) ? first?.key : v,
+        `Write "${name}: {}"; a service is configured by its folder`,
+      ));
+      continue;
+    }
+    services.push({ name, line: at.lineOf(svc.key) });
+  }
+  return { value: services, problems };
+}
+
+/** `pre:` or `post:`, a map with one string `script`. */
+function readScript(
+  key: "pre" | "post",
+  pair: Pair<unknown, unknown>,
+  at: Place,
+): Read<string | undefined> {
+  const value = pair.value;
+  const script = isMap(value) ? value.items.find((p) => pairKey(p) === "script") : undefined;
+  const extra = isMap(value) ? value.items.find((p) => pairKey(p) !== "script") : undefined;
+  const text = script ? scalarString(script.value) : undefined;
+  if (!isMap(value) || extra || text === undefined) {
+    const found = at.error(
+      `${key} must be a map with one string "script", got ${
+        extra ? `key ${JSON.stringify(pairKey(extra))}` : describeNode(script?.value ?? value)
+      }`,
+      extra?.key ?? script?.value ?? value ?? pair.key,
+      `Write "${key}:\\n  script: |\\n    mkdir -p /srv/data"`,
+    );
+    return { value: undefined, problems: [found] };
+  }
+  return { value: text, problems: [] };
 }

@@ -3,9 +3,10 @@
  *
  * @module
  */
-import { isMap, isSeq } from "yaml";
+import { isMap, isSeq, type Pair } from "yaml";
 import { type Problem, problem } from "../errors.ts";
 import { describeNode, pairKey, parseYamlDoc, scalarString } from "./yaml_doc.ts";
+import type { Read } from "./read.ts";
 import { checkQuadletValue, QUADLET_KEY } from "./unit_text.ts";
 import type { UnitType } from "./types.ts";
 
@@ -107,81 +108,108 @@ export function parseManifestSections(
   const parsed = parseYamlDoc(text, file, service);
   if (!parsed.yaml) return { problems: parsed.problems };
   const { doc, lineOf } = parsed.yaml;
-  const problems: Problem[] = [];
-  const err = (message: string, node: unknown, hint?: string) =>
-    problems.push(problem("error", message, { file, line: lineOf(node), hint, service }));
-
+  const at: Place = {
+    lineOf,
+    error: (message, node, hint) =>
+      problem("error", message, { file, line: lineOf(node), hint, service }),
+  };
   const root = doc.contents;
   if (!isMap(root)) {
-    err(
-      `a manifest must be a map of quadlet sections, got ${describeNode(root)}`,
-      root,
-      `Start with a section such as "Container:"`,
-    );
-    return { problems };
+    const message = `a manifest must be a map of quadlet sections, got ${describeNode(root)}`;
+    return { problems: [at.error(message, root, `Start with a section such as "Container:"`)] };
   }
+  const problems: Problem[] = [];
   const sections: ManifestSection[] = [];
   for (const pair of root.items) {
-    const name = pairKey(pair);
-    if (name === undefined || !(MANIFEST_SECTIONS as readonly string[]).includes(name)) {
-      err(
-        `unknown section ${JSON.stringify(name ?? describeNode(pair.key))}`,
-        pair.key,
-        `Sections are quadlet groups: ${MANIFEST_SECTIONS.join(", ")}`,
+    const section = readSection(pair, at);
+    problems.push(...section.problems);
+    if (section.value) sections.push(section.value);
+  }
+  return problems.length > 0 ? { problems } : { sections, problems };
+}
+
+/** Lines of YAML nodes, and errors placed at them, in one manifest file. */
+interface Place {
+  readonly lineOf: (node: unknown) => number | undefined;
+  readonly error: (message: string, node: unknown, hint?: string) => Problem;
+}
+
+/** One `Section:` of a manifest, each of its keys checked. */
+function readSection(pair: Pair<unknown, unknown>, at: Place): Read<ManifestSection | undefined> {
+  const name = pairKey(pair);
+  if (name === undefined || !(MANIFEST_SECTIONS as readonly string[]).includes(name)) {
+    const found = at.error(
+      `unknown section ${JSON.stringify(name ?? describeNode(pair.key))}`,
+      pair.key,
+      `Sections are quadlet groups: ${MANIFEST_SECTIONS.join(", ")}`,
+    );
+    return { value: undefined, problems: [found] };
+  }
+  if (!isMap(pair.value)) {
+    const message = `${name} must be a map of keys, got ${describeNode(pair.value)}`;
+    return { value: undefined, problems: [at.error(message, pair.value ?? pair.key)] };
+  }
+  const problems: Problem[] = [];
+  const entries: ManifestEntry[] = [];
+  for (const kv of pair.value.items) {
+    const entry = readEntry(name, kv, at);
+    problems.push(...entry.problems);
+    if (entry.value) entries.push(entry.value);
+  }
+  return { value: { name, line: at.lineOf(pair.key), entries }, problems };
+}
+
+/** One `Key: value` or `Key: [values]` of section `section`: one-line strings, as written. */
+function readEntry(
+  section: string,
+  kv: Pair<unknown, unknown>,
+  at: Place,
+): Read<ManifestEntry | undefined> {
+  const key = pairKey(kv);
+  if (key === undefined || !QUADLET_KEY.test(key)) {
+    const found = at.error(
+      key === undefined
+        ? `${section}: keys must be option names, got ${describeNode(kv.key)}`
+        : `${section}: invalid key ${JSON.stringify(key)}`,
+      kv.key,
+      "Keys are quadlet option names made of letters and digits, e.g. PublishPort",
+    );
+    return { value: undefined, problems: [found] };
+  }
+  const problems: Problem[] = [];
+  const values: string[] = [];
+  for (const item of isSeq(kv.value) ? kv.value.items : [kv.value]) {
+    const value = scalarString(item);
+    if (value === undefined) {
+      problems.push(at.error(
+        `${section}.${key} values must be strings, got ${describeNode(item)}`,
+        item ?? kv.key,
+        "Quote the value or write one string per list item",
+      ));
+      continue;
+    }
+    const bad = checkQuadletValue(value);
+    if (bad) {
+      problems.push(
+        at.error(`${section}.${key}: ${bad}`, item, "Write one value per list item, on one line"),
       );
       continue;
     }
-    if (!isMap(pair.value)) {
-      err(`${name} must be a map of keys, got ${describeNode(pair.value)}`, pair.value ?? pair.key);
-      continue;
-    }
-    const entries: ManifestEntry[] = [];
-    for (const kv of pair.value.items) {
-      const key = pairKey(kv);
-      if (key === undefined || !QUADLET_KEY.test(key)) {
-        err(
-          key === undefined
-            ? `${name}: keys must be option names, got ${describeNode(kv.key)}`
-            : `${name}: invalid key ${JSON.stringify(key)}`,
-          kv.key,
-          "Keys are quadlet option names made of letters and digits, e.g. PublishPort",
-        );
-        continue;
-      }
-      const values: string[] = [];
-      const items = isSeq(kv.value) ? kv.value.items : [kv.value];
-      for (const item of items) {
-        const value = scalarString(item);
-        if (value === undefined) {
-          err(
-            `${name}.${key} values must be strings, got ${describeNode(item)}`,
-            item ?? kv.key,
-            "Quote the value or write one string per list item",
-          );
-          continue;
-        }
-        const bad = checkQuadletValue(value);
-        if (bad) {
-          err(`${name}.${key}: ${bad}`, item, "Write one value per list item, on one line");
-          continue;
-        }
-        values.push(value);
-      }
-      if (SINGLE_VALUED.has(key) && values.length > 1) {
-        err(
-          `${name}.${key} must be one value, got a list of ${values.length}`,
-          kv.value,
-          `Use one ${key}= per unit`,
-        );
-      }
-      if (isSeq(kv.value) && kv.value.items.length === 0) {
-        err(`${name}.${key} is an empty list`, kv.value, `Remove ${key} or give it a value`);
-      }
-      entries.push({ key, line: lineOf(kv.key), values });
-    }
-    sections.push({ name, line: lineOf(pair.key), entries });
+    values.push(value);
   }
-  return problems.length > 0 ? { problems } : { sections, problems };
+  if (SINGLE_VALUED.has(key) && values.length > 1) {
+    problems.push(at.error(
+      `${section}.${key} must be one value, got a list of ${values.length}`,
+      kv.value,
+      `Use one ${key}= per unit`,
+    ));
+  }
+  if (isSeq(kv.value) && kv.value.items.length === 0) {
+    problems.push(
+      at.error(`${section}.${key} is an empty list`, kv.value, `Remove ${key} or give it a value`),
+    );
+  }
+  return { value: { key, line: at.lineOf(kv.key), values }, problems };
 }
 
 /**

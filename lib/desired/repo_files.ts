@@ -45,74 +45,56 @@ export function readRepoFile(
   boundary: string,
   service?: string,
 ): FileRead {
+  const fail = (message: string, hint?: string): FileRead => ({
+    ok: false,
+    problem: problem("error", message, { file: path, service, hint }),
+  });
   let current = path;
   for (let hop = 0; hop < 8; hop++) {
     const entry = tree.entries.get(current);
-    if (!entry) {
-      return {
-        ok: false,
-        problem: problem("error", `symlink target ${current} does not exist`, {
-          file: path,
-          service,
-        }),
-      };
-    }
+    if (!entry) return fail(`symlink target ${current} does not exist`);
     switch (entry.kind) {
       case "file":
         return { ok: true, data: entry.data };
       case "dir":
-        return {
-          ok: false,
-          problem: problem("error", "symlinks to folders are not supported", {
-            file: path,
-            service,
-            hint: "Replace the symlink with the files themselves",
-          }),
-        };
+        return fail(
+          "symlinks to folders are not supported",
+          "Replace the symlink with the files themselves",
+        );
       case "too-large":
-        return {
-          ok: false,
-          problem: problem(
-            "error",
-            `file is too large (${entry.size} bytes; the limit is ${MAX_FILE_BYTES})`,
-            {
-              file: path,
-              service,
-              hint: "Keep large data out of the repository; mount it from the host instead",
-            },
-          ),
-        };
+        return fail(
+          `file is too large (${entry.size} bytes; the limit is ${MAX_FILE_BYTES})`,
+          "Keep large data out of the repository; mount it from the host instead",
+        );
       case "symlink": {
-        const target = entry.target;
-        const resolved = posix.normalize(posix.join(posix.dirname(current), target));
-        if (posix.isAbsolute(target) || resolved === ".." || resolved.startsWith("../")) {
-          return {
-            ok: false,
-            problem: problem("error", `symlink points outside the repository (${target})`, {
-              file: path,
-              service,
-              hint: "Symlinks may only point to files inside the same service folder",
-            }),
-          };
+        const next = linkTarget(current, entry.target, boundary);
+        if (!next.ok) {
+          return fail(
+            next.message,
+            "Symlinks may only point to files inside the same service folder",
+          );
         }
-        if (!resolved.startsWith(boundary + "/")) {
-          return {
-            ok: false,
-            problem: problem("error", `symlink points outside ${boundary}/ (${target})`, {
-              file: path,
-              service,
-              hint: "Symlinks may only point to files inside the same service folder",
-            }),
-          };
-        }
-        current = resolved;
+        current = next.path;
       }
     }
   }
-  return {
-    ok: false,
-    problem: problem("error", "too many levels of symlinks", { file: path, service }),
-  };
+  return fail("too many levels of symlinks");
+}
+
+/** Where the symlink at `from` points, if that stays inside the repository and `boundary`. */
+function linkTarget(
+  from: string,
+  target: string,
+  boundary: string,
+): { ok: true; path: string } | { ok: false; message: string } {
+  const resolved = posix.normalize(posix.join(posix.dirname(from), target));
+  if (posix.isAbsolute(target) || resolved === ".." || resolved.startsWith("../")) {
+    return { ok: false, message: `symlink points outside the repository (${target})` };
+  }
+  if (!resolved.startsWith(boundary + "/")) {
+    return { ok: false, message: `symlink points outside ${boundary}/ (${target})` };
+  }
+  return { ok: true, path: resolved };
 }
 
 /** Decodes UTF-8 text strictly, refusing NUL bytes and oversized files. */
