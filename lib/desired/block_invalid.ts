@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { baseName } from "./base_name.ts";
 import { blockService } from "./block_service.ts";
 import type { DesiredService, DesiredState } from "./types.ts";
 import { problem } from "../errors.ts";
@@ -15,14 +16,17 @@ export function blockInvalid(
   if (errors.size === 0) return desired;
   const services = desired.services.map((s): DesiredService => {
     if (s.status === "blocked") return s;
-    const bad = s.units.filter((u) => errors.has(u.path.split("/").pop()!));
+    const bad = s.units.flatMap((u) => {
+      const message = errors.get(baseName(u.path));
+      return message === undefined ? [] : [{ unit: u, message }];
+    });
     if (bad.length === 0) return s;
     return blockService(
       s,
-      ...bad.map((u) =>
-        problem("error", `quadlet rejects ${u.path}: ${errors.get(u.path.split("/").pop()!)}`, {
-          file: u.source,
-          line: generatorLine(errors.get(u.path.split("/").pop()!) ?? "", u.keyLines),
+      ...bad.map(({ unit, message }) =>
+        problem("error", `quadlet rejects ${unit.path}: ${message}`, {
+          file: unit.source,
+          line: generatorLine(message, unit.keyLines),
           service: s.name,
           hint: "Fix the unit; the version deployed before keeps running",
         })
