@@ -9,10 +9,39 @@ import assert from "node:assert/strict";
 import { createFs } from "../../lib/adapters/fs.ts";
 import { createRunner } from "../../lib/adapters/run_command.ts";
 import { countingRunner } from "../support/counting_runner.ts";
-import { createSignatures, gnupgHome, stampFile } from "../../lib/adapters/signatures.ts";
+import {
+  createSignatures,
+  derivedSignersFile,
+  gnupgHome,
+  stampFile,
+} from "../../lib/adapters/signatures.ts";
 import { HoistError } from "../../lib/errors.ts";
 import type { SignatureResult, TrustKeys } from "../../lib/trust/types.ts";
-import { withTempDir } from "./helpers.ts";
+import {
+  captureIo,
+  type CliRun,
+  createFakeHost,
+  EXAMPLE_HOST,
+  exampleFiles,
+  makeRepo,
+  readFilesUnder,
+  show as showRun,
+  skipWithoutQuadlet,
+  withTempDir,
+  writeConfig,
+} from "./helpers.ts";
+import { buildDeps } from "../../lib/deps.ts";
+import { runCli } from "../../lib/cli/program.ts";
+import {
+  commitAs,
+  gpgSigner,
+  revokeGpgKey,
+  signAt,
+  sshCa,
+  sshCertSigner,
+  sshSigner,
+  stopAgents,
+} from "./signing.ts";
 
 const ENV = {
   GIT_CONFIG_GLOBAL: "/dev/null",
@@ -583,4 +612,414 @@ Deno.test("signatures: git verify-commit against only the configured gpg keys an
       );
     }
   });
+});
+
+Deno.test("signatures: keys are judged at the time hoist verifies, never at the commit's own date", async (t) => {
+  await withTempDir(async (dir) => {
+    const keys = `${dir}/keys`;
+    try {
+      const allowed = `${dir}/allowed_signers`;
+      // line 1..4 of allowed_signers, in this order
+      const retired = await sshSigner(
+        keys,
+        "retired@example.com",
+        allowed,
+        'namespaces="git",valid-before="20200101Z"',
+      );
+      const early = await sshSigner(
+        keys,
+        "early@example.com",
+        allowed,
+        'namespaces="git",valid-after="20990101Z"',
+      );
+      const current = await sshSigner(
+        keys,
+        "current@example.com",
+        allowed,
+        'valid-after="20200101Z",namespaces="git",valid-before="20990101Z"',
+      );
+      const expiring = await sshSigner(
+        keys,
+        "expiring@example.com",
+        allowed,
+        'namespaces="git",valid-before="20300101Z"',
+      );
+      // lines 5 and 6: a CA, and a CA retired in 2020
+      const ca = await sshCa(keys, "team", allowed, "*@team.example");
+      const oldCa = await sshCa(
+        keys,
+        "oldteam",
+        allowed,
+        "*@old.example",
+        'namespaces="git",valid-before="20200101Z"',
+      );
+      const expiredCert = await sshCertSigner(
+        keys,
+        "carol-2020",
+        ca,
+        "carol@team.example",
+        "20200101:20200201",
+      );
+      const validCert = await sshCertSigner(keys, "dave-now", ca, "dave@team.example", "-1d:+520w");
+      const oldCaCert = await sshCertSigner(keys, "erin", oldCa, "erin@old.example", "-1d:+520w");
+      const asc = { old: `${dir}/old.asc`, rev: `${dir}/rev.asc` };
+      // made in 2020, expired at the end of 2020; and one to be revoked later
+      const oldGpg = await gpgSigner(keys, "Old <old@example.com>", asc.old, {
+        at: "20200101T000000",
+        expire: "1y",
+      });
+      const revGpg = await gpgSigner(keys, "Rev <rev@example.com>", asc.rev, {
+        at: "20200101T000000",
+      });
+      await signAt(oldGpg, "20200601T000000");
+      await signAt(revGpg, "20200601T000000");
+
+      const repo = `${dir}/repo`;
+      await sh("git", ["init", "--quiet", "-b", "main", repo]);
+      const BACK = "2019-06-01T00:00:00Z";
+      const c = {
+        retiredBackdated: await commitAs(repo, retired, {}, "retired key, back-dated", BACK),
+        earlyForwardDated: await commitAs(repo, early, {}, "early key", "2099-06-01T00:00:00Z"),
+        current: await commitAs(repo, current, {}, "current key"),
+        expiring: await commitAs(repo, expiring, {}, "expiring key"),
+        expiredCertBackdated: await commitAs(
+          repo,
+          expiredCert,
+          {},
+          "expired certificate, back-dated",
+          "2020-01-15T00:00:00Z",
+        ),
+        validCert: await commitAs(repo, validCert, {}, "certificate valid now"),
+        oldCaCert: await commitAs(repo, oldCaCert, {}, "certificate of a retired CA"),
+        gpgExpiredBackdated: await commitAs(
+          repo,
+          oldGpg,
+          {},
+          "expired gpg key",
+          "2020-06-01T00:00:00Z",
+        ),
+        gpgRevokedBackdated: await commitAs(
+          repo,
+          revGpg,
+          {},
+          "revoked gpg key",
+          "2020-06-01T00:00:00Z",
+        ),
+      };
+      const cache = `${dir}/cache.git`;
+      await sh("git", ["clone", "--quiet", "--bare", repo, cache]);
+      const trust: TrustKeys = { gpgKeys: [], allowedSigners: allowed };
+      let n = 0;
+      const verify = async (
+        commit: string,
+        k: TrustKeys = trust,
+        clock?: () => Date,
+        work = `${dir}/work-${++n}`,
+      ) => {
+        const sigs = clock
+          ? createSignatures(createRunner(), createFs(), clock)
+          : createSignatures(createRunner(), createFs());
+        const [r] = await sigs.verify(cache, [commit], k, work);
+        assert.ok(r);
+        assert.equal(r.commit, commit);
+        return r;
+      };
+      /** What plain git says, handed the configured allowed_signers file as it is. */
+      const gitAlone = async (commit: string) => {
+        const out = await new Deno.Command("git", {
+          args: [
+            "-C",
+            cache,
+            "-c",
+            `gpg.ssh.allowedSignersFile=${allowed}`,
+            "verify-commit",
+            commit,
+          ],
+          env: ENV,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        return out.code;
+      };
+      const committerTime = async (commit: string) =>
+        Number((await sh("git", ["-C", cache, "log", "-1", "--format=%ct", commit])).trim());
+
+      await t.step(
+        "plain git accepts the retired key's back-dated commit: ssh-keygen is handed the commit's date",
+        async () => {
+          assert.equal(await gitAlone(c.retiredBackdated), 0);
+          assert.equal(await gitAlone(c.earlyForwardDated), 0);
+          assert.equal(await gitAlone(c.expiredCertBackdated), 0);
+        },
+      );
+
+      await t.step(
+        "a retired ssh key (valid-before passed) does not verify a commit back-dated before it",
+        async () => {
+          const r = await verify(c.retiredBackdated);
+          assert.equal(r.status, "untrusted", show(r));
+          assert.equal(r.signer, `ssh ${retired.fingerprint}`);
+          assert.match(
+            r.message,
+            /^ssh key SHA256:\S+ is not valid now \(\d{4}-\d\d-\d\dT[\d:]+Z\); /,
+          );
+          assert.ok(
+            r.message.endsWith(
+              `${allowed}:1 (retired@example.com): ` +
+                'valid-before="20200101Z" (2020-01-01T00:00:00Z) has passed',
+            ),
+            r.message,
+          );
+          assert.equal(r.committedAt, Date.parse(BACK) / 1000);
+        },
+      );
+
+      await t.step(
+        "an ssh key whose valid-after is still to come does not verify, even a commit dated after it",
+        async () => {
+          const r = await verify(c.earlyForwardDated);
+          assert.equal(r.status, "untrusted", show(r));
+          assert.match(
+            r.message,
+            /:2 \(early@example\.com\): valid-after="20990101Z" \(2099-01-01T00:00:00Z\) is still to come$/,
+          );
+        },
+      );
+
+      await t.step(
+        "a key valid now, inside its valid-after and valid-before, verifies; committedAt is the committer date",
+        async () => {
+          const r = await verify(c.current);
+          assert.equal(r.status, "good", show(r));
+          assert.equal(r.signer, `ssh ${current.fingerprint} current@example.com`);
+          assert.equal(r.committedAt, await committerTime(c.current));
+        },
+      );
+
+      await t.step(
+        "git reads a copy without the time options, line for line; the configured file is untouched",
+        async () => {
+          const work = `${dir}/work-copy`;
+          await verify(c.current, trust, undefined, work);
+          const copy = (await Deno.readTextFile(derivedSignersFile(work))).split("\n");
+          assert.equal(
+            copy[0],
+            '# hoist: left out, valid-before="20200101Z" (2020-01-01T00:00:00Z) has passed',
+          );
+          assert.match(copy[1]!, /^# hoist: left out, valid-after="20990101Z" /);
+          assert.match(copy[2]!, /^current@example\.com namespaces="git" ssh-ed25519 \S+$/);
+          assert.match(copy[3]!, /^expiring@example\.com namespaces="git" ssh-ed25519 \S+$/);
+          assert.match(copy[4]!, /^\*@team\.example cert-authority,namespaces="git" ssh-ed25519 /);
+          assert.match(copy[5]!, /^# hoist: left out, valid-before="20200101Z" /);
+          assert.equal(copy.length, 7); // six lines and the final newline
+          assert.match(await Deno.readTextFile(allowed), /valid-before="20200101Z"/);
+        },
+      );
+
+      await t.step(
+        "a key that expires between two runs stops verifying; the copy follows the clock both ways",
+        async () => {
+          const work = `${dir}/work-clock`;
+          const at = (iso: string) => () => new Date(iso);
+          const before = await verify(c.expiring, trust, at("2029-12-31T23:59:59Z"), work);
+          assert.equal(before.status, "good", show(before));
+          const after = await verify(c.expiring, trust, at("2030-01-01T00:00:01Z"), work);
+          assert.equal(after.status, "untrusted", show(after));
+          assert.match(
+            after.message,
+            /is not valid now \(2030-01-01T00:00:01Z\); .*:4 \(expiring@example\.com\): valid-before="20300101Z" \(2030-01-01T00:00:00Z\) has passed$/,
+          );
+          const again = await verify(c.expiring, trust, at("2029-06-01T00:00:00Z"), work);
+          assert.equal(again.status, "good", show(again));
+        },
+      );
+
+      await t.step(
+        "an expired ssh certificate does not verify a commit back-dated into its validity",
+        async () => {
+          const counting = countingRunner(createRunner());
+          const [r] = await createSignatures(counting.run, createFs()).verify(
+            cache,
+            [c.expiredCertBackdated],
+            trust,
+            `${dir}/work-cert`,
+          );
+          assert.equal(r?.status, "untrusted", show(r));
+          assert.equal(r?.signer, `ssh ${expiredCert.fingerprint} carol@team.example`);
+          assert.match(
+            r?.message ?? "",
+            /, but its certificate "carol-2020" is not valid now \([^)]+\): valid before 2020-02-01T00:00:00Z$/,
+          );
+          // verify-commit, then cat-file for the certificate
+          assert.deepEqual(counting.calls.map((x) => [x.cmd, x.args.includes("cat-file")]), [
+            ["git", false],
+            ["git", true],
+          ]);
+        },
+      );
+
+      await t.step("a certificate valid now, from a CA valid now, verifies", async () => {
+        const r = await verify(c.validCert);
+        assert.equal(r.status, "good", show(r));
+        assert.equal(r.signer, `ssh ${validCert.fingerprint} dave@team.example`);
+        assert.equal(r.committedAt, await committerTime(c.validCert));
+      });
+
+      await t.step(
+        "a certificate of a CA whose line is no longer valid does not verify",
+        async () => {
+          const r = await verify(c.oldCaCert, {
+            gpgKeys: [],
+            allowedSigners: await onlyLines(
+              allowed,
+              "*@old.example ",
+              `${dir}/allowed_signers_oldca`,
+            ),
+          });
+          assert.equal(r.status, "untrusted", show(r));
+          assert.match(
+            r.message,
+            /^ssh certificate SHA256:\S+ is not valid now .*:1 \(\*@old\.example\): valid-before="20200101Z"/,
+          );
+        },
+      );
+
+      await t.step(
+        "gpg: an expired key does not verify a commit and signature back-dated before its expiry",
+        async () => {
+          const r = await verify(c.gpgExpiredBackdated, {
+            gpgKeys: [asc.old],
+            allowedSigners: undefined,
+          });
+          assert.equal(r.status, "untrusted", show(r));
+          assert.equal(r.signer, `gpg ${oldGpg.fingerprint} Old <old@example.com>`);
+          assert.match(r.message, /whose key has expired$/);
+          assert.equal(r.committedAt, Date.parse("2020-06-01T00:00:00Z") / 1000);
+        },
+      );
+
+      await t.step(
+        "gpg: a key revoked as retired stops verifying a commit signed and dated before the revocation",
+        async () => {
+          const k: TrustKeys = { gpgKeys: [asc.rev], allowedSigners: undefined };
+          const before = await verify(c.gpgRevokedBackdated, k);
+          assert.equal(before.status, "good", show(before));
+          await revokeGpgKey(revGpg, asc.rev);
+          const after = await verify(c.gpgRevokedBackdated, k);
+          assert.equal(after.status, "untrusted", show(after));
+          assert.match(after.message, /whose key is revoked$/);
+        },
+      );
+
+      await t.step(
+        "a malformed allowed_signers line is config-invalid, naming the file and the line",
+        async () => {
+          const bad = `${dir}/allowed_signers_bad`;
+          const good = (await Deno.readTextFile(allowed)).split("\n")[2]!;
+          await Deno.writeTextFile(
+            bad,
+            `# ok\n${good}\nbob namespaces=git ${good.split(" ").slice(2).join(" ")}\n`,
+          );
+          await assert.rejects(
+            verify(c.current, { gpgKeys: [], allowedSigners: bad }),
+            (e: unknown) => {
+              assert.ok(e instanceof HoistError, String(e));
+              assert.equal(e.code, "config-invalid");
+              assert.equal(
+                e.message,
+                `[trust] allowed_signers: ${bad}:3: bad options: missing start quote`,
+              );
+              assert.match(e.hint ?? "", /ALLOWED SIGNERS/);
+              return true;
+            },
+          );
+        },
+      );
+    } finally {
+      await stopAgents(keys).catch(() => {});
+    }
+  });
+});
+
+/** Copies the lines of `file` that start with `prefix` into `to`; returns `to`. */
+async function onlyLines(file: string, prefix: string, to: string): Promise<string> {
+  const lines = (await Deno.readTextFile(file)).split("\n").filter((l) => l.startsWith(prefix));
+  await Deno.writeTextFile(to, lines.map((l) => `${l}\n`).join(""));
+  return to;
+}
+
+Deno.test({
+  name:
+    "hoist apply: a key that expires between two runs keeps its deployed commit and refuses new ones, back-dated or not",
+  ignore: skipWithoutQuadlet(),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const HOST = `gitops/${EXAMPLE_HOST}`;
+      const repo = await makeRepo(`${dir}/repo`, await exampleFiles());
+      const allowed = `${dir}/allowed_signers`;
+      const alice = await sshSigner(
+        `${dir}/keys`,
+        "alice@example.com",
+        allowed,
+        'namespaces="git",valid-before="20300101Z"',
+      );
+      const { configPath, quadletDir } = await writeConfig(
+        dir,
+        repo.path,
+        EXAMPLE_HOST,
+        `[trust]\nallowed_signers = "${allowed}"\n`,
+      );
+      const deployed = await commitAs(repo.path, alice, {
+        [`${HOST}/web/index.html`]: "<h1>signed</h1>\n",
+      });
+      const home = `${dir}/home`;
+      await Deno.mkdir(home, { recursive: true });
+      const fake = createFakeHost({ quadletDir, home });
+      const capture = captureIo(home);
+      let now = new Date("2029-12-31T12:00:00Z");
+      // the real adapters, with signatures judged at `now`
+      const cli = async (...argv: string[]): Promise<CliRun> => {
+        capture.take();
+        const code = await runCli(["--config", configPath, ...argv], capture.io, async (c) => ({
+          ...(await buildDeps(c, fake.run)),
+          signatures: createSignatures(fake.run, createFs(), () => now),
+        }));
+        return { code, ...capture.take() };
+      };
+      const sources = async () => JSON.parse((await cli("plan", "--json")).out).sources[0];
+
+      const first = await cli("apply");
+      assert.equal(first.code, 0, showRun(first));
+      const files = await readFilesUnder(quadletDir);
+      assert.ok(Object.keys(files).length > 0);
+
+      now = new Date("2030-01-02T12:00:00Z"); // alice's key expired on 2030-01-01
+      const again = await cli("apply");
+      assert.equal(again.code, 0, showRun(again));
+      const cached = await sources();
+      assert.equal(cached.verdict, "cached");
+      assert.equal(cached.commits.main, deployed);
+
+      for (const date of [undefined, "2029-12-01T00:00:00Z"]) {
+        const next = await commitAs(
+          repo.path,
+          alice,
+          { [`${HOST}/web/index.html`]: `<h1>after expiry ${date ?? "now"}</h1>\n` },
+          "change",
+          date,
+        );
+        const refused = await cli("apply");
+        assert.equal(refused.code, 1, showRun(refused));
+        assert.match(
+          refused.err,
+          new RegExp(`the tip ${next.slice(0, 12)} is signed by a key hoist does not trust`),
+        );
+        assert.match(
+          refused.err,
+          /is not valid now \(2030-01-02T12:00:00Z\); .*allowed_signers:1 \(alice@example\.com\): valid-before="20300101Z" \(2030-01-01T00:00:00Z\) has passed/,
+        );
+        assert.deepEqual(await readFilesUnder(quadletDir), files, "the deployed commit stays");
+      }
+    });
+  },
 });

@@ -40,20 +40,21 @@ async function run(
 }
 
 /**
- * An ssh signing key; appends `principal namespaces="git" <key>` to `allowedSigners` when given
- * (pass undefined for a key hoist must not trust).
+ * An ssh signing key; appends `principal <options> <key>` to `allowedSigners` when given (pass
+ * undefined for a key hoist must not trust). `options` defaults to `namespaces="git"`.
  */
 export async function sshSigner(
   dir: string,
   principal: string,
   allowedSigners?: string,
+  options = 'namespaces="git"',
 ): Promise<Signer> {
   await Deno.mkdir(dir, { recursive: true });
   const key = `${dir}/${principal.replace(/\W/g, "_")}_ed25519`;
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", principal, "-f", key]);
   const pub = (await Deno.readTextFile(`${key}.pub`)).trim().split(" ").slice(0, 2).join(" ");
   if (allowedSigners !== undefined) {
-    await Deno.writeTextFile(allowedSigners, `${principal} namespaces="git" ${pub}\n`, {
+    await Deno.writeTextFile(allowedSigners, `${principal} ${options} ${pub}\n`, {
       append: true,
     });
   }
@@ -67,11 +68,82 @@ export async function sshSigner(
   };
 }
 
-/** A gpg signing key in its own GNUPGHOME under `dir`; its armored public key is written to `publicKey`. */
-export async function gpgSigner(dir: string, uid: string, publicKey: string): Promise<Signer> {
+/**
+ * An ssh certificate authority: its key under `dir`, and the line
+ * `principals cert-authority,<options> <ca key>` appended to `allowedSigners`. Returns the CA's
+ * private key file.
+ */
+export async function sshCa(
+  dir: string,
+  name: string,
+  allowedSigners: string,
+  principals: string,
+  options = 'namespaces="git"',
+): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const key = `${dir}/${name}_ca`;
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key]);
+  const pub = (await Deno.readTextFile(`${key}.pub`)).trim().split(" ").slice(0, 2).join(" ");
+  await Deno.writeTextFile(
+    allowedSigners,
+    `${principals} cert-authority${options ? `,${options}` : ""} ${pub}\n`,
+    { append: true },
+  );
+  return key;
+}
+
+/**
+ * An ssh key with a user certificate for `principal` from the CA key `ca`, valid over
+ * `validity` (ssh-keygen -V, e.g. `20200101:20200201` or `-1d:+52w`); commits are signed with
+ * the certificate.
+ */
+export async function sshCertSigner(
+  dir: string,
+  name: string,
+  ca: string,
+  principal: string,
+  validity: string,
+): Promise<Signer> {
+  await Deno.mkdir(dir, { recursive: true });
+  const key = `${dir}/${name}_ed25519`;
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key]);
+  await run("ssh-keygen", [
+    "-q",
+    "-s",
+    ca,
+    "-I",
+    name,
+    "-n",
+    principal,
+    "-V",
+    validity,
+    `${key}.pub`,
+  ]);
+  const cert = `${key}-cert.pub`;
+  const fingerprint = (await run("ssh-keygen", ["-l", "-E", "sha256", "-f", cert])).split(" ")[1]!;
+  return {
+    gitArgs: ["-c", "gpg.format=ssh", "-c", `user.signingkey=${cert}`],
+    env: {},
+    fingerprint,
+  };
+}
+
+/**
+ * A gpg signing key in its own GNUPGHOME under `dir`; its armored public key is written to
+ * `publicKey`. `at` back-dates it (gpg's `faked-system-time`, e.g. `20200101T000000`): the key is
+ * made then and every signature made with it is dated then (see {@link signAt}); `expire` is
+ * gpg's expiry (`never`, `1y`…), counted from its creation.
+ */
+export async function gpgSigner(
+  dir: string,
+  uid: string,
+  publicKey: string,
+  opts: { at?: string; expire?: string } = {},
+): Promise<Signer> {
   const home = `${dir}/gnupg-${uid.replace(/\W/g, "_")}`;
   await Deno.mkdir(home, { recursive: true, mode: 0o700 });
   const env = { GNUPGHOME: home };
+  if (opts.at !== undefined) await Deno.writeTextFile(`${home}/gpg.conf`, fakedTime(opts.at));
   await run("gpg", [
     "--batch",
     "--pinentry-mode",
@@ -82,7 +154,7 @@ export async function gpgSigner(dir: string, uid: string, publicKey: string): Pr
     uid,
     "ed25519",
     "sign",
-    "never",
+    opts.expire ?? "never",
   ], env);
   const colons = await run("gpg", ["--batch", "--with-colons", "--list-keys", uid], env);
   const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(colons)![1]!;
@@ -95,6 +167,43 @@ export async function gpgSigner(dir: string, uid: string, publicKey: string): Pr
     env,
     fingerprint,
   };
+}
+
+const fakedTime = (at: string) => `faked-system-time ${at}\n`;
+
+/** Dates the gpg signer's next signatures at `at` (gpg's `faked-system-time`), or now when undefined. */
+export async function signAt(signer: Signer, at: string | undefined): Promise<void> {
+  const conf = `${signer.env.GNUPGHOME}/gpg.conf`;
+  if (at === undefined) await Deno.remove(conf).catch(() => {});
+  else await Deno.writeTextFile(conf, fakedTime(at));
+}
+
+/**
+ * Revokes the gpg signer's primary key now, reason "key is no longer used" (what retiring a key
+ * is), and rewrites its armored public key at `publicKey` with the revocation.
+ */
+export async function revokeGpgKey(signer: Signer, publicKey: string): Promise<void> {
+  await signAt(signer, undefined);
+  await run(
+    "gpg",
+    [
+      "--batch",
+      "--command-fd",
+      "0",
+      "--pinentry-mode",
+      "loopback",
+      "--passphrase",
+      "",
+      "--edit-key",
+      signer.fingerprint,
+    ],
+    { ...signer.env },
+    "revkey\ny\n3\nretired\n\ny\nsave\n",
+  );
+  await Deno.writeTextFile(
+    publicKey,
+    await run("gpg", ["--batch", "--armor", "--export", signer.fingerprint], { ...signer.env }),
+  );
 }
 
 /** Stops the gpg-agents a gpg signer started. */
@@ -110,13 +219,15 @@ export async function stopAgents(dir: string): Promise<void> {
 
 /**
  * Writes `files` (null deletes) into the repository at `repo`, then commits everything, signed by
- * `signer` (unsigned when undefined). Returns the commit id.
+ * `signer` (unsigned when undefined). `date` (ISO 8601) sets the author and committer date, as
+ * anyone making a commit may. Returns the commit id.
  */
 export async function commitAs(
   repo: string,
   signer: Signer | undefined,
   files: Readonly<Record<string, string | null>>,
   message = "change",
+  date?: string,
 ): Promise<string> {
   for (const [path, content] of Object.entries(files)) {
     const full = `${repo}/${path}`;
@@ -141,7 +252,10 @@ export async function commitAs(
     ...(signer ? ["-S"] : []),
     "-m",
     message,
-  ], signer?.env ?? {});
+  ], {
+    ...signer?.env,
+    ...(date === undefined ? {} : { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date }),
+  });
   return (await run("git", ["-C", repo, "rev-parse", "HEAD"])).trim();
 }
 
