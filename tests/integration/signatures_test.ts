@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { createFs } from "../../lib/adapters/fs.ts";
 import { createRunner } from "../../lib/adapters/run_command.ts";
 import { countingRunner } from "../support/counting_runner.ts";
+import { createFakeHost } from "../support/fake_host.ts";
 import {
   createSignatures,
   derivedSignersFile,
@@ -20,7 +21,6 @@ import type { SignatureResult, TrustKeys } from "../../lib/trust/types.ts";
 import {
   captureIo,
   type CliRun,
-  createFakeHost,
   EXAMPLE_HOST,
   exampleFiles,
   makeRepo,
