@@ -15,8 +15,6 @@ import type { SourceVerdict } from "../trust/types.ts";
 export interface PlanTextOptions {
   /** ANSI colours; pass true only when writing to a terminal. Without it the text has no escapes. */
   readonly color: boolean;
-  /** Extra header facts; `source` (a git URL or path) is shown after the revision. */
-  readonly header?: { readonly source?: string };
 }
 
 type Paint = (code: string, text: string) => string;
@@ -58,13 +56,8 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
     : (_, text) => text;
   const out: string[] = [];
 
-  const source = opts.header?.source;
-  const from = source === undefined || source === "" ? "" : ` from ${oneLine(source)}`;
   out.push(
-    paint(
-      BOLD,
-      `hoist plan for host ${oneLine(plan.host)} at ${shortRevision(plan.revision)}${from}`,
-    ),
+    paint(BOLD, `hoist plan for host ${oneLine(plan.host)} at ${shortRevision(plan.revision)}`),
   );
 
   for (const v of plan.sources ?? []) out.push(...renderSource(v));

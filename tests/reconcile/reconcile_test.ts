@@ -684,10 +684,15 @@ for (const s of SCENARIOS) {
     name: `reconcile() ${s.name}`,
     permissions: "none",
     fn() {
+      const before = structuredClone({ desired: s.desired, observed: s.observed });
       const p = plan(s.desired, s.observed, s.options);
       assert.deepEqual(planLines(p, ...(s.names ?? [s.desired])), s.actions);
       s.check?.(p);
-      assert.deepEqual(plan(s.desired, s.observed, s.options), p, "same inputs, same plan");
+      // Same inputs, same plan: the inputs are left as they were, and equal copies of them (no
+      // shared objects) plan the same actions again.
+      assert.deepEqual({ desired: s.desired, observed: s.observed }, before, "inputs unchanged");
+      const again = plan(before.desired, before.observed, s.options);
+      assert.deepEqual(planLines(again, ...(s.names ?? [s.desired])), s.actions, "same inputs");
     },
   });
 }

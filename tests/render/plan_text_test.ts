@@ -77,12 +77,12 @@ Deno.test({
           reason: "new service (not deployed yet)",
         },
       ]),
-      { color: false, header: { source: "/srv/gitops.git" } },
+      plain,
     );
     assert.equal(
       text,
       [
-        "hoist plan for host web at 0123456789ab from /srv/gitops.git",
+        "hoist plan for host web at 0123456789ab",
         "",
         "+ copy 1 file to /var/lib/hoist/copies/web/1111111111111111 (web): files for 1111111111111111",
         "",
@@ -442,9 +442,44 @@ Deno.test({
 });
 
 Deno.test({
-  name: "renderPlanText() gives the same text for the same plan",
+  name: "renderPlanText() renders a plan, and an equal copy of it, to exactly this coloured text",
   permissions: "none",
   fn() {
-    assert.equal(renderPlanText(mixed, { color: true }), renderPlanText(mixed, { color: true }));
+    const bold = (t: string) => `\x1b[1m${t}\x1b[0m`;
+    const red = (t: string) => `\x1b[31m${t}\x1b[0m`;
+    const green = (t: string) => `\x1b[32m${t}\x1b[0m`;
+    const yellow = (t: string) => `\x1b[33m${t}\x1b[0m`;
+    const cyan = (t: string) => `\x1b[36m${t}\x1b[0m`;
+    const expected = [
+      bold("hoist plan for host web at 0123456789ab"),
+      "",
+      `${red("error:")} x.yml:1: bad`,
+      "",
+      `${yellow("~")} write gitops-web.container (web): content changed`,
+      `    ${bold("--- a/gitops-web.container")}`,
+      `    ${bold("+++ b/gitops-web.container")}`,
+      `    ${cyan("@@ -2,10 +2,10 @@")}`,
+      "     Description=web",
+      "     ",
+      "     [Container]",
+      `    ${red("-Image=docker.io/library/caddy:2.8")}`,
+      `    ${green("+Image=docker.io/library/caddy:2.9")}`,
+      "     PublishPort=8080:80",
+      "     Label=gitops-service=web",
+      `    ${red("-Label=gitops-hash=1111111111111111")}`,
+      `    ${green("+Label=gitops-hash=2222222222222222")}`,
+      "     ",
+      "     [Install]",
+      "     WantedBy=default.target",
+      "",
+      `${red("-")} stop gitops-db.service (db): removed from config.yml`,
+      "",
+      bold("Plan: 1 to write, 1 to stop."),
+      "",
+    ].join("\n");
+    // Same plan, same bytes: the text depends on the plan's value alone, not on its objects.
+    for (const p of [mixed, structuredClone(mixed)]) {
+      assert.equal(renderPlanText(p, { color: true }), expected);
+    }
   },
 });
