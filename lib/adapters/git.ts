@@ -4,10 +4,10 @@
  *
  * @module
  */
-import tar from "tar-stream";
-import { MAX_FILE_BYTES, type RepoEntry, type RepoTree } from "../types/repo_tree.ts";
+import type { RepoTree } from "../types/repo_tree.ts";
 import { HoistError } from "../errors.ts";
 import { checked, CommandError, CommandTimeout, type Runner } from "./run_command.ts";
+import { parseTar } from "./tar.ts";
 
 /** How git authenticates; secrets stay in files, never in argv, environment values or logs. */
 export interface GitAuth {
@@ -247,52 +247,6 @@ export function parseFetchHead(text: string): Map<string, string> {
   return out;
 }
 
-/**
- * Parses `git archive --format=tar` output into entries (paths without trailing slashes).
- * Files over {@link MAX_FILE_BYTES} are recorded as too large and never held in memory.
- */
-export function parseTar(
-  data: Uint8Array,
-  maxFile = MAX_FILE_BYTES,
-): Promise<Map<string, RepoEntry>> {
-  return new Promise((resolve, reject) => {
-    const entries = new Map<string, RepoEntry>();
-    const extract = tar.extract();
-    extract.on("entry", (header, stream, next) => {
-      const name = header.name.replace(/\/+$/, "");
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      stream.on("data", (chunk: unknown) => {
-        const c = chunk as Uint8Array;
-        size += c.length;
-        if (size <= maxFile) chunks.push(c);
-      });
-      stream.on("end", () => {
-        if (header.type === "directory") entries.set(name, { kind: "dir" });
-        else if (header.type === "symlink") {
-          entries.set(name, { kind: "symlink", target: header.linkname ?? "" });
-        } else if (header.type === "file") {
-          if (size > maxFile) entries.set(name, { kind: "too-large", size });
-          else {
-            const data = new Uint8Array(size);
-            let at = 0;
-            for (const c of chunks) {
-              data.set(c, at);
-              at += c.length;
-            }
-            entries.set(name, { kind: "file", data });
-          }
-        }
-        next();
-      });
-      stream.resume();
-    });
-    extract.on("finish", () => resolve(entries));
-    extract.on("error", reject);
-    extract.end(data);
-  });
-}
-
 /** Creates the git adapter. */
 export function createGit(
   run: Runner,
@@ -369,7 +323,18 @@ export function createGit(
         }
         throw new CommandError({ cmd: "git", args }, result);
       }
-      return { revision: commit, entries: await parseTar(result.stdout) };
+      try {
+        return { revision: commit, entries: await parseTar(result.stdout) };
+      } catch (e) {
+        throw new HoistError(
+          "source-failed",
+          `git archive of ${path || "the repository"} at ${
+            commit.slice(0, 12)
+          } is not a readable tar: ${e instanceof Error ? e.message : String(e)}`,
+          `Delete the cache ${cacheDir} so the next run fetches it anew; report it if it recurs`,
+          { cause: e },
+        );
+      }
     },
     async listDirs(cacheDir, commit, path) {
       const spec = path === "" ? commit : `${commit}:${path}`;

@@ -13,6 +13,7 @@ import {
   parseFetchHead,
 } from "../../lib/adapters/git.ts";
 import { CommandTimeout, createRunner, KILL_GRACE_MS } from "../../lib/adapters/run_command.ts";
+import { parseTar } from "../../lib/adapters/tar.ts";
 import type { RepoEntry } from "../../lib/types/repo_tree.ts";
 import { HoistError } from "../../lib/errors.ts";
 import { countingRunner } from "../support/counting_runner.ts";
@@ -299,5 +300,97 @@ Deno.test("a server that accepts the connection and never answers fails the fetc
     } finally {
       await server.stop();
     }
+  });
+});
+
+/** What `git archive --format=tar <commit> [-- path]` prints, as bytes. */
+async function archive(repo: string, path?: string): Promise<Uint8Array> {
+  const out = await new Deno.Command("git", {
+    args: ["-C", repo, "archive", "--format=tar", "HEAD", ...(path ? ["--", path] : [])],
+    env: { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return out.stdout;
+}
+
+Deno.test("readTree returns each file's exact bytes: binary, NUL, CRLF, no final newline, empty", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await makeRepo(`${dir}/repo`, { "gitops/h1/config.yml": "services: {}\n" });
+    const all = Uint8Array.from({ length: 256 * 3 }, (_, i) => (i * 7) % 256);
+    const files: Record<string, Uint8Array> = {
+      "gitops/h1/web/blob.bin": all,
+      "gitops/h1/web/crlf.txt": new TextEncoder().encode("a\r\nb\r\n\0tail"),
+      "gitops/h1/web/empty": new Uint8Array(0),
+      "gitops/h1/web/exactly-512.bin": new Uint8Array(512).fill(0x5a),
+      "gitops/h1/web/ünïcødé ✓.txt": new TextEncoder().encode("ok"),
+    };
+    for (const [path, data] of Object.entries(files)) {
+      await Deno.mkdir(`${repo.path}/${path.slice(0, path.lastIndexOf("/"))}`, { recursive: true });
+      await Deno.writeFile(`${repo.path}/${path}`, data);
+    }
+    const commit = await repo.commit({});
+    const g = gitAdapter();
+    const cache = `${dir}/cache.git`;
+    assert.equal(await fetchBranch(g, repo.path, "main", cache), commit);
+    const tree = await g.readTree(cache, commit, "gitops/h1");
+    for (const [path, data] of Object.entries(files)) {
+      assert.deepEqual(tree.entries.get(path), { kind: "file", data }, path);
+    }
+  });
+});
+
+Deno.test("readTree keeps paths past 255 bytes (a pax path) and long symlink targets whole", async () => {
+  await withTempDir(async (dir) => {
+    const longest = `gitops/h1/web/${LONG}/${LONG}/${LONG}/${LONG}/${LONG}/file.conf`;
+    const target = `${LONG}/${LONG}/${LONG}/index.html`;
+    const repo = await makeRepo(`${dir}/repo`, {
+      [longest]: "far = true\n",
+      "gitops/h1/web/far-link": { symlink: target },
+    });
+    assert.ok(longest.length > 255 && target.length > 100);
+    const g = gitAdapter();
+    const cache = `${dir}/cache.git`;
+    const commit = await fetchBranch(g, repo.path, "main", cache);
+    const tree = await g.readTree(cache, commit, "gitops/h1");
+    assert.equal(text(tree.entries.get(longest)), "far = true\n");
+    assert.deepEqual(tree.entries.get("gitops/h1/web/far-link"), { kind: "symlink", target });
+  });
+});
+
+Deno.test("parseTar records files over the cap as too-large with their size, in archive order", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await makeRepo(`${dir}/repo`, {
+      "gitops/h1/a-small.txt": "small\n",
+      "gitops/h1/b-big.txt": "x".repeat(5000),
+      "gitops/h1/c-link": { symlink: "b-big.txt" },
+      "gitops/h1/d-edge.txt": "y".repeat(1000),
+    });
+    const tar = await archive(repo.path, "gitops/h1");
+    const entries = await parseTar(tar, 1000);
+    assert.deepEqual([...entries].map(([p, e]) => [p, e.kind === "file" ? e.data.length : e]), [
+      ["gitops", { kind: "dir" }],
+      ["gitops/h1", { kind: "dir" }],
+      ["gitops/h1/a-small.txt", 6],
+      ["gitops/h1/b-big.txt", { kind: "too-large", size: 5000 }],
+      ["gitops/h1/c-link", { kind: "symlink", target: "b-big.txt" }],
+      ["gitops/h1/d-edge.txt", 1000],
+    ]);
+    const whole = await parseTar(tar);
+    assert.equal(text(whole.get("gitops/h1/b-big.txt")), "x".repeat(5000));
+  });
+});
+
+Deno.test("parseTar rejects a truncated or corrupted archive instead of returning part of it", async () => {
+  await withTempDir(async (dir) => {
+    const repo = await sampleRepo(dir);
+    const tar = await archive(repo.path);
+    assert.ok((await parseTar(tar)).size > 5);
+    const truncated = tar.slice(0, 2048 + 100);
+    await assert.rejects(() => parseTar(truncated), /truncated/);
+    const corrupt = tar.slice();
+    corrupt[1024 + 10] = corrupt[1024 + 10]! ^ 0x20; // a name byte of the second header
+    await assert.rejects(() => parseTar(corrupt), /checksum/);
   });
 });
