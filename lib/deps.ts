@@ -64,7 +64,7 @@ export async function buildDeps(config: Config, run: Runner = createRunner()): P
     systemctl: createSystemctl(run, config.mode),
     quadlet: createQuadlet(run, fs, config.mode, quadletBin),
     scripts: createScripts(run),
-    signatures: createSignatures(run, fs),
+    signatures: createSignatures(run, fs, () => new Date()),
     sops: createSops(run),
     env: Deno.env.toObject(),
     openStore,

@@ -111,6 +111,11 @@ const sourceSchema = z.strictObject({
   token_file: absolute.optional(),
 }).refine((s) => s.branch === undefined || s.branches === undefined, {
   message: "set either branch (host folders) or branches (one branch per service), not both",
+}).refine((s) => s.token_file === undefined || s.url.startsWith("https://"), {
+  message:
+    "token_file needs an https:// url (over http:// the token would cross the network unencrypted); " +
+    "use the server's https:// URL, or remove token_file",
+  path: ["token_file"],
 });
 
 const schema = z.strictObject({

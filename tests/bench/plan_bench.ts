@@ -4,7 +4,7 @@
  * - pure, in memory: readDesired and reconcile on 50 and 500 generated services (first install
  *   and no-op);
  * - end to end: a no-op `hoist plan` and `hoist apply` through runCli on 50 and 500 services, with real
- *   git and the FAKE podman + systemd of tests/integration/helpers.ts.
+ *   git and the FAKE podman + systemd of tests/support/fake_host.ts.
  *
  * Benchmarks print figures; they assert nothing about time.
  *

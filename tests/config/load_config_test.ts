@@ -242,3 +242,28 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "parseConfig() refuses token_file with a URL that is not https://, naming the line",
+  permissions: "none",
+  fn() {
+    for (
+      const url of ["http://git.example.com/a.git", "git://git.example.com/a.git", "/srv/a.git"]
+    ) {
+      const e = configError(
+        `[source]\nurl = "${url}"\ntoken_file = "/etc/hoist/token"\n[trust]\nrequire_signed = false\n`,
+      );
+      assert.equal(e.code, "config-invalid");
+      assert.match(
+        e.message,
+        /^\/etc\/hoist\/config\.toml:3: .*token_file needs an https:\/\/ url/,
+      );
+    }
+    const ok = parseConfig(
+      '[source]\nurl = "https://git.example.com/a.git"\ntoken_file = "/etc/hoist/token"\n[trust]\nrequire_signed = false\n',
+      "c.toml",
+      user,
+    );
+    assert.equal(ok.sources[0]?.tokenFile, "/etc/hoist/token");
+  },
+});

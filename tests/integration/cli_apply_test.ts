@@ -1,6 +1,6 @@
 /**
  * `hoist plan/apply/validate/render` end to end through runCli, with real git, the real quadlet
- * generator and a FAKE podman + systemd (see createFakeHost in helpers.ts).
+ * generator and a FAKE podman + systemd (see createFakeHost in tests/support/fake_host.ts).
  *
  * @module
  */

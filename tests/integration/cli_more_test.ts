@@ -1,6 +1,6 @@
 /**
  * More of the CLI through runCli, with real git and quadlet and the FAKE podman + systemd of
- * helpers.ts: `apply --quiet` and `--json`, `status --json`, `--lock-timeout`, and `validate`
+ * tests/support/fake_host.ts: `apply --quiet` and `--json`, `status --json`, `--lock-timeout`, and `validate`
  * over every host folder.
  *
  * @module

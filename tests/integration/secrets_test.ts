@@ -2,7 +2,7 @@
  * Secrets (issue 5) end to end through runCli: real git, the real quadlet generator, hoist's real
  * sops adapter spawning `sops` from PATH, which here is the TEST STAND-IN tests/support/sops (sops
  * cannot be installed on these machines; the contract it fakes is written once, in
- * lib/adapters/sops.ts). podman and systemd are the FAKE host of helpers.ts. What hoist refuses
+ * lib/adapters/sops.ts). podman and systemd are the FAKE host of tests/support/fake_host.ts. What hoist refuses
  * (decryption failures, keys other than Container.Environment) is in secrets_failures_test.ts,
  * the leak test and plan masking in secrets_leak_test.ts.
  *

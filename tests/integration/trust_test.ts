@@ -1,6 +1,6 @@
 /**
  * Trusting sources (issue 3) end to end through runCli: real git, real gpg and ssh keys made in
- * the test, real `git verify-commit`; podman and systemd are the FAKE host of helpers.ts.
+ * the test, real `git verify-commit`; podman and systemd are the FAKE host of tests/support/fake_host.ts.
  *
  * @module
  */
