@@ -102,41 +102,27 @@ let prepared: Promise<void> | undefined;
 /**
  * Makes hoist runnable inside: the deno binary and a DENO_DIR holding hoist's npm packages, both
  * readable by the test user, and /usr/local/bin/hoist (a wrapper, as the compiled binary would be).
+ *
+ * Test files run in parallel (`deno test --parallel`: workers of one process, or processes) and
+ * each calls this, so it is safe across both and from cold: it holds an exclusive lock on
+ * `E2E_OPT/.prepare.lock` throughout (flock: it excludes other workers of the same process too),
+ * leaves alone what is already in place, and writes everything else to a temp name renamed into
+ * place, so a hoist another test file is running never sees a half-written file. The source is
+ * copied to `src-<digest>` and cached there before that appears; `src` is a symlink to it,
+ * swapped atomically.
  */
 export function prepare(): Promise<void> {
-  prepared ??= (async () => {
-    await Deno.mkdir(`${E2E_OPT}/deno-dir`, { recursive: true });
-    await Deno.copyFile(Deno.execPath(), `${E2E_OPT}/deno.tmp`);
-    await Deno.rename(`${E2E_OPT}/deno.tmp`, `${E2E_OPT}/deno`);
-    // A copy of the source the test user can read wherever the checkout is (/root is 0700).
-    await Deno.remove(SRC, { recursive: true }).catch(() => {});
-    await Deno.mkdir(SRC, { recursive: true });
-    const copy = await sh("cp", [
-      "-r",
-      `${ROOT}/main.ts`,
-      `${ROOT}/lib`,
-      `${ROOT}/deno.json`,
-      `${ROOT}/deno.lock`,
-      `${SRC}/`,
-    ]);
-    if (copy.code !== 0) throw new Error(`copying the source failed: ${copy.stderr}`);
-    const cache = await sh(Deno.execPath(), ["cache", `${SRC}/main.ts`], {
-      env: { DENO_DIR: `${E2E_OPT}/deno-dir` },
-    });
-    if (cache.code !== 0) throw new Error(`deno cache failed: ${cache.stderr}`);
+  prepared ??= withLock(`${E2E_OPT}/.prepare.lock`, async () => {
+    for (const dir of ["deno-dir", "bin", "repos"]) {
+      await Deno.mkdir(`${E2E_OPT}/${dir}`, { recursive: true });
+    }
+    await Deno.chmod(E2E_OPT, 0o755);
+    await removeLeftovers([E2E_OPT, `${E2E_OPT}/bin`]);
+    const deno = await denoIdentity();
+    await installFile(Deno.execPath(), `${E2E_OPT}/deno`, deno);
     // the sops TEST STAND-IN (tests/support/sops): sops has no Debian package
-    await Deno.mkdir(`${E2E_OPT}/bin`, { recursive: true });
-    await Deno.copyFile(`${ROOT}/tests/support/sops`, `${E2E_OPT}/bin/sops`);
-    // (only what hoist runs: repositories under E2E_OPT keep their own modes)
-    await sh("chmod", [
-      "-R",
-      "a+rX",
-      `${E2E_OPT}/deno`,
-      `${E2E_OPT}/deno-dir`,
-      SRC,
-      `${E2E_OPT}/bin`,
-    ]);
-    await sh("chmod", ["a+rx", E2E_OPT]);
+    await installFile(`${ROOT}/tests/support/sops`, `${E2E_OPT}/bin/sops`);
+    await installSource(`src-${await sourceDigest(deno)}`);
     const wrapper = `#!/bin/sh
 # e2e stand-in for the compiled binary: the same code under deno run
 exec env DENO_DIR=${E2E_OPT}/deno-dir NO_COLOR=1 ${E2E_OPT}/deno run --allow-all --cached-only --config ${SRC}/deno.json ${SRC}/main.ts "$@"
@@ -144,10 +130,118 @@ exec env DENO_DIR=${E2E_OPT}/deno-dir NO_COLOR=1 ${E2E_OPT}/deno run --allow-all
     await insideOk("system", [
       "sh",
       "-c",
-      "cat > /usr/local/bin/hoist && chmod 755 /usr/local/bin/hoist",
+      'set -e; t="$1.tmp.$$"; cat > "$t"; if cmp -s "$t" "$1"; then rm "$t"; ' +
+      'else chmod 755 "$t"; mv -f "$t" "$1"; fi',
+      "install-wrapper",
+      "/usr/local/bin/hoist",
     ], wrapper);
-  })();
+  });
   return prepared;
+}
+
+/** Runs `fn` holding an exclusive lock on `path` (released when the file closes or the process ends). */
+async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  const file = await Deno.open(path, { write: true, create: true });
+  try {
+    await file.lock(true);
+    return await fn();
+  } finally {
+    file.close();
+  }
+}
+
+/** Temp files of a preparer that died (no live one is writing any: the caller holds the lock). */
+async function removeLeftovers(dirs: string[]): Promise<void> {
+  for (const dir of dirs) {
+    for await (const e of Deno.readDir(dir)) {
+      if (/\.tmp(\.\d+)?$/.test(e.name)) await Deno.remove(`${dir}/${e.name}`, { recursive: true });
+    }
+  }
+}
+
+/** Identifies the running deno binary without reading its 100 MB. */
+async function denoIdentity(): Promise<string> {
+  const st = await Deno.stat(Deno.execPath());
+  return `${Deno.version.deno} ${Deno.execPath()} ${st.ino} ${st.size} ${st.mtime?.getTime()}\n`;
+}
+
+/**
+ * Copies `from` to `to` with mode 0755 unless `to` already is it: by `stamp` (kept in `to.id`)
+ * when one is given, else by content.
+ */
+async function installFile(from: string, to: string, stamp?: string): Promise<void> {
+  const read = (p: string) => Deno.readTextFile(p).catch(() => undefined);
+  const same = stamp === undefined
+    ? await read(to) === await read(from)
+    : await read(`${to}.id`) === stamp && await Deno.stat(to).then(() => true, () => false);
+  if (same) return;
+  const tmp = `${to}.tmp.${Deno.pid}`;
+  await Deno.copyFile(from, tmp);
+  await Deno.chmod(tmp, 0o755);
+  await Deno.rename(tmp, to);
+  if (stamp !== undefined) await Deno.writeTextFile(`${to}.id`, stamp);
+}
+
+/** What hoist runs inside: these files and folders of the checkout. */
+const SOURCE = ["main.ts", "lib", "deno.json", "deno.lock"];
+
+/** A digest of the source (paths and contents) and of the deno that caches and runs it. */
+async function sourceDigest(deno: string): Promise<string> {
+  const parts = [deno];
+  const walk = async (rel: string): Promise<void> => {
+    if ((await Deno.stat(`${ROOT}/${rel}`)).isDirectory) {
+      const names = await Array.fromAsync(Deno.readDir(`${ROOT}/${rel}`), (e) => e.name);
+      for (const name of names.sort()) await walk(`${rel}/${name}`);
+    } else parts.push(`${rel}\0${await Deno.readTextFile(`${ROOT}/${rel}`)}\0`);
+  };
+  for (const rel of SOURCE) await walk(rel);
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("")));
+  return Array.from(new Uint8Array(hash, 0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Points `SRC` at `E2E_OPT/name`, a copy of the source the test user can read wherever the checkout
+ * is (/root is 0700), its npm packages cached in the DENO_DIR. A copy `SRC` stopped pointing at
+ * is removed an hour later (a hoist may still be running from it).
+ */
+async function installSource(name: string): Promise<void> {
+  const dir = `${E2E_OPT}/${name}`;
+  if (!(await Deno.stat(dir).then(() => true, () => false))) {
+    const tmp = `${dir}.tmp.${Deno.pid}`;
+    await Deno.mkdir(tmp);
+    const copy = await sh("cp", ["-r", ...SOURCE.map((f) => `${ROOT}/${f}`), `${tmp}/`]);
+    if (copy.code !== 0) throw new Error(`copying the source failed: ${copy.stderr}`);
+    const cache = await sh(Deno.execPath(), ["cache", `${tmp}/main.ts`], {
+      env: { DENO_DIR: `${E2E_OPT}/deno-dir` },
+    });
+    if (cache.code !== 0) throw new Error(`deno cache failed: ${cache.stderr}`);
+    // (only what hoist runs: repositories under E2E_OPT keep their own modes)
+    const chmod = await sh("chmod", ["-R", "a+rX", tmp, `${E2E_OPT}/deno-dir`]);
+    if (chmod.code !== 0) throw new Error(`chmod failed: ${chmod.stderr}`);
+    await Deno.rename(tmp, dir);
+  }
+  const current = await Deno.lstat(SRC).catch(() => undefined);
+  // before the symlink, `src` was a folder
+  if (current?.isDirectory) await Deno.remove(SRC, { recursive: true });
+  const previous = current?.isSymlink ? await Deno.readLink(SRC) : undefined;
+  if (previous !== name) {
+    const link = `${SRC}.tmp.${Deno.pid}`;
+    await Deno.symlink(name, link);
+    await Deno.rename(link, SRC);
+    // the mtime of a retired copy says when it was retired
+    if (previous !== undefined) {
+      await Deno.utime(`${E2E_OPT}/${previous}`, new Date(), new Date()).catch(() => {});
+    }
+  }
+  const hourAgo = Date.now() - 3600_000;
+  for await (const e of Deno.readDir(E2E_OPT)) {
+    if (!/^src-[0-9a-f]+$/.test(e.name) || e.name === name) continue;
+    const { mtime } = await Deno.stat(`${E2E_OPT}/${e.name}`);
+    if ((mtime?.getTime() ?? 0) < hourAgo) {
+      await Deno.remove(`${E2E_OPT}/${e.name}`, { recursive: true });
+    }
+  }
 }
 
 /** The host path of a path inside the namespace (its root is a Debian 13 tree in trixie mode). */
