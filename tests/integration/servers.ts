@@ -2,25 +2,19 @@
  * Real git servers on 127.0.0.1 for transport tests: `git daemon` (git://), `git http-backend`
  * behind a Deno.serve CGI bridge with HTTP Basic auth (http:// or https:// + token), a redirecting
  * server, a TCP server that accepts connections and never answers, and OpenSSH's sshd (ssh:// +
- * deploy key + pinned host key). Each listens on a free port and is stopped by `stop()`, which
- * tests call in a `finally` block.
+ * deploy key + pinned host key). Deno servers listen on port 0; git daemon and sshd, which must be
+ * told a port, get one from tests/support/ports.ts. Each is stopped by `stop()`, which tests call
+ * in a `finally` block.
  *
  * @module
  */
+import { type ReservedPort, reservePort } from "../support/ports.ts";
 
 /** Keeps git away from the user's and the system's configuration. */
 const GIT_ENV = { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", LC_ALL: "C" };
 
 /** Where the real sshd lives on Debian (package openssh-server). */
 export const SSHD = "/usr/sbin/sshd";
-
-/** A free TCP port on 127.0.0.1 (the OS picks it; a tiny race with other processes remains). */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** Runs a program, throwing with its stderr when it fails; returns stdout. */
 export async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
@@ -139,8 +133,17 @@ export interface GitDaemon {
   stop(): Promise<void>;
 }
 
-/** Starts `git daemon` exporting every repository under `baseDir` on a free (or given) port. */
-export async function startGitDaemon(baseDir: string, port = freePort()): Promise<GitDaemon> {
+/**
+ * Starts `git daemon` exporting every repository under `baseDir` on a reserved port: `reserved`
+ * (the caller keeps it, e.g. to restart the daemon on the same port) or one of its own, given
+ * back by `stop()`.
+ */
+export async function startGitDaemon(
+  baseDir: string,
+  reserved?: ReservedPort,
+): Promise<GitDaemon> {
+  const own = reserved === undefined ? await reservePort() : undefined;
+  const port = (reserved ?? own)?.port ?? 0;
   const execPath = (await run("git", ["--exec-path"])).trim();
   const daemon = spawnDaemon(`${execPath}/git-daemon`, [
     "--reuseaddr",
@@ -151,17 +154,21 @@ export async function startGitDaemon(baseDir: string, port = freePort()): Promis
     "--informative-errors",
     baseDir,
   ]);
+  const stop = async () => {
+    await daemon.stop();
+    await own?.release();
+  };
   try {
     await waitForPort(port, daemon);
   } catch (e) {
-    await daemon.stop();
+    await stop();
     throw e;
   }
   return {
     port,
     url: (path) => `git://127.0.0.1:${port}/${path}`,
     stderr: daemon.stderr,
-    stop: daemon.stop,
+    stop,
   };
 }
 
@@ -631,11 +638,12 @@ export interface Sshd {
  * Starts a real sshd in the foreground (`-D -e -f <cfg>`) on 127.0.0.1 with a fresh host key in
  * `dir`, accepting only `authorizedKeys` (public key lines). Needs to run as root (or as the user
  * git logs in as). Creates /run/sshd (sshd's privilege separation folder) when running as root and
- * it is missing; `stop()` removes it again.
+ * it is missing, and leaves it (another test file's sshd may be using it).
  */
 export async function startSshd(dir: string, authorizedKeys: readonly string[]): Promise<Sshd> {
   const user = (await run("id", ["-un"])).trim();
-  const port = freePort();
+  const reserved = await reservePort();
+  const port = reserved.port;
   const host = await generateSshKey(`${dir}/ssh_host_ed25519_key`, "hoist-test-host");
   await Deno.writeTextFile(`${dir}/authorized_keys`, authorizedKeys.join("\n") + "\n");
   const config = `${dir}/sshd_config`;
@@ -658,20 +666,11 @@ export async function startSshd(dir: string, authorizedKeys: readonly string[]):
       "",
     ].join("\n"),
   );
-  let madePrivsep = false;
-  if (Deno.uid() === 0) {
-    try {
-      await Deno.stat("/run/sshd");
-    } catch {
-      await Deno.mkdir("/run/sshd", { mode: 0o755 });
-      madePrivsep = true;
-    }
-  }
+  if (Deno.uid() === 0) await Deno.mkdir("/run/sshd", { recursive: true, mode: 0o755 });
   const daemon = spawnDaemon(SSHD, ["-D", "-e", "-f", config]);
   const stop = async () => {
     await daemon.stop();
-    if (madePrivsep) await Deno.remove("/run/sshd").catch(() => {});
-    madePrivsep = false;
+    await reserved.release();
   };
   try {
     await waitForPort(port, daemon);

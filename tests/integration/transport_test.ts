@@ -20,6 +20,7 @@ import {
 } from "../../lib/adapters/git.ts";
 import { type CommandSpec, createRunner } from "../../lib/adapters/run_command.ts";
 import { countingRunner } from "../support/counting_runner.ts";
+import { reservePort } from "../support/ports.ts";
 import { parseConfig } from "../../lib/config/load_config.ts";
 import type { RepoEntry } from "../../lib/types/repo_tree.ts";
 import { HoistError } from "../../lib/errors.ts";
@@ -780,7 +781,8 @@ Deno.test({
   async fn() {
     await withTempDir(async (dir) => {
       const { h, mirror, srv } = await servedHost(dir);
-      let daemon = await startGitDaemon(srv);
+      const port = await reservePort(); // kept while the daemon is down, so nobody takes it
+      let daemon = await startGitDaemon(srv, port);
       try {
         const url = daemon.url("repo.git");
         await configureSource(h, url);
@@ -812,12 +814,13 @@ Deno.test({
         assert.match(events[0]!.message, new RegExp(`cannot fetch ${url}`));
 
         // The next run retries: once the server is back, the new commit is deployed.
-        daemon = await startGitDaemon(srv, daemon.port);
+        daemon = await startGitDaemon(srv, port);
         const back = await h.cli("apply");
         assert.equal(back.code, 0, show(back));
         assert.ok(h.fake.events.some((e) => e.op === "restart" || e.op === "start"), show(back));
       } finally {
         await daemon.stop();
+        await port.release();
       }
     });
   },
