@@ -11,8 +11,7 @@ if (import.meta.main) {
   const out = (t: string) => Deno.stdout.writeSync(enc.encode(t));
   const err = (t: string) => Deno.stderr.writeSync(enc.encode(t));
   if (args.length === 1 && args[0] === "version") {
-    const { VERSION } = await import("./lib/version.ts");
-    out(`hoist ${VERSION} (deno ${Deno.version.deno})\n`);
+    out((await import("./lib/version.ts")).versionLine());
     Deno.exit(0);
   }
   let code = 1;

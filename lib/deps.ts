@@ -44,8 +44,11 @@ export interface Deps {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
+/** What the adapters need to know of the agent config. */
+export type DepsConfig = Pick<Config, "mode" | "quadletBin">;
+
 /** Builds the real adapters for `config` around `run` (a counting runner in tests). */
-export async function buildDeps(config: Config, run: Runner = createRunner()): Promise<Deps> {
+export async function buildDeps(config: DepsConfig, run: Runner = createRunner()): Promise<Deps> {
   const fs = createFs();
   let quadletBin = config.quadletBin;
   if (quadletBin === undefined) {

@@ -9,7 +9,7 @@ import {
   defaultConfigPath,
   parseConfig,
 } from "../config/load_config.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps, DepsConfig } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 
 /** Output and environment of one CLI run (tests capture it). */
@@ -23,7 +23,14 @@ export interface CliIo {
 }
 
 /** Builds dependencies for a config; tests substitute their own. */
-export type DepsFactory = (config: Config) => Promise<Deps>;
+export type DepsFactory = (config: DepsConfig) => Promise<Deps>;
+
+/** What every command gets: the process's streams, the global options, the adapters' factory. */
+export interface CommandContext {
+  readonly io: CliIo;
+  readonly globals: GlobalOptions;
+  readonly makeDeps: DepsFactory;
+}
 
 /** Global options shared by all commands. */
 export interface GlobalOptions {

@@ -7,16 +7,14 @@ import { formatProblem } from "../errors.ts";
 import { statusText } from "../render/status_table.ts";
 import { runRender } from "../run/render_run.ts";
 import { runStatus } from "../run/status_run.ts";
-import { runValidate, validateConfig, type ValidateOptions } from "../run/validate_run.ts";
-import { type CliIo, type DepsFactory, type GlobalOptions, loadConfig } from "./context.ts";
+import { runValidate, VALIDATE_DEPS, type ValidateOptions } from "../run/validate_run.ts";
+import { type CommandContext, loadConfig } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 import { printProblems } from "./plan_command.ts";
 
 /** `hoist status [--json]`. */
 export async function statusCommand(
-  io: CliIo,
-  globals: GlobalOptions,
-  makeDeps: DepsFactory,
+  { io, globals, makeDeps }: CommandContext,
   opts: { json: boolean },
 ): Promise<number> {
   const config = await loadConfig(io, globals);
@@ -32,9 +30,7 @@ export async function statusCommand(
 
 /** `hoist render SERVICE`. */
 export async function renderCommand(
-  io: CliIo,
-  globals: GlobalOptions,
-  makeDeps: DepsFactory,
+  { io, globals, makeDeps }: CommandContext,
   service: string,
 ): Promise<number> {
   const config = await loadConfig(io, globals);
@@ -47,11 +43,10 @@ export async function renderCommand(
 
 /** `hoist validate [DIR]`. */
 export async function validateCommand(
-  io: CliIo,
-  makeDeps: DepsFactory,
+  { io, makeDeps }: CommandContext,
   opts: ValidateOptions & { json: boolean },
 ): Promise<number> {
-  const outcome = await runValidate(await makeDeps(validateConfig()), opts);
+  const outcome = await runValidate(await makeDeps(VALIDATE_DEPS), opts);
   if (!outcome.ok) return printError(io, outcome.error);
   const { hosts, problems } = outcome.value;
   if (opts.json) {

@@ -10,7 +10,7 @@ import { changeCount } from "../reconcile/types.ts";
 import { planJson } from "../render/plan_json.ts";
 import { renderPlanText } from "../render/plan_text.ts";
 import { runApply } from "../run/apply_run.ts";
-import { type CliIo, type DepsFactory, type GlobalOptions, loadConfig } from "./context.ts";
+import { type CliIo, type CommandContext, loadConfig } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 
 /** The options of plan and apply. */
@@ -24,9 +24,7 @@ export interface PlanCommandOptions {
 
 /** Runs plan or apply; returns the exit code. */
 export async function planCommand(
-  io: CliIo,
-  globals: GlobalOptions,
-  makeDeps: DepsFactory,
+  { io, globals, makeDeps }: CommandContext,
   opts: PlanCommandOptions,
 ): Promise<number> {
   if (!Number.isFinite(opts.lockTimeout) || opts.lockTimeout < 0) {

@@ -6,12 +6,11 @@
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { HoistError } from "../errors.ts";
-import { VERSION } from "../version.ts";
-import type { CliIo, DepsFactory, GlobalOptions } from "./context.ts";
+import { versionLine } from "../version.ts";
+import type { CliIo, CommandContext, DepsFactory } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 
 export { EXIT } from "./exit_codes.ts";
-export { VERSION } from "../version.ts";
 
 export type { DepsFactory } from "./context.ts";
 
@@ -54,12 +53,11 @@ export async function runCli(
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(run hoist --help for usage)")
     .addHelpText("after", EXAMPLES);
-  const setCode = (c: number) => {
-    code = c;
+  const exec = async (command: (ctx: CommandContext) => Promise<number>) => {
+    code = await command({ io, globals: program.opts(), makeDeps });
   };
-  const globals = (): GlobalOptions => program.opts();
-  addPlanCommands(program, io, makeDeps, globals, setCode);
-  addOtherCommands(program, io, makeDeps, globals, setCode);
+  addPlanCommands(program, exec);
+  addOtherCommands(program, exec);
   program.command("version")
     .description("print the version")
     .action(() => io.out(versionLine()));
@@ -84,14 +82,11 @@ function newProgram() {
   return new Command();
 }
 
+/** Runs a command with the context of this invocation and keeps its exit code. */
+type Exec = (command: (ctx: CommandContext) => Promise<number>) => Promise<void>;
+
 /** `plan` and `apply`. */
-function addPlanCommands(
-  program: Program,
-  io: CliIo,
-  makeDeps: DepsFactory,
-  globals: () => GlobalOptions,
-  setCode: (code: number) => void,
-): void {
+function addPlanCommands(program: Program, exec: Exec): void {
   const plan = () => import("./plan_command.ts");
 
   program.command("plan")
@@ -99,17 +94,17 @@ function addPlanCommands(
     .option("--json", "print the plan as JSON")
     .option("--detailed-exitcode", "exit 2 when changes are pending, 0 when none, 1 on error")
     .option("--allow-rollback", "show the plan for a commit older than the last deployed one")
-    .action(async (opts) => {
-      setCode(
-        await (await plan()).planCommand(io, globals(), makeDeps, {
+    .action((opts) =>
+      exec(async (ctx) =>
+        (await plan()).planCommand(ctx, {
           dryRun: true,
           json: !!opts.json,
           detailed: !!opts.detailedExitcode,
           lockTimeout: 60,
           allowRollback: !!opts.allowRollback,
-        }),
-      );
-    });
+        })
+      )
+    );
 
   program.command("apply")
     .description(
@@ -126,34 +121,28 @@ function addPlanCommands(
         "60",
       ),
     )
-    .action(async (opts) => {
-      setCode(
-        await (await plan()).planCommand(io, globals(), makeDeps, {
+    .action((opts) =>
+      exec(async (ctx) =>
+        (await plan()).planCommand(ctx, {
           dryRun: !!opts.dryRun,
           json: !!opts.json,
           detailed: false,
           lockTimeout: Number(opts.lockTimeout),
           allowRollback: !!opts.allowRollback,
-        }),
-      );
-    });
+        })
+      )
+    );
 }
 
 /** `status`, `validate` and `render`. */
-function addOtherCommands(
-  program: Program,
-  io: CliIo,
-  makeDeps: DepsFactory,
-  globals: () => GlobalOptions,
-  setCode: (code: number) => void,
-): void {
+function addOtherCommands(program: Program, exec: Exec): void {
   const other = () => import("./other_commands.ts");
   program.command("status")
     .description("per service: desired hash, running hash, container state, last change")
     .option("--json", "print JSON")
-    .action(async (opts) => {
-      setCode(await (await other()).statusCommand(io, globals(), makeDeps, { json: !!opts.json }));
-    });
+    .action((opts) =>
+      exec(async (ctx) => (await other()).statusCommand(ctx, { json: !!opts.json }))
+    );
 
   program.command("validate")
     .description(
@@ -163,28 +152,21 @@ function addOtherCommands(
     .option("--host <host>", "check only this host's folder (default: every host)")
     .option("--path <path>", "folder holding the host folders", "gitops")
     .option("--json", "print problems as JSON")
-    .action(async (dir, opts) => {
-      setCode(
-        await (await other()).validateCommand(io, makeDeps, {
+    .action((dir, opts) =>
+      exec(async (ctx) =>
+        (await other()).validateCommand(ctx, {
           dir,
           path: opts.path,
           json: !!opts.json,
           ...(opts.host === undefined ? {} : { host: opts.host }),
-        }),
-      );
-    });
+        })
+      )
+    );
 
   program.command("render")
     .description("print the unit files hoist would write for SERVICE")
     .argument("<service>", "service name as listed in config.yml")
-    .action(async (service) => {
-      setCode(await (await other()).renderCommand(io, globals(), makeDeps, service));
-    });
-}
-
-/** `hoist version`'s line. */
-export function versionLine(): string {
-  return `hoist ${VERSION} (deno ${Deno.version.deno})\n`;
+    .action((service) => exec(async (ctx) => (await other()).renderCommand(ctx, service)));
 }
 
 function commanderExit(e: CommanderError): number {

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { Config } from "../config/load_config.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps, DepsConfig } from "../deps.ts";
 import { blockInvalid } from "../desired/block_invalid.ts";
 import { readDesired } from "../desired/read_desired.ts";
 import { OFFLINE_SECRETS } from "../desired/secrets.ts";
@@ -94,25 +93,5 @@ function hostFolders(tree: RepoTree, base: string): string[] {
     .map((p) => p.slice(base.length + 1)).sort();
 }
 
-/** The agent config `validate` builds its tools with: no host, no sources, nothing read. */
-export function validateConfig(): Config {
-  return {
-    file: "",
-    host: "",
-    mode: VALIDATE_RENDERING.mode,
-    quadletDir: "",
-    stateDir: "",
-    unitPrefix: VALIDATE_RENDERING.prefix,
-    sources: [],
-    trust: {
-      requireSigned: false,
-      gpgKeys: [],
-      allowedSigners: undefined,
-      verify: "tip",
-      allowRollback: false,
-    },
-    secrets: { env: {}, envFiles: [] },
-    keepCopies: 3,
-    quadletBin: undefined,
-  };
-}
+/** What `validate` builds its tools with: the generator found as usual, rootless rendering. */
+export const VALIDATE_DEPS: DepsConfig = { mode: VALIDATE_RENDERING.mode, quadletBin: undefined };
