@@ -34,7 +34,13 @@ const PURE_PACKAGES = new Set([
   ...["npm:yaml", "npm:smol-toml", "npm:zod", "npm:diff"],
   ...["node:path", "node:path/posix", "node:crypto"],
 ]);
-const PURE_TEST_DIRS = ["tests/desired", "tests/reconcile", "tests/render", "tests/config"];
+const PURE_TEST_DIRS = [
+  "tests/desired",
+  "tests/reconcile",
+  "tests/render",
+  "tests/config",
+  "tests/trust",
+];
 const RUN_COMMAND = "lib/adapters/run_command.ts";
 /** Rule 3's host doors: the runtime, output, the clock, randomness, timers and the network. */
 const HOST = [

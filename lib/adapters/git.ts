@@ -260,11 +260,11 @@ export function createGit(
     checked(run, { cmd: "git", args, env: GIT_ENV, timeoutMs: LOCAL_TIMEOUT_MS }, hint);
   return {
     async fetch(req) {
-      if (req.auth.tokenFile !== undefined) tokenHost(req.url); // refused before anything runs
+      // built first: a token for a URL that is not https:// is refused before anything runs
+      const { args, env } = fetchCommand(req, await fs.exists(`${req.cacheDir}/shallow`));
       if (!(await fs.exists(`${req.cacheDir}/HEAD`))) {
         await git(["init", "--quiet", "--bare", req.cacheDir]);
       }
-      const { args, env } = fetchCommand(req, await fs.exists(`${req.cacheDir}/shallow`));
       const timeoutMs = req.timeoutMs ?? FETCH_TIMEOUT_MS;
       let result;
       try {

@@ -34,8 +34,8 @@ export function finishPlan(plan: Plan, facts: PlanFacts): Plan {
       },
     ),
   ];
-  const writes = plan.actions.some((a) => a.kind === "write");
-  const unchecked = facts.validated || !writes ? [] : [
+  const unvalidatedWrites = !facts.validated && plan.actions.some((a) => a.kind === "write");
+  const unvalidated = !unvalidatedWrites ? [] : [
     facts.dryRun
       ? problem("warning", "the quadlet generator was not found: units were not validated", {
         hint: "Install podman 4.4 or newer; apply refuses to write unvalidated units",
@@ -48,8 +48,8 @@ export function finishPlan(plan: Plan, facts: PlanFacts): Plan {
   ];
   return {
     ...plan,
-    problems: [...unsigned, ...plan.problems, ...unchecked],
+    problems: [...unsigned, ...plan.problems, ...unvalidated],
     sources: facts.verdicts,
-    blocked: plan.blocked || (!facts.validated && writes && !facts.dryRun),
+    blocked: plan.blocked || (unvalidatedWrites && !facts.dryRun),
   };
 }

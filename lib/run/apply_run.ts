@@ -44,7 +44,7 @@ export function runApply(
   return attempt(() =>
     withLockedStore(deps, config, opts.lockTimeoutMs, async (store) => {
       const startedAt = deps.clock().toISOString();
-      const planned = await planOrRecord(deps, config, store, opts, startedAt);
+      const planned = await fetchAndPlan(deps, config, store, opts, startedAt);
       log.info("host {host} at {revision}: {actions} action(s), {problems} problem(s)", {
         host: config.host,
         revision: planned.plan.revision,
@@ -57,7 +57,7 @@ export function runApply(
   );
 }
 
-async function planOrRecord(
+async function fetchAndPlan(
   deps: Deps,
   config: Config,
   store: Store,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Config, SourceConfig } from "../config/load_config.ts";
+import type { Config, HostFoldersSource, SourceConfig } from "../config/load_config.ts";
 import { sourceBranches } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { sha256Hex } from "../desired/digest.ts";
@@ -16,7 +16,7 @@ import { HoistError } from "../errors.ts";
 import type { SourceRecord, Store } from "../state/store.ts";
 import {
   branchDecision,
-  type SignatureCheck,
+  type CheckedBranch,
   signatureVerdict,
   sourceVerdict,
 } from "../trust/trust_verdict.ts";
@@ -93,16 +93,6 @@ export async function fetchSources(
   return out;
 }
 
-/** One branch after its checks. */
-interface CheckedBranch {
-  readonly branch: string;
-  readonly commit: string;
-  readonly signer: string;
-  readonly check: SignatureCheck;
-  readonly rollback?: { readonly from: string; readonly to: string };
-  readonly checked: number;
-}
-
 async function fetchOne(
   deps: Deps,
   config: Config,
@@ -145,7 +135,6 @@ async function fetchOne(
     source: source.name,
     requireSigned: config.trust.requireSigned,
     branches: checked,
-    checked: checked.reduce((n, b) => n + b.checked, 0),
   });
   const records = checked.map((b) => ({
     source: source.name,
@@ -225,7 +214,7 @@ async function readTrees(
 async function readHostTree(
   deps: Deps,
   config: Config,
-  source: SourceConfig & { kind: "host-folders" },
+  source: HostFoldersSource,
   cache: string,
   commit: string,
 ): Promise<RepoTree> {

@@ -97,18 +97,23 @@ export function signatureVerdict(
   return { ok: true, signer: results[results.length - 1]?.signer ?? "" };
 }
 
+/** One branch that passed its checks. */
+export interface CheckedBranch {
+  readonly branch: string;
+  readonly commit: string;
+  /** Signer of the tip, "" when unchecked. */
+  readonly signer: string;
+  readonly check: SignatureCheck;
+  readonly rollback?: { readonly from: string; readonly to: string };
+  /** Commits whose signatures were checked now. */
+  readonly checked: number;
+}
+
 /** The verdict shown in the plan for a source whose branches all passed. */
 export function sourceVerdict(facts: {
   readonly source: string;
   readonly requireSigned: boolean;
-  readonly branches: readonly {
-    readonly branch: string;
-    readonly commit: string;
-    readonly signer: string;
-    readonly check: SignatureCheck;
-    readonly rollback?: { readonly from: string; readonly to: string };
-  }[];
-  readonly checked: number;
+  readonly branches: readonly CheckedBranch[];
 }): SourceVerdict {
   const cachedAll = facts.branches.every((b) => b.check.kind === "cached");
   const rollback = facts.branches.findLast((b) => b.rollback !== undefined)?.rollback;
@@ -117,7 +122,7 @@ export function sourceVerdict(facts: {
     commits: Object.fromEntries(facts.branches.map((b) => [b.branch, b.commit])),
     signers: Object.fromEntries(facts.branches.map((b) => [b.branch, b.signer])),
     verdict: !facts.requireSigned ? "unchecked" : cachedAll ? "cached" : "trusted",
-    checked: facts.checked,
+    checked: facts.branches.reduce((n, b) => n + b.checked, 0),
     ...(rollback ? { rollback } : {}),
   };
 }
