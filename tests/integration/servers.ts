@@ -420,24 +420,10 @@ export function startHttpGitServer(
   };
 
   const server = Deno.serve(serveOptions(options.tls), async (req) => {
-    const url = new URL(req.url);
-    const authorization = req.headers.get("authorization");
-    const user = basicUser(authorization, token);
-    const res = user === undefined
-      ? new Response("authentication required\n", {
-        status: 401,
-        headers: { "WWW-Authenticate": 'Basic realm="hoist-test"' },
-      })
-      : await backend(req, user);
+    const user = basicUser(req.headers.get("authorization"), token);
+    const res = user === undefined ? challenge("hoist-test") : await backend(req, user);
     if (user === undefined) await req.body?.cancel().catch(() => {});
-    requests.push({
-      method: req.method,
-      path: url.pathname + url.search,
-      user,
-      authorization,
-      status: res.status,
-    });
-    return res;
+    return logged(requests, req, user, res);
   });
   const port = server.addr.port;
   let stopped: Promise<void> | undefined;
@@ -459,6 +445,32 @@ export function startHttpGitServer(
 function serveOptions(tls: TestCert | undefined) {
   const base = { hostname: "127.0.0.1", port: 0, onListen: () => {} };
   return tls === undefined ? base : { ...base, cert: tls.cert, key: tls.key };
+}
+
+/** A 401 asking for Basic auth. */
+function challenge(realm: string): Response {
+  return new Response("authentication required\n", {
+    status: 401,
+    headers: { "WWW-Authenticate": `Basic realm="${realm}"` },
+  });
+}
+
+/** Appends what `req` asked and how it was answered to `requests`; returns `res`. */
+function logged(
+  requests: HttpRequestLog[],
+  req: Request,
+  user: string | undefined,
+  res: Response,
+): Response {
+  const url = new URL(req.url);
+  requests.push({
+    method: req.method,
+    path: url.pathname + url.search,
+    user,
+    authorization: req.headers.get("authorization"),
+    status: res.status,
+  });
+  return res;
 }
 
 /** The Basic auth user name when the Authorization header's password equals `token`. */
@@ -494,26 +506,17 @@ export function startRedirectServer(
   const requests: HttpRequestLog[] = [];
   const server = Deno.serve(serveOptions(tls), async (req) => {
     const url = new URL(req.url);
-    const authorization = req.headers.get("authorization");
-    const user = token === undefined ? undefined : basicUser(authorization, token);
+    const user = token === undefined
+      ? undefined
+      : basicUser(req.headers.get("authorization"), token);
     await req.body?.cancel().catch(() => {});
     const res = token !== undefined && user === undefined
-      ? new Response("authentication required\n", {
-        status: 401,
-        headers: { "WWW-Authenticate": 'Basic realm="hoist-redirect"' },
-      })
+      ? challenge("hoist-redirect")
       : new Response(null, {
         status,
         headers: { Location: `${targetBase}${url.pathname}${url.search}` },
       });
-    requests.push({
-      method: req.method,
-      path: url.pathname + url.search,
-      user,
-      authorization,
-      status: res.status,
-    });
-    return res;
+    return logged(requests, req, user, res);
   });
   const port = server.addr.port;
   return {
