@@ -17,11 +17,12 @@
  *    `npm:` and `node:` packages.
  * 5. In all of lib/: `Deno.Command` and `node:child_process` only in `lib/adapters/run_command.ts`;
  *    no `Deno.exit`/`process.exit` (only main.ts exits) and no `console.` (lib/ logs via log.ts).
- * 6. Every `Deno.test` in a pure-core test file (tests/{desired,reconcile,render,config}) passes an
- *    options object with `permissions: "none"` written at its top level. The shorthand
- *    `Deno.test("name", fn)`, a computed `permissions: NONE` and `const test = Deno.test` are
- *    refused: the option must be where a reader sees it. (Module-level code of a test file still
- *    runs with full permissions; keep work out of it.)
+ * 6. Every `Deno.test` in a pure-core test file (tests/{desired,reconcile,render,config,trust})
+ *    passes an options object with `permissions: "none"` (or `permissions: PURE`, imported from
+ *    tests/support/pure.ts: none but yaml's two debug variables, see there) written at its top
+ *    level. The shorthand `Deno.test("name", fn)`, any other computed `permissions: X` and
+ *    `const test = Deno.test` are refused: the option must be where a reader sees it. (Module-level
+ *    code of a test file still runs with full permissions; keep work out of it.)
  *
  * @module
  */
@@ -190,7 +191,7 @@ function unconfinedTests(src: string): number[] {
       else if (")}]".includes(c)) open.pop();
       else if (
         open.length === 2 && open[1] === "{" &&
-        /[^\w$]permissions\s*:\s*["']none["']/y.test(text.slice(i - 1, i + 40))
+        /[^\w$]permissions\s*:\s*(?:["']none["']|PURE\b)/y.test(text.slice(i - 1, i + 40))
       ) return true;
     }
     return false;
@@ -263,7 +264,25 @@ Deno.test('pure-core tests run with permissions: "none"', async () => {
       unconfinedTests(await read(f)).map((l) => `${f}:${l} Deno.test without permissions: "none"`)
     ),
   );
-  expectNone("unconfined pure test", bad.flat());
+  const foreignPure = await Promise.all(files.map(async (f) => {
+    const src = await read(f);
+    return /permissions\s*:\s*PURE\b/.test(src) &&
+        !/import \{ PURE \} from "(?:\.\.\/)+support\/pure\.ts";/.test(src)
+      ? [`${f}: PURE not imported from tests/support/pure.ts`]
+      : [];
+  }));
+  expectNone("unconfined pure test", [...bad.flat(), ...foreignPure.flat()]);
+  const { PURE } = await import("./support/pure.ts");
+  assert.deepEqual(
+    Object.entries(PURE).filter(([, v]) => v !== false),
+    [["env", ["LOG_TOKENS", "LOG_STREAM"]]],
+    "PURE grants nothing but reading yaml's two debug variables",
+  );
+  assert.deepEqual(
+    Object.keys(PURE).sort(),
+    ["env", "ffi", "import", "net", "read", "run", "sys", "write"],
+    "PURE names every permission, so none is inherited",
+  );
 });
 
 Deno.test("architecture checks see the code (they cannot pass by finding nothing)", async () => {
@@ -289,6 +308,8 @@ Deno.test("architecture checks see the code (they cannot pass by finding nothing
     `Deno.test("b", () => {});`,
     `Deno.test({ name: "c", fn() { const x = { permissions: "none" }; } });`,
     `const t = Deno.test; Deno.test.ignore({ permissions: 'none', fn() {} });`,
+    `Deno.test({ name: "e", permissions: PURE, fn() {} });`,
+    `Deno.test({ name: "f", permissions: ALL, fn() {} });`,
   ].join("\n");
-  assert.deepEqual(unconfinedTests(tests), [2, 3, 4]);
+  assert.deepEqual(unconfinedTests(tests), [2, 3, 4, 6]);
 });

@@ -16,6 +16,7 @@ import {
   service,
   unit,
 } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 const GOOD = "Container:\n  Image: docker.io/library/caddy:2\n";
 
@@ -361,7 +362,7 @@ for (const c of SERVICE_CASES) {
   const where = c.line === undefined ? c.file : `${c.file}:${c.line}`;
   Deno.test({
     name: `readDesired() blocks a service ${c.name}, naming ${where}`,
-    permissions: "none",
+    permissions: PURE,
     fn() {
       const files: Record<string, FakeEntry> = { "ok/manifest.yml": GOOD };
       for (const [path, entry] of Object.entries(c.files)) files[`x/${path}`] = entry;
@@ -386,7 +387,7 @@ for (const c of SERVICE_CASES) {
 
 Deno.test({
   name: "readDesired() blocks a service listed in config.yml whose folder is missing",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(hostFiles(["ok", "ghost"], { "ok/manifest.yml": GOOD }));
     const ghost = service(desired, "ghost");
@@ -401,7 +402,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() reports every problem of a service, not only the first",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const x = readOne("x", {
       "manifest.yml": "Container:\n  Image: [a, b]\nContainr: {}\n",
@@ -514,7 +515,7 @@ for (const c of HOST_CASES) {
   Deno.test({
     name: `readDesired() blocks the whole host ${c.name}, naming config.yml` +
       (c.line === undefined ? "" : `:${c.line}`),
-    permissions: "none",
+    permissions: PURE,
     fn() {
       const desired = read({
         [`${HOST}/config.yml`]: c.config,
@@ -531,7 +532,7 @@ for (const c of HOST_CASES) {
 
 Deno.test({
   name: "readDesired() blocks the whole host when config.yml is a symlink outside the repository",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read({
       [`${HOST}/config.yml`]: { symlink: "/etc/hoist/config.yml" },
@@ -546,7 +547,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() blocks the whole host when config.yml is missing",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read({ [`${HOST}/ok/manifest.yml`]: GOOD });
     assert.deepEqual(desired.services, []);
@@ -558,7 +559,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() reports a missing host folder with a hint listing the hosts",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read({
       "gitops/hostname_b/config.yml": "services: {}\n",
@@ -577,7 +578,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() suggests checking [source] path when no host folder exists at all",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const p = onlyError(read({ "README.md": "hi\n" }).problems);
     assert.match(p.message, /^no folder gitops\/hostname_a\//);
@@ -588,7 +589,7 @@ Deno.test({
 Deno.test({
   name:
     "readDesired() reports a host-folder symlink leaving the host folder but still reads services",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(hostFiles(["ok"], {
       "ok/manifest.yml": GOOD,
@@ -603,7 +604,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() refuses gitops-hash set as a second label on one Label= line",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     for (const value of ["app=x gitops-hash=1", 'app=x "gitops-service=other"']) {
       const x = readOne("x", { "manifest.yml": `Container:\n  Image: a\n  Label: '${value}'\n` });

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { baseName, topName } from "../../lib/desired/base_name.ts";
+import { PURE } from "../support/pure.ts";
 
 Deno.test({
   name: "baseName() is the last path segment and topName() the first",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const cases: [path: string, base: string, top: string][] = [
       ["gitops-web/web-net.network", "web-net.network", "gitops-web"],

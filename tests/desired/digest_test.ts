@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { hashParts, sha256Hex } from "../../lib/desired/digest.ts";
+import { PURE } from "../support/pure.ts";
 
 Deno.test({
   name: "sha256Hex() hashes strings as UTF-8 and bytes as they are",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
     assert.equal(sha256Hex("abc"), abc);
@@ -13,7 +14,7 @@ Deno.test({
 
 Deno.test({
   name: "hashParts() ignores the order parts are given in",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.equal(
       hashParts([["b", "2"], ["a", new Uint8Array([0x31])]]),
@@ -24,7 +25,7 @@ Deno.test({
 
 Deno.test({
   name: "hashParts() frames names and contents so shifted boundaries do not collide",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const hashes = [
       hashParts([["a", "bc"]]),

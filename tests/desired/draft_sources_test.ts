@@ -6,6 +6,7 @@ import { readDrafts } from "../../lib/desired/read_drafts.ts";
 import { NO_SECRETS } from "../../lib/desired/secrets.ts";
 import type { ServiceContext } from "../../lib/desired/service_context.ts";
 import { repoTree } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 const CTX: ServiceContext = {
   root: "h",
@@ -20,7 +21,7 @@ const CTX: ServiceContext = {
 
 Deno.test({
   name: "DRAFT_SOURCES reads each top-level unit input with exactly one source",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const cases: [string, string | undefined][] = [
       ["manifest.yml", manifestSource.kind],
@@ -45,7 +46,7 @@ Deno.test({
 
 Deno.test({
   name: "readDrafts() reads the folder's unit inputs in file name order and skips folders",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const tree = repoTree({
       "h/web/manifest.yml": "Container:\n  Image: a\n",
@@ -67,7 +68,7 @@ Deno.test({
 
 Deno.test({
   name: "manifestSource reads manifest.sops.yml with manifest.yml, and refuses it alone",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const both = repoTree({
       "h/db/manifest.yml": "Container:\n  Image: a\n",

@@ -13,6 +13,7 @@ import {
   unit,
 } from "./helpers.ts";
 import { readDesired } from "../../lib/desired/read_desired.ts";
+import { PURE } from "../support/pure.ts";
 
 const MANIFEST_A = `${HOST}/service_a/manifest.yml`;
 const CONFIG_A = `${HOST}/service_a/service_a_config_file`;
@@ -30,7 +31,7 @@ function hashOf(files: Record<string, FakeEntry>, name = "service_a"): string {
 
 Deno.test({
   name: "readDesired() puts the service hash in the gitops-hash label and the copy folder",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const a = ready(read(seedFiles()), "service_a");
     assert.equal(hashLabel(unit(a, "gitops-service_a.container").content), a.hash);
@@ -40,7 +41,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() gives the same hash for a comment-only change in manifest.yml",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const commented = "# caddy, see README\n" +
       SEED_MANIFEST_A.replace("  Image:\n", "  # pinned on purpose\n  Image: # the image\n") +
@@ -52,7 +53,7 @@ Deno.test({
 Deno.test({
   name:
     "readDesired() gives the same hash when manifest values are reformatted (scalar, flow, quotes)",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const reformatted = [
       "Container:",
@@ -73,7 +74,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() changes the hash when keys are reordered, since order is kept as written",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const reordered = SEED_MANIFEST_A.replace(
       "  Network:\n    - host\n  HostName:\n    - hostname_a\n",
@@ -86,7 +87,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() changes the hash when a config file next to the manifest is edited",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const before = ready(read(seedFiles()), "service_a");
     const after = ready(
@@ -106,7 +107,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() changes the hash when a file is added, renamed or changed in a subfolder",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const base = hashOf(seedWith({ [`${HOST}/service_a/conf/site.txt`]: "a\n" }));
     assert.notEqual(hashOf(seedFiles()), base);
@@ -117,7 +118,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() changes the hash of a raw quadlet service when a unit file changes",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const files = (image: string) =>
       hostFiles(["x"], {
@@ -131,7 +132,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() changes the hash of ${HOST_DIR} users, and only theirs, with host files",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const files = (shared: string) =>
       hostFiles(["user", "other"], {
@@ -151,7 +152,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() keeps hashes when only the revision or state_dir changes",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const a = ready(readDesired(repoTree(seedFiles(), "rev1"), OPTS), "service_a");
     const b = ready(
@@ -165,7 +166,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() changes the hash when the mode changes the default Install target",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.notEqual(
       ready(read(seedFiles(), { mode: "system" }), "service_a").hash,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { assertBlocked, onlyError, readOne, readyOne } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 const cases: { name: string; files: Record<string, string>; line: number }[] = [
   {
@@ -27,7 +28,7 @@ const cases: { name: string; files: Record<string, string>; line: number }[] = [
 for (const c of cases) {
   Deno.test({
     name: `readDesired() blocks ${c.name}, naming the line`,
-    permissions: "none",
+    permissions: PURE,
     fn() {
       const s = readOne("x", c.files);
       assertBlocked(s);
@@ -40,7 +41,7 @@ for (const c of cases) {
 
 Deno.test({
   name: "readDesired() keeps ordinary labels and PodmanArgs",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const s = readyOne("x", {
       "manifest.yml":

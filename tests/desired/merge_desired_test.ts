@@ -4,6 +4,7 @@ import { readBranches } from "../../lib/desired/read_branches.ts";
 import { readDesired } from "../../lib/desired/read_desired.ts";
 import { desiredUnits } from "../../lib/desired/types.ts";
 import { OPTS, ready, repoTree, service } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 const IMAGE = "Container:\n  Image: docker.io/library/busybox:1.36\n";
 
@@ -32,7 +33,7 @@ const BRANCH_OPTS = {
 
 Deno.test({
   name: "mergeDesired() unions the services of two sources and names both revisions",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const merged = mergeDesired([
       source("infra", { web: IMAGE }, "a".repeat(40)),
@@ -49,7 +50,7 @@ Deno.test({
 
 Deno.test({
   name: "mergeDesired() blocks a service defined by two sources, naming both",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const merged = mergeDesired([
       source("infra", { web: IMAGE, db: IMAGE }, "a".repeat(40)),
@@ -68,7 +69,7 @@ Deno.test({
 
 Deno.test({
   name: "mergeDesired() links dependencies across sources",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const merged = mergeDesired([
       source("infra", { db: IMAGE }, "a".repeat(40)),
@@ -80,7 +81,7 @@ Deno.test({
 
 Deno.test({
   name: "readBranches() reads each branch root as the service of the same name",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = readBranches(
       new Map([
@@ -103,7 +104,7 @@ Deno.test({
 Deno.test({
   name:
     "readBranches() reports a bad manifest with the branch in the path and keeps other branches",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = readBranches(
       new Map([
@@ -122,7 +123,7 @@ Deno.test({
 
 Deno.test({
   name: "readBranches() refuses ${HOST_DIR}, which a branch source has no folder for",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = readBranches(
       new Map([["web", repoTree({ "manifest.yml": `${IMAGE}  Volume: \${HOST_DIR}/x:/x\n` })]]),

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { parseHostConfig, SERVICE_NAME } from "../../lib/desired/parse_host_config.ts";
 import { SEED_CONFIG } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 Deno.test({
   name: "parseHostConfig() reads the seed's services with their lines and the pre script",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const { config, problems } = parseHostConfig(SEED_CONFIG, "gitops/hostname_a/config.yml");
     assert.deepEqual(problems, []);
@@ -17,7 +18,7 @@ Deno.test({
 
 Deno.test({
   name: "parseHostConfig() accepts null and {} service values and a post script",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const { config, problems } = parseHostConfig(
       "services:\n  a:\n  b: {}\n  c: ~\npost:\n  script: systemctl --user restart x\n",
@@ -32,7 +33,7 @@ Deno.test({
 
 Deno.test({
   name: "parseHostConfig() names each unknown key and bad service name with its line",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const { config, problems } = parseHostConfig(
       "services:\n  good: {}\n  -bad: {}\n  also/bad: {}\nhost: x\n",
@@ -49,7 +50,7 @@ Deno.test({
 
 Deno.test({
   name: "SERVICE_NAME accepts plain names and refuses paths, spaces and overlong names",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     for (const ok of ["a", "service_a", "web-1", "a.b", "A9", "x".repeat(63)]) {
       assert.ok(SERVICE_NAME.test(ok), ok);

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { parseManifest } from "../../lib/desired/parse_manifest.ts";
+import { PURE } from "../support/pure.ts";
 
 Deno.test({
   name: "parseManifest() keeps sections, keys and values in the order written, with lines",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const { manifest, problems } = parseManifest(
       [
@@ -44,7 +45,7 @@ Deno.test({
 
 Deno.test({
   name: "parseManifest() reads one scalar and a one-item list alike, numbers and booleans as text",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const a = parseManifest("Container:\n  Image: a\n  ReadOnly: true\n  ShmSize: 64\n", "m.yml");
     const b = parseManifest(
@@ -59,7 +60,7 @@ Deno.test({
 
 Deno.test({
   name: "parseManifest() takes the unit kind from its one type section",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const kinds = ["Container", "Pod", "Network", "Volume", "Kube", "Image", "Build"].map((s) =>
       parseManifest(`Unit:\n  Description: d\n${s}:\n  Label: a=b\n`, "m.yml").manifest?.type
@@ -70,7 +71,7 @@ Deno.test({
 
 Deno.test({
   name: "parseManifest() lets several values through for repeatable keys only",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.deepEqual(
       parseManifest("Container:\n  Image: a\n  Volume: [/a:/a, /b:/b]\n", "m.yml").problems,
@@ -95,7 +96,7 @@ Deno.test({
 
 Deno.test({
   name: "parseManifest() collects every problem instead of stopping at the first",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const { manifest, problems } = parseManifest(
       "Container:\n  Image: [a, b]\n  bad-key: x\n  Exec: 'a\\'\nNope: {}\n",
@@ -113,7 +114,7 @@ Deno.test({
 
 Deno.test({
   name: "parseManifest() refuses an empty manifest and says what to start with",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const { manifest, problems } = parseManifest("# nothing yet\n", "m.yml");
     assert.equal(manifest, undefined);

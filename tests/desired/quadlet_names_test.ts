@@ -4,10 +4,11 @@ import {
   UNIT_FILE_NAME,
   unitTypeOf,
 } from "../../lib/desired/quadlet_names.ts";
+import { PURE } from "../support/pure.ts";
 
 Deno.test({
   name: "unitTypeOf() knows the seven quadlet extensions and nothing else",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.deepEqual(
       ["a.container", "a.network", "a.volume", "a.pod", "a.kube", "a.image", "a.build"].map(
@@ -25,7 +26,7 @@ Deno.test({
 
 Deno.test({
   name: "generatedServiceName() follows quadlet's naming, honouring ServiceName=",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.equal(generatedServiceName("gitops-web.container", "container"), "gitops-web.service");
     assert.equal(generatedServiceName("app.kube", "kube"), "app.service");
@@ -40,7 +41,7 @@ Deno.test({
 
 Deno.test({
   name: "UNIT_FILE_NAME refuses hidden, templated and path-like file names",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     for (const ok of ["web.container", "my_app-2.network", "A.volume"]) {
       assert.ok(UNIT_FILE_NAME.test(ok), ok);

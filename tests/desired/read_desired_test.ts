@@ -14,6 +14,7 @@ import {
   service,
   unit,
 } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 /** The seed's service_a unit as hoist writes it, for a given hash. */
 function seedUnitA(hash: string, wantedBy = "default.target"): string {
@@ -37,7 +38,7 @@ function seedUnitA(hash: string, wantedBy = "default.target"): string {
 Deno.test({
   name:
     "readDesired() renders the seed's service_a manifest with labels, key order as written and default Install",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(seedFiles());
     assert.deepEqual(desired.problems, []);
@@ -60,7 +61,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() installs manifests into multi-user.target in system mode",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const a = ready(read(seedFiles(), { mode: "system" }), "service_a");
     assert.equal(
@@ -72,7 +73,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() keeps the seed's config files and pre script for the immutable copies",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(seedFiles());
     assert.deepEqual(desired.hosts[0]!.scripts, { pre: "mkdir -p /var/mnt/volumes/caddy\n" });
@@ -87,7 +88,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() keeps an Install section the manifest sets and adds no default",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const x = readyOne("x", {
       "manifest.yml": "Install:\n  WantedBy: multi-user.target\nContainer:\n  Image: a\n",
@@ -110,7 +111,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() renders sections and keys in the order written, not alphabetically",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const x = readyOne("x", {
       "manifest.yml": [
@@ -153,7 +154,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() renders a Network manifest as a .network unit without container labels",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const x = readyOne("x", { "manifest.yml": "Network:\n  Subnet: 10.89.0.0/24\n" });
     const u = unit(x, "gitops-x.network");
@@ -169,7 +170,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() names the generated service after ServiceName= and marks pod members",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const x = readyOne("x", {
       "manifest.yml": "Container:\n  Image: a\n  ServiceName: custom\n  Pod: p.pod\n",
@@ -183,7 +184,7 @@ Deno.test({
 Deno.test({
   name:
     "readDesired() deploys raw quadlet files under gitops-<svc>/ with labels only in [Container]",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const app = "[Unit]\nDescription=app\n\n[Container]\nImage=a\nNetwork=net.network\n";
     const net = "[Network]\nSubnet=10.0.0.0/24\nLabel=app=x\n";
@@ -221,7 +222,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() renders a manifest and raw quadlet files of one service side by side",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const x = readyOne("x", {
       "manifest.yml": "Container:\n  Image: a\n  Network: x.network\n",
@@ -235,7 +236,7 @@ Deno.test({
 Deno.test({
   name:
     "readDesired() replaces ${SERVICE_DIR}, ${HOST_DIR}, ${SERVICE} and ${HASH} and leaves ${OTHER}",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(hostFiles(["x"], {
       "x/manifest.yml": [
@@ -268,7 +269,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() templates raw quadlet files too",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const x = readyOne("x", {
       "app.container":
@@ -283,7 +284,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() copies the host folder's own files, leaving out config.yml and services",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(hostFiles(["x"], {
       "x/manifest.yml": "Container:\n  Image: a\n",
@@ -303,7 +304,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() finds the host folder at the repository root when path is empty",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const files = Object.fromEntries(
       Object.entries(seedFiles()).map(([p, e]) => [p.slice("gitops/".length), e]),
@@ -317,7 +318,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() reads a config.yml without services as an empty host",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     for (const config of ["", "services:\n", "pre:\n  script: echo hi\n"]) {
       const desired = read({ [`${HOST}/config.yml`]: config });
@@ -329,7 +330,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() sorts services by name whatever the order in config.yml",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const m = "Container:\n  Image: a\n";
     const desired = read(hostFiles(["zeta", "alpha", "mid"], {
@@ -343,7 +344,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() derives dependsOn from Unit.Requires=gitops-b.service and Network=x.network",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(hostFiles(["a", "b", "c", "d"], {
       "a/manifest.yml": [
@@ -370,7 +371,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() blocks both services shipping the same unit name, each naming the other",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(hostFiles(["a", "b", "c"], {
       "a/web.container": "[Container]\nImage=a\n",
@@ -391,7 +392,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() blocks a raw file that takes the unit name another service's manifest gets",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(hostFiles(["a", "web"], {
       "a/gitops-web.container": "[Container]\nImage=a\n",
@@ -405,7 +406,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() blocks two services whose different files generate the same service",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read(hostFiles(["a", "b"], {
       "a/web.container": "[Container]\nImage=a\n",
@@ -425,7 +426,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() follows a symlink that stays inside the service folder",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const x = readyOne("x", {
       "manifest.yml": "Container:\n  Image: a\n  Volume: ${SERVICE_DIR}/conf:/c\n",
@@ -440,7 +441,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() accepts binary and large data files next to the manifest",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const big = new Uint8Array(1024 * 1024).fill(0xff);
     const x = readyOne("x", {
@@ -458,7 +459,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() points a listed service without folder at its line in config.yml",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = read({ [`${HOST}/config.yml`]: SEED_CONFIG });
     assert.deepEqual(
@@ -470,7 +471,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() blocks a service whose own files generate the same systemd service twice",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const web = readOne("web", {
       "manifest.yml": "Container:\n  Image: a\n",

@@ -9,6 +9,7 @@ import {
   readText,
 } from "../../lib/desired/repo_files.ts";
 import { repoTree } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 const tree = repoTree({
   "r/svc/a.txt": "a\n",
@@ -22,7 +23,7 @@ const tree = repoTree({
 
 Deno.test({
   name: "pathsUnder() and hasDir() stay inside the folder, not its name-prefixed siblings",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.deepEqual(pathsUnder(tree, "r/svc"), [
       "r/svc/a.txt",
@@ -40,7 +41,7 @@ Deno.test({
 
 Deno.test({
   name: "readRepoFile() follows a chain of symlinks inside the boundary",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const read = readRepoFile(tree, "r/svc/link1", "r/svc", "svc");
     assert.ok(read.ok, JSON.stringify(read));
@@ -50,7 +51,7 @@ Deno.test({
 
 Deno.test({
   name: "readRepoFile() refuses a symlink leaving the boundary even when the target exists",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const read = readRepoFile(tree, "r/svc/out", "r/svc", "svc");
     assert.ok(!read.ok, "no data");
@@ -65,7 +66,7 @@ Deno.test({
 
 Deno.test({
   name: "decodeText() accepts UTF-8 up to MAX_TEXT_BYTES and refuses NUL, bad bytes and more",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const problemOf = (data: Uint8Array) => {
       const decoded = decodeText(data, "f");
@@ -88,7 +89,7 @@ Deno.test({
 Deno.test({
   name:
     "collectFiles() returns relative paths with digests, skipping folders and what skip accepts",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const { files, problems } = collectFiles(
       repoTree({
@@ -107,7 +108,7 @@ Deno.test({
 
 Deno.test({
   name: "readText() gives the text, or the one problem of reading or of decoding",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const t = repoTree({
       "r/svc/a.txt": "a\n",

@@ -13,6 +13,7 @@ import {
   ready,
   service,
 } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 const MANIFEST = "Container:\n  Image: docker.io/library/postgres:16\n  Environment: [TZ=UTC]\n";
 
@@ -34,7 +35,7 @@ function readDb(sops: string, key = "k1") {
 Deno.test({
   name:
     "readDesired() keeps manifest.sops.yml's values out of the unit: a 0600 env file and EnvironmentFile=",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const db = asReady(readDb("Container:\n  Environment:\n    - POSTGRES_PASSWORD=hunter2\n"));
     const unit = db.units[0]!.content;
@@ -57,7 +58,7 @@ Deno.test({
 Deno.test({
   name:
     "readDesired() refuses any manifest.sops.yml key but Container.Environment, naming key and line",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const db = readDb("Container:\n  Environment: [A=1]\n  Image: secret.example/private:1\n");
     assertBlocked(db);
@@ -71,7 +72,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() refuses a variable set in both manifest.yml and manifest.sops.yml",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const db = readDb("Container:\n  Environment: [TZ=Europe/Paris]\n");
     assertBlocked(db);
@@ -85,7 +86,7 @@ Deno.test({
 Deno.test({
   name:
     "readDesired() keys secret digests with the host key: the hash and inputs change with the key",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const a = asReady(readDb("Container:\n  Environment: [P=x]\n", "key-a"));
     const b = asReady(readDb("Container:\n  Environment: [P=x]\n", "key-b"));
@@ -98,7 +99,7 @@ Deno.test({
 
 Deno.test({
   name: "readDesired() names a decryption failure and blocks only that service",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const files = hostFiles(["db", "web"], {
       "db/manifest.yml": MANIFEST,
@@ -122,7 +123,7 @@ Deno.test({
 
 Deno.test({
   name: "maskSensitive() hides the values of the named variables only, or all with 'all'",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const unit =
       '[Container]\nEnvironment=DB_PASSWORD=s3 TZ=UTC\nEnvironment="API_KEY=a b"\nImage=x\n';

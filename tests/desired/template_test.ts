@@ -5,12 +5,13 @@ import {
   serviceDirReferences,
   usesHostDir,
 } from "../../lib/desired/template.ts";
+import { PURE } from "../support/pure.ts";
 
 const VALUES = { SERVICE_DIR: "/s/web/h1", HOST_DIR: "/s/host/h0", SERVICE: "web", HASH: "h1" };
 
 Deno.test({
   name: "applyTemplate() fills hoist's four placeholders and leaves every other ${…} to systemd",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.equal(
       applyTemplate(
@@ -24,7 +25,7 @@ Deno.test({
 
 Deno.test({
   name: "applyTemplate() does not expand placeholders that appear inside substituted values",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.equal(
       applyTemplate("${SERVICE}", { ...VALUES, SERVICE: "${HASH}" }),
@@ -35,7 +36,7 @@ Deno.test({
 
 Deno.test({
   name: "usesHostDir() is true only for the exact ${HOST_DIR} placeholder",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.equal(usesHostDir("EnvironmentFile=${HOST_DIR}/env"), true);
     assert.equal(usesHostDir("EnvironmentFile=$HOST_DIR/env ${HOST_DIRS}"), false);
@@ -44,7 +45,7 @@ Deno.test({
 
 Deno.test({
   name: "escapingReferences() finds ${SERVICE_DIR} and ${HOST_DIR} paths that climb with ..",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.deepEqual(
       escapingReferences(
@@ -59,7 +60,7 @@ Deno.test({
 Deno.test({
   name:
     "serviceDirReferences() lists relative paths after ${SERVICE_DIR}/, stopping at : , ; quotes",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.deepEqual(
       serviceDirReferences(

@@ -7,10 +7,11 @@ import {
   unitEntries,
   unitSections,
 } from "../../lib/desired/unit_text.ts";
+import { PURE } from "../support/pure.ts";
 
 Deno.test({
   name: "checkQuadletValue() refuses line breaks, control characters and a trailing backslash",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.equal(checkQuadletValue("docker.io/library/caddy:2"), undefined);
     assert.equal(checkQuadletValue("a\\b with\ttab and ${VAR}"), undefined);
@@ -24,7 +25,7 @@ Deno.test({
 
 Deno.test({
   name: "QUADLET_KEY accepts option names and refuses anything that could break a line",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     for (const ok of ["Image", "PublishPort", "IP6", "X"]) assert.ok(QUADLET_KEY.test(ok), ok);
     for (const bad of ["", "6IP", "Image=", "a b", "A\nB", "Pub-Port", "[Unit]"]) {
@@ -35,7 +36,7 @@ Deno.test({
 
 Deno.test({
   name: "unitEntries() joins continuation lines, skips comments and keeps 1-based lines",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const text = [
       "# header comment",
@@ -58,7 +59,7 @@ Deno.test({
 
 Deno.test({
   name: "unitSections() lists headers in order with their lines",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.deepEqual(unitSections("[Unit]\nA=1\n\n [Container] \nB=2\n"), [
       { name: "Unit", line: 1 },
@@ -69,7 +70,7 @@ Deno.test({
 
 Deno.test({
   name: "injectAfterHeader() inserts right after the first matching header only",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const text = "[Unit]\nA=1\n[Container]\nImage=a\n[Container]\nB=2\n";
     assert.equal(
@@ -82,7 +83,7 @@ Deno.test({
 
 Deno.test({
   name: "renderUnitText() writes Key=value lines with a blank line between sections",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.equal(
       renderUnitText([

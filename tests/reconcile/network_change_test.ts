@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { configYml, deployed, desiredFrom, plan } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 const files = (label: string, name = "") => ({
   "config.yml": configYml(["c"]),
@@ -10,7 +11,7 @@ const files = (label: string, name = "") => ({
 
 Deno.test({
   name: "reconcile() warns that a changed .network needs the network recreated, naming it and how",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const p = plan(desiredFrom(files("2"), "rev2"), deployed(desiredFrom(files("1"))));
     const w = p.problems.filter((x) => x.level === "warning");
@@ -29,7 +30,7 @@ Deno.test({
 Deno.test({
   name:
     "reconcile() names the network by NetworkName= when set, and says nothing on a first install",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const p = plan(
       desiredFrom(files("2", "NetworkName=shared\n"), "rev2"),
@@ -46,7 +47,7 @@ Deno.test({
 
 Deno.test({
   name: "reconcile() warns that recreating a changed volume deletes its data",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const changed = { ...files("1"), "c/c-data.volume": "[Volume]\nLabel=v=2\n" };
     const p = plan(desiredFrom(changed, "rev2"), deployed(desiredFrom(files("1"))));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { orderServices } from "../../lib/reconcile/order_services.ts";
+import { PURE } from "../support/pure.ts";
 
 /** `{service: [dependencies]}` as the Map orderServices() takes. */
 function deps(spec: Record<string, readonly string[]>): Map<string, readonly string[]> {
@@ -66,7 +67,7 @@ const CASES: readonly {
 for (const c of CASES) {
   Deno.test({
     name: `orderServices() ${c.name}`,
-    permissions: "none",
+    permissions: PURE,
     fn() {
       assert.deepEqual(orderServices(deps(c.deps)), { order: c.order, cycle: c.cycle });
     },
@@ -75,7 +76,7 @@ for (const c of CASES) {
 
 Deno.test({
   name: "orderServices() gives the same order whatever the Map and dependency list order",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     for (const c of CASES) {
       const reversed = new Map(
@@ -88,7 +89,7 @@ Deno.test({
 
 Deno.test({
   name: "orderServices() does not report a service that only depends on a cycle as part of it",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.deepEqual(orderServices(deps({ a: ["b"], b: ["a"], aa: ["b"] })), {
       order: ["a", "b", "aa"],

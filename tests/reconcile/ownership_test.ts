@@ -14,13 +14,14 @@ import {
   svc,
   unitState,
 } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 const IMAGE = "docker.io/library/busybox:1.36";
 
 Deno.test({
   name:
     "reconcile() blocks a raw unit whose name systemd already loads from an admin's quadlet file",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = desiredFrom({
       "config.yml": configYml(["web", "api"]),
@@ -52,7 +53,7 @@ Deno.test({
 Deno.test({
   name:
     "reconcile() refuses ServiceName= that would replace a distribution unit such as sshd.service",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = desiredFrom({
       "config.yml": configYml(["web"]),
@@ -73,7 +74,7 @@ Deno.test({
 Deno.test({
   name:
     "reconcile() adopts a unit loaded from the very file hoist would write (a homelab-gitops install)",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = desiredFrom({
       "config.yml": configYml(["web"]),
@@ -93,7 +94,7 @@ Deno.test({
 Deno.test({
   name:
     "reconcile() ignores a container that claims a service by label but was not started by its unit",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const desired = desiredFrom({
       "config.yml": configYml(["web"]),

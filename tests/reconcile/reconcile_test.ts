@@ -4,7 +4,7 @@
  * (hashes shown as `service@revision`).
  *
  * Desired states are read when the module loads (the YAML parser peeks at environment variables);
- * every reconcile() call runs with `permissions: "none"`.
+ * every reconcile() call runs with `permissions: PURE`.
  */
 import assert from "node:assert/strict";
 import { problem } from "../../lib/errors.ts";
@@ -28,6 +28,7 @@ import {
   svc,
   unitState,
 } from "./helpers.ts";
+import { PURE } from "../support/pure.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Repositories
@@ -682,7 +683,7 @@ const SCENARIOS: readonly Scenario[] = [
 for (const s of SCENARIOS) {
   Deno.test({
     name: `reconcile() ${s.name}`,
-    permissions: "none",
+    permissions: PURE,
     fn() {
       const before = structuredClone({ desired: s.desired, observed: s.observed });
       const p = plan(s.desired, s.observed, s.options);
@@ -702,7 +703,7 @@ for (const s of SCENARIOS) {
 
 Deno.test({
   name: "reconcile() stops before removing, writes before the one reload, starts after it",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     for (const [desired, observed] of [[V_NO_B, deployed(V1)], [W2, deployed(W1)]] as const) {
       const p = plan(desired, observed);
@@ -724,7 +725,7 @@ Deno.test({
 Deno.test({
   name:
     "reconcile() stops services dropped from config.yml in reverse dependency order (a requires b: a first)",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const p = plan(V_NONE, deployed(V1));
     assert.deepEqual(
@@ -736,7 +737,7 @@ Deno.test({
 
 Deno.test({
   name: "reconcile() stops the old generated unit when ServiceName= renames it",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const p = plan(V1_SERVICE_NAME, deployed(V1));
     const stop = indexOf(
@@ -761,7 +762,7 @@ const SWAPPED = cleanDesired(repo({ "config.yml": configYml(["b", "a"]) }), "rev
 
 Deno.test({
   name: "reconcile() gives the same plan whatever order config.yml lists services in",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     assert.deepEqual(SWAPPED.services.map((s) => s.name), ["a", "b"]);
     for (const observed of [emptyHost(), deployed(V1), deployed(V2)]) {
@@ -776,7 +777,7 @@ const ORDER_FREE = SCENARIOS.filter((s) => s.desired !== V_NONE);
 for (const s of ORDER_FREE) {
   Deno.test({
     name: `reconcile() ignores Map insertion order: ${s.name}`,
-    permissions: "none",
+    permissions: PURE,
     fn() {
       assert.deepEqual(
         plan(s.desired, reversedMaps(s.observed), s.options),
@@ -805,7 +806,7 @@ function twoRemoved(): { desired: DesiredState; observed: FakeObserved } {
 
 Deno.test({
   name: "reconcile() removes the units of a dropped service in path order",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const { desired, observed } = twoRemoved();
     const removes = plan(desired, observed).actions.flatMap((a) =>
@@ -822,7 +823,7 @@ Deno.test({
 
 Deno.test({
   name: "reconcile() ignores Map insertion order when several services and units are removed",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const { desired, observed } = twoRemoved();
     assert.deepEqual(plan(desired, reversedMaps(observed)), plan(desired, observed));
@@ -831,7 +832,7 @@ Deno.test({
 
 Deno.test({
   name: "reconcile() ignores Map insertion order when every service is dropped",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const observed = deployed(V1);
     assert.deepEqual(plan(V_NONE, reversedMaps(observed)), plan(V_NONE, observed));

@@ -10,6 +10,7 @@ import { actionNeeds } from "../../lib/reconcile/action_needs.ts";
 import { deploymentRecord } from "../../lib/reconcile/deployment_record.ts";
 import { finishPlan } from "../../lib/reconcile/finish_plan.ts";
 import type { Action, Plan } from "../../lib/reconcile/types.ts";
+import { PURE } from "../support/pure.ts";
 
 const hostCopy: Action = {
   kind: "copy",
@@ -66,7 +67,7 @@ const plan = (actions: Action[], extra: Partial<Plan> = {}): Plan => ({
 Deno.test({
   name:
     "actionNeeds() links each action to the pre.script and host copy before it, its own service, and the reload",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const cases: { name: string; actions: Action[]; needs: number[][] }[] = [
       { name: "nothing", actions: [], needs: [] },
@@ -93,7 +94,7 @@ Deno.test({
 Deno.test({
   name:
     "finishPlan() without the generator: a warning in a dry run, an error that blocks a real apply, nothing when no unit is written",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const facts = { requireSigned: true, configFile: "/c.toml", verdicts: [], validated: false };
     const writing = plan([write("a"), reload, start("a")]);
@@ -120,7 +121,7 @@ Deno.test({
 Deno.test({
   name:
     "deploymentRecord() records nothing for a quiet run but a new commit, and a deployment when something changed or failed",
-  permissions: "none",
+  permissions: PURE,
   fn() {
     const source = { source: "main", branch: "main", commit: "c2", signer: "", policy: "p" };
     const noInventory = {
