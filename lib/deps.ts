@@ -67,7 +67,7 @@ export async function buildDeps(config: DepsConfig, run: Runner = createRunner()
     systemctl: createSystemctl(run, config.mode),
     quadlet: createQuadlet(run, fs, config.mode, quadletBin),
     scripts: createScripts(run),
-    signatures: createSignatures(run, fs, () => new Date()),
+    signatures: createSignatures(run, fs),
     sops: createSops(run),
     env: Deno.env.toObject(),
     openStore,

@@ -10,9 +10,10 @@ export interface SignatureResult {
   readonly commit: string;
   /**
    * good: a valid signature by a configured key that is valid now; unsigned: no signature at all;
-   * untrusted: a signature by a key that is not configured, or not valid now (expired, revoked,
-   * outside its allowed_signers `valid-after`/`valid-before`); bad: a signature that does not
-   * verify.
+   * untrusted: a signature by a key that is not configured, or not valid at the time of the check,
+   * whatever the commit's date (expired, revoked, outside its allowed_signers
+   * `valid-after`/`valid-before`, an ssh certificate outside its validity); bad: a signature that
+   * does not verify.
    */
   readonly status: "good" | "unsigned" | "untrusted" | "bad";
   readonly format: "gpg" | "ssh" | "none";
@@ -40,8 +41,8 @@ export interface TrustKeys {
 export interface Signatures {
   /**
    * Checks each commit (in order) against `keys` only: an isolated GNUPGHOME under `workDir`
-   * holding just the configured gpg keys, and a copy of the configured allowed_signers file
-   * holding only the lines valid at the time of this call.
+   * holding just the configured gpg keys, and the configured allowed_signers file, whose keys and
+   * certificates count only while valid at the time of this call.
    */
   verify(
     cacheDir: string,

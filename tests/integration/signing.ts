@@ -68,6 +68,11 @@ export async function sshSigner(
   };
 }
 
+/** A `valid-after`/`valid-before` value (`YYYYMMDDHHMMSSZ`) for unix seconds. */
+export function sshTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/[-:T]/g, "").slice(0, 14) + "Z";
+}
+
 /**
  * An ssh certificate authority: its key under `dir`, and the line
  * `principals cert-authority,<options> <ca key>` appended to `allowedSigners`. Returns the CA's
