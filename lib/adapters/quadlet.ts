@@ -59,7 +59,7 @@ export function createQuadlet(
           env: { QUADLET_UNIT_DIRS: [dir, ...extraDirs].join(":") },
         });
         const errors = parseQuadletErrors(result.stderr);
-        const names = new Set([...units.keys()].map((p) => p.split("/").pop()!));
+        const names = new Set([...units.keys()].map((p) => p.slice(p.lastIndexOf("/") + 1)));
         const mine = new Map([...errors].filter(([name]) => names.has(name)));
         if (result.code !== 0 && mine.size === 0 && errors.size === 0) {
           const tail = result.stderr.trim().split("\n").slice(-3).join("; ");

@@ -87,13 +87,11 @@ export class CommandTimeout extends HoistError {
  * ```
  */
 export function commandName(spec: Pick<CommandSpec, "cmd" | "args">): string {
-  const prog = spec.cmd.split("/").pop()!;
-  for (let i = 0; i < spec.args.length; i++) {
-    const a = spec.args[i]!;
-    if (a === "-C" || a === "-c") i++;
-    else if (!a.startsWith("-")) return `${prog} ${a}`;
-  }
-  return prog;
+  const prog = spec.cmd.slice(spec.cmd.lastIndexOf("/") + 1);
+  const sub = spec.args.find((a, i) =>
+    !a.startsWith("-") && spec.args[i - 1] !== "-C" && spec.args[i - 1] !== "-c"
+  );
+  return sub === undefined ? prog : `${prog} ${sub}`;
 }
 
 /** How long a timed-out process group gets between SIGTERM and SIGKILL (git removes its locks). */

@@ -286,11 +286,11 @@ export function findKeyLine(text: string, key: readonly (string | number)[]): nu
   const seen = new Map<string, number>();
   let current = "";
   let occurrence = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line);
-    if (header) {
-      current = header[1]!;
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
+    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line)?.[1];
+    if (header !== undefined) {
+      current = header;
       occurrence = seen.get(current) ?? 0;
       seen.set(current, occurrence + 1);
       if (current === names.join(".") && occurrence === index) return i + 1;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { baseName } from "../desired/base_name.ts";
 import { serviceDependencies, unitOwners } from "../desired/unit_references.ts";
 import { type DesiredState, type DesiredUnit, desiredUnits } from "../desired/types.ts";
 import { unitEntries } from "../desired/unit_text.ts";
@@ -18,7 +19,7 @@ import type { InventoryUnit, ObservedState } from "../types/observed.ts";
 export function recreateWarning(u: DesiredUnit, service: string): Problem {
   const section = u.type === "network" ? "Network" : "Volume";
   const key = u.type === "network" ? "NetworkName" : "VolumeName";
-  const base = u.path.split("/").pop()!.replace(/\.(network|volume)$/, "");
+  const base = baseName(u.path).replace(/\.(network|volume)$/, "");
   const own = unitEntries(u.content).filter((e) => e.section === section);
   const name = own.findLast((e) => e.key === key)?.value ?? `systemd-${base}`;
   return problem(

@@ -36,7 +36,8 @@ export function orderServices(
     }
     const onCycle = [...pending.keys()].filter((n) => reaches(pending, n, n));
     for (const n of onCycle) cycle.add(n);
-    release(onCycle[0] ?? [...pending.keys()][0]!);
+    const next = onCycle[0] ?? [...pending.keys()][0];
+    if (next !== undefined) release(next);
   }
   return { order, cycle: [...cycle].sort() };
 }
@@ -49,8 +50,7 @@ function reaches(
 ): boolean {
   const seen = new Set<string>();
   const stack = [...(pending.get(from) ?? [])];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
+  for (let n = stack.pop(); n !== undefined; n = stack.pop()) {
     if (n === to) return true;
     if (seen.has(n)) continue;
     seen.add(n);

@@ -85,7 +85,8 @@ function renderSource(v: SourceVerdict): string[] {
     unchecked: "signatures not checked (require_signed = false)",
   }[v.verdict];
   const lines = Object.entries(v.commits).map(([branch, commit]) => {
-    const signer = v.signers[branch] ? `signed by ${oneLine(v.signers[branch]!)}, ` : "";
+    const by = v.signers[branch];
+    const signer = by ? `signed by ${oneLine(by)}, ` : "";
     return `  source ${oneLine(v.source)} branch ${oneLine(branch)} at ${
       shortRevision(commit)
     }: ${signer}${verdict}`;
