@@ -141,7 +141,9 @@ function refusal(source: string, branch: string, r: SignatureResult, tip: string
     unsigned:
       "Sign commits (git commit -S) with a key listed in [trust] gpg_keys or allowed_signers",
     untrusted:
-      "Sign with a key listed in [trust], or add the signer's public key there if it is trusted",
+      "Sign with a key listed in [trust], or add the signer's public key there if it is trusted; " +
+      "keys with valid-after/valid-before in allowed_signers, ssh certificates and gpg keys count " +
+      "only while valid at the time hoist verifies, whatever the commit's date",
     bad: "The commit or its signature was altered; do not deploy it. Push a freshly signed commit",
     good: "",
   }[r.status];
