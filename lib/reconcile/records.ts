@@ -33,6 +33,11 @@ export interface SourceRecord {
   readonly signer: string;
   /** Hash of the trust policy (keys, allowed signers, verify mode) the commit passed. */
   readonly policy: string;
+  /**
+   * The commit's committer time (unix seconds) as its verified signature carried it; absent when
+   * signatures are not checked or the row predates hoist recording it.
+   */
+  readonly committedAt?: number;
   readonly deployedAt: string;
 }
 
