@@ -1,5 +1,5 @@
 /**
- * `deno task bench:startup [--runs N] [--json] [--proc]`: whole-process figures for hoist, each next to a
+ * `deno task bench:startup [--runs N] [--json] [--proc] [--v8-flags F]…`: whole-process figures for hoist, each next to a
  * Deno hello world measured in the same run. Prints figures; asserts nothing (these machines are
  * noisy).
  *
@@ -8,7 +8,12 @@
  *
  * - `hello`: `deno run -A hello.ts`, a one-line file in a temp folder (no deno.json there);
  * - `version`, `--help`: `deno run -A main.ts …` from the project root;
- * - `plan`: `deno run -A main.ts --config … plan` on a no-op with 50 services.
+ * - `plan`: `deno run -A main.ts --config … plan` on a no-op with 50 services;
+ * - `plan (as shipped)`: the same no-op run the way the compiled binary runs it, as near as this
+ *   machine allows: main.ts bundled into one file and run with the V8 flags of deno.json's compile
+ *   task (`--lite-mode`: no optimising compiler, which a process that mostly waits for git, podman
+ *   and systemd does not miss; measured here, it is the difference between over and under 64 MiB);
+ * - `plan, --v8-flags=…` for each `--v8-flags` given, to compare flag sets.
  *
  * Wall time is this script's clock around the whole child. Peak RSS is GNU time's `%M` (the
  * `time` package; wait4's ru_maxrss: the largest of the process and the children it waited for,
@@ -46,6 +51,8 @@ interface Options {
   readonly json: boolean;
   /** Poll /proc even where /usr/bin/time is installed. */
   readonly proc: boolean;
+  /** Extra V8 flag sets: each adds a no-op `plan` case run with `--v8-flags=<set>`. */
+  readonly v8: readonly string[];
 }
 
 /** One measured process: its argv, where it runs and with what extra environment. */
@@ -81,15 +88,17 @@ interface ModuleCounts {
   readonly builtins: number;
 }
 
-const USAGE = "usage: deno task bench:startup [--runs N] [--json] [--proc]";
+const USAGE = "usage: deno task bench:startup [--runs N] [--json] [--proc] [--v8-flags FLAGS]…";
 
 function parseOptions(args: readonly string[]): Options {
   let runs = 15;
   let json = false;
   let proc = false;
+  const v8: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") json = true;
+    else if (a === "--v8-flags") v8.push(args[++i] ?? usage("--v8-flags needs a value"));
     else if (a === "--proc") proc = true;
     else if (a === "--runs" || a?.startsWith("--runs=")) {
       const v = a === "--runs" ? args[++i] : a.slice("--runs=".length);
@@ -100,7 +109,7 @@ function parseOptions(args: readonly string[]): Options {
       Deno.exit(0);
     } else usage(`unknown argument ${a}`);
   }
-  return { runs, json, proc };
+  return { runs, json, proc, v8 };
 }
 
 function usage(message: string): never {
@@ -366,6 +375,40 @@ require_signed = false
   };
 }
 
+/** The V8 flags `deno task compile` bakes into the binary (read from deno.json). */
+const COMPILE_V8_FLAGS = await compileV8Flags();
+
+async function compileV8Flags(): Promise<string> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)) as {
+    tasks: Record<string, string>;
+  };
+  const flags = /--v8-flags=(\S+)/.exec(config.tasks["compile:x86_64"] ?? "")?.[1];
+  if (flags === undefined) throw new Error("deno.json's compile:x86_64 task sets no --v8-flags");
+  return `--v8-flags=${flags}`;
+}
+
+/**
+ * The no-op `plan` the way the shipped binary runs it, as near as this machine allows
+ * (`deno compile` needs a denort download it cannot make): main.ts bundled into one file
+ * (`deno bundle`, so no module graph is resolved at start, as in a compiled binary) and run with
+ * the compile task's V8 flags.
+ */
+async function shippedPlan(work: string, plan: Case): Promise<Case> {
+  const bundle = `${work}/hoist-bundle.js`;
+  const r = await new Deno.Command(DENO, {
+    args: ["bundle", "--quiet", "--platform=deno", "-o", bundle, "main.ts"],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!r.success) throw new Error(`deno bundle failed:\n${dec.decode(r.stderr)}`);
+  return {
+    ...plan,
+    label: "plan (as shipped: bundled, compile's V8 flags)",
+    args: ["run", "-A", COMPILE_V8_FLAGS, bundle, ...plan.args.slice(3)],
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Modules
 
@@ -445,6 +488,12 @@ async function main(): Promise<void> {
       { label: "version", args: ["run", "-A", "main.ts", "version"], cwd: ROOT },
       { label: "--help", args: ["run", "-A", "main.ts", "--help"], cwd: ROOT },
       plan,
+      await shippedPlan(work, plan),
+      ...opts.v8.map((flags) => ({
+        ...plan,
+        label: `plan, --v8-flags=${flags}`,
+        args: ["run", "-A", `--v8-flags=${flags}`, ...plan.args.slice(2)],
+      })),
     ];
     const samples = cases.map((): Sample[] => []);
     for (const c of cases) await runOnce(c, gnuTime, work); // warm-up: caches filled, untimed
@@ -457,13 +506,20 @@ async function main(): Promise<void> {
     }
     progress("\n");
     const rows = cases.map((c, i) => figures(c, samples[i]!));
-    const [hello, version, , planned] = rows as [Figures, Figures, Figures, Figures];
+    const [hello, version, , planned, shipped] = rows as [
+      Figures,
+      Figures,
+      Figures,
+      Figures,
+      Figures,
+    ];
     const modules = {
       version: await moduleCounts(cases[1]!),
       plan: await moduleCounts(plan),
     };
     const versionRatio = version.medianMs / hello.medianMs;
     const planRssRatio = planned.medianRssMiB / RSS_TARGET_MIB;
+    const shippedRssRatio = shipped.medianRssMiB / RSS_TARGET_MIB;
     const method = {
       wall: "performance.now() around the whole child process",
       rss: gnuTime
@@ -483,6 +539,7 @@ async function main(): Promise<void> {
             planRssOverTarget: planRssRatio,
             planRssTargetMiB: RSS_TARGET_MIB,
             planRssOverHelloMiB: planned.medianRssMiB - hello.medianRssMiB,
+            shippedPlanRssOverTarget: shippedRssRatio,
           },
           noOp: { services: SERVICES, ...check },
           modules,
@@ -508,6 +565,9 @@ async function main(): Promise<void> {
         } MiB, ${(planned.medianRssMiB - hello.medianRssMiB).toFixed(1)} MiB over hello: ${
           verdict(planRssRatio <= 1)
         })`,
+        `plan as shipped (one bundle, ${COMPILE_V8_FLAGS}) peak RSS / ${RSS_TARGET_MIB} MiB: ${
+          shippedRssRatio.toFixed(2)
+        } (${shipped.medianRssMiB.toFixed(1)} MiB: ${verdict(shippedRssRatio <= 1)})`,
         `no-op check (plan --json after one apply): ${check.actions} actions, ${check.errors} errors,` +
         ` ${check.units} unit files in quadlet_dir${
           check.actions === 0 && check.errors === 0 ? "" : "  ← NOT a no-op: plan figures mislead"
