@@ -5,7 +5,7 @@
  * @module
  */
 import type { Problem } from "../errors.ts";
-import { hashParts, sha256Hex } from "./digest.ts";
+import { canonicalUnit, hashParts, sha256Hex } from "./digest.ts";
 import { HASH_LABEL, SERVICE_LABEL } from "./labels.ts";
 import { generatedServiceName, TYPE_SECTION } from "./quadlet_names.ts";
 import type { ServiceFolder } from "./service_context.ts";
@@ -21,8 +21,10 @@ export function serviceCopyDir(stateDir: string, service: string, hash: string):
 
 /**
  * The service ready to deploy, from drafts and files without errors; `problems` (warnings) are
- * kept. The hash covers the units with the service label, the files (secrets by keyed digest)
- * and, when a unit uses `${HOST_DIR}`, the host folder.
+ * kept. The hash covers the units with the service label (in their canonical form,
+ * {@link canonicalUnit}), the files (secrets by keyed digest) and, when a unit uses
+ * `${HOST_DIR}`, the host folder. `legacyHash` is the same service under hash scheme 1 (the unit
+ * text as written), so that a host deployed by an older hoist is not restarted for the new scheme.
  *
  * @example
  * ```ts
@@ -38,7 +40,8 @@ export function renderService(
 ): ReadyService {
   const { name, ctx } = folder;
   const serviceLabel = `Label=${SERVICE_LABEL}=${name}`;
-  const { hash, inputs } = serviceHash(folder, drafts, files, serviceLabel);
+  const { hash, inputs } = serviceHash(folder, drafts, files, serviceLabel, "canonical");
+  const legacyHash = serviceHash(folder, drafts, files, serviceLabel, "text").hash;
   const dir = serviceCopyDir(ctx.stateDir, name, hash);
   const values = { SERVICE_DIR: dir, HOST_DIR: ctx.hostDir, SERVICE: name, HASH: hash };
   const labels = [serviceLabel, `Label=${HASH_LABEL}=${hash}`];
@@ -48,6 +51,7 @@ export function renderService(
     status: "ready",
     name,
     hash,
+    legacyHash,
     dir,
     units,
     files,
@@ -58,21 +62,29 @@ export function renderService(
   };
 }
 
+/**
+ * How units enter the hash: `canonical` (scheme 2, the effective configuration) or `text`
+ * (scheme 1, the unit as written: moving a key changed the hash).
+ */
+type HashScheme = "canonical" | "text";
+
 /** The 16-digit content hash, and the digest of each input (to explain what changed). */
 function serviceHash(
   { dir, ctx }: ServiceFolder,
   drafts: readonly UnitDraft[],
   files: readonly DesiredFile[],
   serviceLabel: string,
+  scheme: HashScheme,
 ): { hash: string; inputs: Record<string, string> } {
   const inputs: Record<string, string> = {};
   const parts: [string, Uint8Array | string][] = [];
   let hostUsed = false;
   for (const d of drafts) {
-    const text = labelled(d, [serviceLabel]);
+    const written = labelled(d, [serviceLabel]);
+    const text = scheme === "canonical" ? canonicalUnit(written) : written;
     parts.push([`unit:${d.path}`, text]);
     inputs[d.source.slice(dir.length + 1)] = sha256Hex(text);
-    hostUsed ||= usesHostDir(text);
+    hostUsed ||= usesHostDir(written);
   }
   for (const f of files) {
     // secrets count by their keyed digest, so neither the hash label nor the state DB can be

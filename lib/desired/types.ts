@@ -52,8 +52,13 @@ interface ServiceBase {
 /** A service read without errors: everything needed to deploy it. */
 export interface ReadyService extends ServiceBase {
   readonly status: "ready";
-  /** Content hash (16 hex digits) over rendered units and files. */
+  /** Content hash (16 hex digits) over the rendered units' effective configuration and files. */
   readonly hash: string;
+  /**
+   * The same service's hash under scheme 1 (unit text as written), what hoist before the
+   * canonical hash labelled its containers and recorded: running that counts as running `hash`.
+   */
+  readonly legacyHash: string;
   /** Absolute path of the immutable copy (`${SERVICE_DIR}`). */
   readonly dir: string;
   readonly units: readonly DesiredUnit[];

@@ -4,15 +4,17 @@
  *
  * @module
  */
+import { canonicalUnit } from "../desired/digest.ts";
 import type { ReadyService } from "../desired/types.ts";
 import type { Problem } from "../errors.ts";
 import type { InventoryService, InventoryUnit, ObservedState } from "../types/observed.ts";
 import { recreateWarning } from "./dependency_graph.ts";
-import { isUp, serviceUnitsOf } from "./service_state.ts";
+import { containersOf, isCurrentHash, isUp, serviceUnitsOf } from "./service_state.ts";
 import { startAction } from "./start_action.ts";
 import type {
   InventoryChange,
   PruneAction,
+  ReasonCode,
   RemoveAction,
   ServiceCopyAction,
   UnitAction,
@@ -64,7 +66,8 @@ export function planService(svc: ReadyService, ctx: ServicePlanContext): Service
     }]
     : [];
   const gone = ctx.invUnits.filter((u) => u.service === svc.name && !ctx.desiredPaths.has(u.path));
-  const start = startAction(svc, prev, observed, writes.length > 0);
+  const configChanged = writes.some((w) => RESTARTING_WRITES.has(w.code));
+  const start = startAction(svc, prev, observed, configChanged);
   return {
     problems,
     stops: staleStops(svc, prev, gone, observed),
@@ -84,6 +87,9 @@ export function planService(svc: ReadyService, ctx: ServicePlanContext): Service
   };
 }
 
+/** Writes after which what runs is not what the repository says (unless the service restarts). */
+const RESTARTING_WRITES: ReadonlySet<ReasonCode> = new Set(["content-changed", "file-differs"]);
+
 function writeActions(
   svc: ReadyService,
   prev: InventoryService | undefined,
@@ -91,11 +97,7 @@ function writeActions(
 ): WriteAction[] {
   return svc.units.filter((u) => observed.files.get(u.path) !== u.content).map((u) => {
     const previous = observed.files.get(u.path) ?? null;
-    const code = previous === null
-      ? "new-unit"
-      : prev?.hash === svc.hash
-      ? "file-differs"
-      : "content-changed";
+    const { code, reason } = writeReason(svc, prev, previous, u.content);
     return {
       kind: "write",
       service: svc.name,
@@ -105,13 +107,40 @@ function writeActions(
       serviceUnit: u.serviceUnit,
       ...(svc.secretNames ? { sensitive: svc.secretNames } : {}),
       code,
-      reason: code === "new-unit"
-        ? "new unit"
-        : code === "file-differs"
-        ? "file on disk differs"
-        : "content changed",
+      reason,
     };
   });
+}
+
+/**
+ * Why a unit file is written, and so whether the service restarts for it: a file with the same
+ * effective configuration (only laid out otherwise, or labelled with the hash of the older scheme)
+ * or missing while the service runs the current hash restarts nothing.
+ */
+function writeReason(
+  svc: ReadyService,
+  prev: InventoryService | undefined,
+  previous: string | null,
+  content: string,
+): { code: ReasonCode; reason: string } {
+  const current = prev !== undefined && isCurrentHash(svc, prev.hash);
+  if (previous === null) {
+    return current
+      ? { code: "file-missing", reason: "file missing on disk, written again (nothing restarts)" }
+      : { code: "new-unit", reason: "new unit" };
+  }
+  const relabelled = previous.replaceAll(svc.legacyHash, svc.hash);
+  if (canonicalUnit(relabelled) === canonicalUnit(content)) {
+    return {
+      code: "same-config",
+      reason: relabelled !== previous
+        ? "labelled with the new hash scheme, same configuration (nothing restarts)"
+        : "same configuration, laid out as in the repository (nothing restarts)",
+    };
+  }
+  return current
+    ? { code: "file-differs", reason: "file on disk differs" }
+    : { code: "content-changed", reason: "content changed" };
 }
 
 /** Units this service ran before but no longer generates: a dropped file, or a new ServiceName=. */
@@ -153,10 +182,19 @@ function inventoryChange(
   };
 }
 
+/**
+ * Copies beyond `keepCopies`, but never the one a service left running on its scheme-1 hash still
+ * mounts (the copy named after that hash; it is not restarted for the new scheme).
+ */
 function pruneCopies(svc: ReadyService, ctx: ServicePlanContext): PruneAction[] {
   const copies = ctx.observed.inventory.copies.get(svc.name) ?? [];
+  const parent = svc.dir.slice(0, svc.dir.lastIndexOf("/"));
+  const inUse = containersOf(svc, ctx.observed)
+    .filter((c) => c.state === "running" && c.hash === svc.legacyHash)
+    .map((c) => `${parent}/${c.hash}`);
   const keep = new Set([
     svc.dir,
+    ...inUse,
     ...copies.filter((d) => d !== svc.dir).slice(0, ctx.keepCopies),
   ]);
   const old = copies.filter((d) => !keep.has(d));

@@ -22,6 +22,14 @@ export function containersOf(svc: ReadyService, observed: ObservedState): Observ
   );
 }
 
+/**
+ * True when `hash` is what `svc` should run: its hash, or the same configuration under hash
+ * scheme 1 (a container or inventory entry from a hoist before the canonical hash).
+ */
+export function isCurrentHash(svc: ReadyService, hash: string): boolean {
+  return hash === svc.hash || hash === svc.legacyHash;
+}
+
 /** True when `unit` runs (or failed, so a stop still means something), or states are unknown. */
 export function isUp(observed: ObservedState, unit: string): boolean {
   const state = observed.units.get(unit);

@@ -5,29 +5,38 @@
  */
 import type { ReadyService } from "../desired/types.ts";
 import type { InventoryService, ObservedState } from "../types/observed.ts";
-import { containersOf, serviceUnitsOf, UP } from "./service_state.ts";
+import { containersOf, isCurrentHash, serviceUnitsOf, UP } from "./service_state.ts";
 import type { ReasonCode, UnitAction } from "./types.ts";
 
 /**
- * A restart when containers run another hash, or when the units or the hash changed while the
- * service is (partly) up; a start when an entry unit is down; nothing otherwise.
+ * A restart when containers run another hash, or when the recorded hash (where no running
+ * container tells) or a unit's effective configuration on disk changed while the service is
+ * (partly) up; a start when an entry unit is
+ * down; nothing otherwise. `configChanged`: a unit file on disk says something else than the
+ * desired one (a file merely missing, or differing in layout only, does not count: what runs
+ * carries the right hash).
  */
 export function startAction(
   svc: ReadyService,
   prev: InventoryService | undefined,
   observed: ObservedState,
-  unitsChanged: boolean,
+  configChanged: boolean,
 ): UnitAction | undefined {
   const running = containersOf(svc, observed).filter((c) => c.state === "running");
   const staleHashes = [
-    ...new Set(running.filter((c) => c.hash !== svc.hash).map((c) => c.hash || "none")),
+    ...new Set(
+      running.filter((c) => !isCurrentHash(svc, c.hash)).map((c) => c.hash || "none"),
+    ),
   ];
   const entry = serviceUnitsOf(svc, "entry");
   const down = entry.filter((u) =>
     !observed.runtime || !UP.has(observed.units.get(u)?.active ?? "inactive")
   );
-  const hashChanged = prev !== undefined && prev.hash !== svc.hash;
-  if (staleHashes.length > 0 || ((unitsChanged || hashChanged) && down.length < entry.length)) {
+  // Running containers carry the hash they run; the inventory's hash decides only where none do
+  // (pods' infra, kube), so a service already restarted by a run that was killed before it
+  // recorded the new hash is not restarted again.
+  const hashChanged = prev !== undefined && !isCurrentHash(svc, prev.hash) && running.length === 0;
+  if (staleHashes.length > 0 || ((configChanged || hashChanged) && down.length < entry.length)) {
     return {
       kind: "restart",
       service: svc.name,
@@ -53,7 +62,7 @@ function changeReason(
   prev: InventoryService | undefined,
   staleHashes: readonly string[],
 ): { code: ReasonCode; reason: string } {
-  if (!prev || prev.hash !== svc.hash) {
+  if (!prev || !isCurrentHash(svc, prev.hash)) {
     const before = prev?.inputs ?? {};
     const names = [...new Set([...Object.keys(before), ...Object.keys(svc.inputs)])].sort();
     const changed = names.filter((n) => before[n] !== svc.inputs[n]);

@@ -18,6 +18,13 @@ export type ReasonCode =
   | "content-changed"
   /** write/restart: the file on disk differs although the repository did not change. */
   | "file-differs"
+  /** write: the file on disk was missing, the service runs the current hash: nothing restarts. */
+  | "file-missing"
+  /**
+   * write: the file on disk has the same effective configuration (another key order, comments,
+   * the older hash scheme's label): nothing restarts.
+   */
+  | "same-config"
   /** restart: containers run another hash than the desired one. */
   | "stale-hash"
   /** stop/remove: a unit left the service folder. */

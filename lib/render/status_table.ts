@@ -5,7 +5,7 @@
  */
 import type { DesiredState } from "../desired/types.ts";
 import type { ObservedState } from "../types/observed.ts";
-import { containersOf } from "../reconcile/service_state.ts";
+import { containersOf, isCurrentHash } from "../reconcile/service_state.ts";
 
 /** One row of the status table. */
 export interface StatusRow {
@@ -43,7 +43,8 @@ export function statusRows(desired: DesiredState, observed: ObservedState): Stat
       runningHash,
       state,
       lastChange: observed.inventory.services.get(name)?.changedAt ?? "",
-      inSync: d?.status === "ready" && runningHash === d.hash,
+      inSync: d?.status === "ready" && running.length > 0 &&
+        running.every((c) => isCurrentHash(d, c.hash)),
     };
   });
 }

@@ -73,7 +73,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "readDesired() changes the hash when keys are reordered, since order is kept as written",
+  name:
+    "readDesired() keeps the hash when manifest keys are reordered, and writes them in the manifest's order",
   permissions: PURE,
   fn() {
     const reordered = SEED_MANIFEST_A.replace(
@@ -81,7 +82,88 @@ Deno.test({
       "  HostName:\n    - hostname_a\n  Network:\n    - host\n",
     );
     assert.notEqual(reordered, SEED_MANIFEST_A);
-    assert.notEqual(hashOf(seedWith({ [MANIFEST_A]: reordered })), hashOf(seedFiles()));
+    const before = ready(read(seedFiles()), "service_a");
+    const after = ready(read(seedWith({ [MANIFEST_A]: reordered })), "service_a");
+    assert.equal(after.hash, before.hash);
+    assert.deepEqual(after.inputs, before.inputs);
+    const content = unit(after, "gitops-service_a.container").content;
+    assert.ok(content.indexOf("HostName=") < content.indexOf("Network="), content);
+  },
+});
+
+Deno.test({
+  name:
+    "readDesired() keeps the hash of a raw quadlet for moved keys and sections, comments, spacing, continuations and unit-set order",
+  permissions: PURE,
+  fn() {
+    const files = (text: string) => hostFiles(["x"], { "x/app.container": text });
+    const base = hashOf(
+      files(
+        "[Unit]\nAfter=a.service b.service\nRequires=a.service\n\n[Container]\nImage=img\n" +
+          "Environment=A=1\nEnvironment=B=2\nPublishPort=8080:80\n\n[Install]\nWantedBy=default.target\n",
+      ),
+      "x",
+    );
+    const same = [
+      // sections and keys moved, comments and blank lines, spaces around '='
+      "# the app\n[Install]\nWantedBy=default.target\n[Container]\nPublishPort = 8080:80\n" +
+      "Environment=A=1\n; set B too\nEnvironment=B=2\nImage=img\n[Unit]\nRequires=a.service\n" +
+      "After=a.service b.service\n",
+      // a continuation line; After= as two lines in the other order
+      "[Unit]\nAfter=b.service\nAfter=a.service\nRequires=a.service\n[Container]\nImage=\\\nimg\n" +
+      "Environment=A=1\nEnvironment=B=2\nPublishPort=8080:80\n[Install]\nWantedBy=default.target\n",
+    ];
+    for (const text of same) assert.equal(hashOf(files(text), "x"), base, text);
+  },
+});
+
+Deno.test({
+  name:
+    "readDesired() changes the hash when repeated values whose order counts are reordered (Environment, PublishPort, Volume, ExecStartPre)",
+  permissions: PURE,
+  fn() {
+    const files = (lines: readonly string[]) =>
+      hostFiles(["x"], { "x/app.container": `[Container]\nImage=img\n${lines.join("\n")}\n` });
+    const pairs: [string, string][] = [
+      ["Environment=A=1", "Environment=A=2"],
+      ["PublishPort=8080:80", "PublishPort=8081:81"],
+      ["Volume=/a:/data", "Volume=/b:/data"],
+    ];
+    for (const [one, two] of pairs) {
+      assert.notEqual(hashOf(files([one, two]), "x"), hashOf(files([two, one]), "x"), one);
+    }
+    const service = (a: string, b: string) =>
+      hostFiles(["x"], {
+        "x/app.container":
+          `[Container]\nImage=img\n[Service]\nExecStartPre=${a}\nExecStartPre=${b}\n`,
+      });
+    assert.notEqual(
+      hashOf(service("/bin/a", "/bin/b"), "x"),
+      hashOf(service("/bin/b", "/bin/a"), "x"),
+    );
+    // an empty assignment resets a unit list: its place counts
+    const reset = (lines: readonly string[]) =>
+      hostFiles(["x"], {
+        "x/app.container": `[Unit]\n${lines.join("\n")}\n[Container]\nImage=img\n`,
+      });
+    assert.notEqual(
+      hashOf(reset(["After=a.service", "After="]), "x"),
+      hashOf(reset(["After=", "After=a.service"]), "x"),
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "readDesired() gives each service its hash under scheme 1 too, as hoist deployed it before the canonical hash",
+  permissions: PURE,
+  fn() {
+    // the seed's hashes as hoist computed them up to commit 1d91c21 (unit text as written)
+    const a = ready(read(seedFiles()), "service_a");
+    const b = ready(read(seedFiles()), "service_b");
+    assert.equal(a.legacyHash, "90e0faa9d0ab1a3e");
+    assert.equal(b.legacyHash, "ac850358f16b25e2");
+    assert.notEqual(a.hash, a.legacyHash);
   },
 });
 
