@@ -18,6 +18,7 @@ export type ErrorCode =
   | "lock-busy"
   | "signature-untrusted"
   | "rollback-refused"
+  | "commit-date-refused"
   | "output-too-large"
   | "state-failed"
   | "usage"

@@ -1,7 +1,8 @@
 /**
  * Fetch every source and decide whether to trust it, before anything of it is used:
  * anti-rollback (the new commit descends from the last deployed one), then signatures checked by
- * git's verify-commit against only the configured keys; the decisions themselves are the pure
+ * git's verify-commit against only the configured keys, then the signed tip's committer date
+ * (not before the last deployed commit's, not in the future); the decisions themselves are the pure
  * functions of lib/trust/trust_verdict.ts. Only then are the commits' trees read — from the
  * commit objects, never from a working tree.
  *
@@ -17,6 +18,7 @@ import type { SourceRecord, Store } from "../state/store.ts";
 import {
   branchDecision,
   type CheckedBranch,
+  commitDateVerdict,
   signatureVerdict,
   sourceVerdict,
 } from "../trust/trust_verdict.ts";
@@ -142,11 +144,12 @@ async function fetchOne(
     commit: b.commit,
     signer: b.signer,
     policy,
+    ...(b.committedAt === undefined ? {} : { committedAt: b.committedAt }),
   }));
   const changed = records.some((r) => {
     const prev = last.get(r.branch);
     return !prev || prev.commit !== r.commit || prev.policy !== r.policy ||
-      prev.signer !== r.signer;
+      prev.signer !== r.signer || prev.committedAt !== r.committedAt;
   });
   return { source, verdict, trees, records, changed };
 }
@@ -179,7 +182,15 @@ async function checkBranch(
     ...(decision.rollback ? { rollback: decision.rollback } : {}),
   };
   if (check.kind === "unchecked") return { ...done, signer: "", checked: 0 };
-  if (check.kind === "cached") return { ...done, signer: check.signer, checked: 0 };
+  if (check.kind === "cached") {
+    const at = prev?.committedAt;
+    return {
+      ...done,
+      signer: check.signer,
+      checked: 0,
+      ...(at === undefined ? {} : { committedAt: at }),
+    };
+  }
   const range = check.range === "since-deployed" && prev
     ? await deps.git.newCommits(cache, prev.commit, tip)
     : [tip];
@@ -191,7 +202,24 @@ async function checkBranch(
   );
   const verdict = signatureVerdict(source, branch, tip, results);
   if (!verdict.ok) throw verdict.error;
-  return { ...done, signer: verdict.signer, checked: results.length };
+  // the signed tip's own date, against the last deployed commit's and this host's clock
+  const committedAt = results.find((r) => r.commit === tip)?.committedAt;
+  const dated = commitDateVerdict({
+    source,
+    branch,
+    tip,
+    committedAt,
+    prev,
+    rollbackAllowed: trust.allowRollback || facts.allowRollbackOnce,
+    now: Math.floor(deps.clock().getTime() / 1000),
+  });
+  if (!dated.ok) throw dated.error;
+  return {
+    ...done,
+    signer: verdict.signer,
+    checked: results.length,
+    ...(committedAt === undefined ? {} : { committedAt }),
+  };
 }
 
 async function readTrees(

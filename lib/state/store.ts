@@ -59,11 +59,29 @@ CREATE TABLE IF NOT EXISTS services (
   revision TEXT NOT NULL, changed_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
   source TEXT NOT NULL, branch TEXT NOT NULL, commit_id TEXT NOT NULL, signer TEXT NOT NULL,
-  policy TEXT NOT NULL, deployed_at TEXT NOT NULL, PRIMARY KEY (source, branch));
+  policy TEXT NOT NULL, deployed_at TEXT NOT NULL, committed_at INTEGER,
+  PRIMARY KEY (source, branch));
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);
-PRAGMA user_version = 1;
 `;
+
+/** The schema version {@link SCHEMA} plus {@link migrate} give (`PRAGMA user_version`). */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * Brings a database made by an older hoist up to {@link SCHEMA_VERSION}; the tables SCHEMA
+ * creates are already there. Version 2 adds `sources.committed_at` (NULL for rows written before:
+ * the next signed commit's date is then not compared with an unknown one).
+ */
+function migrate(db: DatabaseSync): void {
+  const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
+  if (version >= SCHEMA_VERSION) return;
+  const columns = db.prepare("PRAGMA table_info(sources)").all().map((c) => String(c.name));
+  if (!columns.includes("committed_at")) {
+    db.exec("ALTER TABLE sources ADD COLUMN committed_at INTEGER");
+  }
+  db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+}
 
 /** Opens (creating if needed) the store at `path` (":memory:" in tests). */
 export function openStore(path: string): Store {
@@ -72,6 +90,7 @@ export function openStore(path: string): Store {
     db = new DatabaseSync(path);
     db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
     db.exec(SCHEMA);
+    migrate(db);
   } catch (e) {
     throw new HoistError(
       "state-failed",
@@ -93,9 +112,19 @@ export function openStore(path: string): Store {
   };
   const putSources = (rows: readonly SourceRecord[]) => {
     const put = db.prepare(
-      "INSERT OR REPLACE INTO sources (source, branch, commit_id, signer, policy, deployed_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO sources (source, branch, commit_id, signer, policy, deployed_at, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
-    for (const r of rows) put.run(r.source, r.branch, r.commit, r.signer, r.policy, r.deployedAt);
+    for (const r of rows) {
+      put.run(
+        r.source,
+        r.branch,
+        r.commit,
+        r.signer,
+        r.policy,
+        r.deployedAt,
+        r.committedAt ?? null,
+      );
+    }
   };
   return {
     lastDeployed(source) {
@@ -110,6 +139,7 @@ export function openStore(path: string): Store {
           signer: String(r.signer),
           policy: String(r.policy),
           deployedAt: String(r.deployed_at),
+          ...(r.committed_at === null ? {} : { committedAt: Number(r.committed_at) }),
         });
       }
       return out;

@@ -13,6 +13,8 @@ export interface DeployedCommit {
   readonly commit: string;
   readonly signer: string;
   readonly policy: string;
+  /** Its committer time (unix seconds), when it was recorded (signed commits only). */
+  readonly committedAt?: number;
 }
 
 /** What to do about one branch's signatures. */
@@ -97,6 +99,77 @@ export function signatureVerdict(
   return { ok: true, signer: results[results.length - 1]?.signer ?? "" };
 }
 
+/** How far (seconds) a commit's committer date may be ahead of this host's clock. */
+export const MAX_CLOCK_SKEW_SECONDS = 600;
+
+/** Unix seconds as `2026-01-31T12:00:00Z`. */
+const isoSeconds = (at: number) => new Date(at * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/**
+ * The committer-date rule for a verified tip. The committer date is chosen by whoever makes the
+ * commit, so it is checked against what hoist knows: a new tip dated before the last deployed
+ * commit (a back-dated commit; allowed only with rollbacks allowed, by config or once) or more
+ * than `maxSkew` seconds after `now` (this host's clock) is refused. The date of a tip that is the
+ * last deployed commit is not judged again; without a date (signatures not checked) or without a
+ * recorded one for the last deployed commit, that half of the rule cannot apply.
+ *
+ * @example
+ * ```ts
+ * commitDateVerdict({ source: "main", branch: "main", tip, committedAt: 1_700_000_000,
+ *   prev: { commit: old, signer: "", policy: "p", committedAt: 1_700_000_100 },
+ *   rollbackAllowed: false, now: 1_700_000_200 });
+ * // { ok: false, error: HoistError("commit-date-refused", "… dated 2023-11-14T22:13:20Z, before …") }
+ * ```
+ */
+export function commitDateVerdict(facts: {
+  readonly source: string;
+  readonly branch: string;
+  readonly tip: string;
+  /** The tip's committer time (unix seconds), undefined when not known. */
+  readonly committedAt: number | undefined;
+  readonly prev: DeployedCommit | undefined;
+  /** [trust] allow_rollback or --allow-rollback: an older commit may be deployed on purpose. */
+  readonly rollbackAllowed: boolean;
+  /** This host's clock, unix seconds. */
+  readonly now: number;
+  readonly maxSkew?: number;
+}): { readonly ok: true } | { readonly ok: false; readonly error: HoistError } {
+  const { committedAt, prev, tip } = facts;
+  if (committedAt === undefined || prev?.commit === tip) return { ok: true };
+  const where = `source ${facts.source} (branch ${facts.branch})`;
+  const resign = "git commit --amend --no-edit -S gives it a new committer date; push that";
+  const skew = facts.maxSkew ?? MAX_CLOCK_SKEW_SECONDS;
+  if (committedAt > facts.now + skew) {
+    return {
+      ok: false,
+      error: new HoistError(
+        "commit-date-refused",
+        `${where}: the tip ${short(tip)} is dated ${isoSeconds(committedAt)} (committer date), ` +
+          `more than ${Math.round(skew / 60)} min after this host's clock (${
+            isoSeconds(facts.now)
+          }): refusing a commit from the future`,
+        `Check the clock of the machine that made the commit and of this host (timedatectl); ` +
+          `then re-sign the commit with the right time: ${resign}`,
+      ),
+    };
+  }
+  if (prev?.committedAt !== undefined && committedAt < prev.committedAt && !facts.rollbackAllowed) {
+    return {
+      ok: false,
+      error: new HoistError(
+        "commit-date-refused",
+        `${where}: the tip ${short(tip)} is dated ${isoSeconds(committedAt)} (committer date), ` +
+          `before ${isoSeconds(prev.committedAt)}, the date of ${
+            short(prev.commit)
+          }, the last deployed commit: refusing a back-dated commit`,
+        `If the signer's clock was wrong, re-sign the commit with the right time: ${resign}. ` +
+          "To deploy an older commit on purpose, allow it once: hoist apply --allow-rollback",
+      ),
+    };
+  }
+  return { ok: true };
+}
+
 /** One branch that passed its checks. */
 export interface CheckedBranch {
   readonly branch: string;
@@ -107,6 +180,8 @@ export interface CheckedBranch {
   readonly rollback?: { readonly from: string; readonly to: string };
   /** Commits whose signatures were checked now. */
   readonly checked: number;
+  /** The tip's committer time (unix seconds), when its signature was checked (now or before). */
+  readonly committedAt?: number;
 }
 
 /** The verdict shown in the plan for a source whose branches all passed. */

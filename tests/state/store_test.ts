@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { acquireLock } from "../../lib/adapters/lock.ts";
-import { type DeploymentRecord, openStore } from "../../lib/state/store.ts";
+import { DatabaseSync } from "node:sqlite";
+import { type DeploymentRecord, openStore, SCHEMA_VERSION } from "../../lib/state/store.ts";
 
 const deployment = (over: Partial<DeploymentRecord> = {}): DeploymentRecord => ({
   startedAt: "2026-01-01T00:00:00.000Z",
@@ -99,6 +100,67 @@ Deno.test("openStore() persists to a file across openings and records events", a
     assert.equal(b.loadInventory().services.get("web")?.hash, "h1");
     assert.deepEqual(b.events(5).map((e) => e.kind), ["source-failed"]);
     b.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openStore() records each source's committer time and reads it back; an unknown one stays absent", () => {
+  const store = openStore(":memory:");
+  const row = {
+    source: "main",
+    policy: "p1",
+    signer: "ssh SHA256:x alice",
+    deployedAt: "2026-01-01T00:00:00.000Z",
+  };
+  store.recordSources([
+    { ...row, branch: "main", commit: "a".repeat(40), committedAt: 1_767_225_600 },
+    { ...row, branch: "web", commit: "b".repeat(40) },
+  ]);
+  const last = store.lastDeployed("main");
+  assert.equal(last.get("main")?.committedAt, 1_767_225_600);
+  assert.equal(last.get("web")?.commit, "b".repeat(40));
+  assert.ok(!("committedAt" in (last.get("web") ?? {})));
+  store.recordDeployment(
+    deployment({ sources: [{ ...row, branch: "web", commit: "c".repeat(40), committedAt: 5 }] }),
+  );
+  assert.equal(store.lastDeployed("main").get("web")?.committedAt, 5);
+  store.close();
+});
+
+Deno.test("openStore() upgrades a state.db written before committer times were kept, keeping its rows", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // the sources table and version as hoist wrote them before (schema version 1)
+    const old = new DatabaseSync(`${dir}/state.db`);
+    old.exec(`CREATE TABLE sources (
+      source TEXT NOT NULL, branch TEXT NOT NULL, commit_id TEXT NOT NULL, signer TEXT NOT NULL,
+      policy TEXT NOT NULL, deployed_at TEXT NOT NULL, PRIMARY KEY (source, branch));
+      PRAGMA user_version = 1;`);
+    old.prepare("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)").run(
+      "main",
+      "main",
+      "a".repeat(40),
+      "ssh SHA256:x alice",
+      "p1",
+      "2025-06-01T00:00:00.000Z",
+    );
+    old.close();
+    const store = openStore(`${dir}/state.db`);
+    const before = store.lastDeployed("main").get("main");
+    assert.equal(before?.commit, "a".repeat(40));
+    assert.equal(before?.signer, "ssh SHA256:x alice");
+    assert.equal(before?.committedAt, undefined);
+    assert.ok(before);
+    store.recordSources([{ ...before, commit: "b".repeat(40), committedAt: 1_767_225_600 }]);
+    store.close();
+    // opened again (already upgraded): the time is kept, the version is the current one
+    const again = openStore(`${dir}/state.db`);
+    assert.equal(again.lastDeployed("main").get("main")?.committedAt, 1_767_225_600);
+    again.close();
+    const db = new DatabaseSync(`${dir}/state.db`);
+    assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
+    db.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import type { TrustConfig } from "../../lib/config/load_config.ts";
-import { branchDecision, signatureVerdict, sourceVerdict } from "../../lib/trust/trust_verdict.ts";
+import {
+  branchDecision,
+  commitDateVerdict,
+  MAX_CLOCK_SKEW_SECONDS,
+  signatureVerdict,
+  sourceVerdict,
+} from "../../lib/trust/trust_verdict.ts";
 
 const trust: TrustConfig = {
   requireSigned: true,
@@ -140,5 +146,79 @@ Deno.test({
         .verdict,
       "unchecked",
     );
+  },
+});
+
+Deno.test({
+  name:
+    "commitDateVerdict() refuses a tip dated before the last deployed commit or beyond the skew ahead of the clock",
+  permissions: "none",
+  fn() {
+    // 2026-01-01T00:00:00Z, the last deployed commit's date, and this host's clock an hour later
+    const deployedAt = 1_767_225_600;
+    const now = deployedAt + 3600;
+    const dated = { ...prev, committedAt: deployedAt };
+    const base: Parameters<typeof commitDateVerdict>[0] = {
+      source: "main",
+      branch: "main",
+      tip,
+      committedAt: deployedAt + 60,
+      prev: dated,
+      rollbackAllowed: false,
+      now,
+    };
+    const table: {
+      readonly why: string;
+      readonly facts: Partial<Parameters<typeof commitDateVerdict>[0]>;
+      /** undefined: accepted; else the message it is refused with */
+      readonly refused?: RegExp;
+    }[] = [
+      { why: "a later commit", facts: {} },
+      { why: "the same second", facts: { committedAt: deployedAt } },
+      {
+        why: "one second before the last deployed commit",
+        facts: { committedAt: deployedAt - 1 },
+        refused:
+          /^source main \(branch main\): the tip bbbbbbbbbbbb is dated 2025-12-31T23:59:59Z \(committer date\), before 2026-01-01T00:00:00Z, the date of aaaaaaaaaaaa, the last deployed commit: refusing a back-dated commit$/,
+      },
+      {
+        why: "a year back, rollbacks allowed",
+        facts: { committedAt: deployedAt - 365 * 86400, rollbackAllowed: true },
+      },
+      { why: "no recorded date for the last deployed commit", facts: { prev, committedAt: 1 } },
+      { why: "nothing deployed yet", facts: { prev: undefined, committedAt: 1 } },
+      { why: "the tip is the last deployed commit", facts: { tip: prev.commit, committedAt: 1 } },
+      { why: "no date known (signatures not checked)", facts: { committedAt: undefined } },
+      { why: "ahead of the clock by the skew exactly", facts: { committedAt: now + 600 } },
+      {
+        why: "ahead of the clock by more than the skew",
+        facts: { committedAt: now + 601 },
+        refused:
+          /^source main \(branch main\): the tip bbbbbbbbbbbb is dated 2026-01-01T01:10:01Z \(committer date\), more than 10 min after this host's clock \(2026-01-01T01:00:00Z\): refusing a commit from the future$/,
+      },
+      {
+        why: "in the future with rollbacks allowed and nothing deployed",
+        facts: { committedAt: now + 86400, rollbackAllowed: true, prev: undefined },
+        refused: /is dated 2026-01-02T01:00:00Z .*refusing a commit from the future$/,
+      },
+      { why: "a larger skew given", facts: { committedAt: now + 601, maxSkew: 3600 } },
+    ];
+    assert.equal(MAX_CLOCK_SKEW_SECONDS, 600);
+    for (const { why, facts, refused } of table) {
+      const v = commitDateVerdict({ ...base, ...facts });
+      if (refused === undefined) {
+        assert.ok(v.ok, `${why}: ${v.ok ? "" : v.error.message}`);
+        continue;
+      }
+      assert.ok(!v.ok, `${why}: accepted`);
+      if (v.ok) continue;
+      assert.equal(v.error.code, "commit-date-refused", why);
+      assert.match(v.error.message, refused, why);
+      assert.match(v.error.hint ?? "", /git commit --amend --no-edit -S/, why);
+    }
+    const back = commitDateVerdict({ ...base, committedAt: deployedAt - 1 });
+    assert.ok(!back.ok && /hoist apply --allow-rollback/.test(back.error.hint ?? ""));
+    const ahead = commitDateVerdict({ ...base, committedAt: now + 601 });
+    assert.ok(!ahead.ok && /timedatectl/.test(ahead.error.hint ?? ""));
   },
 });
