@@ -3,9 +3,10 @@
  *
  * @module
  */
-import type { DesiredState } from "../desired/types.ts";
+import { type DesiredState, readyServices } from "../desired/types.ts";
 import { hasErrors, type Problem, problem } from "../errors.ts";
-import type { ObservedState } from "../types/observed.ts";
+import type { InventoryUnit, ObservedState } from "../types/observed.ts";
+import { type KnownUnit, systemdConsequences } from "./consequences.ts";
 import { dependencyGraph } from "./dependency_graph.ts";
 import { hostCopies, scriptActions } from "./host_actions.ts";
 import { orderServices } from "./order_services.ts";
@@ -44,7 +45,7 @@ export function reconcile(
   const problems: Problem[] = [...observed.warnings, ...desired.problems];
   const base = { revision: desired.revision, host: desired.host };
   if (hasErrors(desired.problems)) {
-    return { ...base, actions: [], inventory: [], problems, blocked: true };
+    return { ...base, actions: [], consequences: [], inventory: [], problems, blocked: true };
   }
   const invUnits = [...observed.inventory.units.values()].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0
@@ -79,11 +80,38 @@ export function reconcile(
     );
   }
   const actions = orderActions(desired, observed, plans, orphans, order);
+  const consequences = systemdConsequences(
+    actions,
+    knownUnits(desired, observed, invUnits),
+    observed,
+  );
   const inventory: InventoryChange[] = [
     ...plans.flatMap((p) => p.inventory ?? []),
     ...orphans.inventory,
   ];
-  return { ...base, actions, inventory, problems, blocked: false };
+  return { ...base, actions, consequences, inventory, problems, blocked: false };
+}
+
+/** Unit files hoist knows: the desired ones, and the inventory's still on disk. */
+function knownUnits(
+  desired: DesiredState,
+  observed: ObservedState,
+  invUnits: readonly InventoryUnit[],
+): KnownUnit[] {
+  const fromDesired = readyServices(desired.services).flatMap((s) =>
+    s.units.map((u) => ({
+      path: u.path,
+      service: s.name,
+      serviceUnit: u.serviceUnit,
+      content: u.content,
+    }))
+  );
+  const paths = new Set(fromDesired.map((u) => u.path));
+  const fromDisk = invUnits.flatMap((u) => {
+    const content = observed.files.get(u.path);
+    return paths.has(u.path) || content === undefined ? [] : [{ ...u, content }];
+  });
+  return [...fromDesired, ...fromDisk];
 }
 
 /**

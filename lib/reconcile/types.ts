@@ -46,7 +46,11 @@ export type ReasonCode =
   /** start: a deployed service that is not running. */
   | "not-running"
   /** run-script: config.yml's pre/post script, run on every apply. */
-  | "script";
+  | "script"
+  /** consequence: systemd restarts a unit with one hoist restarts (Requires=, BindsTo=, PartOf=). */
+  | "restarted-by-systemd"
+  /** consequence: systemd stops a unit with one hoist stops or restarts. */
+  | "stopped-by-systemd";
 
 /** Write one quadlet file (atomically). `previous` is the file on disk, for the diff. */
 export interface WriteAction {
@@ -144,6 +148,23 @@ export type Action =
   | UnitAction
   | ScriptAction;
 
+/**
+ * A unit systemd restarts or stops by itself because of an action of the plan: not an action
+ * (the executor does nothing for it), but part of what will happen, shown with the plan.
+ */
+export interface Consequence {
+  readonly kind: "restart" | "stop";
+  readonly unit: string;
+  /** The service whose file generates `unit` ("" when hoist does not know it). */
+  readonly service: string;
+  /** The unit whose restart or stop drags this one along. */
+  readonly cause: string;
+  /** The dependency that does it. */
+  readonly via: "Requires" | "BindsTo" | "PartOf";
+  readonly code: ReasonCode;
+  readonly reason: string;
+}
+
 /** What the inventory should say about a service once its actions succeeded (null: forget it). */
 export interface InventoryChange {
   readonly service: string;
@@ -161,6 +182,8 @@ export interface Plan {
   readonly revision: string;
   readonly host: string;
   readonly actions: readonly Action[];
+  /** What systemd restarts or stops by itself because of the actions, in plan order. */
+  readonly consequences: readonly Consequence[];
   readonly inventory: readonly InventoryChange[];
   readonly problems: readonly Problem[];
   /** True when an error blocks the whole plan (config.yml broken): nothing is applied. */

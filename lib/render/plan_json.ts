@@ -12,6 +12,7 @@ import {
   actionService,
   actionTarget,
   changeCount,
+  type Consequence,
   type Plan,
 } from "../reconcile/types.ts";
 
@@ -27,6 +28,21 @@ export interface PlanJsonAction {
    */
   readonly unit: string;
   /** Why, for display. */
+  readonly reason: string;
+}
+
+/** One {@link Consequence} of {@link PlanJson}: a unit systemd restarts or stops by itself. */
+export interface PlanJsonConsequence {
+  readonly kind: Consequence["kind"];
+  readonly unit: string;
+  /** The service whose file generates the unit ("" when hoist does not know it). */
+  readonly service: string;
+  /** The unit whose restart or stop drags this one along. */
+  readonly cause: string;
+  /** `Requires`, `BindsTo` or `PartOf`. */
+  readonly via: Consequence["via"];
+  /** `restarted-by-systemd` or `stopped-by-systemd`. */
+  readonly code: string;
   readonly reason: string;
 }
 
@@ -57,6 +73,8 @@ export interface PlanJson {
     readonly verdict: string;
     readonly rollback: { readonly from: string; readonly to: string } | null;
   }[];
+  /** Units systemd restarts or stops with those the actions restart or stop, in plan order. */
+  readonly consequences: readonly PlanJsonConsequence[];
   readonly [extra: string]: unknown;
 }
 
@@ -94,6 +112,15 @@ export function planJson(plan: Plan, extra: Record<string, unknown> = {}): PlanJ
       signers: v.signers,
       verdict: v.verdict,
       rollback: v.rollback ?? null,
+    })),
+    consequences: plan.consequences.map((c): PlanJsonConsequence => ({
+      kind: c.kind,
+      unit: c.unit,
+      service: c.service,
+      cause: c.cause,
+      via: c.via,
+      code: c.code,
+      reason: c.reason,
     })),
   };
   return { ...core, ...extra, ...core };

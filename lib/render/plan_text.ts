@@ -72,6 +72,16 @@ export function renderPlanText(plan: Plan, opts: PlanTextOptions): string {
     out.push(...renderAction(action, paint));
   }
 
+  if (plan.consequences.length > 0) {
+    out.push("");
+    out.push(paint(BOLD, "systemd does these by itself, with the actions above:"));
+    for (const c of plan.consequences) {
+      const sign = paint(c.kind === "stop" ? RED : YELLOW, c.kind === "stop" ? "-" : "~");
+      const of = c.service === "" ? "" : ` (${oneLine(c.service)})`;
+      out.push(`${sign} ${c.kind} ${oneLine(c.unit)}${of}: ${oneLine(c.reason)}`);
+    }
+  }
+
   out.push("");
   out.push(...summary(plan, paint));
   return out.join("\n") + "\n";
@@ -235,6 +245,12 @@ function summary(plan: Plan, paint: Paint): string[] {
       paint(BOLD, parts.length === 0 ? "Plan: daemon-reload only." : `Plan: ${parts.join(", ")}.`),
     );
   }
+  const by = (kind: "restart" | "stop") => plan.consequences.filter((c) => c.kind === kind).length;
+  const more = [
+    ...(by("restart") > 0 ? [`restarts ${plural(by("restart"), "more unit")}`] : []),
+    ...(by("stop") > 0 ? [`stops ${plural(by("stop"), "more unit")}`] : []),
+  ];
+  if (more.length > 0) lines.push(`systemd ${more.join(" and ")} through their dependencies.`);
   const scripts = plan.actions.flatMap((
     a,
   ) => (a.kind === "run-script" ? [`${a.phase}.script`] : []));

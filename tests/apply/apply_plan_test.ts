@@ -224,6 +224,7 @@ function fullPlan(): Plan {
     revision: "c0ffee",
     host: "h1",
     actions,
+    consequences: [],
     inventory: [
       record("api", "h-api", [{ path: "gitops-api.container", serviceUnit: "gitops-api.service" }]),
       { service: "db", record: null },
@@ -302,6 +303,7 @@ Deno.test("applyPlan() adopts units listed by an inventory change even when noth
     revision: "r2",
     host: "h1",
     actions: [],
+    consequences: [],
     inventory: [
       record("web", "h-web", [
         { path: "gitops-web.container", serviceUnit: "gitops-web.service" },

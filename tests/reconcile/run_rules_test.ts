@@ -58,6 +58,7 @@ const plan = (actions: Action[], extra: Partial<Plan> = {}): Plan => ({
   revision: "r1",
   host: "h",
   actions,
+  consequences: [],
   inventory: [],
   problems: [],
   blocked: false,

@@ -8,6 +8,7 @@ const SECRET = "POSTGRES_PASSWORD=hunter2";
 const full: Plan = {
   revision: "0123456789abcdef0123456789abcdef01234567",
   host: "web",
+  consequences: [],
   inventory: [],
   blocked: false,
   problems: [
@@ -152,6 +153,7 @@ Deno.test({
         },
       ],
       changes: 7,
+      consequences: [],
       blocked: false,
       sources: [],
     });
@@ -178,6 +180,7 @@ Deno.test({
       revision: "abc",
       host: "web",
       actions: [],
+      consequences: [],
       inventory: [],
       problems: [
         problem("error", "config.yml: not YAML", { file: "gitops/web/config.yml", line: 1 }),
@@ -206,6 +209,7 @@ Deno.test({
       "changes",
       "blocked",
       "sources",
+      "consequences",
       "dryRun",
       "source",
     ]);

@@ -29,6 +29,7 @@ function plan(actions: Action[], more: Partial<Plan> = {}): Plan {
     revision: REV,
     host: "web",
     actions,
+    consequences: [],
     inventory: [],
     problems: [],
     blocked: false,
