@@ -1,0 +1,137 @@
+/**
+ * {@link runFacts}: what one run tells the metrics (and, next, notifications), as plain data.
+ * Pure. Label values are bounded: source and service names come from the config and the
+ * repository's service list, reasons are stable codes, never messages.
+ *
+ * @module
+ */
+import type { Config } from "../config/load_config.ts";
+import type { HoistError } from "../errors.ts";
+import { actionTarget, type ReasonCode, type UnitAction } from "../reconcile/types.ts";
+import type { RunResult } from "../run/apply_run.ts";
+import type { Outcome } from "../run/outcome.ts";
+import type { RunSummary } from "./run_queue.ts";
+
+/** One run's facts. */
+export interface RunFacts {
+  readonly summary: RunSummary;
+  /** The stable error code when no plan ran (`source-failed`, `signature-untrusted`, …). */
+  readonly errorCode?: HoistError["code"];
+  /** The source an error concerns, when it names one of the configured sources. */
+  readonly errorSource?: string;
+  /** Each source branch deployed or checked. */
+  readonly sources: readonly { source: string; commit: string; signer: string }[];
+  /** Each service of the plan: running after the run, blocked by an error. */
+  readonly services: readonly { service: string; up: boolean; blocked: boolean }[];
+  /** Each (re)start hoist made, with the reason code of the action. */
+  readonly restarts: readonly { service: string; reason: ReasonCode }[];
+}
+
+/** Error codes that mean the source was refused by the trust rules. */
+export const REFUSAL_CODES: ReadonlySet<string> = new Set([
+  "signature-untrusted",
+  "rollback-refused",
+  "commit-date-refused",
+]);
+
+/**
+ * The facts of `outcome`.
+ *
+ * @example
+ * ```ts
+ * runFacts(config, { ok: false, error: new HoistError("source-failed", "source main: …") })
+ *   .errorSource; // "main"
+ * ```
+ */
+export function runFacts(config: Config, outcome: Outcome<RunResult>): RunFacts {
+  if (!outcome.ok) {
+    const e = outcome.error;
+    const named = /^source ([^\s:]+):/.exec(e.message)?.[1];
+    const names = config.sources.map((s) => s.name);
+    const source = named !== undefined && names.includes(named)
+      ? named
+      : names.length === 1
+      ? names[0]
+      : undefined;
+    return {
+      summary: { result: "error", message: e.message.split("\n")[0] ?? e.code },
+      errorCode: e.code,
+      ...(source === undefined ? {} : { errorSource: source }),
+      sources: [],
+      services: [],
+      restarts: [],
+    };
+  }
+  const r = outcome.value;
+  const applied = r.applied;
+  const failedUnits = new Set(
+    (applied?.actions ?? []).filter((a) => a.result === "failed").map((a) => a.service),
+  );
+  const changed = (applied?.actions ?? []).some((a) => a.result === "ok");
+  const blocked = new Set(r.plan.problems.filter((p) => p.level === "error").map((p) => p.service));
+  const started = startedOk(r);
+  const startedUnits = new Set(started.flatMap((a) => a.units));
+  const services = r.desired.services.map((s) => s.name).sort().map((service) => ({
+    service,
+    up: serviceUp(r, service, startedUnits) && !failedUnits.has(service),
+    blocked: blocked.has(service) ||
+      r.desired.services.some((s) => s.name === service && s.status === "blocked"),
+  }));
+  const result: RunSummary["result"] = applied?.failed
+    ? "failed"
+    : changed
+    ? "changed"
+    : r.plan.blocked
+    ? "failed"
+    : "no-change";
+  return {
+    summary: {
+      result,
+      message: summaryLine(r, result),
+      revision: r.plan.revision,
+      ...(r.deploymentId === undefined ? {} : { deploymentId: r.deploymentId }),
+    },
+    sources: r.fetched.flatMap((f) =>
+      f.records.map((rec) => ({ source: rec.source, commit: rec.commit, signer: rec.signer }))
+    ),
+    services,
+    restarts: started.map((a) => ({ service: a.service, reason: a.code })),
+  };
+}
+
+/** The start and restart actions of the plan that ran without error. */
+function startedOk(r: RunResult): UnitAction[] {
+  const ok = new Set(
+    (r.applied?.actions ?? []).filter((a) => a.result === "ok").map((a) =>
+      `${a.kind}\0${a.service}\0${a.unit}`
+    ),
+  );
+  return r.plan.actions.filter((a): a is UnitAction =>
+    (a.kind === "start" || a.kind === "restart") &&
+    ok.has(`${a.kind}\0${a.service}\0${actionTarget(a)}`)
+  );
+}
+
+/** True when every generated unit of `service` was active, or was (re)started without error. */
+function serviceUp(r: RunResult, service: string, started: ReadonlySet<string>): boolean {
+  const desired = r.desired.services.find((s) => s.name === service);
+  if (desired === undefined || desired.status !== "ready") return false;
+  return desired.units.every((u) =>
+    started.has(u.serviceUnit) || r.observed.units.get(u.serviceUnit)?.active === "active"
+  );
+}
+
+function summaryLine(r: RunResult, result: RunSummary["result"]): string {
+  const n = r.plan.actions.length;
+  const errors = r.plan.problems.filter((p) => p.level === "error").length;
+  switch (result) {
+    case "no-change":
+      return `no changes at ${r.plan.revision.slice(0, 12)}`;
+    case "changed":
+      return `${n} action(s) applied at ${r.plan.revision.slice(0, 12)}`;
+    default:
+      return errors > 0
+        ? `${errors} error(s) in the plan at ${r.plan.revision.slice(0, 12)}`
+        : `a service failed at ${r.plan.revision.slice(0, 12)}`;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * `hoist serve`: the long-running process. Listens (`Deno.serve`) with {@link handle}, reconciles
+ * on webhooks and on a schedule through the same `runApply` as `hoist apply` (and under the same
+ * lock, so a timer run and the server never run at once), and stops gracefully: on SIGTERM or
+ * SIGINT it stops listening, cancels the pending follow-up, lets the running reconcile finish and
+ * returns.
+ *
+ * @module
+ */
+import type { Config } from "../config/load_config.ts";
+import type { ServeConfig } from "../config/serve_config.ts";
+import type { Deps } from "../deps.ts";
+import { HoistError } from "../errors.ts";
+import { logger } from "../log.ts";
+import { runApply } from "../run/apply_run.ts";
+import { openDeliveryStore } from "../state/delivery_store.ts";
+import { DeliveryLog } from "./deliveries.ts";
+import { Metrics } from "./metrics.ts";
+import { handle, type ServerApp } from "./routes.ts";
+import { type RunFacts, runFacts } from "./run_facts.ts";
+import { RunQueue, type RunRequest, type RunSummary } from "./run_queue.ts";
+import { webhookSecret } from "./webhook_auth.ts";
+
+const log = logger("serve");
+
+/** How long a run waits for the lock (a timer-run apply may hold it). */
+const LOCK_WAIT_MS = 10 * 60_000;
+
+/** What the caller learns once the server listens. */
+export interface Listening {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** Knobs for tests and the CLI. */
+export interface ServeOptions {
+  /** Called once the socket listens. */
+  readonly onListen?: (at: Listening) => void;
+  /** Aborting stops the server as SIGTERM does. */
+  readonly signal?: AbortSignal;
+  /** Listen for SIGTERM/SIGINT (the CLI does; tests use `signal`). */
+  readonly signals?: boolean;
+}
+
+/**
+ * Serves until stopped. Throws a HoistError before listening when a secret or TLS file cannot be
+ * read or the address is taken.
+ */
+export async function serve(
+  deps: Deps,
+  config: Config,
+  serveConfig: ServeConfig,
+  opts: ServeOptions = {},
+): Promise<void> {
+  const secret = serveConfig.webhookSecretFile === undefined
+    ? undefined
+    : await webhookSecret(await readSecret(deps, serveConfig.webhookSecretFile));
+  const tls = serveConfig.tls === undefined ? undefined : {
+    cert: await readFileOrThrow(deps, serveConfig.tls.cert, "tls_cert"),
+    key: await readFileOrThrow(deps, serveConfig.tls.key, "tls_key"),
+  };
+  await deps.fs.mkdirp(config.stateDir);
+  const deliveryStore = openDeliveryStore(`${config.stateDir}/webhooks.db`);
+  const metrics = new Metrics("server");
+  let last: { facts: RunFacts; at: string } | undefined;
+  const queue = new RunQueue(async (request) => {
+    const started = performance.now();
+    const facts = await reconcileOnce(deps, config, request);
+    const at = deps.clock();
+    metrics.run({
+      trigger: request.triggers[0] ?? "api",
+      facts,
+      seconds: (performance.now() - started) / 1000,
+      at,
+    });
+    last = { facts, at: at.toISOString() };
+    return facts.summary;
+  }, deps.clock);
+  const app: ServerApp = {
+    secret,
+    sourceSecrets: new Map(),
+    sources: config.sources.map((s) => s.name),
+    bodyLimit: serveConfig.bodyLimit,
+    events: serveConfig.events,
+    refs: serveConfig.refs,
+    queue,
+    deliveries: new DeliveryLog(deliveryStore, deps.clock().getTime()),
+    services: () => last?.facts.services.map((s) => s.service) ?? [],
+    health: () => healthOf(last, queue.busy),
+    metrics,
+    now: deps.clock,
+    log: (message) => log.warn("{message}", { message }),
+  };
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  opts.signal?.addEventListener("abort", onSignal);
+  if (opts.signals) {
+    for (const s of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(s, onSignal);
+  }
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: serveConfig.hostname,
+      port: serveConfig.port,
+      ...(tls ?? {}),
+      signal: stop.signal,
+      onListen: (addr) => opts.onListen?.({ hostname: addr.hostname, port: addr.port }),
+      onError: (e) => {
+        log.error("request failed: {error}", { error: (e as Error).message });
+        return new Response("internal error\n", { status: 500 });
+      },
+    }, (req) => handle(req, app));
+  } catch (e) {
+    deliveryStore.close();
+    throw new HoistError(
+      "usage",
+      `cannot listen on ${serveConfig.hostname}:${serveConfig.port}: ${(e as Error).message}`,
+      "Set [serve] listen to a free address:port in the agent config",
+      { cause: e },
+    );
+  }
+  queue.enqueue("start", []);
+  const timer = schedule(serveConfig.intervalMs, () => queue.enqueue("schedule", []));
+  try {
+    await server.finished;
+  } finally {
+    clearInterval(timer);
+    log.info("stopping: waiting for the running reconcile");
+    await queue.close();
+    deliveryStore.close();
+    if (opts.signals) {
+      for (const s of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(s, onSignal);
+    }
+    opts.signal?.removeEventListener("abort", onSignal);
+  }
+}
+
+/** One reconcile, as `hoist apply` does it; never throws. */
+async function reconcileOnce(deps: Deps, config: Config, request: RunRequest): Promise<RunFacts> {
+  log.info("run {id} ({triggers})", { id: request.id, triggers: request.triggers.join(", ") });
+  const outcome = await runApply(deps, config, {
+    dryRun: false,
+    lockTimeoutMs: LOCK_WAIT_MS,
+    allowRollback: false,
+  });
+  const facts = runFacts(config, outcome);
+  const level = facts.summary.result === "error" || facts.summary.result === "failed"
+    ? "warn"
+    : "info";
+  log[level]("run {id}: {result}: {message}", { id: request.id, ...facts.summary });
+  return facts;
+}
+
+/** `GET /health`: fails while the last run could not fetch or verify a source. */
+function healthOf(
+  last: { facts: RunFacts; at: string } | undefined,
+  busy: boolean,
+): { ok: boolean; [key: string]: unknown } {
+  const code = last?.facts.errorCode;
+  const ok = code === undefined || !(code === "source-failed" || code === "signature-untrusted" ||
+    code === "rollback-refused" || code === "commit-date-refused");
+  return {
+    ok,
+    status: ok ? "ok" : "failing",
+    running: busy,
+    lastRun: last === undefined ? null : { at: last.at, ...summaryJson(last.facts.summary) },
+  };
+}
+
+function summaryJson(s: RunSummary): Record<string, unknown> {
+  return { result: s.result, message: s.message, revision: s.revision ?? null };
+}
+
+function schedule(ms: number, tick: () => unknown): ReturnType<typeof setInterval> | undefined {
+  return ms > 0 ? setInterval(tick, ms) : undefined;
+}
+
+async function readSecret(deps: Deps, path: string): Promise<Uint8Array<ArrayBuffer>> {
+  const text = await readFileOrThrow(deps, path, "webhook_secret_file");
+  if (text.trim() === "") {
+    throw new HoistError(
+      "config-invalid",
+      `${path} is empty`,
+      "Put the shared webhook secret in it (e.g. openssl rand -hex 32 > FILE; chmod 600 FILE)",
+    );
+  }
+  return new TextEncoder().encode(text);
+}
+
+async function readFileOrThrow(deps: Deps, path: string, key: string): Promise<string> {
+  const text = await deps.fs.readText(path).catch(() => undefined);
+  if (text === undefined) {
+    throw new HoistError(
+      "config-missing",
+      `cannot read ${path} ([serve] ${key})`,
+      "Create the file, or fix the path in the agent config; hoist serve needs read access",
+    );
+  }
+  return text;
+}
