@@ -6,12 +6,16 @@
 import { baseName } from "./base_name.ts";
 import { blockService } from "./block_service.ts";
 import { problem } from "../errors.ts";
+import { podmanObjects } from "./quadlet_names.ts";
 import { type DesiredService, type DesiredUnit, desiredUnits } from "./types.ts";
 import { serviceDependencies, unitOwners } from "./unit_references.ts";
+import { unitEntries } from "./unit_text.ts";
 
 /**
- * Cross-service checks once every service is read: unit name clashes block both sides, then
- * dependencies are linked. Run again after merging several sources.
+ * Cross-service checks once every service is read: clashes of unit names and podman object names
+ * (`ContainerName=`, `PodName=`, `NetworkName=`, `VolumeName=` and quadlet's `systemd-…`
+ * defaults) block both sides, then dependencies are linked. Run again after merging several
+ * sources.
  *
  * @example
  * ```ts
@@ -22,12 +26,16 @@ export function finishServices(services: readonly DesiredService[]): DesiredServ
   return linkServices(blockClashes(services));
 }
 
-/** The names a unit takes on the host: its file name and its generated service. */
+/**
+ * The names a unit takes on the host: its file name, its generated service and the podman
+ * objects it creates (`container:systemd-web`), which quadlet's `--replace` would take from
+ * another service.
+ */
 function unitNames(u: DesiredUnit): string[] {
-  return [baseName(u.path), u.serviceUnit];
+  return [baseName(u.path), u.serviceUnit, ...podmanObjects(u, unitEntries(u.content))];
 }
 
-/** Blocks every service that ships a unit file name or generated service another one ships too. */
+/** Blocks every service that ships a unit file name, generated service or podman object name another one ships too. */
 function blockClashes(services: readonly DesiredService[]): DesiredService[] {
   const owners = new Map<string, Set<string>>();
   for (const s of services) {

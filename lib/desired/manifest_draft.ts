@@ -4,7 +4,7 @@
  * @module
  */
 import { hasErrors, type Problem, problem } from "../errors.ts";
-import { reservedLabelProblem, setsReservedLabel, splitWords } from "./labels.ts";
+import { splitWords } from "./labels.ts";
 import {
   MANIFEST,
   manifestOf,
@@ -16,10 +16,12 @@ import { secretEnvironment } from "./secret_environment.ts";
 import { SECRET_ENV_FILE, SOPS_MANIFEST } from "./secrets.ts";
 import type { ServiceFolder } from "./service_context.ts";
 import { firstLines, type SecretEnvironment, type UnitDraft } from "./unit_draft.ts";
-import { renderUnitText } from "./unit_text.ts";
+import { unitRuleProblems } from "./unit_rules.ts";
+import { renderUnitText, type UnitEntry } from "./unit_text.ts";
 
 /**
- * The unit a manifest describes: its sections checked (one unit type, no reserved labels), the
+ * The unit a manifest describes: its sections checked (one unit type, the rules of
+ * {@link unitRuleProblems}: no reserved labels, plain names, …), the
  * secret values of `sopsFile` (when there is one) passed in a 0600 env file, and `[Install]`
  * added when the manifest has none. No draft when anything is wrong.
  *
@@ -45,15 +47,20 @@ export function manifestDraft(
   const { manifest, problems: found } = manifestOf(plain.sections, file, name);
   problems.push(...found);
   if (!manifest) return { value: undefined, problems };
+  const fileName = `${ctx.prefix}${name}.${manifest.type}`;
   problems.push(
-    ...reservedLabels(plain.sections, file, name),
+    ...unitRuleProblems(manifestEntries(plain.sections), {
+      file,
+      service: name,
+      fileName,
+      type: manifest.type,
+    }),
     ...setTwice(plain.sections, secret.value, sopsFile, name),
   );
   if (hasErrors(problems)) return { value: undefined, problems };
   const unit = unitText(plain.sections, secret.value, sopsFile, folder);
   problems.push(...unit.problems);
   if (unit.value === undefined) return { value: undefined, problems };
-  const fileName = `${ctx.prefix}${name}.${manifest.type}`;
   const draft: UnitDraft = {
     path: fileName,
     fileName,
@@ -71,15 +78,12 @@ export function manifestDraft(
   return { value: draft, problems };
 }
 
-/** An error for each entry that sets one of hoist's labels. */
-function reservedLabels(
-  sections: readonly ManifestSection[],
-  file: string,
-  name: string,
-): Problem[] {
-  return sections.flatMap((section) =>
-    section.entries.filter((e) => e.values.some((v) => setsReservedLabel(e.key, v)))
-      .map((e) => reservedLabelProblem(file, e.line, name))
+/** Every `Key=value` a manifest's sections write, each at its key's line in the manifest. */
+function manifestEntries(sections: readonly ManifestSection[]): UnitEntry[] {
+  return sections.flatMap((s) =>
+    s.entries.flatMap((e) =>
+      e.values.map((value) => ({ section: s.name, key: e.key, value, line: e.line ?? 1 }))
+    )
   );
 }
 

@@ -5,18 +5,19 @@
  * @module
  */
 import { type Problem, problem } from "../errors.ts";
-import { reservedLabelProblem, setsReservedLabel } from "./labels.ts";
 import { TYPE_SECTION, UNIT_FILE_NAME, unitTypeOf } from "./quadlet_names.ts";
 import type { Read } from "./read.ts";
 import { readText } from "./repo_files.ts";
 import type { ServiceFolder } from "./service_context.ts";
 import type { UnitType } from "./types.ts";
 import { type DraftSource, firstLines, type UnitDraft } from "./unit_draft.ts";
-import { unitEntries, unitSections } from "./unit_text.ts";
+import { unitRuleProblems } from "./unit_rules.ts";
+import { unitEntries, unitSections, unitSyntaxProblems } from "./unit_text.ts";
 
 /**
- * A raw quadlet file → one unit at `<prefix><service>/<file name>`, checked for a plain name, its
- * own `[Section]` and no reserved labels.
+ * A raw quadlet file → one unit at `<prefix><service>/<file name>`, checked for a plain name, text
+ * that hoist and quadlet can only read one way ({@link unitSyntaxProblems}), its own `[Section]`
+ * and the rules of {@link unitRuleProblems} (no reserved labels, plain names, …).
  *
  * @example
  * ```ts
@@ -52,7 +53,7 @@ function readRawQuadlet(folder: ServiceFolder, fileName: string): Read<UnitDraft
   return { value: [draft], problems: [] };
 }
 
-/** Why a raw quadlet file cannot be used as it is: a name, a missing section, hoist's labels. */
+/** Why a raw quadlet file cannot be used as it is: a name, its syntax, a missing section, the rules. */
 function rawQuadletProblems(
   text: string,
   file: string,
@@ -70,14 +71,22 @@ function rawQuadletProblems(
       }),
     );
   }
+  const syntax = unitSyntaxProblems(text);
+  for (const s of syntax) {
+    problems.push(problem("error", s.message, {
+      file,
+      line: s.line,
+      service: name,
+      hint: "Write one Key=value per line, in plain ASCII spacing, without continuation lines",
+    }));
+  }
+  if (syntax.length > 0) return problems;
   const section = TYPE_SECTION[type];
   if (!unitSections(text).some((s) => s.name === section)) {
     problems.push(
       problem("error", `a .${type} file needs a [${section}] section`, { file, service: name }),
     );
   }
-  for (const e of unitEntries(text)) {
-    if (setsReservedLabel(e.key, e.value)) problems.push(reservedLabelProblem(file, e.line, name));
-  }
+  problems.push(...unitRuleProblems(unitEntries(text), { file, service: name, fileName, type }));
   return problems;
 }

@@ -1,12 +1,12 @@
 /**
- * fetch + verify → desired state → observe → reconcile → validate with the real generator →
- * final plan. Shared by plan, apply --dry-run, apply and status.
+ * fetch + verify → desired state → observe → reconcile → validate with the real generator (and
+ * check what it generates against the plan) → final plan. Shared by plan, apply --dry-run, apply and status.
  *
  * @module
  */
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
-import { blockInvalid } from "../desired/block_invalid.ts";
+import { checkGenerated } from "../desired/check_generated.ts";
 import { mergeDesired } from "../desired/merge_desired.ts";
 import { readBranches } from "../desired/read_branches.ts";
 import { readDesired } from "../desired/read_desired.ts";
@@ -85,8 +85,10 @@ export async function planFromSources(
   const units = new Map(
     readyServices(read.services).flatMap((s) => s.units.map((u) => [u.path, u.content] as const)),
   );
-  const errors = await deps.quadlet.validate(units, [config.quadletDir]);
-  const desired = blockInvalid(read, errors);
-  const plan = errors.size === 0 ? first : reconcile(desired, observed, options);
+  // the generator's own reading of the units: rejected ones, and ones it generates otherwise
+  // than hoist planned (another service name, other labels), block their service
+  const desired = checkGenerated(read, await deps.quadlet.generate(units, [config.quadletDir]));
+  const changed = desired.services.some((s, i) => s !== read.services[i]);
+  const plan = changed ? reconcile(desired, observed, options) : first;
   return { plan: finishPlan(plan, { ...facts, validated: true }), desired, observed, fetched };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Deps, DepsConfig } from "../deps.ts";
-import { blockInvalid } from "../desired/block_invalid.ts";
+import { checkGenerated } from "../desired/check_generated.ts";
 import { readDesired } from "../desired/read_desired.ts";
 import { OFFLINE_SECRETS } from "../desired/secrets.ts";
 import { readyServices } from "../desired/types.ts";
@@ -39,7 +39,10 @@ export interface ValidateReport {
   readonly problems: readonly Problem[];
 }
 
-/** Reads the checkout, renders every host's services and runs the generator on them. */
+/**
+ * Reads the checkout, renders every host's services and runs the generator on them: a unit it
+ * rejects, or generates otherwise than hoist planned, is a problem.
+ */
 export function runValidate(deps: Deps, opts: ValidateOptions): Promise<Outcome<ValidateReport>> {
   return attempt(async () => {
     const tree = await deps.readDirTree(opts.dir).catch((e) => {
@@ -71,7 +74,7 @@ export function runValidate(deps: Deps, opts: ValidateOptions): Promise<Outcome<
           s.units.map((u) => [u.path, u.content] as const)
         ),
       );
-      const desired = blockInvalid(read, await deps.quadlet.validate(units, []));
+      const desired = checkGenerated(read, await deps.quadlet.generate(units, []));
       problems.push(...desired.problems, ...desired.services.flatMap((s) => s.problems));
     }
     if (deps.quadlet.bin === undefined) {
