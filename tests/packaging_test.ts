@@ -45,17 +45,31 @@ const HARDENING = {
   PrivateTmp: "yes",
 };
 
-Deno.test("hoist.service carries its hardening: read-only /usr and /etc but for quadlets, own state, private /tmp", async () => {
-  const entries = unitEntries(await Deno.readTextFile(new URL("hoist.service", dir)));
-  const service = entries.filter((e) => e.section === "Service");
-  for (const [key, value] of Object.entries(HARDENING)) {
-    assert.deepEqual(
-      service.filter((e) => e.key === key).map((e) => e.value),
-      [value],
-      `[Service] ${key}=${value}, once`,
-    );
-  }
-});
+for (const unit of ["hoist.service", "hoist-serve.service"]) {
+  Deno.test(`${unit} carries its hardening: read-only /usr and /etc but for quadlets, own state, private /tmp`, async () => {
+    const entries = unitEntries(await Deno.readTextFile(new URL(unit, dir)));
+    const service = entries.filter((e) => e.section === "Service");
+    for (const [key, value] of Object.entries(HARDENING)) {
+      assert.deepEqual(
+        service.filter((e) => e.key === key).map((e) => e.value),
+        [value],
+        `[Service] ${key}=${value}, once`,
+      );
+    }
+  });
+}
+
+for (const unit of ["hoist-serve.service", "hoist-serve-user.service"]) {
+  Deno.test(`${unit} runs hoist serve, restarts on failure and gives a running reconcile time to finish`, async () => {
+    const entries = unitEntries(await Deno.readTextFile(new URL(unit, dir)));
+    const get = (key: string) =>
+      entries.find((e) => e.section === "Service" && e.key === key)?.value;
+    assert.equal(get("ExecStart"), "/usr/local/bin/hoist serve");
+    assert.equal(get("Restart"), "on-failure");
+    assert.equal(get("TimeoutStopSec"), "15min");
+    assert.ok(entries.some((e) => e.section === "Install" && e.key === "WantedBy"));
+  });
+}
 
 /**
  * Settings that turn NoNewPrivileges on by themselves in user mode, or in system mode without
@@ -80,7 +94,14 @@ const IMPLY_NO_NEW_PRIVILEGES = [
   "SystemCallLog",
 ];
 
-for (const unit of ["hoist.service", "hoist-user.service"]) {
+for (
+  const unit of [
+    "hoist.service",
+    "hoist-user.service",
+    "hoist-serve.service",
+    "hoist-serve-user.service",
+  ]
+) {
   Deno.test(`${unit} leaves NoNewPrivileges off: rootless podman needs the setuid newuidmap`, async () => {
     const text = await Deno.readTextFile(new URL(unit, dir));
     const service = unitEntries(text).filter((e) => e.section === "Service");
@@ -89,7 +110,7 @@ for (const unit of ["hoist.service", "hoist-user.service"]) {
     assert.ok(keys.includes("ExecStart") && keys.includes("Type"), keys.join(" "));
     assert.ok(!keys.includes("NoNewPrivileges"), `${unit} sets NoNewPrivileges`);
     assert.doesNotMatch(text, /^[ \t]*NoNewPrivileges[ \t]*=/m);
-    if (unit === "hoist-user.service") {
+    if (unit.endsWith("-user.service")) {
       // a user manager: each of these would turn NoNewPrivileges on all the same
       const implying = keys.filter((k) => IMPLY_NO_NEW_PRIVILEGES.includes(k));
       assert.deepEqual(implying, [], `${unit} implies NoNewPrivileges through ${implying}`);

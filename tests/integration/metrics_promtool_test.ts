@@ -113,3 +113,46 @@ for (const mode of ["server", "textfile"] as const) {
     }
   });
 }
+
+Deno.test("the Grafana dashboard's queries parse (promtool check rules) and use only metrics hoist exports", async () => {
+  const dashboard = JSON.parse(
+    await Deno.readTextFile(
+      new URL("../../examples/grafana/hoist-dashboard.json", import.meta.url),
+    ),
+  ) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+  assert.ok(exprs.length >= 10);
+  const m = new Metrics("server");
+  for (const r of RUNS) m.run(r);
+  m.webhook("health", 200);
+  const exported = new Set(
+    [...(await m.text()).matchAll(/^# TYPE (\S+) (\S+)/gm)].flatMap(([, name, type]) =>
+      type === "histogram" ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name!]
+    ),
+  );
+  for (const e of exprs) {
+    for (const [name] of e.matchAll(/\bhoist_[a-z_]+/g)) {
+      assert.ok(exported.has(name), `${name} (in ${e}) is not a metric hoist exports`);
+    }
+  }
+  // recording rules are the one place promtool parses PromQL offline
+  const rules = [
+    "groups:",
+    "  - name: dashboard",
+    "    rules:",
+    ...exprs.flatMap((e, i) => [
+      `      - record: hoist:dashboard_${i}`,
+      `        expr: ${JSON.stringify(e.replaceAll("$__rate_interval", "5m"))}`,
+    ]),
+  ].join("\n") + "\n";
+  const dir = await Deno.makeTempDir({ prefix: "hoist-rules-" });
+  try {
+    await Deno.writeTextFile(`${dir}/rules.yml`, rules);
+    const out = await new Deno.Command(PROMTOOL, { args: ["check", "rules", `${dir}/rules.yml`] })
+      .output();
+    const dec = new TextDecoder();
+    assert.equal(out.code, 0, dec.decode(out.stdout) + dec.decode(out.stderr));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
