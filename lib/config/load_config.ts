@@ -7,6 +7,14 @@ import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
 import { HoistError } from "../errors.ts";
 import type { Mode } from "../types/mode.ts";
+import {
+  type MetricsConfig,
+  metricsConfig,
+  metricsSchema,
+  type ServeConfig,
+  serveConfig,
+  serveSchema,
+} from "./serve_config.ts";
 
 /** Facts about the machine that defaults depend on. */
 export interface ConfigContext {
@@ -23,6 +31,8 @@ interface SourceBase {
   readonly sshKey?: string;
   readonly knownHosts?: string;
   readonly tokenFile?: string;
+  /** The secret of `POST /hooks/<name>` when this source has its own (`hoist serve`). */
+  readonly webhookSecretFile?: string;
 }
 
 /** A branch holding `<path>/<host>/…`: one folder per host. */
@@ -82,6 +92,10 @@ export interface Config {
   readonly keepCopies: number;
   /** The quadlet generator; found in the usual places when not set. */
   readonly quadletBin: string | undefined;
+  /** `hoist serve`'s settings (`[serve]`). */
+  readonly serve: ServeConfig;
+  /** `[metrics]`: the textfile a timer run writes. */
+  readonly metrics: MetricsConfig;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -109,6 +123,7 @@ const sourceSchema = z.strictObject({
   ssh_key: absolute.optional(),
   ssh_known_hosts: absolute.optional(),
   token_file: absolute.optional(),
+  webhook_secret_file: absolute.optional(),
 }).refine((s) => s.branch === undefined || s.branches === undefined, {
   message: "set either branch (host folders) or branches (one branch per service), not both",
 }).refine((s) => s.token_file === undefined || s.url.startsWith("https://"), {
@@ -146,6 +161,8 @@ const schema = z.strictObject({
     verify: z.enum(["tip", "all"]).default("tip"),
     allow_rollback: z.boolean().default(false),
   }).optional(),
+  serve: serveSchema.optional(),
+  metrics: metricsSchema.optional(),
 });
 
 /** The default config file: `/etc/hoist/config.toml` as root, else `$XDG_CONFIG_HOME/hoist/config.toml`. */
@@ -198,8 +215,10 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       "config-invalid",
       messages.join("\n"),
       "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
-        "[source] or [[sources]] (name, url, branch, branches, path, ssh_key, ssh_known_hosts, token_file), " +
-        "[trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), [secrets] (env, env_files)",
+        "[source] or [[sources]] (name, url, branch, branches, path, ssh_key, ssh_known_hosts, token_file, " +
+        "webhook_secret_file), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
+        "[secrets] (env, env_files), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
+        "webhook_secret_file, events, refs), [metrics] (textfile)",
     );
   }
   const c = result.data;
@@ -231,6 +250,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       ...(r.ssh_key === undefined ? {} : { sshKey: r.ssh_key }),
       ...(r.ssh_known_hosts === undefined ? {} : { knownHosts: r.ssh_known_hosts }),
       ...(r.token_file === undefined ? {} : { tokenFile: r.token_file }),
+      ...(r.webhook_secret_file === undefined ? {} : { webhookSecretFile: r.webhook_secret_file }),
     };
     return r.branches !== undefined && r.branches.length > 0
       ? { kind: "branch-per-service", ...common, branches: r.branches }
@@ -269,6 +289,8 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     secrets: { env: c.secrets?.env ?? {}, envFiles: c.secrets?.env_files ?? [] },
     keepCopies: c.keep_copies ?? 3,
     quadletBin: c.quadlet_bin,
+    serve: serveConfig(c.serve),
+    metrics: metricsConfig(c.metrics),
   };
 }
 
