@@ -1,10 +1,14 @@
 /**
  * systemctl adapter (`--user` in user mode).
  *
+ * Unit lists are passed in batches of at most {@link ARGV_BUDGET} bytes of unit names, so any
+ * number of units stays below the kernel's argument limit (`Argument list too long`); `show`
+ * merges the batches' answers, the others run the batches in order.
+ *
  * @module
  */
 import type { UnitState } from "../types/observed.ts";
-import { checked, type Runner } from "./run_command.ts";
+import { checked, CommandError, type Runner } from "./run_command.ts";
 import type { Mode } from "../types/mode.ts";
 
 /** What hoist asks of systemd. */
@@ -12,6 +16,12 @@ export interface Systemctl {
   /** States of `units` from one `systemctl show` call. */
   show(units: readonly string[]): Promise<Map<string, UnitState>>;
   daemonReload(): Promise<void>;
+  /**
+   * Clears the failed state and the start-rate counter of `units` (`reset-failed`), so a start
+   * limit hit by earlier restarts does not refuse the next one; units systemd has not loaded are
+   * left alone.
+   */
+  resetFailed(units: readonly string[]): Promise<void>;
   start(units: readonly string[]): Promise<void>;
   restart(units: readonly string[]): Promise<void>;
   stop(units: readonly string[]): Promise<void>;
@@ -22,9 +32,35 @@ export function baseArgs(mode: Mode): string[] {
   return mode === "user" ? ["--user"] : [];
 }
 
+/** Bytes of unit names per systemctl call: far below ARG_MAX (2 MiB with the environment). */
+export const ARGV_BUDGET = 64 * 1024;
+
+/** `units` in consecutive batches of at most `budget` bytes of names (one name per batch at least). */
+export function batches(units: readonly string[], budget = ARGV_BUDGET): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const u of units) {
+    const bytes = new TextEncoder().encode(u).length + 1;
+    if (current.length > 0 && size + bytes > budget) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(u);
+    size += bytes;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** The properties `show` asks for. */
+export const SHOW_PROPERTIES =
+  "Id,LoadState,ActiveState,SubState,Result,NeedDaemonReload,SourcePath,FragmentPath";
+
 /**
- * Parses `systemctl show -p Id,LoadState,ActiveState,SubState,SourcePath,FragmentPath` output
- * (blank-line separated blocks).
+ * Parses `systemctl show -p Id,LoadState,ActiveState,SubState,Result,NeedDaemonReload,SourcePath,
+ * FragmentPath` output (blank-line separated blocks).
  */
 export function parseShow(text: string): Map<string, UnitState> {
   const out = new Map<string, UnitState>();
@@ -41,6 +77,8 @@ export function parseShow(text: string): Map<string, UnitState> {
       active: kv.get("ActiveState") ?? "",
       sub: kv.get("SubState") ?? "",
       source: kv.get("SourcePath") || kv.get("FragmentPath") || "",
+      ...(kv.has("Result") ? { result: kv.get("Result") ?? "" } : {}),
+      ...(kv.get("NeedDaemonReload") === "yes" ? { needReload: true } : {}),
     });
   }
   return out;
@@ -53,28 +91,40 @@ export function createSystemctl(
   bin = "systemctl",
 ): Systemctl {
   const ctl = (args: string[]) => checked(run, { cmd: bin, args: [...baseArgs(mode), ...args] });
+  const each = async (verb: string, units: readonly string[]) => {
+    for (const batch of batches(units)) await ctl([verb, "--", ...batch]);
+  };
   return {
     async show(units) {
-      if (units.length === 0) return new Map();
-      const r = await ctl([
-        "show",
-        "--property=Id,LoadState,ActiveState,SubState,SourcePath,FragmentPath",
-        "--",
-        ...units,
-      ]);
-      return parseShow(new TextDecoder().decode(r.stdout));
+      const out = new Map<string, UnitState>();
+      for (const batch of batches(units)) {
+        const r = await ctl(["show", `--property=${SHOW_PROPERTIES}`, "--", ...batch]);
+        for (const [k, v] of parseShow(new TextDecoder().decode(r.stdout))) out.set(k, v);
+      }
+      return out;
     },
     async daemonReload() {
       await ctl(["daemon-reload"]);
     },
-    async start(units) {
-      await ctl(["start", "--", ...units]);
+    async resetFailed(units) {
+      for (const batch of batches(units)) {
+        await ctl(["reset-failed", "--", ...batch]).catch((e) => {
+          // systemd refuses the whole call for a unit it has not loaded: retry the others
+          if (!(e instanceof CommandError && /not loaded/i.test(e.stderrTail))) throw e;
+          return resetLoaded(batch);
+        });
+      }
     },
-    async restart(units) {
-      await ctl(["restart", "--", ...units]);
-    },
-    async stop(units) {
-      await ctl(["stop", "--", ...units]);
-    },
+    start: (units) => each("start", units),
+    restart: (units) => each("restart", units),
+    stop: (units) => each("stop", units),
   };
+
+  async function resetLoaded(units: readonly string[]): Promise<void> {
+    for (const u of units) {
+      await ctl(["reset-failed", "--", u]).catch((e) => {
+        if (!(e instanceof CommandError && /not loaded/i.test(e.stderrTail))) throw e;
+      });
+    }
+  }
 }

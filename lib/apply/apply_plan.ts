@@ -119,9 +119,11 @@ async function execute(
       await deps.systemctl.daemonReload();
       return;
     case "start":
+      if (action.resetFailed) await deps.systemctl.resetFailed(action.units);
       await deps.systemctl.start(action.units);
       return;
     case "restart":
+      if (action.resetFailed) await deps.systemctl.resetFailed(action.units);
       await deps.systemctl.restart(action.units);
       return;
     case "stop":

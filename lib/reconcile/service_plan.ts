@@ -10,7 +10,7 @@ import type { Problem } from "../errors.ts";
 import type { InventoryService, InventoryUnit, ObservedState } from "../types/observed.ts";
 import { recreateWarning } from "./dependency_graph.ts";
 import { containersOf, isCurrentHash, isUp, serviceUnitsOf } from "./service_state.ts";
-import { startAction } from "./start_action.ts";
+import { crashLoopWarnings, startAction } from "./start_action.ts";
 import type {
   InventoryChange,
   PruneAction,
@@ -48,12 +48,15 @@ export function planService(svc: ReadyService, ctx: ServicePlanContext): Service
   const { observed } = ctx;
   const prev = observed.inventory.services.get(svc.name);
   const writes = writeActions(svc, prev, observed);
-  const problems = writes.filter((w) => w.previous !== null).flatMap((w) => {
-    const u = svc.units.find((x) => x.path === w.unit);
-    return u !== undefined && (u.type === "network" || u.type === "volume")
-      ? [recreateWarning(u, svc.name)]
-      : [];
-  });
+  const problems = [
+    ...writes.filter((w) => RESTARTING_WRITES.has(w.code)).flatMap((w) => {
+      const u = svc.units.find((x) => x.path === w.unit);
+      return u !== undefined && (u.type === "network" || u.type === "volume")
+        ? [recreateWarning(u, svc.name)]
+        : [];
+    }),
+    ...crashLoopWarnings(svc, prev, observed),
+  ];
   const copies: ServiceCopyAction[] = svc.files.length > 0 && !observed.copies.has(svc.dir)
     ? [{
       kind: "copy",

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ReadyService } from "../desired/types.ts";
+import { type Problem, problem } from "../errors.ts";
 import type { InventoryService, ObservedState } from "../types/observed.ts";
 import { containersOf, isCurrentHash, serviceUnitsOf, UP } from "./service_state.ts";
 import type { ReasonCode, UnitAction } from "./types.ts";
@@ -41,20 +42,58 @@ export function startAction(
       kind: "restart",
       service: svc.name,
       units: serviceUnitsOf(svc, "all"),
+      resetFailed: true,
       ...changeReason(svc, prev, staleHashes),
     };
   }
   if (down.length === 0) return undefined;
   const state = observed.runtime
-    ? down.map((u) => `${u} ${observed.units.get(u)?.active ?? "not loaded"}`).join(", ")
+    ? down.map((u) => unitStateText(observed, u)).join(", ")
     : "not deployed yet";
   return {
     kind: "start",
     service: svc.name,
     units: entry,
+    // a new hash may start afresh; the same one failing again is left for the user to see
+    resetFailed: prev === undefined || !isCurrentHash(svc, prev.hash),
     code: prev ? "not-running" : "new-service",
     reason: prev ? `not running (${state})` : `new service (${state})`,
   };
+}
+
+/** `unit failed (start-limit-hit)`, `unit inactive`, `unit not loaded`. */
+function unitStateText(observed: ObservedState, unit: string): string {
+  const s = observed.units.get(unit);
+  if (s === undefined) return `${unit} not loaded`;
+  const result = s.active === "failed" && s.result !== undefined && s.result !== "success"
+    ? ` (${s.result})`
+    : "";
+  return `${unit} ${s.active}${result}`;
+}
+
+/**
+ * A warning for each entry unit of `svc` that systemd stopped starting (start-limit-hit) while
+ * hoist did not change it: a crash loop, which hoist reports and does not reset.
+ */
+export function crashLoopWarnings(
+  svc: ReadyService,
+  prev: InventoryService | undefined,
+  observed: ObservedState,
+): Problem[] {
+  if (prev === undefined || !isCurrentHash(svc, prev.hash)) return [];
+  return serviceUnitsOf(svc, "entry").flatMap((u) =>
+    observed.units.get(u)?.result === "start-limit-hit"
+      ? [problem(
+        "warning",
+        `${u} keeps failing: systemd stopped restarting it (start-limit-hit), and its configuration did not change`,
+        {
+          service: svc.name,
+          hint:
+            `See \`journalctl -u ${u}\`; once fixed, \`systemctl reset-failed ${u}\` (or push a change)`,
+        },
+      )]
+      : []
+  );
 }
 
 function changeReason(

@@ -124,6 +124,13 @@ export interface UnitAction {
   readonly kind: "start" | "restart" | "stop";
   readonly service: string;
   readonly units: readonly string[];
+  /**
+   * Clear the units' failed state and start-rate counter first (`reset-failed`): set for a
+   * (re)start to a new hash, so that hoist's own restarts in quick succession never trip systemd's
+   * start limit; never for a service that is down with an unchanged hash (a crash loop is
+   * reported, not reset).
+   */
+  readonly resetFailed?: boolean;
   readonly code: ReasonCode;
   readonly reason: string;
 }

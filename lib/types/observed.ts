@@ -29,6 +29,10 @@ export interface UnitState {
   readonly sub: string;
   /** The file the unit comes from: the quadlet file for generated units (SourcePath), else its FragmentPath; "" when unknown. */
   readonly source?: string;
+  /** systemd's Result of the last run: success, exit-code, start-limit-hit, … (absent: unknown). */
+  readonly result?: string;
+  /** True when systemd reports NeedDaemonReload=yes: its file changed since it was loaded. */
+  readonly needReload?: boolean;
 }
 
 /** What the inventory says hoist deployed for one service. */

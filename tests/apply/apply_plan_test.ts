@@ -94,6 +94,7 @@ function recorder(opts: {
       calls.push("daemon-reload");
       return opts.failReload ? Promise.reject(new Error("bus error")) : Promise.resolve();
     },
+    resetFailed: unitCall("reset-failed", undefined),
     start: unitCall("start", opts.failStart),
     restart: unitCall("restart", opts.failStart),
     stop: unitCall("stop", opts.failStop),
@@ -468,4 +469,30 @@ Deno.test("applyPlan() stops everything after a failed host copy (scripts would 
     calls.join("\n"),
   );
   assert.deepEqual(results(r).filter((x) => x.startsWith("ok ")), []);
+});
+
+Deno.test("applyPlan() clears a unit's failed state right before a start or restart that asks for it, and only then", async () => {
+  const { calls, deps } = recorder();
+  const plan: Plan = {
+    revision: "r2",
+    host: "h1",
+    actions: [
+      { ...unitAction("restart", "web", "gitops-web.service"), resetFailed: true } as Action,
+      { ...unitAction("start", "api", "gitops-api.service"), resetFailed: true } as Action,
+      unitAction("start", "db", "gitops-db.service"),
+    ],
+    consequences: [],
+    inventory: [],
+    problems: [],
+    blocked: false,
+  };
+  const r = await applyPlan(plan, deps, opts);
+  assert.deepEqual(calls, [
+    "reset-failed gitops-web.service",
+    "restart gitops-web.service",
+    "reset-failed gitops-api.service",
+    "start gitops-api.service",
+    "start gitops-db.service",
+  ]);
+  assert.equal(r.failed, false);
 });

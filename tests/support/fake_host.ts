@@ -200,7 +200,7 @@ export function createFakeHost(opts: {
     const verb = args[1];
     const dash = args.indexOf("--");
     const units = dash < 0 ? [] : args.slice(dash + 1);
-    if (verb !== "show") {
+    if (verb !== "show" && verb !== "reset-failed") {
       events.push({ op: verb ?? "", units, files: await listFiles(opts.quadletDir) });
     }
     switch (verb) {
@@ -215,6 +215,8 @@ export function createFakeHost(opts: {
       }
       case "daemon-reload":
         await daemonReload();
+        return ok();
+      case "reset-failed":
         return ok();
       case "start":
       case "restart": {
