@@ -1,9 +1,11 @@
 /**
  * hoist: GitOps for Podman quadlets. Thin entry point: parse args → run command → exit code.
- * `hoist version` answers before anything else is loaded; every other command loads what it uses.
+ * `hoist version` answers before anything but lib/errors.ts (for the last-resort handler) is
+ * loaded; every other command loads what it uses.
  *
  * @module
  */
+import { HoistError, oneLine, osErrorCode, osErrorHint } from "./lib/errors.ts";
 
 if (import.meta.main) {
   const args = Deno.args;
@@ -14,18 +16,49 @@ if (import.meta.main) {
     out((await import("./lib/version.ts")).versionLine());
     Deno.exit(0);
   }
+  const verbose = args.includes("--verbose") || args.includes("-v");
+  // the last resort: anything thrown that no command turned into an error message, awaited or
+  // not, is one line on stderr and exit 1 (--verbose adds the stack); nothing half-done is recorded
+  const fail = (e: unknown): never => {
+    err(lastResort(e, verbose));
+    Deno.exit(1);
+  };
+  globalThis.addEventListener("unhandledrejection", (ev) => {
+    ev.preventDefault();
+    fail(ev.reason);
+  });
+  globalThis.addEventListener("error", (ev) => {
+    ev.preventDefault();
+    fail(ev.error);
+  });
   let code = 1;
   try {
     code = await main(args, out, err);
   } catch (e) {
-    // a bug: one line, no stack trace (--verbose shows it); nothing half-done is recorded
-    err(`error: unexpected failure: ${e instanceof Error ? e.message : String(e)}\n`);
-    if (args.includes("--verbose") || args.includes("-v")) {
-      err(`${e instanceof Error ? e.stack : ""}\n`);
-    }
-    err("  hint: this is a bug in hoist; please report it with the command you ran\n");
+    fail(e);
   }
   Deno.exit(code);
+}
+
+/**
+ * The one line printed for an error nothing else handled: the runtime's or SQLite's words with a
+ * hint fitting the cause when it is the host's (a full disk, no permission…; the path is the one
+ * the runtime quoted), else a bug report request; control characters escaped. With `verbose` the
+ * stack follows.
+ */
+function lastResort(e: unknown, verbose: boolean): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const stack = verbose && e instanceof Error && e.stack ? `${e.stack}\n` : "";
+  const bug = "this is a bug in hoist; please report it with the command you ran";
+  const code = osErrorCode(e);
+  const path = /'([^']+)'[^']*$/.exec(message)?.[1] ?? "the path named";
+  const hint = e instanceof HoistError
+    ? e.hint ?? "see the message"
+    : code === undefined
+    ? bug
+    : osErrorHint(code, path, bug);
+  const what = code === undefined && !(e instanceof HoistError) ? "unexpected failure: " : "";
+  return `error: ${oneLine(`${what}${message} (hint: ${hint})`)}\n${stack}`;
 }
 
 async function main(

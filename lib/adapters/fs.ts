@@ -1,9 +1,24 @@
 /**
  * File system adapter: atomic writes, immutable copy folders, and the few reads observe needs.
+ * Every failure the runtime reports (a full disk, a file where a folder belongs, no permission)
+ * becomes an `fs-failed` {@link HoistError} naming the operation and the path, with a hint fitting
+ * the cause; what callers are told to expect (a missing file for `readText`…) is an answer, not an
+ * error.
  *
  * @module
  */
 import { dirname } from "node:path";
+import { HoistError, hostError } from "../errors.ts";
+
+/** Runs one file operation; a runtime error becomes an `fs-failed` HoistError about `path`. */
+async function guard<T>(what: string, path: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (e instanceof HoistError) throw e;
+    throw hostError("fs-failed", `cannot ${what} ${path}`, path, e);
+  }
+}
 
 /** One file of a folder {@link Fs.createFolder} makes. */
 export interface FolderFile {
@@ -43,7 +58,7 @@ export interface Fs {
 
 /** Creates the real file system adapter. */
 export function createFs(): Fs {
-  const fs: Fs = {
+  const raw: Fs = {
     async exists(path) {
       try {
         await Deno.lstat(path);
@@ -92,7 +107,7 @@ export function createFs(): Fs {
       }
     },
     async createFolder(dir, files) {
-      if (await fs.exists(dir)) return;
+      if (await raw.exists(dir)) return;
       await Deno.mkdir(dirname(dir), { recursive: true });
       const tmp = await Deno.makeTempDir({ dir: dirname(dir), prefix: ".hoist-tmp-" });
       try {
@@ -145,6 +160,21 @@ export function createFs(): Fs {
     makeTempDir(prefix) {
       return Deno.makeTempDir({ prefix });
     },
+  };
+  const fs: Fs = {
+    exists: (path) => guard("look up", path, () => raw.exists(path)),
+    readText: (path) => guard("read", path, () => raw.readText(path)),
+    writeAtomic: (path, content, mode) =>
+      guard("write", path, () => raw.writeAtomic(path, content, mode)),
+    remove: (path, root) => guard("remove", path, () => raw.remove(path, root)),
+    createFolder: (dir, files) =>
+      guard("create the folder", dir, () => raw.createFolder(dir, files)),
+    removeTree: (path) => guard("remove the folder", path, () => raw.removeTree(path)),
+    listFiles: (dir) => guard("list", dir, () => raw.listFiles(dir)),
+    listFolders: (dir) => guard("list", dir, () => raw.listFolders(dir)),
+    mkdirp: (path, mode) => guard("create the folder", path, () => raw.mkdirp(path, mode)),
+    makeTempDir: (prefix) =>
+      guard("create a temporary folder", prefix, () => raw.makeTempDir(prefix)),
   };
   return fs;
 }

@@ -10,7 +10,7 @@ import {
   parseConfig,
 } from "../config/load_config.ts";
 import type { Deps, DepsConfig } from "../deps.ts";
-import { HoistError } from "../errors.ts";
+import { HoistError, hostError } from "../errors.ts";
 
 /** Output and environment of one CLI run (tests capture it). */
 export interface CliIo {
@@ -44,10 +44,16 @@ url = "/srv/gitops.git"   # any git URL or local path
 branch = "main"
 path = "gitops"`;
 
-/** Loads the config named by --config, HOIST_CONFIG, or the default path. */
+/**
+ * Loads the config named by --config, HOIST_CONFIG, or the default path; a file that cannot be
+ * read (a folder, no permission) is `config-invalid` with a hint fitting the cause.
+ */
 export async function loadConfig(io: CliIo, opts: GlobalOptions): Promise<Config> {
   const path = opts.config ?? io.ctx.env.HOIST_CONFIG ?? defaultConfigPath(io.ctx);
-  const text = await io.readFile(path);
+  const text = await io.readFile(path).catch((e) => {
+    if (e instanceof HoistError) throw e;
+    throw hostError("config-invalid", `cannot read the config file ${path}`, path, e);
+  });
   if (text === undefined) {
     throw new HoistError(
       "config-missing",

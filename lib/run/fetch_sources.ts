@@ -13,7 +13,7 @@ import { sourceBranches } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { sha256Hex } from "../desired/digest.ts";
 import type { RepoTree } from "../desired/types.ts";
-import { HoistError } from "../errors.ts";
+import { HoistError, osErrorHint, strerrorCode } from "../errors.ts";
 import type { SourceRecord, Store } from "../state/store.ts";
 import {
   branchDecision,
@@ -116,6 +116,8 @@ async function fetchOne(
       ...(source.knownHosts === undefined ? {} : { knownHosts: source.knownHosts }),
       ...(source.tokenFile === undefined ? {} : { tokenFile: source.tokenFile }),
     },
+  }).catch((e) => {
+    throw cacheFault(e, cache);
   });
   const last = store.lastDeployed(source.name);
   const checked: CheckedBranch[] = [];
@@ -152,6 +154,21 @@ async function fetchOne(
       prev.signer !== r.signer || prev.committedAt !== r.committedAt;
   });
   return { source, verdict, trees, records, changed };
+}
+
+/**
+ * A fetch that failed because the cache's file system did (git: `No space left on device`,
+ * `Read-only file system`, `Permission denied` on a local file) gets the hint for that, not the
+ * one about the URL; any other error is returned as it is.
+ */
+function cacheFault(e: unknown, cache: string): unknown {
+  if (!(e instanceof HoistError)) return e;
+  const code = strerrorCode(e.message);
+  // "Permission denied" also comes from ssh and the server; only local write errors say "write"
+  if (code === undefined || (code === "EACCES" && !/unable to (write|create)/.test(e.message))) {
+    return e;
+  }
+  return new HoistError(e.code, e.message, osErrorHint(code, cache, e.hint ?? ""), { cause: e });
 }
 
 async function checkBranch(

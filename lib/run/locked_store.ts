@@ -5,11 +5,26 @@
  */
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
+import { HoistError, hostError } from "../errors.ts";
 import type { Store } from "../state/store.ts";
 
-/** Opens the state store of `config` (creating state_dir). */
+/**
+ * Opens the state store of `config`, creating state_dir; a state_dir that cannot be a folder
+ * (a file in its place or above it, no permission, a read-only or full disk) is a `state-failed`
+ * error naming it and the config that set it.
+ */
 export async function openConfigStore(deps: Deps, config: Config): Promise<Store> {
-  await deps.fs.mkdirp(config.stateDir);
+  try {
+    await deps.fs.mkdirp(config.stateDir);
+  } catch (e) {
+    const cause = e instanceof HoistError && e.cause !== undefined ? e.cause : e;
+    throw hostError(
+      "state-failed",
+      `cannot create state_dir ${config.stateDir} (set in ${config.file})`,
+      config.stateDir,
+      cause,
+    );
+  }
   return deps.openStore(`${config.stateDir}/state.db`);
 }
 

@@ -4,9 +4,13 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { HoistError } from "../errors.ts";
+import { dirname } from "node:path";
+import { HoistError, hostError, osErrorCode } from "../errors.ts";
+import { logger } from "../log.ts";
 import type { InventoryService, InventoryUnit } from "../types/observed.ts";
 import type { DeploymentRecord, SourceRecord } from "../reconcile/records.ts";
+
+const log = logger("state");
 
 export type {
   ActionRecord,
@@ -32,6 +36,10 @@ export interface Store {
   loadInventory(): { services: Map<string, InventoryService>; units: Map<string, InventoryUnit> };
   /** Records a deployment, its actions and the inventory changes in one transaction. */
   recordDeployment(d: DeploymentRecord): number;
+  /**
+   * Records an event; best effort: a failure is logged, never thrown, so recording an error can
+   * not mask it.
+   */
   recordEvent(at: string, kind: string, message: string): void;
   /** Records unit files as hoist's before they are written (a killed run still owns them). */
   recordUnits(units: readonly InventoryUnit[]): void;
@@ -83,7 +91,92 @@ function migrate(db: DatabaseSync): void {
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
 }
 
-/** Opens (creating if needed) the store at `path` (":memory:" in tests). */
+/**
+ * A failure of the database as a `state-failed` HoistError: what hoist was doing, SQLite's own
+ * words, and a hint fitting them (a full disk, a damaged file, no permission…).
+ */
+function stateError(path: string, what: string, e: unknown): HoistError {
+  if (e instanceof HoistError) return e;
+  const found = PROBED.has(osErrorCode(e) ?? "") ? probeFolder(path) : undefined;
+  if (found === undefined) {
+    return hostError("state-failed", `state database ${path}: cannot ${what}`, path, e);
+  }
+  // SQLite says "disk I/O error" for a full disk (growing the -wal or -shm file): the OS's
+  // own error, found by writing next to the database, is the real cause and gives the hint
+  const sqlite = e instanceof Error ? e.message : String(e);
+  return hostError(
+    "state-failed",
+    `state database ${path}: cannot ${what} (${sqlite})`,
+    dirname(path),
+    found,
+  );
+}
+
+/** SQLite results whose real cause may be the file system's (full, read-only, no permission). */
+const PROBED = new Set(["SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_READONLY"]);
+
+/**
+ * Writes and removes 64 KiB next to the database at `path`; returns the error the OS gave, or
+ * undefined when the write works (the cause lies elsewhere) or there is no folder (":memory:").
+ */
+function probeFolder(path: string): unknown {
+  if (path === ":memory:" || path === "") return undefined;
+  const probe = `${dirname(path)}/.hoist-space-probe`;
+  try {
+    Deno.writeFileSync(probe, new Uint8Array(64 * 1024));
+    return undefined;
+  } catch (e) {
+    return osErrorCode(e) === undefined ? undefined : e;
+  } finally {
+    try {
+      Deno.removeSync(probe);
+    } catch {
+      // never written
+    }
+  }
+}
+
+/** A row that does not hold what hoist wrote there: the table, the row and the column named. */
+function corruptRow(path: string, table: string, key: string, column: string): HoistError {
+  return new HoistError(
+    "state-failed",
+    `state database ${path}: row ${
+      JSON.stringify(key)
+    } of table ${table} is corrupt (${column} is not what hoist writes there)`,
+    `The file was edited or damaged: restore ${path} from a backup, or inspect the row with ` +
+      `sqlite3 ${path} "SELECT * FROM ${table}"`,
+  );
+}
+
+/** Parses a JSON column that must hold an object of strings (`inputs`). */
+function stringRecord(text: unknown): Record<string, string> | undefined {
+  try {
+    const v: unknown = JSON.parse(String(text));
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+    const entries = Object.entries(v);
+    return entries.every(([, x]) => typeof x === "string")
+      ? Object.fromEntries(entries.map(([k, x]) => [k, String(x)]))
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses a JSON column that must hold a list of strings (`service_units`). */
+function stringList(text: unknown): string[] | undefined {
+  try {
+    const v: unknown = JSON.parse(String(text));
+    return Array.isArray(v) && v.every((x) => typeof x === "string") ? v.map(String) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens (creating if needed) the store at `path` (":memory:" in tests). Every failure of the
+ * database (cannot open, full disk, damaged file, a corrupt row) is a `state-failed` HoistError
+ * naming the cause first, with a hint fitting it.
+ */
 export function openStore(path: string): Store {
   let db: DatabaseSync;
   try {
@@ -92,24 +185,36 @@ export function openStore(path: string): Store {
     db.exec(SCHEMA);
     migrate(db);
   } catch (e) {
-    throw new HoistError(
-      "state-failed",
-      `cannot open state database ${path}: ${(e as Error).message}`,
-      "Check state_dir permissions",
-      { cause: e },
-    );
+    throw stateError(path, "open it", e);
   }
-  const tx = <T>(fn: () => T): T => {
-    db.exec("BEGIN IMMEDIATE");
+  /** Runs `fn`; a database error becomes a state-failed HoistError about `what`. */
+  const guard = <T>(what: string, fn: () => T): T => {
     try {
-      const out = fn();
-      db.exec("COMMIT");
-      return out;
+      return fn();
     } catch (e) {
-      db.exec("ROLLBACK");
-      throw e;
+      throw stateError(path, what, e);
     }
   };
+  const tx = <T>(what: string, fn: () => T): T =>
+    guard(what, () => {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const out = fn();
+        db.exec("COMMIT");
+        return out;
+      } catch (e) {
+        // SQLite may have rolled back by itself (a full disk): keep the real error, never
+        // "cannot rollback - no transaction is active"
+        if (db.isTransaction) {
+          try {
+            db.exec("ROLLBACK");
+          } catch {
+            // the error that matters is `e`
+          }
+        }
+        throw e;
+      }
+    });
   const putSources = (rows: readonly SourceRecord[]) => {
     const put = db.prepare(
       "INSERT OR REPLACE INTO sources (source, branch, commit_id, signer, policy, deployed_at, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -128,10 +233,16 @@ export function openStore(path: string): Store {
   };
   return {
     lastDeployed(source) {
+      const rows = guard(
+        "read the deployed commits",
+        () => db.prepare("SELECT * FROM sources WHERE source = ? ORDER BY branch").all(source),
+      );
       const out = new Map<string, SourceRecord>();
-      for (
-        const r of db.prepare("SELECT * FROM sources WHERE source = ? ORDER BY branch").all(source)
-      ) {
+      for (const r of rows) {
+        const at = r.committed_at;
+        if (at !== null && typeof at !== "number" && typeof at !== "bigint") {
+          throw corruptRow(path, "sources", `${source} ${String(r.branch)}`, "committed_at");
+        }
         out.set(String(r.branch), {
           source,
           branch: String(r.branch),
@@ -139,14 +250,14 @@ export function openStore(path: string): Store {
           signer: String(r.signer),
           policy: String(r.policy),
           deployedAt: String(r.deployed_at),
-          ...(r.committed_at === null ? {} : { committedAt: Number(r.committed_at) }),
+          ...(at === null ? {} : { committedAt: Number(at) }),
         });
       }
       return out;
     },
     recordUnits(units) {
       if (units.length === 0) return;
-      tx(() => {
+      tx("record the unit files about to be written", () => {
         const put = db.prepare(
           "INSERT OR REPLACE INTO inventory_units (path, service, service_unit) VALUES (?, ?, ?)",
         );
@@ -154,22 +265,31 @@ export function openStore(path: string): Store {
       });
     },
     recordSources(rows) {
-      tx(() => putSources(rows));
+      tx("record the deployed commits", () => putSources(rows));
     },
     loadInventory() {
+      const [serviceRows, unitRows] = guard("read the inventory", () => [
+        db.prepare("SELECT * FROM services ORDER BY name").all(),
+        db.prepare("SELECT * FROM inventory_units ORDER BY path").all(),
+      ]);
       const services = new Map<string, InventoryService>();
-      for (const r of db.prepare("SELECT * FROM services ORDER BY name").all()) {
-        services.set(String(r.name), {
-          name: String(r.name),
+      for (const r of serviceRows) {
+        const name = String(r.name);
+        const inputs = stringRecord(r.inputs);
+        if (inputs === undefined) throw corruptRow(path, "services", name, "inputs");
+        const serviceUnits = stringList(r.service_units);
+        if (serviceUnits === undefined) throw corruptRow(path, "services", name, "service_units");
+        services.set(name, {
+          name,
           hash: String(r.hash),
-          inputs: JSON.parse(String(r.inputs)),
-          serviceUnits: JSON.parse(String(r.service_units)),
+          inputs,
+          serviceUnits,
           revision: String(r.revision),
           changedAt: String(r.changed_at),
         });
       }
       const units = new Map<string, InventoryUnit>();
-      for (const r of db.prepare("SELECT * FROM inventory_units ORDER BY path").all()) {
+      for (const r of unitRows) {
         units.set(String(r.path), {
           path: String(r.path),
           service: String(r.service),
@@ -179,7 +299,7 @@ export function openStore(path: string): Store {
       return { services, units };
     },
     recordDeployment(d) {
-      return tx(() => {
+      return tx("record the deployment", () => {
         const res = db.prepare(
           "INSERT INTO deployments (started_at, finished_at, host, revision, status, error) VALUES (?, ?, ?, ?, ?, ?)",
         ).run(d.startedAt, d.finishedAt, d.host, d.revision, d.status, d.error ?? null);
@@ -217,29 +337,51 @@ export function openStore(path: string): Store {
       });
     },
     recordEvent(at, kind, message) {
-      db.prepare("INSERT INTO events (at, kind, message) VALUES (?, ?, ?)").run(at, kind, message);
+      try {
+        db.prepare("INSERT INTO events (at, kind, message) VALUES (?, ?, ?)").run(
+          at,
+          kind,
+          message,
+        );
+      } catch (e) {
+        // events are diagnostics, often of the very error that is being reported: never mask it
+        log.warning("state database {path}: cannot record the event {kind}: {reason}", {
+          path,
+          kind,
+          reason: e instanceof Error ? e.message : String(e),
+        });
+      }
     },
     deployments(limit) {
-      return db.prepare(
-        `SELECT d.*, (SELECT count(*) FROM actions a WHERE a.deployment_id = d.id) AS n
+      return guard("read the deployments", () =>
+        db.prepare(
+          `SELECT d.*, (SELECT count(*) FROM actions a WHERE a.deployment_id = d.id) AS n
          FROM deployments d ORDER BY d.id DESC LIMIT ?`,
-      ).all(limit).map((r) => ({
-        id: Number(r.id),
-        startedAt: String(r.started_at),
-        finishedAt: String(r.finished_at),
-        host: String(r.host),
-        revision: String(r.revision),
-        status: String(r.status),
-        error: r.error === null ? null : String(r.error),
-        actions: Number(r.n),
-      }));
+        ).all(limit).map((r) => ({
+          id: Number(r.id),
+          startedAt: String(r.started_at),
+          finishedAt: String(r.finished_at),
+          host: String(r.host),
+          revision: String(r.revision),
+          status: String(r.status),
+          error: r.error === null ? null : String(r.error),
+          actions: Number(r.n),
+        })));
     },
     events(limit) {
-      return db.prepare("SELECT at, kind, message FROM events ORDER BY id DESC LIMIT ?").all(limit)
-        .map((r) => ({ at: String(r.at), kind: String(r.kind), message: String(r.message) }));
+      return guard(
+        "read the events",
+        () =>
+          db.prepare("SELECT at, kind, message FROM events ORDER BY id DESC LIMIT ?").all(limit)
+            .map((r) => ({ at: String(r.at), kind: String(r.kind), message: String(r.message) })),
+      );
     },
     close() {
-      db.close();
+      try {
+        db.close();
+      } catch {
+        // closing after a failure: nothing left to save
+      }
     },
   };
 }
