@@ -3,21 +3,26 @@
  *
  * @module
  */
+import { composeSource } from "./compose_source.ts";
 import { manifestSource } from "./manifest_source.ts";
 import { rawQuadletSource } from "./raw_quadlet_source.ts";
 import type { DraftSource } from "./unit_draft.ts";
 
 /**
  * The kinds of unit input a service folder can hold, each reading some of its top-level files.
- * A new input format (compose files, say) is one new file and one more entry; the first entry
- * that matches a file reads it.
+ * A new input format is one new file and one more entry; the first entry that matches a file
+ * reads it.
  *
  * @example
  * ```ts
- * DRAFT_SOURCES.map((s) => s.kind); // ["manifest.yml (and manifest.sops.yml)", "raw quadlet files (…)"]
+ * DRAFT_SOURCES.map((s) => s.kind); // ["manifest.yml (and manifest.sops.yml)", "raw quadlet files (…)", "compose files (…)"]
  * ```
  */
-export const DRAFT_SOURCES: readonly DraftSource[] = [manifestSource, rawQuadletSource];
+export const DRAFT_SOURCES: readonly DraftSource[] = [
+  manifestSource,
+  rawQuadletSource,
+  composeSource,
+];
 
 /** The source that reads the service folder's file `rel` (relative to it), if any does. */
 export function draftSourceOf(rel: string): DraftSource | undefined {

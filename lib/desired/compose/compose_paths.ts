@@ -1,0 +1,98 @@
+/**
+ * Where relative paths of a compose file (bind sources, `env_file`, `build.context`, file
+ * secrets) point: into hoist's copy of the service folder ({@link repoPaths}), or, for
+ * `hoist convert`, into the folder the file sits in ({@link hostPaths}).
+ *
+ * @module
+ */
+import { posix } from "node:path";
+import type { RepoTree } from "../../types/repo_tree.ts";
+import { readRepoFile } from "../repo_files.ts";
+import { literal } from "./unit_words.ts";
+
+/** What a relative path is used for: a file (env_file, secret), a bind source, a build context. */
+export type PathUse = "file" | "bind" | "context";
+
+/** A relative path as unit text, or why it cannot be used (`skip`: optional and missing). */
+export type ResolvedPath =
+  | { readonly ok: true; readonly value: string }
+  | { readonly ok: false; readonly skip: true }
+  | { readonly ok: false; readonly skip?: false; readonly message: string; readonly hint: string };
+
+/** Turns the relative paths of one compose file into unit text. */
+export interface PathPolicy {
+  /** `rel` as written (`./a.env`, `conf`, `.`); `required: false` lets a missing file be skipped. */
+  resolve(rel: string, use: PathUse, required: boolean): ResolvedPath;
+}
+
+/**
+ * Paths of a service folder in a repository: they must stay inside it (no `..` out, no symlink
+ * out) and exist in the commit; they become `${SERVICE_DIR}/…`, the service's immutable copy.
+ *
+ * @example
+ * ```ts
+ * repoPaths(tree, "gitops/h/web").resolve("./app.env", "file", true); // { ok: true, value: "${SERVICE_DIR}/app.env" }
+ * ```
+ */
+export function repoPaths(tree: RepoTree, dir: string): PathPolicy {
+  return {
+    resolve(rel, use, required) {
+      const norm = posix.normalize(rel);
+      if (posix.isAbsolute(norm)) return { ok: true, value: literal(norm) };
+      if (norm === ".." || norm.startsWith("../")) {
+        return {
+          ok: false,
+          message: `${rel} is outside the service folder; paths outside it are not supported yet`,
+          hint: use === "file"
+            ? "Keep the file in the service folder (an untracked secrets folder reached through ../ is a later hoist feature)"
+            : "Use a path inside the service folder, or an absolute host path",
+        };
+      }
+      const path = norm === "." ? dir : `${dir}/${norm.replace(/\/+$/, "")}`;
+      const value = norm === "."
+        ? "${SERVICE_DIR}"
+        : `\${SERVICE_DIR}/${literal(norm.replace(/\/+$/, ""))}`;
+      const entry = tree.entries.get(path);
+      if (entry === undefined) {
+        if (!required) return { ok: false, skip: true };
+        return {
+          ok: false,
+          message: `${rel} does not exist in ${dir}/`,
+          hint: use === "bind"
+            ? "Relative binds mount files of the service's copy in the repository; for data that changes use a named volume or an absolute host path"
+            : `Add ${path} or fix the path`,
+        };
+      }
+      if (entry.kind === "dir") {
+        return use === "file"
+          ? { ok: false, message: `${rel} is a folder`, hint: "Name a file" }
+          : { ok: true, value };
+      }
+      if (use === "context") {
+        return { ok: false, message: `${rel} is not a folder`, hint: "Name a folder" };
+      }
+      const read = readRepoFile(tree, path, dir);
+      return read.ok
+        ? { ok: true, value }
+        : { ok: false, message: read.problem.message, hint: read.problem.hint ?? "" };
+    },
+  };
+}
+
+/**
+ * Paths next to a compose file on this machine (`hoist convert`): relative paths become absolute
+ * ones under `dir`, as compose resolves them; nothing is checked, since no repository is involved.
+ *
+ * @example
+ * ```ts
+ * hostPaths("/srv/blog").resolve("../secrets/a.env", "file", true); // { ok: true, value: "/srv/secrets/a.env" }
+ * ```
+ */
+export function hostPaths(dir: string): PathPolicy {
+  return {
+    resolve(rel) {
+      const path = posix.isAbsolute(rel) ? rel : posix.join(dir, rel);
+      return { ok: true, value: literal(posix.normalize(path).replace(/(.)\/+$/, "$1")) };
+    },
+  };
+}

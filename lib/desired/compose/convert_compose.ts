@@ -1,0 +1,395 @@
+/**
+ * {@link convertCompose}: one compose file → quadlet units, pure. The entry point of
+ * `lib/desired/compose/`; `compose_source.ts` and `hoist convert` both call it.
+ *
+ * @module
+ */
+import { hasErrors, type Problem } from "../../errors.ts";
+import type { Read } from "../read.ts";
+import type { UnitType } from "../types.ts";
+import type { Mode } from "../../types/mode.ts";
+import { renderUnitText } from "../unit_text.ts";
+import { unitRuleProblems } from "../unit_rules.ts";
+import type { PathPolicy } from "./compose_paths.ts";
+import { type CEntry, type CNode, composeTree } from "./compose_tree.ts";
+import { convertService } from "./convert_service.ts";
+import { parseDotenv } from "./dotenv.ts";
+import type { Lookup } from "./interpolate.ts";
+import { describe, field, items, keyPath, text } from "./nodes.ts";
+import {
+  type ContainerNames,
+  containerNames,
+  PODMAN_NAME,
+  type ProjectNames,
+} from "./project_names.ts";
+import { declaredFiles, declaredResources, networkUnit, volumeUnit } from "./project_resources.ts";
+import type { ServiceCtx } from "./service_ctx.ts";
+import { durationSeconds } from "./service_health.ts";
+import { type Diagnostics, fail, UnitBuilder, unsupported } from "./unit_builder.ts";
+
+/** What to convert, and how its names and paths come out. */
+export interface ComposeInput {
+  /** The compose file, as problems name it. */
+  readonly file: string;
+  readonly text: string;
+  /** The project name unless the file's `name:` (or `projectOverride`) says otherwise: its folder's name. */
+  readonly project: string;
+  /** `hoist convert --project`: wins over `name:`. */
+  readonly projectOverride?: string;
+  /** Prefix of unit file names (`gitops-`). */
+  readonly prefix: string;
+  /** Decides `[Install] WantedBy=`. */
+  readonly mode: Mode;
+  /** The project's `.env`, when it has one. */
+  readonly dotEnv?: { readonly file: string; readonly text: string };
+  /** Variables passed in; they win over `.env`, as the shell does in compose. */
+  readonly vars: Lookup;
+  readonly paths: PathPolicy;
+  /** `hoist validate`: unset variables are warnings. */
+  readonly offline?: boolean;
+  /** The hoist service the problems block. */
+  readonly service?: string;
+}
+
+/** One converted unit. */
+export interface ComposeUnit {
+  /** `gitops-blog-web.container`. */
+  readonly fileName: string;
+  readonly type: UnitType;
+  readonly text: string;
+  /** `Section.Key` → the compose line it came from. */
+  readonly keyLines: Readonly<Record<string, number>>;
+}
+
+/** A converted compose file. */
+export interface ComposeProject {
+  readonly project: string;
+  readonly units: readonly ComposeUnit[];
+}
+
+/** Most services one compose file may hold. */
+export const MAX_SERVICES = 200;
+
+const TOP_KEYS = new Set([
+  "version",
+  "name",
+  "services",
+  "networks",
+  "volumes",
+  "secrets",
+  "configs",
+  "x-hoist",
+]);
+
+/**
+ * Converts a compose file: one `.container` per active service (plus its `.build`), one
+ * `.network` per declared network and the implicit `default` when a service uses it, one
+ * `.volume` per named volume; external networks and volumes are referenced, never created. Any
+ * error leaves no units; warnings are kept.
+ *
+ * @example
+ * ```ts
+ * const { value } = convertCompose({ file: "blog/compose.yaml", text, project: "blog", prefix: "gitops-", mode: "user", vars: () => undefined, paths });
+ * value?.units.map((u) => u.fileName); // ["gitops-blog-web.container", "gitops-blog_default.network"]
+ * ```
+ */
+export function convertCompose(input: ComposeInput): Read<ComposeProject | undefined> {
+  const problems: Problem[] = [];
+  const dot = input.dotEnv
+    ? parseDotenv(input.dotEnv.text, input.dotEnv.file, input.vars)
+    : undefined;
+  problems.push(...(dot?.problems ?? []));
+  const lookup: Lookup = (n) => input.vars(n) ?? dot?.vars.get(n);
+  const tree = composeTree(input.text, {
+    file: input.file,
+    lookup,
+    offline: input.offline ?? false,
+    ...(input.service ? { service: input.service } : {}),
+  });
+  problems.push(...tree.problems);
+  if (tree.value === undefined || hasErrors(problems)) return { value: undefined, problems };
+  const d: Diagnostics = {
+    file: input.file,
+    ignore: ignoreList(tree.value),
+    problems,
+    ...(input.service ? { service: input.service } : {}),
+  };
+  const root = tree.value;
+  if (root.kind !== "map") {
+    fail(d, "(top level)", root.line, `a compose file is a map, got ${describe(root)}`);
+    return { value: undefined, problems };
+  }
+  const project = projectName(d, root, input);
+  const units = project === undefined ? [] : convertProject(d, root, project, input, lookup);
+  return hasErrors(problems) || project === undefined
+    ? { value: undefined, problems }
+    : { value: { project, units }, problems };
+}
+
+/** `x-hoist: {ignore: [...]}`: key paths or key names that are only warnings. */
+function ignoreList(root: CNode): Set<string> {
+  const ignore = field(root, "x-hoist");
+  const list = ignore ? field(ignore.value, "ignore") : undefined;
+  return new Set(list ? items(list.value).map(text).filter((t) => t !== undefined) : []);
+}
+
+function projectName(d: Diagnostics, root: CNode, input: ComposeInput): string | undefined {
+  const named = field(root, "name");
+  const name = input.projectOverride ?? (named ? text(named.value) : undefined) ?? input.project;
+  if (!PODMAN_NAME.test(name)) {
+    fail(
+      d,
+      "name",
+      named?.line ?? 1,
+      `project name ${JSON.stringify(name)} is not a name podman accepts`,
+      "Set name: with letters, digits, '_', '.' and '-' (hoist does not rename it)",
+    );
+    return undefined;
+  }
+  return name;
+}
+
+function convertProject(
+  d: Diagnostics,
+  root: CNode & { kind: "map" },
+  project: string,
+  input: ComposeInput,
+  lookup: Lookup,
+): ComposeUnit[] {
+  for (const e of root.entries) checkTopKey(d, e);
+  const services = activeServices(d, field(root, "services"), field(root, "x-hoist"));
+  const networks = declaredResources(
+    d,
+    "networks",
+    field(root, "networks")?.value,
+    project,
+    input.prefix,
+  );
+  const volumes = declaredResources(
+    d,
+    "volumes",
+    field(root, "volumes")?.value,
+    project,
+    input.prefix,
+  );
+  const names: ProjectNames = {
+    project,
+    prefix: input.prefix,
+    services: serviceNames(d, services, project, input.prefix),
+    networks: new Map(networks.map((r) => [r.key, r.names])),
+    volumes: new Map(volumes.map((r) => [r.key, r.names])),
+  };
+  const declared = {
+    secrets: declaredFiles(d, "secrets", field(root, "secrets")?.value),
+    configs: declaredFiles(d, "configs", field(root, "configs")?.value),
+  };
+  const shared = {
+    healthy: new Set<string>(),
+    completed: new Set<string>(),
+    usedNetworks: new Set<string>(),
+  };
+  const built = services.map((s) => {
+    const c: ServiceCtx = {
+      name: s.key,
+      path: keyPath("services", s.key),
+      unit: new UnitBuilder(d),
+      d,
+      names,
+      paths: input.paths,
+      lookup,
+      extra: [],
+      ...shared,
+    };
+    if (s.value.kind === "map") convertService(s.value, c, declared);
+    return { s, c };
+  });
+  for (const { s, c } of built) waitedFor(d, s, c, shared);
+  const out: ComposeUnit[] = [];
+  const render = (fileName: string, type: UnitType, unit: UnitBuilder) => {
+    const place = { file: input.file, service: input.service ?? project, fileName, type };
+    d.problems.push(...unitRuleProblems(unit.entries(), place));
+    out.push({ fileName, type, text: renderUnitText(unit.sections()), keyLines: unit.keyLines() });
+  };
+  for (const { s, c } of built) {
+    c.unit.add(
+      "Install",
+      "WantedBy",
+      input.mode === "system" ? "multi-user.target" : "default.target",
+      s.line,
+      c.path,
+    );
+    const n = names.services.get(s.key);
+    if (n) render(`${n.unit}.container`, "container", c.unit);
+    for (const x of c.extra) render(x.fileName, x.type, x.unit);
+  }
+  for (const r of networks) {
+    if (r.names.unit !== undefined && (r.key !== "default" || shared.usedNetworks.has("default"))) {
+      render(`${r.names.unit}.network`, "network", networkUnit(d, r));
+    }
+  }
+  for (const r of volumes) {
+    if (r.names.unit !== undefined) render(`${r.names.unit}.volume`, "volume", volumeUnit(d, r));
+  }
+  return out;
+}
+
+function checkTopKey(d: Diagnostics, e: CEntry): void {
+  if (TOP_KEYS.has(e.key) || e.key.startsWith("x-")) {
+    if (e.key === "x-hoist") checkHoistKeys(d, e);
+    return;
+  }
+  if (e.key === "include" || e.key === "models") {
+    unsupported(d, e.key, e.line, "not supported by hoist yet");
+  } else unsupported(d, keyPath("", e.key), e.line, "not a compose top-level key");
+}
+
+function checkHoistKeys(d: Diagnostics, e: CEntry): void {
+  if (e.value.kind !== "map") {
+    fail(d, "x-hoist", e.line, `expected a map, got ${describe(e.value)}`);
+    return;
+  }
+  for (const x of e.value.entries) {
+    if (x.key !== "ignore" && x.key !== "profiles") {
+      fail(
+        d,
+        keyPath("x-hoist", x.key),
+        x.line,
+        "unknown key",
+        "x-hoist knows ignore and profiles",
+      );
+    } else if (items(x.value).some((i) => text(i) === undefined)) {
+      fail(d, keyPath("x-hoist", x.key), x.line, "expected a list of strings");
+    }
+  }
+}
+
+/** The services to deploy: those without `profiles`, and those with a profile x-hoist.profiles lists. */
+function activeServices(
+  d: Diagnostics,
+  services: CEntry | undefined,
+  hoist: CEntry | undefined,
+): CEntry[] {
+  if (services === undefined || services.value.kind !== "map") {
+    fail(
+      d,
+      "services",
+      services?.line ?? 1,
+      services
+        ? `expected a map, got ${describe(services.value)}`
+        : "a compose file needs services:",
+    );
+    return [];
+  }
+  if (services.value.entries.length > MAX_SERVICES) {
+    fail(
+      d,
+      "services",
+      services.line,
+      `${services.value.entries.length} services; hoist converts at most ${MAX_SERVICES} per file`,
+      "Split the project into several service folders",
+    );
+    return [];
+  }
+  const profiles = hoist ? field(hoist.value, "profiles") : undefined;
+  const active = new Set(profiles ? items(profiles.value).map(text) : []);
+  return services.value.entries.filter((s) => {
+    if (s.value.kind !== "map") {
+      fail(d, keyPath("services", s.key), s.line, `expected a map, got ${describe(s.value)}`);
+      return false;
+    }
+    const p = field(s.value, "profiles");
+    return p === undefined || items(p.value).some((x) => active.has(text(x)));
+  });
+}
+
+function serviceNames(
+  d: Diagnostics,
+  services: readonly CEntry[],
+  project: string,
+  prefix: string,
+): Map<string, ContainerNames> {
+  const out = new Map<string, ContainerNames>();
+  const taken = new Map<string, string>();
+  for (const s of services) {
+    const path = keyPath("services", s.key);
+    const cn = field(s.value, "container_name");
+    const names = containerNames(prefix, project, s.key, cn ? text(cn.value) : undefined);
+    if (!/^[A-Za-z0-9._-]+$/.test(s.key)) {
+      fail(d, path, s.line, "a service name uses letters, digits, '.', '_' and '-'");
+      continue;
+    }
+    if (!PODMAN_NAME.test(names.container)) {
+      fail(
+        d,
+        keyPath(path, "container_name"),
+        cn?.line ?? s.line,
+        `${JSON.stringify(names.container)} is not a name podman accepts`,
+        "Use letters, digits, '_', '.' and '-', starting with a letter or digit",
+      );
+      continue;
+    }
+    const other = taken.get(names.container);
+    if (other !== undefined) {
+      fail(
+        d,
+        path,
+        s.line,
+        `container name ${names.container} is also ${other}'s`,
+        "Give each service its own container_name",
+      );
+      continue;
+    }
+    taken.set(names.container, s.key);
+    out.set(s.key, names);
+  }
+  return out;
+}
+
+/**
+ * What others waiting on a service ask of it: `Notify=healthy` and a start timeout covering its
+ * health check for `service_healthy`; a oneshot that has finished for `service_completed_successfully`.
+ */
+function waitedFor(
+  d: Diagnostics,
+  s: CEntry,
+  c: ServiceCtx,
+  shared: { healthy: Set<string>; completed: Set<string> },
+): void {
+  if (shared.healthy.has(s.key)) {
+    c.unit.add("Container", "Notify", "healthy", s.line, c.path);
+    c.unit.add(
+      "Service",
+      "TimeoutStartSec",
+      String(healthTimeout(field(s.value, "healthcheck")?.value)),
+      s.line,
+      c.path,
+    );
+  }
+  if (shared.completed.has(s.key)) {
+    const restart = field(s.value, "restart");
+    if (restart && text(restart.value) !== "no" && text(restart.value) !== "on-failure") {
+      fail(
+        d,
+        keyPath(c.path, "restart"),
+        restart.line,
+        "a service others wait for with service_completed_successfully runs once; restart would run it again",
+        "Use restart: no or on-failure",
+      );
+    }
+    c.unit.add("Service", "Type", "oneshot", s.line, c.path);
+    c.unit.add("Service", "RemainAfterExit", "yes", s.line, c.path);
+  }
+}
+
+/** Seconds to allow for becoming healthy: the start period and every retry, plus 5 minutes for a pull. */
+function healthTimeout(health: CNode | undefined): number {
+  const seconds = (k: string, fallback: number) => {
+    const t = health ? text(field(health, k)?.value ?? health) : undefined;
+    return (t === undefined ? undefined : durationSeconds(t)) ?? fallback;
+  };
+  const retriesText = health ? text(field(health, "retries")?.value ?? health) : undefined;
+  const retries = retriesText !== undefined && /^\d+$/.test(retriesText) ? Number(retriesText) : 3;
+  return Math.ceil(
+    300 + seconds("start_period", 0) + (seconds("interval", 30) + seconds("timeout", 30)) * retries,
+  );
+}

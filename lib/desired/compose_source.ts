@@ -1,0 +1,101 @@
+/**
+ * The {@link DraftSource} for compose files: a service folder holding `compose.yaml` (or
+ * `compose.yml`, `docker-compose.y(a)ml`, `podman-compose.y(a)ml`) is a compose project, converted
+ * to quadlets by `compose/convert_compose.ts`.
+ *
+ * @module
+ */
+import { type Problem, problem } from "../errors.ts";
+import { repoPaths } from "./compose/compose_paths.ts";
+import { convertCompose } from "./compose/convert_compose.ts";
+import { MANIFEST } from "./parse_manifest.ts";
+import type { Read } from "./read.ts";
+import { readText } from "./repo_files.ts";
+import type { ServiceFolder } from "./service_context.ts";
+import type { DraftSource, UnitDraft } from "./unit_draft.ts";
+
+/** The file names of a compose project, in the order compose itself looks for them. */
+export const COMPOSE_FILES: readonly string[] = [
+  "compose.yaml",
+  "compose.yml",
+  "docker-compose.yaml",
+  "docker-compose.yml",
+  "podman-compose.yaml",
+  "podman-compose.yml",
+];
+
+/**
+ * A compose file → one unit per compose service, network and named volume, under
+ * `<prefix><service>/` like raw quadlet files (`gitops-blog/gitops-blog-web.container`). The
+ * project is named after the folder unless the file's `name:` says otherwise; its `.env` and
+ * hoist's variables (`[secrets] env_files` over the environment, which win) fill `${VAR}`.
+ *
+ * @example
+ * ```ts
+ * composeSource.matches("docker-compose.yml"); // true
+ * const { value: drafts, problems } = composeSource.read(folder, "compose.yaml");
+ * ```
+ */
+export const composeSource: DraftSource = {
+  kind: "compose files (compose.yaml, compose.yml, docker-compose.y(a)ml, podman-compose.y(a)ml)",
+  matches: (fileName) => COMPOSE_FILES.includes(fileName),
+  read: readCompose,
+};
+
+function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]> {
+  const { tree, dir, name, ctx } = folder;
+  const file = `${dir}/${fileName}`;
+  const present = COMPOSE_FILES.filter((f) => tree.entries.has(`${dir}/${f}`));
+  if (present[0] !== fileName) return { value: [], problems: [] }; // reported with the first
+  const clash = clashProblems(folder, file, present);
+  if (clash.length > 0) return { value: [], problems: clash };
+  const read = readText(tree, file, dir, name);
+  if (!read.ok) return { value: [], problems: [read.problem] };
+  const envPath = `${dir}/.env`;
+  const env = tree.entries.has(envPath) ? readText(tree, envPath, dir, name) : undefined;
+  if (env && !env.ok) return { value: [], problems: [env.problem] };
+  const vars = ctx.secrets.vars;
+  const converted = convertCompose({
+    file,
+    text: read.text,
+    project: name,
+    prefix: ctx.prefix,
+    mode: ctx.mode,
+    vars: (n) => vars.get(n),
+    paths: repoPaths(tree, dir),
+    offline: ctx.secrets.offline ?? false,
+    service: name,
+    ...(env?.ok ? { dotEnv: { file: envPath, text: env.text } } : {}),
+  });
+  const drafts = (converted.value?.units ?? []).map((u): UnitDraft => ({
+    path: `${ctx.prefix}${name}/${u.fileName}`,
+    fileName: u.fileName,
+    type: u.type,
+    text: u.text,
+    source: file,
+    sourceText: read.text,
+    keyLines: u.keyLines,
+  }));
+  return { value: drafts, problems: converted.problems };
+}
+
+/** Errors for a second compose file, or a manifest.yml, in the same folder. */
+function clashProblems(
+  { tree, dir, name }: ServiceFolder,
+  file: string,
+  present: readonly string[],
+): Problem[] {
+  const others = [
+    ...present.slice(1),
+    ...(tree.entries.has(`${dir}/${MANIFEST}`) ? [MANIFEST] : []),
+  ];
+  return others.map((other) =>
+    problem("error", `${file} and ${dir}/${other} both describe the service`, {
+      file,
+      service: name,
+      hint: other === MANIFEST
+        ? `Keep either the compose file or ${MANIFEST} in ${dir}/`
+        : `Keep one compose file in ${dir}/`,
+    })
+  );
+}
