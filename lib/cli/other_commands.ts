@@ -1,9 +1,11 @@
 /**
- * `hoist status`, `hoist render` and `hoist validate`: run, print, return the exit code.
+ * `hoist status`, `hoist render` and `hoist validate`: run, print, return the exit code. What
+ * they print quotes the repository, so control characters are escaped on every path (text and
+ * JSON).
  *
  * @module
  */
-import { formatProblem } from "../errors.ts";
+import { formatProblem, oneLine, safeJson, safeText } from "../errors.ts";
 import { statusText } from "../render/status_table.ts";
 import { runRender } from "../run/render_run.ts";
 import { runStatus } from "../run/status_run.ts";
@@ -22,8 +24,8 @@ export async function statusCommand(
   if (!outcome.ok) return printError(io, outcome.error);
   const { revision, host, rows, problems } = outcome.value;
   if (opts.json) {
-    io.out(JSON.stringify({ revision, host, services: rows }, null, 2) + "\n");
-  } else io.out(statusText(rows, revision, host));
+    io.out(safeJson({ revision, host, services: rows }) + "\n");
+  } else io.out(safeText(statusText(rows, revision, host)));
   printProblems(io, problems, !!globals.quiet);
   return problems.some((p) => p.level === "error") ? EXIT.error : EXIT.ok;
 }
@@ -36,7 +38,8 @@ export async function renderCommand(
   const config = await loadConfig(io, globals);
   const outcome = await runRender(await makeDeps(config), config, service);
   if (!outcome.ok) return printError(io, outcome.error);
-  for (const u of outcome.value.units) io.out(`# ${u.path}\n${u.content}\n`);
+  // the repository's text, with control characters shown as \xNN (never sent to the terminal)
+  for (const u of outcome.value.units) io.out(`# ${oneLine(u.path)}\n${safeText(u.content)}\n`);
   printProblems(io, outcome.value.problems, false);
   return outcome.value.blocked ? EXIT.error : EXIT.ok;
 }
@@ -57,14 +60,15 @@ export async function validateCommand(
       message: p.message,
       hint: p.hint ?? null,
     }));
-    io.out(JSON.stringify({ hosts, problems: json }, null, 2) + "\n");
+    io.out(safeJson({ hosts, problems: json }) + "\n");
   } else {
     for (const p of problems) io.out(formatProblem(p) + "\n");
     const errors = problems.filter((p) => p.level === "error").length;
+    const names = hosts.map(oneLine).join(", ");
     io.out(
       errors === 0
-        ? `OK: ${hosts.join(", ")} (${problems.length} warning(s))\n`
-        : `${errors} error(s) in ${hosts.join(", ")}\n`,
+        ? `OK: ${names} (${problems.length} warning(s))\n`
+        : `${errors} error(s) in ${names}\n`,
     );
   }
   return problems.some((p) => p.level === "error") ? EXIT.error : EXIT.ok;

@@ -1,11 +1,11 @@
 /**
  * `hoist plan` and `hoist apply`: run once, print the plan (text, `--quiet` summary or JSON) and
- * what applying it did.
+ * what applying it did, control characters escaped on every path (the text plan escapes its own).
  *
  * @module
  */
 import type { ApplyResult } from "../apply/apply_plan.ts";
-import { formatProblem, HoistError, type Problem } from "../errors.ts";
+import { formatProblem, HoistError, oneLine, type Problem, safeJson } from "../errors.ts";
 import { changeCount } from "../reconcile/types.ts";
 import { planJson } from "../render/plan_json.ts";
 import { renderPlanText } from "../render/plan_text.ts";
@@ -42,7 +42,7 @@ export async function planCommand(
   if (!outcome.ok) return printError(io, outcome.error);
   const { plan, applied } = outcome.value;
   if (opts.json) {
-    io.out(JSON.stringify(planJson(plan, resultJson(applied)), null, 2) + "\n");
+    io.out(safeJson(planJson(plan, resultJson(applied))) + "\n");
   } else if (globals.quiet) {
     // errors and one summary line: what a timer's journal needs
     printProblems(io, plan.problems, true);
@@ -50,7 +50,7 @@ export async function planCommand(
     const verb = applied ? "applied" : "pending";
     io.out(
       `hoist: ${changes === 0 ? "no changes" : `${changes} change(s) ${verb}`} at ${
-        plan.revision.slice(0, 40)
+        oneLine(plan.revision.slice(0, 40))
       }\n`,
     );
     if (applied?.failed) io.out(appliedText(applied));
@@ -91,9 +91,11 @@ function resultJson(applied: ApplyResult | undefined): Record<string, unknown> {
 function appliedText(applied: ApplyResult): string {
   const lines = applied.actions.filter((a) => a.result !== "ok")
     .map((a) =>
-      `  ${a.result} ${a.kind} ${a.unit}${a.service ? ` (${a.service})` : ""}${
-        a.error ? `: ${a.error}` : ""
-      }`
+      oneLine(
+        `  ${a.result} ${a.kind} ${a.unit}${a.service ? ` (${a.service})` : ""}${
+          a.error ? `: ${a.error}` : ""
+        }`,
+      )
     );
   const ok = applied.actions.filter((a) => a.result === "ok").length;
   return applied.failed
