@@ -167,6 +167,13 @@ function addOtherCommands(program: Program, exec: Exec): void {
     .description("print the unit files hoist would write for SERVICE")
     .argument("<service>", "service name as listed in config.yml")
     .action((service) => exec(async (ctx) => (await other()).renderCommand(ctx, service)));
+
+  program.command("serve")
+    .description("webhooks, metrics and scheduled reconciles until SIGTERM ([serve] in the config)")
+    .option("--listen <address:port>", "override [serve] listen (default 127.0.0.1:9321)")
+    .action((opts) =>
+      exec(async (ctx) => (await import("./serve_command.ts")).serveCommand(ctx, opts))
+    );
 }
 
 function commanderExit(e: CommanderError): number {

@@ -7,7 +7,7 @@
  */
 import type { Config } from "../config/load_config.ts";
 import type { HoistError } from "../errors.ts";
-import { actionTarget, type ReasonCode, type UnitAction } from "../reconcile/types.ts";
+import { actionTarget, changeCount, type ReasonCode, type UnitAction } from "../reconcile/types.ts";
 import type { RunResult } from "../run/apply_run.ts";
 import type { Outcome } from "../run/outcome.ts";
 import type { RunSummary } from "./run_queue.ts";
@@ -67,7 +67,10 @@ export function runFacts(config: Config, outcome: Outcome<RunResult>): RunFacts 
   const failedUnits = new Set(
     (applied?.actions ?? []).filter((a) => a.result === "failed").map((a) => a.service),
   );
-  const changed = (applied?.actions ?? []).some((a) => a.result === "ok");
+  // scripts run on every apply: they change nothing by themselves
+  const changed = (applied?.actions ?? []).some((a) =>
+    a.result === "ok" && a.kind !== "run-script"
+  );
   const blocked = new Set(r.plan.problems.filter((p) => p.level === "error").map((p) => p.service));
   const started = startedOk(r);
   const startedUnits = new Set(started.flatMap((a) => a.units));
@@ -122,13 +125,12 @@ function serviceUp(r: RunResult, service: string, started: ReadonlySet<string>):
 }
 
 function summaryLine(r: RunResult, result: RunSummary["result"]): string {
-  const n = r.plan.actions.length;
   const errors = r.plan.problems.filter((p) => p.level === "error").length;
   switch (result) {
     case "no-change":
       return `no changes at ${r.plan.revision.slice(0, 12)}`;
     case "changed":
-      return `${n} action(s) applied at ${r.plan.revision.slice(0, 12)}`;
+      return `${changeCount(r.plan)} change(s) applied at ${r.plan.revision.slice(0, 12)}`;
     default:
       return errors > 0
         ? `${errors} error(s) in the plan at ${r.plan.revision.slice(0, 12)}`

@@ -19,7 +19,7 @@ import { Metrics } from "./metrics.ts";
 import { handle, type ServerApp } from "./routes.ts";
 import { type RunFacts, runFacts } from "./run_facts.ts";
 import { RunQueue, type RunRequest, type RunSummary } from "./run_queue.ts";
-import { webhookSecret } from "./webhook_auth.ts";
+import { type WebhookSecret, webhookSecret } from "./webhook_auth.ts";
 
 const log = logger("serve");
 
@@ -55,6 +55,11 @@ export async function serve(
   const secret = serveConfig.webhookSecretFile === undefined
     ? undefined
     : await webhookSecret(await readSecret(deps, serveConfig.webhookSecretFile));
+  const sourceSecrets = new Map<string, WebhookSecret>();
+  for (const s of config.sources) {
+    if (s.webhookSecretFile === undefined) continue;
+    sourceSecrets.set(s.name, await webhookSecret(await readSecret(deps, s.webhookSecretFile)));
+  }
   const tls = serveConfig.tls === undefined ? undefined : {
     cert: await readFileOrThrow(deps, serveConfig.tls.cert, "tls_cert"),
     key: await readFileOrThrow(deps, serveConfig.tls.key, "tls_key"),
@@ -78,7 +83,7 @@ export async function serve(
   }, deps.clock);
   const app: ServerApp = {
     secret,
-    sourceSecrets: new Map(),
+    sourceSecrets,
     sources: config.sources.map((s) => s.name),
     bodyLimit: serveConfig.bodyLimit,
     events: serveConfig.events,
