@@ -32,8 +32,8 @@ export interface GeneratorVerdict {
 
 /**
  * The desired state with every service blocked whose units the generator rejected
- * ({@link blockInvalid}) or generated differently from hoist's plan ({@link generatedProblems}).
- * Pure.
+ * ({@link blockInvalid}) or generated differently from hoist's plan ({@link generatedProblems});
+ * `desired` itself when there is none. Pure.
  *
  * @example
  * ```ts
@@ -51,7 +51,7 @@ export function checkGenerated(desired: DesiredState, verdict: GeneratorVerdict)
     );
     return problems.length === 0 ? s : blockService(s, ...problems);
   });
-  return { ...judged, services };
+  return services.every((s, i) => s === judged.services[i]) ? judged : { ...judged, services };
 }
 
 /**

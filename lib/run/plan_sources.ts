@@ -88,7 +88,6 @@ export async function planFromSources(
   // the generator's own reading of the units: rejected ones, and ones it generates otherwise
   // than hoist planned (another service name, other labels), block their service
   const desired = checkGenerated(read, await deps.quadlet.generate(units, [config.quadletDir]));
-  const changed = desired.services.some((s, i) => s !== read.services[i]);
-  const plan = changed ? reconcile(desired, observed, options) : first;
+  const plan = desired === read ? first : reconcile(desired, observed, options);
   return { plan: finishPlan(plan, { ...facts, validated: true }), desired, observed, fetched };
 }

@@ -5,11 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { createFs } from "../../lib/adapters/fs.ts";
-import { createQuadlet } from "../../lib/adapters/quadlet.ts";
+import { createQuadlet, parseDryRun, parseQuadletErrors } from "../../lib/adapters/quadlet.ts";
 import { readDirTree } from "../../lib/adapters/read_dir_tree.ts";
 import { createRunner } from "../../lib/adapters/run_command.ts";
 import { readDesired } from "../../lib/desired/read_desired.ts";
-import { type DesiredState, desiredUnits } from "../../lib/desired/types.ts";
+import { checkGenerated } from "../../lib/desired/check_generated.ts";
+import { splitArgs } from "../../lib/desired/labels.ts";
+import { type DesiredState, desiredUnits, readyServices } from "../../lib/desired/types.ts";
 import {
   EXAMPLE_HOST,
   EXAMPLE_REPO,
@@ -134,6 +136,168 @@ Deno.test({
         services({ app: { "manifest.yml": `Container:\n  Image: ${IMAGE}\n` } }),
       );
       assert.deepEqual(await validator().validate(unitsOf(desired), [live]), new Map());
+    });
+  },
+});
+
+// --- the generator's own reading, checked against hoist's plan (issue 9, classes 1–4) ---
+
+/** The podman arguments of a generated container service's ExecStart, as systemd splits them. */
+const execStartWords = (text: string): string[] => {
+  const line = text.split("\n").findLast((l) => l.startsWith("ExecStart="));
+  return splitArgs(line?.slice("ExecStart=".length) ?? "") ?? [];
+};
+
+/** The values of every `--label k=v` for `key` among `words`. */
+const labelValues = (words: readonly string[], key: string): string[] =>
+  words.flatMap((w, i) =>
+    words[i - 1] === "--label" && w.startsWith(`${key}=`) ? [w.slice(key.length + 1)] : []
+  );
+
+for (const mode of ["user", "system"] as const) {
+  Deno.test({
+    name:
+      `generate() returns the services hoist planned, with exactly hoist's two labels in ExecStart (${mode} mode)`,
+    ignore,
+    async fn() {
+      const desired = read(
+        services({
+          web: { "manifest.yml": `Container:\n  Image: ${IMAGE}\n  Label: app=web\n` },
+          raw: {
+            "db.container": `[Container]\nImage=${IMAGE}\nServiceName=raw-db\n`,
+            "net.network": "[Network]\n",
+          },
+        }),
+        mode,
+      );
+      const run = await validator(mode).generate(unitsOf(desired), []);
+      assert.deepEqual(run.errors, new Map());
+      for (const s of readyServices(desired.services)) {
+        for (const u of s.units) {
+          const g = run.generated.get(u.path);
+          assert.equal(g?.name, u.serviceUnit, u.path);
+          if (u.type !== "container") continue;
+          const words = execStartWords(g?.text ?? "");
+          assert.deepEqual(labelValues(words, "gitops-service"), [s.name]);
+          assert.deepEqual(labelValues(words, "gitops-hash"), [s.hash]);
+        }
+      }
+      assert.equal(run.generated.get("gitops-raw/net.network")?.name, "net-network.service");
+      assert.equal(checkGenerated(desired, run), desired, "nothing to block");
+    },
+  });
+}
+
+/**
+ * Units hoist now refuses, given to the generator as they are (as an older hoist, or any reader
+ * that disagreed with quadlet, would have written them): the check of the generated services
+ * must block each, whatever hoist thought the unit said.
+ */
+const TAMPERED: readonly {
+  readonly name: string;
+  readonly tamper: (content: string) => string;
+  readonly message: RegExp;
+}[] = [
+  {
+    name: "a backslash and spaces continue ServiceName= (hoist read gitops-web, quadlet sshd)",
+    tamper: (c) => c + "\n[Container]\nServiceName=ss\\ \t\nhd\n",
+    message:
+      /^quadlet generates sshd\.service from gitops-web\.container, but hoist read it as gitops-web\.service$/,
+  },
+  {
+    name: "a continued [Unit] line swallows the [Container] header hoist's labels follow",
+    tamper: (c) => `[Unit]\nDescription=web \\\t\n${c}\n[Container]\nImage=${IMAGE}\n`,
+    message: /sets gitops-service nowhere, not once to web/,
+  },
+  {
+    name: "a forged gitops-hash after hoist's",
+    tamper: (c) => c + "\n[Container]\nLabel=gitops-hash=forged\n",
+    message: /sets gitops-hash to \[.*"forged"\]/,
+  },
+  {
+    name: "a %i specifier in a label key",
+    tamper: (c) => c + "\n[Container]\nLabel=gitops-hash%i=forged\n",
+    message: /sets the label "gitops-hash%i", which hoist reserves/,
+  },
+  {
+    name: "chained short flags in PodmanArgs",
+    tamper: (c) => c + "\n[Container]\nPodmanArgs=-il gitops-hash=forged\n",
+    message: /sets gitops-hash to \[/,
+  },
+  {
+    name: "a ServiceName that climbs out of the generator's folder",
+    tamper: (c) => c + "\n[Container]\nServiceName=../../../etc/systemd/system/evil\n",
+    message: /^quadlet generates \.\.\/\.\.\/\.\.\/etc\/systemd\/system\/evil\.service from /,
+  },
+];
+
+for (const c of TAMPERED) {
+  Deno.test({
+    name: `the generated service is checked against the plan: ${c.name} blocks the service`,
+    ignore,
+    async fn() {
+      const desired = read(services({
+        web: { "manifest.yml": `Container:\n  Image: ${IMAGE}\n` },
+        ok: { "manifest.yml": `Container:\n  Image: ${IMAGE}\n` },
+      }));
+      const units = unitsOf(desired);
+      const content = units.get("gitops-web.container") ?? "";
+      units.set("gitops-web.container", c.tamper(content));
+      const checked = checkGenerated(desired, await validator().generate(units, []));
+      const web = checked.services.find((s) => s.name === "web");
+      assert.equal(web?.status, "blocked");
+      const messages = (web?.problems ?? []).map((p) => p.message);
+      assert.ok(messages.some((m) => c.message.test(m)), messages.join("\n"));
+      assert.equal(checked.services.find((s) => s.name === "ok")?.status, "ready");
+    },
+  });
+}
+
+Deno.test({
+  name:
+    "a unit quadlet cannot load is reported from its 'error loading' line, and its folder's other units as not generated",
+  ignore,
+  async fn() {
+    const desired = read(services({
+      raw: { "a.container": `[Container]\nImage=${IMAGE}\n`, "b.network": "[Network]\n" },
+      ok: { "manifest.yml": `Container:\n  Image: ${IMAGE}\n` },
+    }));
+    const units = unitsOf(desired);
+    units.set("gitops-raw/b.network", "[Network]\njunk\n");
+    const run = await validator().generate(units, []);
+    assert.match(run.errors.get("b.network") ?? "", /“junk” which is not a key-value pair/);
+    assert.equal(run.generated.has("gitops-raw/a.container"), false);
+    const checked = checkGenerated(desired, run);
+    const raw = checked.services.find((s) => s.name === "raw");
+    assert.equal(raw?.status, "blocked");
+    assert.match(raw?.problems[0]?.message ?? "", /^quadlet rejects gitops-raw\/b\.network: /);
+    assert.equal(checked.services.find((s) => s.name === "ok")?.status, "ready");
+  },
+});
+
+Deno.test({
+  name: "parseDryRun() and parseQuadletErrors() read the real generator's output",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      await Deno.mkdir(`${dir}/sub`);
+      await Deno.writeTextFile(`${dir}/web.container`, `[Container]\nImage=${IMAGE}\n`);
+      await Deno.writeTextFile(`${dir}/bad.container`, `[Container]\nImage=${IMAGE}\nFoo=1\n`);
+      await Deno.writeTextFile(`${dir}/sub/x.volume`, "[Volume]\njunk\n");
+      const out = await new Deno.Command(QUADLET_BIN ?? "", {
+        args: ["-dryrun", "-no-kmsg-log", "-user"],
+        env: { QUADLET_UNIT_DIRS: dir },
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.deepEqual(parseDryRun(stdout).map((g) => g.name), ["web.service"]);
+      assert.match(parseDryRun(stdout)[0]?.text ?? "", /^ExecStart=\/usr\/bin\/podman run /m);
+      const errors = parseQuadletErrors(stderr);
+      assert.deepEqual([...errors.keys()].sort(), [`${dir}/sub/x.volume`, "bad.container"].sort());
+      assert.match(
+        errors.get("bad.container") ?? "",
+        /^unsupported key 'Foo' in group 'Container'$/,
+      );
     });
   },
 });
