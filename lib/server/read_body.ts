@@ -8,10 +8,14 @@
 /** The body, or why it was not read. */
 export type BodyRead =
   | { readonly ok: true; readonly bytes: Uint8Array<ArrayBuffer> }
-  | { readonly ok: false; readonly status: 400 | 413; readonly reason: string };
+  | { readonly ok: false; readonly status: 400 | 408 | 413; readonly reason: string };
+
+/** How long a client may take to send its body. */
+export const BODY_TIMEOUT_MS = 10_000;
 
 /**
- * Reads `req`'s body up to `limit` bytes.
+ * Reads `req`'s body up to `limit` bytes, within `timeoutMs` (a client that sends slowly or stops
+ * half-way gets 408 and holds nothing).
  *
  * @example
  * ```ts
@@ -19,7 +23,11 @@ export type BodyRead =
  * // { ok: false, status: 413, reason: "body over 1 bytes" }
  * ```
  */
-export async function readBody(req: Request, limit: number): Promise<BodyRead> {
+export async function readBody(
+  req: Request,
+  limit: number,
+  timeoutMs = BODY_TIMEOUT_MS,
+): Promise<BodyRead> {
   const tooLarge = { ok: false, status: 413, reason: `body over ${limit} bytes` } as const;
   const declared = req.headers.get("content-length");
   if (declared !== null) {
@@ -35,9 +43,18 @@ export async function readBody(req: Request, limit: number): Promise<BodyRead> {
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((
+    resolve,
+  ) => (timer = setTimeout(() => resolve("late"), timeoutMs)));
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const next = await Promise.race([reader.read(), late]);
+      if (next === "late") {
+        await reader.cancel().catch(() => {});
+        return { ok: false, status: 408, reason: `the body took longer than ${timeoutMs / 1000}s` };
+      }
+      const { done, value } = next;
       if (done) break;
       size += value.length;
       if (size > limit) {

@@ -66,3 +66,26 @@ Deno.test({
     assert.deepEqual(odd, { ok: false, status: 400, reason: "Content-Length is not a number" });
   },
 });
+
+Deno.test({
+  name: "readBody(): a client that stops sending half-way gets 408 once the time is up",
+  permissions: "none",
+  async fn() {
+    let cancelled = false;
+    const stalled = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array(10)); // then nothing, ever
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const req = new Request("http://x/", { method: "POST", body: stalled });
+    assert.deepEqual(await readBody(req, 1024, 50), {
+      ok: false,
+      status: 408,
+      reason: "the body took longer than 0.05s",
+    });
+    assert.ok(cancelled, "the stream was cancelled");
+  },
+});
