@@ -36,6 +36,11 @@ export interface ApplyOptions {
   readonly now: string;
   /** How long to wait for generated units after daemon-reload. */
   readonly loadTimeoutMs: number;
+  /**
+   * The "reload pending" mark: written before the first unit write or remove, deleted after a
+   * successful daemon-reload (see `reloadMarkPath`). Without it no mark is kept.
+   */
+  readonly reloadMark?: { readonly path: string; readonly root: string };
 }
 
 /**
@@ -52,6 +57,7 @@ export async function applyPlan(
   const records: ActionRecord[] = [];
   const steps: StepStatus[] = [];
   const failedEarly = new Set<number>();
+  let marked = false;
   for (const [i, action] of plan.actions.entries()) {
     const base = {
       kind: action.kind,
@@ -65,9 +71,17 @@ export async function applyPlan(
       continue;
     }
     log.debug("{kind} {unit} ({service}): {reason}", { ...base });
+    const mark = opts.reloadMark;
+    if (mark && !marked && (action.kind === "write" || action.kind === "remove")) {
+      marked = true;
+      await deps.fs.writeAtomic(mark.path, `${plan.revision}\n`, 0o600);
+    }
     const error = await execute(action, deps, opts).catch((e) =>
       e instanceof Error ? e.message : String(e)
     );
+    if (mark && action.kind === "daemon-reload" && error === undefined) {
+      await deps.fs.remove(mark.path, mark.root);
+    }
     steps[i] = error === undefined ? "ok" : "failed";
     records.push(
       error === undefined ? { ...base, result: "ok" } : { ...base, result: "failed", error },

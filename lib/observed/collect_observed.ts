@@ -31,6 +31,15 @@ export interface ObservePaths {
   readonly stateDir: string;
 }
 
+/**
+ * The "reload pending" mark: written before a run's first unit write or remove, deleted once its
+ * daemon-reload succeeded, so a run killed in between (or whose reload failed) leaves it behind
+ * and the next run reloads. (systemd's NeedDaemonReload does not flag an edited quadlet file.)
+ */
+export function reloadMarkPath(stateDir: string): string {
+  return `${stateDir}/reload-pending`;
+}
+
 /** Takes the snapshot: files hoist cares about, containers, unit states, copies on disk. */
 export async function collectObserved(
   deps: ObserveDeps,
@@ -108,6 +117,7 @@ export async function collectObserved(
     units,
     inventory: { services: inventory.services, units: inventory.units, copies: copyLists },
     runtime: missing.length === 0,
+    reloadPending: await deps.fs.exists(reloadMarkPath(paths.stateDir)),
     warnings,
   };
 }

@@ -92,6 +92,32 @@ export function reconcile(
   return { ...base, actions, consequences, inventory, problems, blocked: false };
 }
 
+/**
+ * Why systemd needs a daemon-reload although this plan writes nothing, or undefined: an earlier
+ * run left its "reload pending" mark (killed, or its reload failed, after writing files), a unit
+ * hoist owns or wants reports NeedDaemonReload=yes, or a desired unit's file is on disk but
+ * systemd has not loaded it.
+ */
+function reloadPending(desired: DesiredState, observed: ObservedState): string | undefined {
+  if (observed.reloadPending) return "an earlier run wrote unit files and did not reload";
+  const ready = readyServices(desired.services);
+  const units = [
+    ...new Set([
+      ...ready.flatMap((s) => s.units.map((u) => u.serviceUnit)),
+      ...[...observed.inventory.services.values()].flatMap((s) => s.serviceUnits),
+    ]),
+  ].sort();
+  const stale = units.filter((u) => observed.units.get(u)?.needReload === true);
+  if (stale.length > 0) return `systemd has older definitions of ${stale.join(", ")}`;
+  const unloaded = ready.flatMap((s) =>
+    s.units.filter((u) =>
+      observed.files.get(u.path) === u.content &&
+      observed.units.get(u.serviceUnit)?.load === "not-found"
+    ).map((u) => u.serviceUnit)
+  ).sort();
+  return unloaded.length > 0 ? `systemd has not loaded ${unloaded.join(", ")}` : undefined;
+}
+
 /** Unit files hoist knows: the desired ones, and the inventory's still on disk. */
 function knownUnits(
   desired: DesiredState,
@@ -133,12 +159,14 @@ function orderActions(
     .sort((a, b) => order.indexOf(b.service) - order.indexOf(a.service));
   const removes = [...plans.flatMap((p) => p.removes), ...orphans.removes];
   const writes = plans.flatMap((p) => p.writes);
-  const reload: Action[] = writes.length > 0 || removes.length > 0
+  const pending = reloadPending(desired, observed);
+  const reload: Action[] = writes.length > 0 || removes.length > 0 || pending !== undefined
     ? [{
       kind: "daemon-reload",
       waitFor: ordered.flatMap((a) => a.units),
-      code: "units-changed",
-      reason: "unit files changed",
+      ...(writes.length > 0 || removes.length > 0 || pending === undefined
+        ? { code: "units-changed", reason: "unit files changed" }
+        : { code: "reload-pending", reason: pending }),
     }]
     : [];
   return [

@@ -41,6 +41,8 @@ export type ReasonCode =
   | "old-copies"
   /** daemon-reload: unit files were written or removed. */
   | "units-changed"
+  /** daemon-reload: systemd runs older definitions than the files (an interrupted run). */
+  | "reload-pending"
   /** start: a service hoist has not deployed before. */
   | "new-service"
   /** start: a deployed service that is not running. */

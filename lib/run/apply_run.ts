@@ -9,6 +9,7 @@ import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { applyPlan, type ApplyResult, plannedUnits } from "../apply/apply_plan.ts";
+import { reloadMarkPath } from "../observed/collect_observed.ts";
 import { deploymentRecord } from "../reconcile/deployment_record.ts";
 import type { Store } from "../state/store.ts";
 import { fetchSources } from "./fetch_sources.ts";
@@ -85,6 +86,7 @@ async function applyAndRecord(
     quadletDir: config.quadletDir,
     now: startedAt,
     loadTimeoutMs: 10_000,
+    reloadMark: { path: reloadMarkPath(config.stateDir), root: config.stateDir },
   });
   const recording = deploymentRecord({
     plan: planned.plan,

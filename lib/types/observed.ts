@@ -76,5 +76,10 @@ export interface ObservedState {
   readonly inventory: Inventory;
   /** False where podman/systemd are absent (the demo): states are then unknown, not "stopped". */
   readonly runtime: boolean;
+  /**
+   * True when an earlier run wrote or removed unit files and did not finish its daemon-reload
+   * (the mark in state_dir is still there): systemd may run units older than their files.
+   */
+  readonly reloadPending?: boolean;
   readonly warnings: readonly Problem[];
 }

@@ -496,3 +496,26 @@ Deno.test("applyPlan() clears a unit's failed state right before a start or rest
   ]);
   assert.equal(r.failed, false);
 });
+
+Deno.test("applyPlan() writes the reload-pending mark before the first unit write and deletes it after the reload", async () => {
+  const { calls, deps } = recorder();
+  await applyPlan(fullPlan(), deps, {
+    ...opts,
+    reloadMark: { path: "/s/reload-pending", root: "/s" },
+  });
+  const at = (c: string) => calls.indexOf(c);
+  assert.ok(at("write /s/reload-pending") >= 0, calls.join("\n"));
+  assert.ok(at("write /s/reload-pending") < at("remove gitops-db/db.container"));
+  assert.ok(at("daemon-reload") < at("remove /s/reload-pending"));
+  assert.equal(calls.filter((c) => c === "write /s/reload-pending").length, 1);
+});
+
+Deno.test("applyPlan() leaves the reload-pending mark when daemon-reload fails", async () => {
+  const { calls, deps } = recorder({ failReload: true });
+  await applyPlan(fullPlan(), deps, {
+    ...opts,
+    reloadMark: { path: "/s/reload-pending", root: "/s" },
+  });
+  assert.ok(calls.includes("write /s/reload-pending"));
+  assert.ok(!calls.includes("remove /s/reload-pending"), calls.join("\n"));
+});

@@ -107,6 +107,7 @@ export interface FakeObserved {
     copies: Map<string, string[]>;
   };
   runtime: boolean;
+  reloadPending?: boolean;
   warnings: Problem[];
 }
 
