@@ -5,7 +5,7 @@
  * @module
  */
 import { isAlias, isMap, isScalar, isSeq } from "yaml";
-import type { Document } from "yaml";
+import type { Document, Pair } from "yaml";
 import { type Problem, problem } from "../../errors.ts";
 import { parseYamlDoc, scalarString } from "../yaml_doc.ts";
 import { interpolate, type Lookup } from "./interpolate.ts";
@@ -87,40 +87,51 @@ export function composeTree(
       fail("nesting is too deep", line);
       return { kind: "scalar", line, value: null, text: "" };
     }
-    if (isMap(node)) {
-      const entries: CEntry[] = [];
-      const merged: CEntry[] = [];
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? scalarString(pair.key) : undefined;
-        const keyLine = lineOf(pair.key) ?? line;
-        if (key === undefined) {
-          fail("map keys must be plain strings", keyLine);
-          continue;
-        }
-        if (key === "<<") {
-          merged.push(...mergeSources(build(pair.value, depth + 1, false, seen), keyLine));
-          continue;
-        }
-        if (top && key.startsWith("x-") && key !== "x-hoist") {
-          entries.push({ key, line: keyLine, value: { kind: "map", line: keyLine, entries: [] } });
-          continue;
-        }
-        const value = pair.value === null || pair.value === undefined
-          ? { kind: "scalar" as const, line: keyLine, value: null, text: "" }
-          : build(pair.value, depth + 1, false, seen);
-        entries.push({ key, line: keyLine, value });
-      }
-      const own = new Set(entries.map((e) => e.key));
-      const fromMerge = new Map<string, CEntry>();
-      for (const e of merged) if (!own.has(e.key) && !fromMerge.has(e.key)) fromMerge.set(e.key, e);
-      return { kind: "map", line, entries: [...entries, ...fromMerge.values()] };
-    }
+    if (isMap(node)) return buildMap(node.items, line, depth, top, seen);
     if (isSeq(node)) {
       return { kind: "seq", line, items: node.items.map((n) => build(n, depth + 1, false, seen)) };
     }
     if (isScalar(node)) return scalar(node.value, scalarString(node) ?? "", line);
     fail("unsupported YAML value", line);
     return { kind: "scalar", line, value: null, text: "" };
+  };
+
+  /** A map's entries in the order written, each `<<` replaced by what it merges. */
+  const buildMap = (
+    pairs: readonly Pair<unknown, unknown>[],
+    line: number,
+    depth: number,
+    top: boolean,
+    seen: readonly unknown[],
+  ): CNode => {
+    const parts: (CEntry | CEntry[])[] = [];
+    for (const pair of pairs) {
+      const key = isScalar(pair.key) ? scalarString(pair.key) : undefined;
+      const keyLine = lineOf(pair.key) ?? line;
+      if (key === undefined) fail("map keys must be plain strings", keyLine);
+      else if (key === "<<") {
+        parts.push(mergeSources(build(pair.value, depth + 1, false, seen), keyLine));
+      } else if (top && key.startsWith("x-") && key !== "x-hoist") {
+        parts.push({ key, line: keyLine, value: { kind: "map", line: keyLine, entries: [] } });
+      } else {
+        const value = pair.value === null || pair.value === undefined
+          ? { kind: "scalar" as const, line: keyLine, value: null, text: "" }
+          : build(pair.value, depth + 1, false, seen);
+        parts.push({ key, line: keyLine, value });
+      }
+    }
+    // keys written in the map win over merged ones; of merged maps, the first one wins
+    const own = new Set(parts.flatMap((p) => Array.isArray(p) ? [] : [p.key]));
+    const taken = new Set<string>();
+    const entries: CEntry[] = [];
+    for (const p of parts) {
+      for (const e of Array.isArray(p) ? p : [p]) {
+        if ((Array.isArray(p) && own.has(e.key)) || taken.has(e.key)) continue;
+        taken.add(e.key);
+        entries.push(e);
+      }
+    }
+    return { kind: "map", line, entries };
   };
 
   const mergeSources = (value: CNode, line: number): CEntry[] => {

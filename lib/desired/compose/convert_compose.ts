@@ -200,7 +200,9 @@ function convertProject(
       extra: [],
       ...shared,
     };
-    if (s.value.kind === "map") convertService(s.value, c, declared);
+    if (s.value.kind === "map") {
+      convertService({ entries: s.value.entries, line: s.line }, c, declared);
+    }
     return { s, c };
   });
   for (const { s, c } of built) waitedFor(d, s, c, shared);

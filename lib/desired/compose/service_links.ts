@@ -72,7 +72,7 @@ export const networks: KeyHandler = (e, c) => {
         continue;
       }
       const values = o.key === "aliases" ? items(o.value).map(text) : [text(o.value)];
-      if (values.some((v) => v === undefined || /[,:\s]/.test(v))) {
+      if (values.some((v) => v === undefined || /[,\s]/.test(v))) {
         fail(c.d, oat, o.line, "expected plain names or addresses");
         continue;
       }

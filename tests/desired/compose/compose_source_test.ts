@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { COMPOSE_FILES, composeSource } from "../../../lib/desired/compose_source.ts";
+import { draftSourceOf } from "../../../lib/desired/draft_sources.ts";
+import { formatProblem } from "../../../lib/errors.ts";
+import { PURE } from "../../support/pure.ts";
+import { type FakeEntry, HOST, hostFiles, read, ready, service } from "../helpers.ts";
+
+const WEB = "services:\n  web:\n    image: docker.io/library/busybox:1\n";
+
+const blockedBy = (files: Record<string, FakeEntry>, name = "blog", opts = {}) => {
+  const s = service(read(hostFiles([name], files), opts), name);
+  assert.equal(s.status, "blocked", `${name} should be blocked`);
+  return s.problems.map((p) => formatProblem(p).split("\n")[0]);
+};
+
+Deno.test({
+  name: "every compose file name is read by the compose source, and only at the top of the folder",
+  permissions: PURE,
+  fn() {
+    for (const f of COMPOSE_FILES) assert.equal(draftSourceOf(f), composeSource, f);
+    assert.equal(draftSourceOf("sub/compose.yaml"), undefined);
+    assert.equal(draftSourceOf("compose.override.yaml"), undefined);
+  },
+});
+
+Deno.test({
+  name:
+    "readDesired() deploys a compose folder under <prefix><service>/, labelled, with ${SERVICE_DIR} paths filled in",
+  permissions: PURE,
+  fn() {
+    const desired = read(hostFiles(["blog"], {
+      "blog/compose.yaml": `${WEB}    env_file: app.env\n    volumes: ["./site:/srv:ro"]\n`,
+      "blog/app.env": "A=1\n",
+      "blog/site/index.html": "<h1>hi</h1>\n",
+    }));
+    const blog = ready(desired, "blog");
+    assert.deepEqual(blog.units.map((u) => [u.path, u.serviceUnit]), [
+      ["gitops-blog/gitops-blog-web.container", "gitops-blog-web.service"],
+      ["gitops-blog/gitops-blog_default.network", "gitops-blog_default-network.service"],
+    ]);
+    const dir = `/var/lib/hoist/services/blog/${blog.hash}`;
+    assert.equal(
+      blog.units[0]?.content,
+      `[Container]
+Label=gitops-service=blog
+Label=gitops-hash=${blog.hash}
+Image=docker.io/library/busybox:1
+ContainerName=blog-web
+EnvironmentFile=${dir}/app.env
+Volume=${dir}/site:/srv:ro
+Network=gitops-blog_default.network:alias=web
+
+[Install]
+WantedBy=default.target
+`,
+    );
+    assert.deepEqual(blog.files.map((f) => f.path).sort(), ["app.env", "site/index.html"]);
+    assert.equal(blog.units[0]?.keyLines?.["Container.EnvironmentFile"], 4);
+  },
+});
+
+Deno.test({
+  name: "a compose project's .env fills ${VAR}; hoist's variables win over it",
+  permissions: PURE,
+  fn() {
+    const files = hostFiles(["blog"], {
+      "blog/docker-compose.yml": "services:\n  web:\n    image: docker.io/library/caddy:${TAG}\n",
+      "blog/.env": "TAG=2.7\n",
+    });
+    const image = (vars: Record<string, string>) =>
+      ready(
+        read(files, { secrets: { decrypted: new Map(), vars: new Map(Object.entries(vars)) } }),
+        "blog",
+      )
+        .units[0]?.content.match(/^Image=.*$/m)?.[0];
+    assert.equal(image({}), "Image=docker.io/library/caddy:2.7");
+    assert.equal(image({ TAG: "2.8" }), "Image=docker.io/library/caddy:2.8");
+  },
+});
+
+Deno.test({
+  name: "raw quadlet files beside a compose file deploy as today",
+  permissions: PURE,
+  fn() {
+    const blog = ready(
+      read(hostFiles(["blog"], {
+        "blog/compose.yaml": WEB,
+        "blog/extra.volume": "[Volume]\nVolumeName=extra\n",
+      })),
+      "blog",
+    );
+    assert.deepEqual(blog.units.map((u) => u.path).sort(), [
+      "gitops-blog/extra.volume",
+      "gitops-blog/gitops-blog-web.container",
+      "gitops-blog/gitops-blog_default.network",
+    ]);
+  },
+});
+
+Deno.test({
+  name: "a compose service folder is blocked, naming file and line, for what it may not do",
+  permissions: PURE,
+  fn() {
+    const f = `${HOST}/blog`;
+    const cases: [string, Record<string, FakeEntry>, string[]][] = [
+      ["a compose file beside manifest.yml", {
+        "blog/compose.yaml": WEB,
+        "blog/manifest.yml": "Container:\n  Image: x\n",
+      }, [
+        `error: ${f}/compose.yaml: ${f}/compose.yaml and ${f}/manifest.yml both describe the service`,
+      ]],
+      ["two compose files", { "blog/compose.yaml": WEB, "blog/podman-compose.yml": WEB }, [
+        `error: ${f}/compose.yaml: ${f}/compose.yaml and ${f}/podman-compose.yml both describe the service`,
+      ]],
+      ["a bind source that climbs out with ..", {
+        "blog/compose.yaml": `${WEB}    volumes: ["../other:/x"]\n`,
+      }, [
+        `error: ${f}/compose.yaml:4: services.web.volumes[0]: ../other is outside the service folder; paths outside it are not supported yet`,
+      ]],
+      ["the seed-001 ../../secrets env file", {
+        "blog/compose.yaml": `${WEB}    env_file: [../../secrets/blog.env]\n`,
+      }, [
+        `error: ${f}/compose.yaml:4: services.web.env_file[0]: ../../secrets/blog.env is outside the service folder; paths outside it are not supported yet`,
+      ]],
+      ["a bind source that is a symlink out of the folder", {
+        "blog/compose.yaml": `${WEB}    volumes: ["./conf:/etc/conf"]\n`,
+        "blog/conf": { symlink: "../../../etc/passwd" },
+      }, [
+        `error: ${f}/compose.yaml:4: services.web.volumes[0]: symlink points outside ${f}/ (../../../etc/passwd)`,
+        `error: ${f}/conf: symlink points outside ${f}/ (../../../etc/passwd)`,
+      ]],
+      ["a build context outside the folder", {
+        "blog/compose.yaml": "services:\n  web:\n    build: ..\n",
+      }, [
+        `error: ${f}/compose.yaml:3: services.web.build.context: .. is outside the service folder; paths outside it are not supported yet`,
+      ]],
+      ["an env file that is not there", {
+        "blog/compose.yaml": `${WEB}    env_file: missing.env\n`,
+      }, [
+        `error: ${f}/compose.yaml:4: services.web.env_file: missing.env does not exist in ${f}/`,
+      ]],
+      ["an unset variable", {
+        "blog/compose.yaml": "services:\n  web:\n    image: caddy:${TAG}\n",
+      }, [`error: ${f}/compose.yaml:3: variable TAG is not set`]],
+    ];
+    const wrong = cases.flatMap(([what, files, expected]) => {
+      const got = blockedBy(files);
+      return JSON.stringify(got) === JSON.stringify(expected) ? [] : [{ what, got, expected }];
+    });
+    assert.deepEqual(wrong, []);
+  },
+});
+
+Deno.test({
+  name:
+    "an optional env file that is missing is left out; hoist validate reports unset variables as warnings",
+  permissions: PURE,
+  fn() {
+    const blog = ready(
+      read(hostFiles(["blog"], {
+        "blog/compose.yaml":
+          `${WEB}    env_file:\n      - path: local.env\n        required: false\n`,
+      })),
+      "blog",
+    );
+    assert.doesNotMatch(blog.units[0]?.content ?? "", /EnvironmentFile/);
+    const offline = read(
+      hostFiles(["blog"], { "blog/compose.yaml": "services:\n  web:\n    image: caddy:${TAG}\n" }),
+      { secrets: { decrypted: new Map(), vars: new Map(), offline: true } },
+    );
+    assert.deepEqual(
+      service(offline, "blog").problems.map((p) => formatProblem(p).split("\n")[0]),
+      [
+        `warning: ${HOST}/blog/compose.yaml:3: variable TAG is not set`,
+      ],
+    );
+  },
+});
