@@ -4,9 +4,21 @@
  *
  * @module
  */
-import type { ReadyService } from "../desired/types.ts";
+import { blockService } from "../desired/block_service.ts";
+import type { DesiredService, DesiredState, ReadyService } from "../desired/types.ts";
 import { type Problem, problem } from "../errors.ts";
 import type { ObservedState } from "../types/observed.ts";
+
+/**
+ * The folders quadlet reads units from (docs/quadlet_parsing.md §6): a unit loaded from one of
+ * them that is not hoist's own file is never hoist's, whatever its name.
+ */
+const OTHER_QUADLET_DIRS: readonly RegExp[] = [
+  /^\/run\/containers\/systemd\//,
+  /^\/etc\/containers\/systemd\//,
+  /^\/usr\/share\/containers\/systemd\//,
+  /^\/run\/user\/\d+\/containers\/systemd\//,
+];
 
 /**
  * Errors for every unit of `svc` that would replace something hoist does not own; [] when none.
@@ -14,7 +26,9 @@ import type { ObservedState } from "../types/observed.ts";
  * With `quadletDir`, a unit name systemd loads counts as hoist's only when it comes from the very
  * file hoist writes (`<quadletDir>/<path>`) or one its inventory lists there: the full path, not
  * its ending, so an admin's `/usr/share/containers/systemd/gitops-web.container`, or one in
- * `/run/containers/systemd/` that shadows hoist's file, is not taken for hoist's. Without it
+ * `/run/containers/systemd/` that shadows hoist's file, is not taken for hoist's. (A path with
+ * the same ending outside every quadlet folder is taken for quadlet_dir reached through a
+ * symlink, such as Fedora CoreOS's `/home` → `/var/home`.) Without it
  * (callers that do not pass it yet) only the ending is compared, and only for names hoist's
  * inventory does not list.
  *
@@ -55,7 +69,9 @@ export function ownershipProblems(
     if (state?.load !== "loaded" || source === "") return [];
     const ours = dir === undefined
       ? ownUnits.has(u.serviceUnit) || source.endsWith(`/${u.path}`)
-      : source === `${dir}/${u.path}` || ownFiles.has(source);
+      : source === `${dir}/${u.path}` || ownFiles.has(source) ||
+        // quadlet_dir reached through a symlink: systemd shows the resolved path
+        (source.endsWith(`/${u.path}`) && !OTHER_QUADLET_DIRS.some((d) => d.test(source)));
     return ours ? [] : [problem(
       "error",
       `${u.serviceUnit} already exists on this host (from ${source}), and hoist does not own it`,
@@ -67,4 +83,29 @@ export function ownershipProblems(
       },
     )];
   });
+}
+
+/**
+ * `desired` with every service blocked that would take over something hoist does not own, judged
+ * on full paths under `quadletDir` ({@link ownershipProblems}); `desired` itself when none would.
+ *
+ * @example
+ * ```ts
+ * const checked = blockTakeovers(desired, observed, config.quadletDir);
+ * ```
+ */
+export function blockTakeovers(
+  desired: DesiredState,
+  observed: ObservedState,
+  quadletDir: string,
+): DesiredState {
+  let changed = false;
+  const services = desired.services.map((s): DesiredService => {
+    if (s.status === "blocked") return s;
+    const problems = ownershipProblems(s, observed, quadletDir);
+    if (problems.length === 0) return s;
+    changed = true;
+    return blockService(s, ...problems);
+  });
+  return changed ? { ...desired, services } : desired;
 }

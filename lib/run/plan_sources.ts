@@ -14,6 +14,7 @@ import type { SecretInputs } from "../desired/secrets.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
 import { collectObserved } from "../observed/collect_observed.ts";
 import { finishPlan } from "../reconcile/finish_plan.ts";
+import { blockTakeovers } from "../reconcile/ownership.ts";
 import { reconcile } from "../reconcile/reconcile.ts";
 import type { Plan } from "../reconcile/types.ts";
 import type { Store } from "../state/store.ts";
@@ -63,14 +64,16 @@ export async function planFromSources(
   opts: { dryRun: boolean } = { dryRun: true },
 ): Promise<PlanResult> {
   const secrets = await prepareSecrets(deps, config, fetched, { prune: !opts.dryRun });
-  const read = desiredFromSources(config, fetched, secrets);
+  const unchecked = desiredFromSources(config, fetched, secrets);
   const observed = await collectObserved(
     deps,
     { quadletDir: config.quadletDir, stateDir: config.stateDir },
-    read,
+    unchecked,
     store.loadInventory(),
   );
   const options = { keepCopies: config.keepCopies };
+  // unit names systemd loads from a file other than the one hoist writes, judged on full paths
+  const read = blockTakeovers(unchecked, observed, config.quadletDir);
   const first = reconcile(read, observed, options);
   const facts = {
     requireSigned: config.trust.requireSigned,

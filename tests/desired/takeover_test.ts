@@ -4,7 +4,7 @@
  * not clash between hoist's own services (finishServices, lib/desired/finish_services.ts).
  */
 import assert from "node:assert/strict";
-import { ownershipProblems } from "../../lib/reconcile/ownership.ts";
+import { blockTakeovers, ownershipProblems } from "../../lib/reconcile/ownership.ts";
 import { assertBlocked, hostFiles, read, ready, service } from "./helpers.ts";
 import { deployed, emptyHost, unitState } from "../reconcile/helpers.ts";
 import { PURE } from "../support/pure.ts";
@@ -20,6 +20,8 @@ const SOURCES: readonly { readonly source: string; readonly ours: boolean }[] = 
   { source: `${QUADLET_DIR}/users/gitops-web.container`, ours: false },
   { source: `${QUADLET_DIR}/other/gitops-web.container`, ours: false },
   { source: "/usr/lib/systemd/system/gitops-web.service", ours: false },
+  // outside every quadlet folder, with hoist's ending: quadlet_dir reached through a symlink
+  { source: "/var/home/core/.config/containers/systemd/gitops-web.container", ours: true },
 ];
 
 for (const { source, ours } of SOURCES) {
@@ -121,5 +123,25 @@ Deno.test({
       assertBlocked(service(desired, "a"));
       assertBlocked(service(desired, "b"));
     }
+  },
+});
+
+Deno.test({
+  name: "blockTakeovers() blocks only the service whose unit another quadlet folder provides",
+  permissions: PURE,
+  fn() {
+    const desired = read(hostFiles(["web", "ok"], {
+      "web/manifest.yml": `Container:\n  Image: ${IMAGE}\n`,
+      "ok/manifest.yml": `Container:\n  Image: ${IMAGE}\n`,
+    }));
+    const host = emptyHost();
+    assert.equal(blockTakeovers(desired, host, QUADLET_DIR), desired, "nothing taken: unchanged");
+    host.units.set("gitops-web.service", {
+      ...unitState("inactive"),
+      source: "/usr/share/containers/systemd/gitops-web.container",
+    });
+    const checked = blockTakeovers(desired, host, QUADLET_DIR);
+    assertBlocked(service(checked, "web"));
+    assert.equal(service(checked, "ok"), service(desired, "ok"));
   },
 });
