@@ -326,6 +326,7 @@ export function createGit(
       try {
         return { revision: commit, entries: await parseTar(result.stdout) };
       } catch (e) {
+        if (e instanceof HoistError) throw e; // about the repository (a name), not the cache
         throw new HoistError(
           "source-failed",
           `git archive of ${path || "the repository"} at ${
