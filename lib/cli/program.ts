@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { HoistError } from "../errors.ts";
 import { versionLine } from "../version.ts";
 import type { CliIo, CommandContext, DepsFactory } from "./context.ts";
+import { addConvertCommand } from "./convert_command.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 
 export { EXIT } from "./exit_codes.ts";
@@ -58,6 +59,7 @@ export async function runCli(
   };
   addPlanCommands(program, exec);
   addOtherCommands(program, exec);
+  addConvertCommand(program, exec);
   program.command("version")
     .description("print the version")
     .action(() => io.out(versionLine()));

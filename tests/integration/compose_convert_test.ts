@@ -1,0 +1,128 @@
+/**
+ * `hoist convert FILE` through runCli with the real adapters (and the real quadlet generator),
+ * hoist's environment replaced by the test's own variables.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { runCli } from "../../lib/cli/program.ts";
+import { buildDeps } from "../../lib/deps.ts";
+import { captureIo, withTempDir } from "./helpers.ts";
+
+/** Runs `hoist ...argv` with `env` as hoist's environment. */
+async function hoist(home: string, env: Record<string, string>, ...argv: string[]) {
+  const capture = captureIo(home);
+  const code = await runCli(argv, capture.io, async (c) => ({ ...(await buildDeps(c)), env }));
+  return { code, ...capture.take() };
+}
+
+const COMPOSE = `services:
+  web:
+    image: docker.io/library/caddy:\${TAG:-2}
+    env_file: app.env
+    volumes: ["./site:/srv:ro", "../shared:/shared"]
+    ports: ["\${PORT}:80"]
+`;
+
+Deno.test({
+  name:
+    "hoist convert prints the units of one compose file: paths in its folder, .env then hoist's environment",
+  async fn() {
+    await withTempDir(async (dir) => {
+      await Deno.mkdir(`${dir}/blog`);
+      await Deno.writeTextFile(`${dir}/blog/compose.yaml`, COMPOSE);
+      await Deno.writeTextFile(`${dir}/blog/.env`, "PORT=8080\nTAG=2.7\n");
+      const run = await hoist(dir, { TAG: "2.8" }, "convert", `${dir}/blog/compose.yaml`);
+      assert.equal(run.err, "");
+      assert.equal(run.code, 0);
+      assert.equal(
+        run.out,
+        `# gitops-blog-web.container
+[Container]
+Image=docker.io/library/caddy:2.8
+ContainerName=blog-web
+EnvironmentFile=${dir}/blog/app.env
+Volume=${dir}/blog/site:/srv:ro
+Volume=${dir}/shared:/shared
+PublishPort=8080:80
+Network=gitops-blog_default.network:alias=web
+
+[Install]
+WantedBy=default.target
+
+# gitops-blog_default.network
+[Network]
+NetworkName=blog_default
+
+`,
+      );
+    });
+  },
+});
+
+Deno.test({
+  name: "hoist convert --json --project names the project and lists units and problems",
+  async fn() {
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(
+        `${dir}/docker-compose.yml`,
+        "services:\n  web:\n    image: docker.io/library/busybox:1\n    x-note: kept out\n",
+      );
+      const run = await hoist(
+        dir,
+        {},
+        "convert",
+        "--json",
+        "--project",
+        "demo",
+        `${dir}/docker-compose.yml`,
+      );
+      assert.equal(run.code, 0);
+      assert.deepEqual(JSON.parse(run.out), {
+        project: "demo",
+        units: [
+          {
+            file: "gitops-demo-web.container",
+            type: "container",
+            content:
+              "[Container]\nImage=docker.io/library/busybox:1\nContainerName=demo-web\nNetwork=gitops-demo_default.network:alias=web\n\n[Install]\nWantedBy=default.target\n",
+          },
+          {
+            file: "gitops-demo_default.network",
+            type: "network",
+            content: "[Network]\nNetworkName=demo_default\n",
+          },
+        ],
+        problems: [],
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "hoist convert exits 1 with every problem as file:line and prints no unit",
+  async fn() {
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(
+        `${dir}/compose.yaml`,
+        "services:\n  web:\n    image: x\n    deploy: {replicas: 2}\n    ports: 80\n",
+      );
+      const run = await hoist(dir, {}, "convert", `${dir}/compose.yaml`);
+      assert.equal(run.code, 1);
+      assert.equal(run.out, "");
+      assert.equal(
+        run.err,
+        `error: ${dir}/compose.yaml:4: services.web.deploy: not supported by quadlets; remove it or list it under x-hoist.ignore
+error: ${dir}/compose.yaml:5: services.web.ports: expected a list, got a number
+  hint: Write ports: ["8080:80"]
+`,
+      );
+      const missing = await hoist(dir, {}, "convert", `${dir}/nope.yaml`);
+      assert.equal(missing.code, 1);
+      assert.equal(
+        missing.err,
+        `error: no file ${dir}/nope.yaml\n  hint: Pass the path of a compose file\n`,
+      );
+    });
+  },
+});
