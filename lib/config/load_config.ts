@@ -218,7 +218,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
         "[source] or [[sources]] (name, url, branch, branches, path, ssh_key, ssh_known_hosts, token_file, " +
         "webhook_secret_file), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
         "[secrets] (env, env_files), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
-        "webhook_secret_file, events, refs), [metrics] (textfile)",
+        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile)",
     );
   }
   const c = result.data;

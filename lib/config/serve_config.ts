@@ -21,6 +21,8 @@ export interface ServeConfig {
   readonly events: readonly string[];
   /** Refs whose pushes start a run (empty: all). */
   readonly refs: readonly string[];
+  /** `user:password` lines allowed to see the status page; undefined: no login asked. */
+  readonly statusAuthFile: string | undefined;
 }
 
 /** Where a timer run writes its metrics for node_exporter's textfile collector. */
@@ -76,6 +78,7 @@ export const serveSchema = z.strictObject({
   events: z.array(z.string().regex(/^[a-z_ ]+$/i, "must be an event name")).default([]),
   refs: z.array(z.string().startsWith("refs/", "must be a full ref, e.g. refs/heads/main"))
     .default([]),
+  status_auth_file: absolute.optional(),
 }).refine((s) => (s.tls_cert === undefined) === (s.tls_key === undefined), {
   message: "set both tls_cert and tls_key, or neither",
   path: ["tls_cert"],
@@ -98,6 +101,7 @@ export function serveConfig(raw: z.infer<typeof serveSchema> | undefined): Serve
     webhookSecretFile: s.webhook_secret_file,
     events: s.events,
     refs: s.refs,
+    statusAuthFile: s.status_auth_file,
   };
 }
 

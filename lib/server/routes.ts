@@ -8,8 +8,10 @@
 import { deliveryId, type DeliveryLog } from "./deliveries.ts";
 import { type Metrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { readBody } from "./read_body.ts";
+import { statusPage } from "./status_page.ts";
+import type { StatusView } from "./status_view.ts";
 import type { Enqueued, RunQueue, RunView } from "./run_queue.ts";
-import { authenticate, type WebhookSecret } from "./webhook_auth.ts";
+import { authenticate, constantTimeEqual, type WebhookSecret } from "./webhook_auth.ts";
 
 /** What the handler works with. */
 export interface ServerApp {
@@ -28,6 +30,10 @@ export interface ServerApp {
   readonly deliveries: DeliveryLog;
   /** The services of the last plan, for `/redeploy-and-update/<service>`. */
   services(): readonly string[];
+  /** `GET /` and `GET /status.json`. */
+  status(): StatusView;
+  /** SHA-256 digests of the `user:password` lines allowed to see the status page; undefined: open. */
+  readonly statusLogins: readonly Uint8Array[] | undefined;
   /** `GET /health`: ok unless the last run could not fetch or verify a source. */
   health(): { readonly ok: boolean; readonly [key: string]: unknown };
   readonly metrics: Metrics;
@@ -69,6 +75,8 @@ interface Route {
 }
 
 function routeOf(path: string): Route | undefined {
+  if (path === "/") return { name: "status", method: "GET", answer: statusHtml };
+  if (path === "/status.json") return { name: "status", method: "GET", answer: statusJson };
   if (path === "/health") return { name: "health", method: "GET", answer: health };
   if (path === "/metrics") return { name: "metrics", method: "GET", answer: metrics };
   if (path === "/deploy-all-changed") {
@@ -94,6 +102,43 @@ function routeOf(path: string): Route | undefined {
     return { name: "hooks", method: "POST", answer: (req, app) => sourceHook(req, app, rest) };
   }
   return undefined;
+}
+
+async function statusHtml(req: Request, app: ServerApp): Promise<Response> {
+  const denied = await login(req, app);
+  if (denied !== undefined) return denied;
+  return new Response(statusPage(app.status()), {
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+    },
+  });
+}
+
+async function statusJson(req: Request, app: ServerApp): Promise<Response> {
+  return await login(req, app) ?? json(200, app.status());
+}
+
+/** Basic auth for the status page when logins are configured; undefined when allowed. */
+async function login(req: Request, app: ServerApp): Promise<Response | undefined> {
+  if (app.statusLogins === undefined) return undefined;
+  const header = req.headers.get("authorization") ?? "";
+  const m = /^Basic ([A-Za-z0-9+/=]{1,2000})$/.exec(header);
+  let pair = "";
+  try {
+    pair = m === null ? "" : atob(m[1] ?? "");
+  } catch {
+    pair = "";
+  }
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(pair)),
+  );
+  let ok = false;
+  for (const allowed of app.statusLogins) ok = constantTimeEqual(digest, allowed) || ok;
+  if (ok) return undefined;
+  return problem(401, "the status page needs a login", {
+    "www-authenticate": 'Basic realm="hoist", charset="UTF-8"',
+  });
 }
 
 function health(_req: Request, app: ServerApp): Promise<Response> {

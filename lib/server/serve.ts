@@ -12,13 +12,15 @@ import type { ServeConfig } from "../config/serve_config.ts";
 import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 import { logger } from "../log.ts";
-import { runApply } from "../run/apply_run.ts";
+import { runApply, type RunResult } from "../run/apply_run.ts";
+import type { Outcome } from "../run/outcome.ts";
 import { openDeliveryStore } from "../state/delivery_store.ts";
 import { DeliveryLog } from "./deliveries.ts";
 import { Metrics } from "./metrics.ts";
 import { handle, type ServerApp } from "./routes.ts";
 import { type RunFacts, runFacts } from "./run_facts.ts";
 import { RunQueue, type RunRequest, type RunSummary } from "./run_queue.ts";
+import { type LastRun, statusView } from "./status_view.ts";
 import { type WebhookSecret, webhookSecret } from "./webhook_auth.ts";
 
 const log = logger("serve");
@@ -67,11 +69,18 @@ export async function serve(
   await deps.fs.mkdirp(config.stateDir);
   const deliveryStore = openDeliveryStore(`${config.stateDir}/webhooks.db`);
   const metrics = new Metrics("server");
+  const statusLogins = serveConfig.statusAuthFile === undefined ? undefined : await loginDigests(
+    await readFileOrThrow(deps, serveConfig.statusAuthFile, "status_auth_file"),
+  );
   let last: { facts: RunFacts; at: string } | undefined;
+  let planned: LastRun | undefined;
   const queue = new RunQueue(async (request) => {
     const started = performance.now();
-    const facts = await reconcileOnce(deps, config, request);
+    const { facts, outcome } = await reconcileOnce(deps, config, request);
     const at = deps.clock();
+    planned = outcome.ok
+      ? { at: at.toISOString(), result: outcome.value }
+      : { ...planned, at: at.toISOString(), error: outcome.error };
     metrics.run({
       trigger: request.triggers[0] ?? "api",
       facts,
@@ -91,6 +100,8 @@ export async function serve(
     queue,
     deliveries: new DeliveryLog(deliveryStore, deps.clock().getTime()),
     services: () => last?.facts.services.map((s) => s.service) ?? [],
+    status: () => statusView(config.host, planned, queue.recent(20), deps.clock()),
+    statusLogins,
     health: () => healthOf(last, queue.busy),
     metrics,
     now: deps.clock,
@@ -141,7 +152,11 @@ export async function serve(
 }
 
 /** One reconcile, as `hoist apply` does it; never throws. */
-async function reconcileOnce(deps: Deps, config: Config, request: RunRequest): Promise<RunFacts> {
+async function reconcileOnce(
+  deps: Deps,
+  config: Config,
+  request: RunRequest,
+): Promise<{ facts: RunFacts; outcome: Outcome<RunResult> }> {
   log.info("run {id} ({triggers})", { id: request.id, triggers: request.triggers.join(", ") });
   const outcome = await runApply(deps, config, {
     dryRun: false,
@@ -153,7 +168,24 @@ async function reconcileOnce(deps: Deps, config: Config, request: RunRequest): P
     ? "warn"
     : "info";
   log[level]("run {id}: {result}: {message}", { id: request.id, ...facts.summary });
-  return facts;
+  return { facts, outcome };
+}
+
+/** SHA-256 of each `user:password` line of a status login file. */
+async function loginDigests(text: string): Promise<Uint8Array[]> {
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const out: Uint8Array[] = [];
+  for (const line of lines) {
+    if (!line.includes(":")) {
+      throw new HoistError(
+        "config-invalid",
+        "[serve] status_auth_file: every line must be user:password",
+        "One login per line, e.g. admin:a-long-random-password",
+      );
+    }
+    out.push(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(line))));
+  }
+  return out;
 }
 
 /** `GET /health`: fails while the last run could not fetch or verify a source. */

@@ -31,6 +31,7 @@ Deno.test({
       webhookSecretFile: undefined,
       events: [],
       refs: [],
+      statusAuthFile: undefined,
     });
     assert.deepEqual(c.metrics, { textfile: undefined });
   },
@@ -54,6 +55,7 @@ body_limit = 65536
 webhook_secret_file = "/etc/hoist/webhook.secret"
 events = ["push", "package"]
 refs = ["refs/heads/main"]
+status_auth_file = "/etc/hoist/status.logins"
 
 [metrics]
 textfile = "/var/lib/node_exporter/textfile/hoist.prom"
@@ -70,6 +72,7 @@ textfile = "/var/lib/node_exporter/textfile/hoist.prom"
       webhookSecretFile: "/etc/hoist/webhook.secret",
       events: ["push", "package"],
       refs: ["refs/heads/main"],
+      statusAuthFile: "/etc/hoist/status.logins",
     });
     assert.equal(c.sources[0]?.webhookSecretFile, "/etc/hoist/main.secret");
     assert.deepEqual(c.metrics, { textfile: "/var/lib/node_exporter/textfile/hoist.prom" });

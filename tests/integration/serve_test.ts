@@ -5,119 +5,13 @@
  * command as its own process, stopped by SIGTERM.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../../lib/config/load_config.ts";
-import { buildDeps } from "../../lib/deps.ts";
-import { serve } from "../../lib/server/serve.ts";
 import { openStore } from "../../lib/state/store.ts";
 import { reservePort } from "../support/ports.ts";
-import {
-  exampleFiles,
-  makeHost,
-  ROOT,
-  skipWithoutQuadlet,
-  type TestHost,
-  withTempDir,
-} from "./helpers.ts";
+import { curl, SECRET, served, sh, waitFor } from "./serve_helpers.ts";
+import { ROOT, skipWithoutQuadlet, withTempDir } from "./helpers.ts";
 
 const ignore = skipWithoutQuadlet();
-const SECRET = "mysecret";
 const dec = new TextDecoder();
-
-/** Runs `script` in bash with SECRET set, as seed 001's README does; returns stdout. */
-async function sh(script: string, env: Record<string, string> = {}): Promise<string> {
-  const out = await new Deno.Command("bash", {
-    args: ["-euo", "pipefail", "-c", script],
-    env: { GITOPS_WEBHOOK_SECRET: SECRET, ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`${script}\n${dec.decode(out.stderr)}`);
-  return dec.decode(out.stdout);
-}
-
-/** curl's `-w` status line and body of one request. */
-async function curl(args: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const out = await sh(`curl -sS -o - -w '\\n%{http_code}' ${args}`);
-  const lines = out.trimEnd().split("\n");
-  const status = Number(lines.pop());
-  const text = lines.join("\n");
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = { text };
-  }
-  return { status, body };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-interface Served {
-  readonly host: TestHost;
-  readonly url: string;
-  stop(): Promise<void>;
-  /** Waits until run `id` is done; returns its view. */
-  done(id: string): Promise<Record<string, unknown>>;
-}
-
-/** A test host whose config has a [serve] table, served on a reserved loopback port. */
-async function served(dir: string, pre = ""): Promise<Served> {
-  const files = await exampleFiles();
-  const config = "gitops/demo-host/config.yml";
-  if (pre !== "") {
-    files[config] = files[config]!.replace("  script: |\n", `  script: |\n    ${pre}\n`);
-  }
-  const host = await makeHost(dir, files);
-  await Deno.writeTextFile(`${dir}/webhook.secret`, `${SECRET}\n`);
-  const port = await reservePort();
-  await Deno.writeTextFile(
-    host.configPath,
-    `\n[serve]\nlisten = "127.0.0.1:${port.port}"\ninterval = "0"\nbody_limit = 65536\n` +
-      `webhook_secret_file = "${dir}/webhook.secret"\n`,
-    { append: true },
-  );
-  const cfg = parseConfig(await Deno.readTextFile(host.configPath), host.configPath, {
-    hostname: "test-machine",
-    uid: 1000,
-    home: host.home,
-    env: {},
-  });
-  const deps = await buildDeps(cfg, host.fake.run);
-  const abort = new AbortController();
-  let listening!: () => void;
-  const up = new Promise<void>((r) => (listening = r));
-  const running = serve(deps, cfg, cfg.serve, {
-    signal: abort.signal,
-    onListen: () => listening(),
-  });
-  await Promise.race([up, running]);
-  await port.release();
-  const url = `http://127.0.0.1:${port.port}`;
-  const s: Served = {
-    host,
-    url,
-    async stop() {
-      abort.abort();
-      await running;
-    },
-    done: (id) =>
-      waitFor(`run ${id}`, async () => {
-        const r = await fetch(`${url}/runs/${id}`);
-        const v = await r.json() as Record<string, unknown>;
-        return v.state === "done" ? v : undefined;
-      }),
-  };
-  await s.done("r1"); // the run at start
-  return s;
-}
 
 Deno.test({
   name:

@@ -7,6 +7,7 @@ import { DeliveryLog } from "../../lib/server/deliveries.ts";
 import { Metrics } from "../../lib/server/metrics.ts";
 import { handle, type ServerApp } from "../../lib/server/routes.ts";
 import type { Enqueued, RunView, Trigger } from "../../lib/server/run_queue.ts";
+import { statusView } from "../../lib/server/status_view.ts";
 import { signBody, webhookSecret } from "../../lib/server/webhook_auth.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -47,6 +48,8 @@ function harness(over: Partial<ServerApp> = {}): Harness {
     },
     deliveries: new DeliveryLog(undefined, 0),
     services: () => ["web", "twoslr"],
+    status: () => statusView("pi", undefined, [], new Date("2026-12-01T12:00:00Z")),
+    statusLogins: undefined,
     health: () => ({ ok: true, status: "ok" }),
     metrics: new Metrics("server"),
     now: () => new Date("2026-12-01T12:00:00Z"),
@@ -173,8 +176,8 @@ const refusals: { name: string; req: () => Promise<Request>; status: number; rea
   {
     name: "a service name with .. (the URL parser resolves it away)",
     req: () => signed("/redeploy-and-update/..", "{}"),
-    status: 404,
-    reason: /no endpoint \/$/,
+    status: 405,
+    reason: /status takes GET/,
   },
   {
     name: "an encoded slash in the service name",
@@ -185,8 +188,8 @@ const refusals: { name: string; req: () => Promise<Request>; status: number; rea
   {
     name: "an encoded dot-dot (resolved away as well)",
     req: () => signed("/redeploy-and-update/%2e%2e", "{}"),
-    status: 404,
-    reason: /no endpoint \/$/,
+    status: 405,
+    reason: /status takes GET/,
   },
   {
     name: "a service name starting with a dot",
@@ -339,7 +342,8 @@ Deno.test({
     assert.equal(r.status, 200);
     assert.equal(r.body.id, "r1");
     assert.equal((await call(h, new Request(`${BASE}/runs/r9`))).status, 404);
-    assert.equal((await call(h, new Request(`${BASE}/runs/..`))).status, 404);
+    assert.equal((await call(h, new Request(`${BASE}/runs/r1x`))).status, 404);
+    assert.equal((await call(h, new Request(`${BASE}/runs/%2e%2e%2fetc`))).status, 404);
   },
 });
 
@@ -370,5 +374,42 @@ Deno.test({
     );
     assert.match(text, /hoist_webhook_requests_total\{endpoint="unknown",status="404"\} 1/);
     assert.doesNotMatch(text, /secret-looking/);
+  },
+});
+
+Deno.test({
+  name:
+    "GET / is the status page (no scripts allowed), /status.json its data; both behind a login when set",
+  permissions: "none",
+  async fn() {
+    const open = harness();
+    const page = await handle(new Request(`${BASE}/`), open.app);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+    assert.match(await page.text(), /<title>hoist on pi<\/title>/);
+    const data = await call(open, new Request(`${BASE}/status.json`));
+    assert.equal(data.body.host, "pi");
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", enc("admin:pw")));
+    const locked = harness({ statusLogins: [digest] });
+    const anon = await handle(new Request(`${BASE}/`), locked.app);
+    assert.equal(anon.status, 401);
+    assert.match(anon.headers.get("www-authenticate") ?? "", /^Basic realm="hoist"/);
+    await anon.body?.cancel();
+    const wrong = await handle(
+      new Request(`${BASE}/status.json`, {
+        headers: { authorization: `Basic ${btoa("admin:nope")}` },
+      }),
+      locked.app,
+    );
+    assert.equal(wrong.status, 401);
+    await wrong.body?.cancel();
+    const right = await call(
+      locked,
+      new Request(`${BASE}/status.json`, {
+        headers: { authorization: `Basic ${btoa("admin:pw")}` },
+      }),
+    );
+    assert.equal(right.status, 200);
   },
 });
