@@ -16,15 +16,11 @@ import { convertService } from "./convert_service.ts";
 import { parseDotenv } from "./dotenv.ts";
 import type { Lookup } from "./interpolate.ts";
 import { describe, field, items, keyPath, text } from "./nodes.ts";
-import {
-  type ContainerNames,
-  containerNames,
-  PODMAN_NAME,
-  type ProjectNames,
-} from "./project_names.ts";
+import { PODMAN_NAME, type ProjectNames } from "./project_names.ts";
 import { declaredFiles, declaredResources, networkUnit, volumeUnit } from "./project_resources.ts";
+import { activeServices, serviceNames } from "./project_services.ts";
 import type { ServiceCtx } from "./service_ctx.ts";
-import { durationSeconds } from "./service_health.ts";
+import { waitedFor } from "./waited_for.ts";
 import { type Diagnostics, fail, UnitBuilder, unsupported } from "./unit_builder.ts";
 
 /** What to convert, and how its names and paths come out. */
@@ -67,8 +63,7 @@ export interface ComposeProject {
   readonly units: readonly ComposeUnit[];
 }
 
-/** Most services one compose file may hold. */
-export const MAX_SERVICES = 200;
+export { MAX_SERVICES } from "./project_services.ts";
 
 const TOP_KEYS = new Set([
   "version",
@@ -263,135 +258,4 @@ function checkHoistKeys(d: Diagnostics, e: CEntry): void {
       fail(d, keyPath("x-hoist", x.key), x.line, "expected a list of strings");
     }
   }
-}
-
-/** The services to deploy: those without `profiles`, and those with a profile x-hoist.profiles lists. */
-function activeServices(
-  d: Diagnostics,
-  services: CEntry | undefined,
-  hoist: CEntry | undefined,
-): CEntry[] {
-  if (services === undefined || services.value.kind !== "map") {
-    fail(
-      d,
-      "services",
-      services?.line ?? 1,
-      services
-        ? `expected a map, got ${describe(services.value)}`
-        : "a compose file needs services:",
-    );
-    return [];
-  }
-  if (services.value.entries.length > MAX_SERVICES) {
-    fail(
-      d,
-      "services",
-      services.line,
-      `${services.value.entries.length} services; hoist converts at most ${MAX_SERVICES} per file`,
-      "Split the project into several service folders",
-    );
-    return [];
-  }
-  const profiles = hoist ? field(hoist.value, "profiles") : undefined;
-  const active = new Set(profiles ? items(profiles.value).map(text) : []);
-  return services.value.entries.filter((s) => {
-    if (s.value.kind !== "map") {
-      fail(d, keyPath("services", s.key), s.line, `expected a map, got ${describe(s.value)}`);
-      return false;
-    }
-    const p = field(s.value, "profiles");
-    return p === undefined || items(p.value).some((x) => active.has(text(x)));
-  });
-}
-
-function serviceNames(
-  d: Diagnostics,
-  services: readonly CEntry[],
-  project: string,
-  prefix: string,
-): Map<string, ContainerNames> {
-  const out = new Map<string, ContainerNames>();
-  const taken = new Map<string, string>();
-  for (const s of services) {
-    const path = keyPath("services", s.key);
-    const cn = field(s.value, "container_name");
-    const names = containerNames(prefix, project, s.key, cn ? text(cn.value) : undefined);
-    if (!/^[A-Za-z0-9._-]+$/.test(s.key)) {
-      fail(d, path, s.line, "a service name uses letters, digits, '.', '_' and '-'");
-      continue;
-    }
-    if (!PODMAN_NAME.test(names.container)) {
-      fail(
-        d,
-        keyPath(path, "container_name"),
-        cn?.line ?? s.line,
-        `${JSON.stringify(names.container)} is not a name podman accepts`,
-        "Use letters, digits, '_', '.' and '-', starting with a letter or digit",
-      );
-      continue;
-    }
-    const other = taken.get(names.container);
-    if (other !== undefined) {
-      fail(
-        d,
-        path,
-        s.line,
-        `container name ${names.container} is also ${other}'s`,
-        "Give each service its own container_name",
-      );
-      continue;
-    }
-    taken.set(names.container, s.key);
-    out.set(s.key, names);
-  }
-  return out;
-}
-
-/**
- * What others waiting on a service ask of it: `Notify=healthy` and a start timeout covering its
- * health check for `service_healthy`; a oneshot that has finished for `service_completed_successfully`.
- */
-function waitedFor(
-  d: Diagnostics,
-  s: CEntry,
-  c: ServiceCtx,
-  shared: { healthy: Set<string>; completed: Set<string> },
-): void {
-  if (shared.healthy.has(s.key)) {
-    c.unit.add("Container", "Notify", "healthy", s.line, c.path);
-    c.unit.add(
-      "Service",
-      "TimeoutStartSec",
-      String(healthTimeout(field(s.value, "healthcheck")?.value)),
-      s.line,
-      c.path,
-    );
-  }
-  if (shared.completed.has(s.key)) {
-    const restart = field(s.value, "restart");
-    if (restart && text(restart.value) !== "no" && text(restart.value) !== "on-failure") {
-      fail(
-        d,
-        keyPath(c.path, "restart"),
-        restart.line,
-        "a service others wait for with service_completed_successfully runs once; restart would run it again",
-        "Use restart: no or on-failure",
-      );
-    }
-    c.unit.add("Service", "Type", "oneshot", s.line, c.path);
-    c.unit.add("Service", "RemainAfterExit", "yes", s.line, c.path);
-  }
-}
-
-/** Seconds to allow for becoming healthy: the start period and every retry, plus 5 minutes for a pull. */
-function healthTimeout(health: CNode | undefined): number {
-  const seconds = (k: string, fallback: number) => {
-    const t = health ? text(field(health, k)?.value ?? health) : undefined;
-    return (t === undefined ? undefined : durationSeconds(t)) ?? fallback;
-  };
-  const retriesText = health ? text(field(health, "retries")?.value ?? health) : undefined;
-  const retries = retriesText !== undefined && /^\d+$/.test(retriesText) ? Number(retriesText) : 3;
-  return Math.ceil(
-    300 + seconds("start_period", 0) + (seconds("interval", 30) + seconds("timeout", 30)) * retries,
-  );
 }

@@ -288,3 +288,23 @@ services:
     ]);
   },
 });
+
+Deno.test({
+  name: "waiting for a service to be healthy that has no healthcheck in the file is a warning",
+  permissions: PURE,
+  fn() {
+    const read = convert(`services:
+  app:
+    image: docker.io/library/busybox:1
+    depends_on: {db: {condition: service_healthy}}
+  db:
+    image: docker.io/library/postgres:16
+`);
+    assert.deepEqual(messages(read), [
+      "warning: p/compose.yaml:5: services.db: others wait for it to be healthy, but it has no healthcheck here",
+    ]);
+    assert.deepEqual(sectionLines(unitText(read, "gitops-p-db.container"), "Service"), [
+      "TimeoutStartSec=480",
+    ]);
+  },
+});
