@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { HoistError } from "../errors.ts";
+import { HoistError, hostError } from "../errors.ts";
 import { logger } from "../log.ts";
 
 const log = logger("run");
@@ -127,7 +127,14 @@ export function createRunner(): Runner {
           `Install ${spec.cmd}`,
         );
       }
-      throw e;
+      // not executable, argument list too long, out of memory or processes: one clear error
+      throw hostError(
+        "command-failed",
+        `cannot run ${spec.cmd} (${spec.args.length} arguments)`,
+        spec.cmd,
+        e,
+        `Check that ${spec.cmd} is an executable program`,
+      );
     }
     const signal = (sig: Deno.Signal) => {
       try {

@@ -161,3 +161,28 @@ Deno.test({
     assert.equal(commandName({ cmd: "sh", args: ["-c"] }), "sh");
   },
 });
+
+Deno.test("createRunner() turns an argument list too long and a program that cannot run into one clear HoistError", async () => {
+  const tooLong = await run({
+    cmd: "/bin/true",
+    args: Array.from({ length: 200_000 }, () => "x".repeat(20)),
+  })
+    .then(() => undefined, (e) => e);
+  assert.ok(tooLong instanceof HoistError, String(tooLong));
+  assert.equal(tooLong.code, "command-failed");
+  assert.match(
+    tooLong.message,
+    /^cannot run \/bin\/true \(200000 arguments\): .*Argument list too long/,
+  );
+  assert.match(tooLong.hint ?? "", /command line was too long/);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/script`, "#!/bin/sh\n", { mode: 0o644 });
+    const denied = await run({ cmd: `${dir}/script`, args: [] }).then(() => undefined, (e) => e);
+    assert.ok(denied instanceof HoistError, String(denied));
+    assert.match(denied.message, /Permission denied/);
+    assert.match(denied.hint ?? "", /may not use/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
