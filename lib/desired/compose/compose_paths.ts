@@ -53,6 +53,10 @@ export function repoPaths(tree: RepoTree, dir: string): PathPolicy {
         ? "${SERVICE_DIR}"
         : `\${SERVICE_DIR}/${literal(norm.replace(/\/+$/, ""))}`;
       const entry = tree.entries.get(path);
+      // an encrypted env file is decrypted into the copy under this name (secret_files.ts)
+      if (entry === undefined && use === "file" && encryptedOriginal(tree, path)) {
+        return { ok: true, value };
+      }
       if (entry === undefined) {
         if (!required) return { ok: false, skip: true };
         return {
@@ -77,6 +81,14 @@ export function repoPaths(tree: RepoTree, dir: string): PathPolicy {
         : { ok: false, message: read.problem.message, hint: read.problem.hint ?? "" };
     },
   };
+}
+
+/** True when `path` (`app.env`, `.env`) is the decrypted name of an encrypted file of the tree. */
+function encryptedOriginal(tree: RepoTree, path: string): boolean {
+  if (!path.endsWith(".env")) return false;
+  const base = path.slice(0, -".env".length);
+  const candidates = [`${path}.sops`, ...(base.endsWith("/") ? [] : [`${base}.sops.env`])];
+  return candidates.some((c) => tree.entries.get(c)?.kind === "file");
 }
 
 /**

@@ -176,3 +176,29 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "an env_file may name the decrypted copy of a sops file (db.env from db.sops.env)",
+  permissions: PURE,
+  fn() {
+    const files = hostFiles(["blog"], {
+      "blog/compose.yaml": `${WEB}    env_file: [db.env, .env]\n`,
+      "blog/db.sops.env": "ENC[…]\n",
+      "blog/.env.sops": "ENC[…]\n",
+    });
+    const decrypted = new Map([
+      [`${HOST}/blog/db.sops.env`, { ok: true as const, text: "PASSWORD=s3\n" }],
+      [`${HOST}/blog/.env.sops`, { ok: true as const, text: "TAG=1\n" }],
+    ]);
+    const blog = ready(read(files, { secrets: { decrypted, vars: new Map() } }), "blog");
+    const dir = `/var/lib/hoist/services/blog/${blog.hash}`;
+    assert.deepEqual(
+      blog.units[0]?.content.split("\n").filter((l) => l.startsWith("EnvironmentFile=")),
+      [`EnvironmentFile=${dir}/db.env`, `EnvironmentFile=${dir}/.env`],
+    );
+    assert.deepEqual(blog.files.map((f) => [f.path, f.secret === true]).sort(), [
+      [".env", true],
+      ["db.env", true],
+    ]);
+  },
+});
