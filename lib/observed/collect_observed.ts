@@ -40,6 +40,32 @@ export function reloadMarkPath(stateDir: string): string {
   return `${stateDir}/reload-pending`;
 }
 
+/**
+ * Unit files in quadlet_dir named with `prefix` (`<prefix>x.container`, `<prefix>x/net.network`),
+ * path relative to quadlet_dir → content: what hoist may have written, read only when its
+ * inventory is empty (a lost state DB), so a normal run does not list the folder.
+ */
+export async function readPrefixedUnits(
+  fs: Fs,
+  quadletDir: string,
+  prefix: string,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const add = async (rel: string) => {
+    const text = await fs.readText(`${quadletDir}/${rel}`);
+    if (text !== undefined) out.set(rel, text);
+  };
+  for (const name of await fs.listFiles(quadletDir)) {
+    if (name.startsWith(prefix)) await add(name);
+  }
+  for (const dir of await fs.listFolders(quadletDir)) {
+    const folder = dir.slice(dir.lastIndexOf("/") + 1);
+    if (!folder.startsWith(prefix)) continue;
+    for (const name of await fs.listFiles(dir)) await add(`${folder}/${name}`);
+  }
+  return out;
+}
+
 /** Takes the snapshot: files hoist cares about, containers, unit states, copies on disk. */
 export async function collectObserved(
   deps: ObserveDeps,

@@ -9,7 +9,8 @@ import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { applyPlan, type ApplyResult, plannedUnits } from "../apply/apply_plan.ts";
-import { reloadMarkPath } from "../observed/collect_observed.ts";
+import { readPrefixedUnits, reloadMarkPath } from "../observed/collect_observed.ts";
+import { adoptInventory } from "../reconcile/adopt.ts";
 import { deploymentRecord } from "../reconcile/deployment_record.ts";
 import type { Store } from "../state/store.ts";
 import { fetchSources } from "./fetch_sources.ts";
@@ -25,6 +26,11 @@ export interface RunOptions {
   readonly lockTimeoutMs: number;
   /** Accept, once, a commit that does not descend from the last deployed one. */
   readonly allowRollback: boolean;
+  /**
+   * After a lost state DB: own again the unit files carrying hoist's labels and accept the
+   * fetched commits as the last deployed ones (see {@link adoptOrRefuse}).
+   */
+  readonly adopt?: boolean;
 }
 
 /** The plan, and what applying it did (absent for dry runs and blocked plans). */
@@ -45,7 +51,8 @@ export function runApply(
   return attempt(() =>
     withLockedStore(deps, config, opts.lockTimeoutMs, async (store) => {
       const startedAt = deps.clock().toISOString();
-      const planned = await fetchAndPlan(deps, config, store, opts, startedAt);
+      const first = await fetchAndPlan(deps, config, store, opts, startedAt);
+      const planned = await adoptOrRefuse(deps, config, store, first, opts, startedAt);
       log.info("host {host} at {revision}: {actions} action(s), {problems} problem(s)", {
         host: config.host,
         revision: planned.plan.revision,
@@ -72,6 +79,69 @@ async function fetchAndPlan(
     if (!opts.dryRun && e instanceof HoistError) store.recordEvent(startedAt, e.code, e.message);
     throw e;
   }
+}
+
+/**
+ * A state DB with no inventory while quadlet_dir holds unit files with hoist's labels is a lost
+ * DB, not a fresh install: hoist would forget to stop what it owns and take any commit (no
+ * anti-rollback baseline). Without `adopt` that is an error naming the recovery; with it, the
+ * inventory is rebuilt from the files ({@link adoptInventory}), recorded (a real apply) together
+ * with the fetched commits as the new anti-rollback baseline, and the plan made again against it.
+ */
+async function adoptOrRefuse(
+  deps: Deps,
+  config: Config,
+  store: Store,
+  planned: PlanResult,
+  opts: RunOptions,
+  startedAt: string,
+): Promise<PlanResult> {
+  const inv = planned.observed.inventory;
+  if (inv.services.size > 0 || inv.units.size > 0) return planned;
+  const files = await readPrefixedUnits(deps.fs, config.quadletDir, config.unitPrefix);
+  const adopted = adoptInventory(files, config.unitPrefix, startedAt);
+  if (adopted.units.size === 0) return planned;
+  const names = [...adopted.services.keys()].sort();
+  if (!opts.adopt) {
+    throw new HoistError(
+      "state-failed",
+      `${config.stateDir}/state.db records nothing, but ${config.quadletDir} holds ${adopted.units.size} unit file(s) hoist wrote (services ${
+        names.join(", ")
+      }): the state DB was lost or emptied; refusing to start afresh (that would leave those services unmanaged and accept any commit)`,
+      "Run `hoist apply --adopt --dry-run` to see the plan, then `hoist apply --adopt`: it owns those files again and accepts the commit now fetched as the last deployed one",
+    );
+  }
+  if (!opts.dryRun) {
+    store.recordDeployment({
+      startedAt,
+      finishedAt: startedAt,
+      host: config.host,
+      revision: planned.plan.revision,
+      status: "ok",
+      actions: [],
+      inventory: {
+        upsertUnits: [...adopted.units.values()],
+        deleteUnits: [],
+        upsertServices: [...adopted.services.values()],
+        deleteServices: [],
+      },
+      sources: planned.fetched.flatMap((f) => f.records).map((r) => ({
+        ...r,
+        deployedAt: startedAt,
+      })),
+    });
+    store.recordEvent(startedAt, "adopted", `adopted ${names.join(", ")} from their unit files`);
+    return await planFromSources(deps, config, planned.fetched, store, { dryRun: false });
+  }
+  const adopting: Store = {
+    ...store,
+    loadInventory: () => ({
+      ...adopted,
+      services: new Map(adopted.services),
+      units: new Map(adopted.units),
+    }),
+  };
+  return await planFromSources(deps, config, planned.fetched, adopting, { dryRun: true });
 }
 
 async function applyAndRecord(
