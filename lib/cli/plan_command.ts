@@ -20,6 +20,8 @@ export interface PlanCommandOptions {
   readonly detailed: boolean;
   readonly lockTimeout: number;
   readonly allowRollback: boolean;
+  /** apply --adopt: rebuild ownership from unit files after a lost state DB. */
+  readonly adopt?: boolean;
 }
 
 /** Runs plan or apply; returns the exit code. */
@@ -38,6 +40,7 @@ export async function planCommand(
     dryRun: opts.dryRun,
     lockTimeoutMs: opts.lockTimeout * 1000,
     allowRollback: opts.allowRollback,
+    adopt: opts.adopt === true,
   });
   if (!outcome.ok) return printError(io, outcome.error);
   const { plan, applied } = outcome.value;

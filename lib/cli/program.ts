@@ -117,6 +117,10 @@ function addPlanCommands(program: Program, exec: Exec): void {
       "--allow-rollback",
       "accept, this once, a commit that does not descend from the last deployed one (recorded)",
     )
+    .option(
+      "--adopt",
+      "after a lost state DB: own again the unit files with hoist's labels, accept the fetched commit",
+    )
     .option("--json", "print the plan and results as JSON")
     .addOption(
       new Option("--lock-timeout <seconds>", "wait this long for another apply to finish").default(
@@ -131,6 +135,7 @@ function addPlanCommands(program: Program, exec: Exec): void {
           detailed: false,
           lockTimeout: Number(opts.lockTimeout),
           allowRollback: !!opts.allowRollback,
+          adopt: !!opts.adopt,
         })
       )
     );
