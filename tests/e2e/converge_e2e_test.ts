@@ -214,6 +214,35 @@ exec /usr/bin/systemctl "$@"
         }
       },
     );
+
+    await t.step(
+      "an emptied state.db while hoist's units are on disk: refused; --adopt owns them again, stops the dropped service and keeps anti-rollback closed",
+      async () => {
+        const db = `${repo.dir}/state/state.db`;
+        for (const f of [`${db}-wal`, `${db}-shm`]) await Deno.remove(f).catch(() => {});
+        await Deno.writeTextFile(db, "");
+        await repo.write({ [`${G}/config.yml`]: "services:\n  api: {}\n  web: {}\n" });
+        const dropped = await repo.commit("drop solo");
+        const refused = await apply(config, 1);
+        assert.match(refused, /state DB was lost or emptied/);
+        assert.match(refused, /hoist apply --adopt/);
+        assert.equal(await unitProperty(WHO, "cv-solo.service", "ActiveState"), "active");
+        const r = await hoist(WHO, ["apply", "--adopt", "--config", config]);
+        const out = r.stdout + r.stderr;
+        assert.equal(r.code, 0, out);
+        assert.match(out, /stop cv-solo\.service \(solo\): removed from config\.yml/);
+        assert.doesNotMatch(out, /restart cv-/, "api and web are adopted as they run");
+        assert.equal(
+          (await inside(WHO, ["test", "-e", `${quadletDir(WHO)}/cv-solo.container`])).code,
+          1,
+        );
+        assert.match(await apply(config), /No changes\./);
+        // the adopted commit is the anti-rollback baseline again
+        await repo.git("-C", repo.path, "reset", "-q", "--hard", "HEAD~1");
+        assert.match(await apply(config, 1), /does not descend from/);
+        await repo.git("-C", repo.path, "reset", "-q", "--hard", dropped);
+      },
+    );
   } finally {
     await repo.write({ [`${G}/config.yml`]: "services: {}\n" });
     await repo.commit("remove all");
