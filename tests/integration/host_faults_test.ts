@@ -188,7 +188,7 @@ Deno.test("a corrupt row in state.db is one error naming the table and row; a no
   });
 });
 
-Deno.test("a program hoist cannot run is one line with a hint that fits, even past every handler", async () => {
+Deno.test("a program hoist cannot run is one error naming it, with a hint that fits", async () => {
   await withTempDir(async (dir) => {
     const repo = await makeRepo(`${dir}/repo`, FILES);
     await Deno.writeTextFile(`${dir}/not-executable`, "#!/bin/sh\nexit 0\n", { mode: 0o644 });
@@ -200,13 +200,15 @@ Deno.test("a program hoist cannot run is one line with a hint that fits, even pa
     const r = await hoist("plan", "--config", cfg);
     assert.equal(r.code, 1, show(r));
     assert.doesNotMatch(r.err, /Uncaught|^\s+at /m, show(r));
-    assert.equal(r.err.trimEnd().split("\n").length, 1, `one line:\n${show(r)}`);
+    const lines = r.err.trimEnd().split("\n");
+    assert.equal(lines.length, 2, `the error and its hint:\n${show(r)}`);
     assert.match(
-      r.err,
+      lines[0] ?? "",
       new RegExp(
-        `^error: Failed to spawn '${dir}/not-executable': Permission denied .*\\(hint: hoist may not use ${dir}/not-executable`,
+        `^error: cannot run ${dir}/not-executable \\(\\d+ arguments\\): .*Permission denied`,
       ),
     );
+    assert.match(lines[1] ?? "", new RegExp(`^  hint: hoist may not use ${dir}/not-executable`));
   });
 });
 
