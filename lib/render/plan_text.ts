@@ -29,6 +29,12 @@ const BOLD = "1";
 const CONTEXT = 3;
 
 /**
+ * The most lines a diff may add and remove together before the plan shows a count instead: the
+ * diff's cost grows with file length × edit length (a 12k-line unit rewritten took ~18 s).
+ */
+export const MAX_EDIT_LENGTH = 1000;
+
+/**
  * Renders a plan as text ending with a newline.
  *
  * Text from the repository (unit files, scripts, messages) is shown with control characters
@@ -195,11 +201,17 @@ function renderAction(a: Action, paint: Paint): string[] {
   }
 }
 
-/** A unified diff of one unit file, indented, `a/<unit>` → `b/<unit>`; nothing when equal. */
+/**
+ * A unified diff of one unit file, indented, `a/<unit>` → `b/<unit>`; nothing when equal. Past
+ * {@link MAX_EDIT_LENGTH} changed lines (and neither side empty) it says how many lines changed.
+ */
 function unifiedDiff(unit: string, before: string, after: string, paint: Paint): string[] {
+  const bounded = before !== "" && after !== "";
   const patch = structuredPatch(`a/${unit}`, `b/${unit}`, before, after, undefined, undefined, {
     context: CONTEXT,
+    ...(bounded ? { maxEditLength: MAX_EDIT_LENGTH } : {}),
   });
+  if (patch === undefined) return [indent(changedLines(before, after))];
   if (patch.hunks.length === 0) return [indent("(no difference in content)")];
   const text = formatPatch(patch, {
     includeIndex: false,
@@ -214,6 +226,25 @@ function unifiedDiff(unit: string, before: string, after: string, paint: Paint):
     if (line.startsWith("-")) return indent(paint(RED, shown));
     return indent(shown);
   });
+}
+
+/**
+ * `(diff not shown: 12000 lines changed, -6000 +6000)`: the lines between the common first and
+ * last lines of both texts, counted in linear time.
+ */
+function changedLines(before: string, after: string): string {
+  const a = splitLines(before);
+  const b = splitLines(after);
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (
+    tail < a.length - head && tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  ) tail++;
+  const removed = a.length - head - tail;
+  const added = b.length - head - tail;
+  return `(diff not shown: ${removed + added} lines changed, -${removed} +${added})`;
 }
 
 function summary(plan: Plan, paint: Paint): string[] {
