@@ -1,0 +1,61 @@
+/**
+ * `plan` and `apply`: their options; the command itself is loaded only when it runs.
+ *
+ * @module
+ */
+import { Option } from "@commander-js/extra-typings";
+import type { Exec, Program } from "./registry.ts";
+
+/** `plan` and `apply`. */
+export function addPlanCommands(program: Program, exec: Exec): void {
+  const plan = () => import("./plan_command.ts");
+
+  program.command("plan")
+    .description("show what apply would change, with a diff per unit file (= apply --dry-run)")
+    .option("--json", "print the plan as JSON")
+    .option("--detailed-exitcode", "exit 2 when changes are pending, 0 when none, 1 on error")
+    .option("--allow-rollback", "show the plan for a commit older than the last deployed one")
+    .action((opts) =>
+      exec(async (ctx) =>
+        (await plan()).planCommand(ctx, {
+          dryRun: true,
+          json: !!opts.json,
+          detailed: !!opts.detailedExitcode,
+          lockTimeout: 60,
+          allowRollback: !!opts.allowRollback,
+        })
+      )
+    );
+
+  program.command("apply")
+    .description(
+      "converge this host to the repository: write units, reload, start/restart/stop, record",
+    )
+    .option("--dry-run", "only print the plan")
+    .option(
+      "--allow-rollback",
+      "accept, this once, a commit that does not descend from the last deployed one (recorded)",
+    )
+    .option(
+      "--adopt",
+      "after a lost state DB: own again the unit files with hoist's labels, accept the fetched commit",
+    )
+    .option("--json", "print the plan and results as JSON")
+    .addOption(
+      new Option("--lock-timeout <seconds>", "wait this long for another apply to finish").default(
+        "60",
+      ),
+    )
+    .action((opts) =>
+      exec(async (ctx) =>
+        (await plan()).planCommand(ctx, {
+          dryRun: !!opts.dryRun,
+          json: !!opts.json,
+          detailed: false,
+          lockTimeout: Number(opts.lockTimeout),
+          allowRollback: !!opts.allowRollback,
+          adopt: !!opts.adopt,
+        })
+      )
+    );
+}
