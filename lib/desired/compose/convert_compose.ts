@@ -14,6 +14,7 @@ import type { PathPolicy } from "./compose_paths.ts";
 import { type CEntry, type CNode, composeTree } from "./compose_tree.ts";
 import { convertService } from "./convert_service.ts";
 import { parseDotenv } from "./dotenv.ts";
+import { resolveExtends } from "./extends.ts";
 import type { Lookup } from "./interpolate.ts";
 import { describe, field, items, keyPath, text } from "./nodes.ts";
 import { PODMAN_NAME, type ProjectNames } from "./project_names.ts";
@@ -152,7 +153,11 @@ function convertProject(
   lookup: Lookup,
 ): ComposeUnit[] {
   for (const e of root.entries) checkTopKey(d, e);
-  const services = activeServices(d, field(root, "services"), field(root, "x-hoist"));
+  const services = activeServices(
+    d,
+    withExtends(d, field(root, "services")),
+    field(root, "x-hoist"),
+  );
   const networks = declaredResources(
     d,
     "networks",
@@ -228,6 +233,15 @@ function convertProject(
     if (r.names.unit !== undefined) render(`${r.names.unit}.volume`, "volume", volumeUnit(d, r));
   }
   return out;
+}
+
+/** The `services:` entry with each service's same-file `extends` merged in. */
+function withExtends(d: Diagnostics, services: CEntry | undefined): CEntry | undefined {
+  if (services === undefined || services.value.kind !== "map") return services;
+  return {
+    ...services,
+    value: { ...services.value, entries: resolveExtends(d, services.value.entries) },
+  };
 }
 
 function checkTopKey(d: Diagnostics, e: CEntry): void {

@@ -20,8 +20,8 @@ const CASES: [string, string, string[]][] = [
   ["include:", `include: [other.yaml]\n${WEB}`, [
     "error: p/compose.yaml:1: include: not supported by hoist yet; remove it or list it under x-hoist.ignore",
   ]],
-  ["extends:", `${WEB}    extends: {file: base.yaml, service: web}\n`, [
-    "error: p/compose.yaml:4: services.web.extends: not supported by quadlets; remove it or list it under x-hoist.ignore",
+  ["extends: with a file", `${WEB}    extends: {file: base.yaml, service: web}\n`, [
+    "error: p/compose.yaml:4: services.web.extends.file: extends with file: is not supported yet; remove it or list it under x-hoist.ignore",
   ]],
   ["ports: 80 instead of a list", `${WEB}    ports: 80\n`, [
     "error: p/compose.yaml:4: services.web.ports: expected a list, got a number",
