@@ -22,6 +22,8 @@ export interface PlanCommandOptions {
   readonly allowRollback: boolean;
   /** apply --adopt: rebuild ownership from unit files after a lost state DB. */
   readonly adopt?: boolean;
+  /** apply --metrics-file: where to write the node_exporter textfile (over `[metrics] textfile`). */
+  readonly metricsFile?: string;
 }
 
 /** Runs plan or apply; returns the exit code. */
@@ -36,12 +38,21 @@ export async function planCommand(
     );
   }
   const config = await loadConfig(io, globals);
-  const outcome = await runApply(await makeDeps(config), config, {
+  const deps = await makeDeps(config);
+  const started = performance.now();
+  const outcome = await runApply(deps, config, {
     dryRun: opts.dryRun,
     lockTimeoutMs: opts.lockTimeout * 1000,
     allowRollback: opts.allowRollback,
     adopt: opts.adopt === true,
   });
+  const textfile = opts.metricsFile ?? config.metrics.textfile;
+  if (!opts.dryRun && textfile !== undefined) {
+    const { writeMetricsTextfile } = await import("./metrics_textfile.ts");
+    const seconds = (performance.now() - started) / 1000;
+    const warning = await writeMetricsTextfile(deps, textfile, config, outcome, seconds);
+    if (warning !== undefined) io.err(warning + "\n");
+  }
   if (!outcome.ok) return printError(io, outcome.error);
   const { plan, applied } = outcome.value;
   if (opts.json) {

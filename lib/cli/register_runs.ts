@@ -41,6 +41,10 @@ export function addPlanCommands(program: Program, exec: Exec): void {
       "after a lost state DB: own again the unit files with hoist's labels, accept the fetched commit",
     )
     .option("--json", "print the plan and results as JSON")
+    .option(
+      "--metrics-file <path>",
+      "write this run's metrics for node_exporter's textfile collector (default: [metrics] textfile)",
+    )
     .addOption(
       new Option("--lock-timeout <seconds>", "wait this long for another apply to finish").default(
         "60",
@@ -55,6 +59,7 @@ export function addPlanCommands(program: Program, exec: Exec): void {
           lockTimeout: Number(opts.lockTimeout),
           allowRollback: !!opts.allowRollback,
           adopt: !!opts.adopt,
+          ...(opts.metricsFile === undefined ? {} : { metricsFile: opts.metricsFile }),
         })
       )
     );

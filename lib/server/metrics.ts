@@ -158,6 +158,11 @@ export class Metrics {
     for (const s of facts.restarts) this.#restarts.inc({ service: s.service, reason: s.reason });
   }
 
+  /** Sets when the last successful run finished (seconds since the epoch), e.g. from a previous textfile. */
+  lastSuccess(seconds: number): void {
+    this.#lastSuccess.set(seconds);
+  }
+
   /** Counts one request; `endpoint` is the route's name, never the raw path. */
   webhook(endpoint: string, status: number): void {
     this.#webhooks.inc({ endpoint, status: String(status) });

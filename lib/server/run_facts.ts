@@ -115,11 +115,14 @@ function startedOk(r: RunResult): UnitAction[] {
   );
 }
 
-/** True when every generated unit of `service` was active, or was (re)started without error. */
+/**
+ * True when every unit hoist starts itself (containers, pods, kube; networks and volumes start
+ * with them) of `service` was active, or was (re)started without error.
+ */
 function serviceUp(r: RunResult, service: string, started: ReadonlySet<string>): boolean {
   const desired = r.desired.services.find((s) => s.name === service);
   if (desired === undefined || desired.status !== "ready") return false;
-  return desired.units.every((u) =>
+  return desired.units.filter((u) => u.entry).every((u) =>
     started.has(u.serviceUnit) || r.observed.units.get(u.serviceUnit)?.active === "active"
   );
 }

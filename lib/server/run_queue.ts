@@ -6,8 +6,8 @@
  * @module
  */
 
-/** Why a run was asked for. */
-export type Trigger = "webhook" | "schedule" | "api" | "start";
+/** Why a run was asked for (`cli`: `hoist apply`, by hand or from the timer). */
+export type Trigger = "webhook" | "schedule" | "api" | "start" | "cli";
 
 /** What one run is asked to do: reconcile, and pull the images of `pull` first. */
 export interface RunRequest {
