@@ -4,20 +4,13 @@
  *
  * @module
  */
-import type { Command } from "@commander-js/extra-typings";
 import { formatProblem, oneLine, type Problem, safeJson, safeText } from "../errors.ts";
 import type { CommandContext } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
-
-/** Runs a command with the context of this invocation (program.ts's `exec`). */
-type Exec = (command: (ctx: CommandContext) => Promise<number>) => Promise<void>;
+import type { Exec, Program } from "./registry.ts";
 
 /** Adds `convert` to `program`. */
-export function addConvertCommand(
-  // deno-lint-ignore no-explicit-any
-  program: Command<any, any, any>,
-  exec: Exec,
-): void {
+export function addConvertCommand(program: Program, exec: Exec): void {
   program.command("convert")
     .description(
       "print the quadlets hoist makes of one compose file (no repository needed): a migration aid",
