@@ -5,6 +5,7 @@
  */
 import { parseConfig } from "../../lib/config/load_config.ts";
 import { buildDeps } from "../../lib/deps.ts";
+import type { ServeConfig } from "../../lib/config/serve_config.ts";
 import { serve } from "../../lib/server/serve.ts";
 import { reservePort } from "../support/ports.ts";
 import { exampleFiles, makeHost, type TestHost } from "./helpers.ts";
@@ -63,8 +64,18 @@ export interface Served {
   done(id: string): Promise<Record<string, unknown>>;
 }
 
+/** How to serve: a command before each run's pre script, extra `[serve]` lines, ServeConfig overrides. */
+export interface ServedOptions {
+  readonly pre?: string;
+  readonly serveToml?: string;
+  readonly override?: Partial<ServeConfig>;
+  /** The CA that signed the server's certificate, for this side's requests over TLS. */
+  readonly caCert?: string;
+}
+
 /** A test host whose config has a [serve] table, served on a reserved loopback port. */
-export async function served(dir: string, pre = ""): Promise<Served> {
+export async function served(dir: string, opts: ServedOptions = {}): Promise<Served> {
+  const pre = opts.pre ?? "";
   const files = await exampleFiles();
   const config = "gitops/demo-host/config.yml";
   if (pre !== "") {
@@ -76,7 +87,7 @@ export async function served(dir: string, pre = ""): Promise<Served> {
   await Deno.writeTextFile(
     host.configPath,
     `\n[serve]\nlisten = "127.0.0.1:${port.port}"\ninterval = "0"\nbody_limit = 65536\n` +
-      `webhook_secret_file = "${dir}/webhook.secret"\n`,
+      `webhook_secret_file = "${dir}/webhook.secret"\n${opts.serveToml ?? ""}`,
     { append: true },
   );
   const cfg = parseConfig(await Deno.readTextFile(host.configPath), host.configPath, {
@@ -89,23 +100,28 @@ export async function served(dir: string, pre = ""): Promise<Served> {
   const abort = new AbortController();
   let listening!: () => void;
   const up = new Promise<void>((r) => (listening = r));
-  const running = serve(deps, cfg, cfg.serve, {
+  const serveConfig = { ...cfg.serve, ...opts.override };
+  const running = serve(deps, cfg, serveConfig, {
     signal: abort.signal,
     onListen: () => listening(),
   });
   await Promise.race([up, running]);
   await port.release();
-  const url = `http://127.0.0.1:${port.port}`;
+  const url = `${serveConfig.tls === undefined ? "http" : "https"}://127.0.0.1:${port.port}`;
+  const client = opts.caCert === undefined
+    ? undefined
+    : Deno.createHttpClient({ caCerts: [await Deno.readTextFile(opts.caCert)] });
   const s: Served = {
     host,
     url,
     async stop() {
       abort.abort();
       await running;
+      client?.close();
     },
     done: (id) =>
       waitFor(`run ${id}`, async () => {
-        const r = await fetch(`${url}/runs/${id}`);
+        const r = await fetch(`${url}/runs/${id}`, client === undefined ? {} : { client });
         const v = await r.json() as Record<string, unknown>;
         return v.state === "done" ? v : undefined;
       }),

@@ -91,7 +91,7 @@ Deno.test({
   ignore,
   async fn() {
     await withTempDir(async (dir) => {
-      const s = await served(dir, "sleep 1");
+      const s = await served(dir, { pre: "sleep 1" });
       try {
         const sig =
           `sha256=$(printf '' | openssl dgst -sha256 -hmac "$GITOPS_WEBHOOK_SECRET" | cut -d ' ' -f2)`;
@@ -241,6 +241,98 @@ Deno.test({
       assert.equal(status.code, 0, printed);
       assert.match(printed, /hoist serve: stopped/);
       assert.doesNotMatch(printed, /Uncaught|mysecret/);
+    });
+  },
+});
+
+Deno.test({
+  name: "hoist serve: TLS from [serve] tls_cert/tls_key; curl verifies the certificate",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      // a CA and a server certificate it signs (rustls refuses a self-signed CA as the server's)
+      await sh(
+        `cd ${dir} && ` +
+          `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=hoist-test-ca -keyout ca.key -out ca.crt 2>/dev/null && ` +
+          `openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 -keyout tls.key -out tls.csr 2>/dev/null && ` +
+          `printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=critical,CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext && ` +
+          `openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile ext -out tls.crt 2>/dev/null`,
+      );
+      const s = await served(dir, {
+        serveToml: `tls_cert = "${dir}/tls.crt"\ntls_key = "${dir}/tls.key"\n`,
+        caCert: `${dir}/ca.crt`,
+      });
+      try {
+        assert.match(s.url, /^https:/);
+        const ok = await curl(
+          `--cacert ${dir}/ca.crt -X POST ${s.url}/deploy-all-changed ` +
+            `-H "X-Hub-Signature-256: sha256=$(printf '' | openssl dgst -sha256 -hmac "$GITOPS_WEBHOOK_SECRET" | cut -d ' ' -f2)"`,
+        );
+        assert.equal(ok.status, 202);
+        const plain = await sh(
+          `curl -s -o /dev/null -w '%{http_code}' ${
+            s.url.replace("https:", "http:")
+          }/health || true`,
+        );
+        assert.notEqual(plain.trim(), "200", "no plain HTTP on the TLS port");
+      } finally {
+        await s.stop();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "hoist serve: reconciles on its interval without any webhook",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const s = await served(dir, { override: { intervalMs: 300 } });
+      try {
+        const runs = await waitFor("three scheduled runs", async () => {
+          const m = await (await fetch(`${s.url}/metrics`)).text();
+          const n = [
+            ...m.matchAll(/hoist_reconcile_runs_total\{trigger="schedule",result="[^"]+"\} (\d+)/g),
+          ]
+            .reduce((a, x) => a + Number(x[1]), 0);
+          return n >= 3 ? n : undefined;
+        });
+        assert.ok(runs >= 3);
+      } finally {
+        await s.stop();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "hoist serve: a stop during a run lets the run finish and record, and drops the follow-up",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const s = await served(dir, { pre: "sleep 1" });
+      const sig =
+        `sha256=$(printf '' | openssl dgst -sha256 -hmac "$GITOPS_WEBHOOK_SECRET" | cut -d ' ' -f2)`;
+      await s.host.repo.commit({ "gitops/demo-host/web/index.html": "<h1>during stop</h1>\n" });
+      const first = await curl(
+        `-X POST ${s.url}/deploy-all-changed -H "X-Hub-Signature-256: ${sig}"`,
+      );
+      const followUp = await curl(
+        `-X POST ${s.url}/deploy-all-changed -H "X-Hub-Signature-256: ${sig}"`,
+      );
+      assert.equal(first.body.status, "queued");
+      assert.equal(followUp.body.status, "queued");
+      await s.stop();
+      const store = openStore(`${s.host.stateDir}/state.db`);
+      try {
+        assert.equal(
+          store.deployments(1)[0]?.revision,
+          await s.host.repo.head(),
+          "the running run was recorded",
+        );
+      } finally {
+        store.close();
+      }
     });
   },
 });
