@@ -15,6 +15,7 @@ import {
   serveConfig,
   serveSchema,
 } from "./serve_config.ts";
+import { notifyConfig, notifySchema, type NotifySink } from "./notify_config.ts";
 
 /** Facts about the machine that defaults depend on. */
 export interface ConfigContext {
@@ -96,6 +97,8 @@ export interface Config {
   readonly serve: ServeConfig;
   /** `[metrics]`: the textfile a timer run writes. */
   readonly metrics: MetricsConfig;
+  /** `[[notify]]`: where notifications go (none: no notifications). */
+  readonly notify: readonly NotifySink[];
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -163,6 +166,7 @@ const schema = z.strictObject({
   }).optional(),
   serve: serveSchema.optional(),
   metrics: metricsSchema.optional(),
+  notify: z.array(notifySchema).optional(),
 });
 
 /** The default config file: `/etc/hoist/config.toml` as root, else `$XDG_CONFIG_HOME/hoist/config.toml`. */
@@ -291,6 +295,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     quadletBin: c.quadlet_bin,
     serve: serveConfig(c.serve),
     metrics: metricsConfig(c.metrics),
+    notify: notifyConfig(c.notify ?? [], text, file),
   };
 }
 
