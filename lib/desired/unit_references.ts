@@ -39,11 +39,13 @@ const UNIT_KEYS = new Set([
   "Upholds",
   "PartOf",
 ]);
-const REF_KEYS = new Set(["Network", "Volume", "Pod", "Image", "Mount"]);
+const REF_KEYS = new Set(["Network", "Volume", "Pod", "Image"]);
 
 /**
  * Names a unit refers to: systemd units in `[Unit]` Requires/Wants/After/BindsTo/…, and quadlet
- * files in Network=/Volume=/Pod=/Image=/Mount= (`x.network`, `data.volume:/data`).
+ * files in Network=/Volume=/Pod=/Image= (the part before the first `:`, so in
+ * `x.network:alias=web,ip=10.0.0.2` only `x.network` names a unit) and Mount= (its
+ * `source=`/`src=`).
  *
  * @example
  * ```ts
@@ -55,9 +57,19 @@ export function unitReferences(content: string): string[] {
   const refs: string[] = [];
   for (const e of unitEntries(content)) {
     if (e.section === "Unit" && UNIT_KEYS.has(e.key)) refs.push(...e.value.split(/\s+/));
-    else if (REF_KEYS.has(e.key)) refs.push(...e.value.split(/[:,=\s]/));
+    else if (REF_KEYS.has(e.key)) refs.push(e.value.trim().split(":")[0] ?? "");
+    else if (e.key === "Mount") refs.push(...mountSources(e.value));
   }
   return refs.filter((r) => r !== "");
+}
+
+/** The `source=`/`src=` values of a `Mount=` (`type=volume,source=data.volume,dst=/d`). */
+function mountSources(value: string): string[] {
+  return value.split(",").flatMap((pair) => {
+    const eq = pair.indexOf("=");
+    const key = pair.slice(0, eq).trim();
+    return eq > 0 && (key === "source" || key === "src") ? [pair.slice(eq + 1).trim()] : [];
+  });
 }
 
 /**
