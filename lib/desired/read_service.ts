@@ -58,10 +58,10 @@ function folderMissing({ dir, name, ctx }: ServiceFolder, line: number | undefin
 }
 
 function noUnits({ dir, name, ctx }: ServiceFolder, line: number | undefined): Problem {
-  return problem("error", `${dir}/ has no ${MANIFEST} and no quadlet files`, {
+  return problem("error", `${dir}/ has no ${MANIFEST}, no compose file and no quadlet files`, {
     file: ctx.configFile,
     line,
     service: name,
-    hint: `Add ${dir}/${MANIFEST} with a Container section`,
+    hint: `Add ${dir}/${MANIFEST} with a Container section, a compose.yaml, or quadlet files`,
   });
 }

@@ -557,7 +557,7 @@ const SERVICE_CASES: readonly ServiceCase[] = [
     files: { "README.md": "nothing here\n" },
     file: "config.yml",
     line: 3,
-    message: /^gitops\/hostname_a\/x\/ has no manifest\.yml and no quadlet files$/,
+    message: /^gitops\/hostname_a\/x\/ has no manifest\.yml, no compose file and no quadlet files$/,
   },
 ];
 
