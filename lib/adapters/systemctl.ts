@@ -56,11 +56,19 @@ export function batches(units: readonly string[], budget = ARGV_BUDGET): string[
 
 /** The properties `show` asks for. */
 export const SHOW_PROPERTIES =
-  "Id,LoadState,ActiveState,SubState,Result,NeedDaemonReload,SourcePath,FragmentPath";
+  "Id,LoadState,ActiveState,SubState,Result,NeedDaemonReload,ActiveEnterTimestamp,SourcePath,FragmentPath";
+
+/** `Tue 2026-12-01 21:35:10.696310 UTC` (`--timestamp=us+utc`) → epoch ms; undefined when empty. */
+export function parseTimestamp(text: string | undefined): number | undefined {
+  const m = /(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(\.\d+)? UTC$/.exec(text ?? "");
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}T${m[2]}${(m[3] ?? "").slice(0, 4)}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
 
 /**
- * Parses `systemctl show -p Id,LoadState,ActiveState,SubState,Result,NeedDaemonReload,SourcePath,
- * FragmentPath` output (blank-line separated blocks).
+ * Parses `systemctl show --timestamp=us+utc -p` {@link SHOW_PROPERTIES} output (blank-line
+ * separated blocks).
  */
 export function parseShow(text: string): Map<string, UnitState> {
   const out = new Map<string, UnitState>();
@@ -79,9 +87,15 @@ export function parseShow(text: string): Map<string, UnitState> {
       source: kv.get("SourcePath") || kv.get("FragmentPath") || "",
       ...(kv.has("Result") ? { result: kv.get("Result") ?? "" } : {}),
       ...(kv.get("NeedDaemonReload") === "yes" ? { needReload: true } : {}),
+      ...activeSince(kv.get("ActiveEnterTimestamp")),
     });
   }
   return out;
+}
+
+function activeSince(text: string | undefined): { activeSince?: number } {
+  const ms = parseTimestamp(text);
+  return ms === undefined ? {} : { activeSince: ms };
 }
 
 /** Creates the systemctl adapter. */
@@ -98,7 +112,13 @@ export function createSystemctl(
     async show(units) {
       const out = new Map<string, UnitState>();
       for (const batch of batches(units)) {
-        const r = await ctl(["show", `--property=${SHOW_PROPERTIES}`, "--", ...batch]);
+        const r = await ctl([
+          "show",
+          "--timestamp=us+utc",
+          `--property=${SHOW_PROPERTIES}`,
+          "--",
+          ...batch,
+        ]);
         for (const [k, v] of parseShow(new TextDecoder().decode(r.stdout))) out.set(k, v);
       }
       return out;

@@ -12,7 +12,13 @@ import { logger } from "../log.ts";
 import { actionNeeds } from "../reconcile/action_needs.ts";
 import type { ApplyResult } from "../reconcile/deployment_record.ts";
 import type { ActionRecord } from "../reconcile/records.ts";
-import { settleInventory, type StepStatus, unloadedFailures } from "../reconcile/settle.ts";
+import {
+  diedAfterStart,
+  settleInventory,
+  settleWait,
+  type StepStatus,
+  unloadedFailures,
+} from "../reconcile/settle.ts";
 import { type Action, actionService, actionTarget, type Plan } from "../reconcile/types.ts";
 import type { InventoryUnit } from "../types/observed.ts";
 
@@ -37,6 +43,13 @@ export interface ApplyOptions {
   /** How long to wait for generated units after daemon-reload. */
   readonly loadTimeoutMs: number;
   /**
+   * How long a (re)started unit must stay up to count as started, by systemd's ActiveEnterTimestamp:
+   * after the last start the executor asks systemd, waits only for units younger than that, and
+   * asks once more (no wait when nothing started or systemd gives no timestamp; without it, no
+   * check).
+   */
+  readonly settleMs?: number;
+  /**
    * The "reload pending" mark: written before the first unit write or remove, deleted after a
    * successful daemon-reload (see `reloadMarkPath`). Without it no mark is kept.
    */
@@ -58,6 +71,7 @@ export async function applyPlan(
   const steps: StepStatus[] = [];
   const failedEarly = new Set<number>();
   let marked = false;
+  const started: number[] = [];
   for (const [i, action] of plan.actions.entries()) {
     const base = {
       kind: action.kind,
@@ -79,6 +93,9 @@ export async function applyPlan(
     const error = await execute(action, deps, opts).catch((e) =>
       e instanceof Error ? e.message : String(e)
     );
+    if ((action.kind === "start" || action.kind === "restart") && error === undefined) {
+      started.push(i);
+    }
     if (mark && action.kind === "daemon-reload" && error === undefined) {
       await deps.fs.remove(mark.path, mark.root);
     }
@@ -96,11 +113,46 @@ export async function applyPlan(
       }
     }
   }
+  if (opts.settleMs !== undefined && started.length > 0) {
+    for (const f of await settleFailures(plan.actions, started, deps, opts.settleMs)) {
+      records.push(f.record);
+      steps[f.index] = "failed";
+      log.warn("{unit} ({service}) failed: {error}", { ...f.record });
+    }
+  }
   return {
     actions: records,
     inventory: settleInventory(plan, steps, opts.now),
     failed: records.some((r) => r.result !== "ok"),
   };
+}
+
+/**
+ * The started actions whose units are down once they have been active for `settleMs` (by
+ * systemd's clock): one `show` now, and one more after the wait when some unit is younger.
+ */
+async function settleFailures(
+  actions: readonly Action[],
+  started: readonly number[],
+  deps: ApplyDeps,
+  settleMs: number,
+): Promise<{ index: number; record: ActionRecord }[]> {
+  const units = [...new Set(started.flatMap((i) => unitsOf(actions[i])))];
+  try {
+    let states = await deps.systemctl.show(units);
+    const wait = settleWait(units, states, deps.clock().getTime(), settleMs);
+    if (wait > 0) {
+      await deps.sleep(wait);
+      states = await deps.systemctl.show(units);
+    }
+    return diedAfterStart(actions, started, states);
+  } catch {
+    return []; // cannot tell: the starts themselves succeeded
+  }
+}
+
+function unitsOf(a: Action | undefined): readonly string[] {
+  return a !== undefined && (a.kind === "start" || a.kind === "restart") ? a.units : [];
 }
 
 /** The unit files `plan` may write, to record as hoist's before anything is written. */

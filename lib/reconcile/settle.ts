@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { InventoryService, InventoryUnit } from "../types/observed.ts";
+import type { InventoryService, InventoryUnit, UnitState } from "../types/observed.ts";
+import { UP } from "./service_state.ts";
 import type { ActionRecord, InventoryUpdate } from "./records.ts";
 import type { Action, Plan } from "./types.ts";
 
@@ -36,6 +37,64 @@ export function unloadedFailures(
         error: `systemd has not loaded ${
           missing.join(", ")
         } after daemon-reload; the quadlet generator probably rejected it`,
+      },
+    }];
+  });
+}
+
+/**
+ * How long to wait before judging the started units (ms, 0: judge now): until every unit that is
+ * up has been active for `settleMs` by systemd's ActiveEnterTimestamp. A unit systemd gives no
+ * timestamp for, or one already down, needs no wait.
+ */
+export function settleWait(
+  units: readonly string[],
+  states: ReadonlyMap<string, UnitState>,
+  now: number,
+  settleMs: number,
+): number {
+  let wait = 0;
+  for (const u of units) {
+    const s = states.get(u);
+    if (s?.activeSince === undefined || !UP.has(s.active)) continue;
+    wait = Math.max(wait, s.activeSince + settleMs - now);
+  }
+  return Math.min(wait, settleMs);
+}
+
+/**
+ * A moment after the starts and restarts, each of those that succeeded whose units are no longer
+ * up (the container died right after systemd reported it started, or systemd is restarting it)
+ * fails: one record each, naming the units and their state. `states` is one `systemctl show` of
+ * them.
+ */
+export function diedAfterStart(
+  actions: readonly Action[],
+  started: readonly number[],
+  states: ReadonlyMap<string, UnitState>,
+): { index: number; record: ActionRecord }[] {
+  return started.flatMap((index) => {
+    const a = actions[index];
+    if (a === undefined || (a.kind !== "start" && a.kind !== "restart")) return [];
+    const down = a.units.filter((u) => {
+      const s = states.get(u);
+      return s === undefined || !UP.has(s.active) || s.sub === "auto-restart";
+    });
+    if (down.length === 0) return [];
+    const how = down.map((u) => {
+      const s = states.get(u);
+      const result = s?.result !== undefined && s.result !== "success" ? `, ${s.result}` : "";
+      return `${u} ${s?.active ?? "unknown"} (${s?.sub ?? "?"}${result})`;
+    });
+    return [{
+      index,
+      record: {
+        kind: a.kind,
+        service: a.service,
+        unit: down.join(" "),
+        reason: "up a moment after it started",
+        result: "failed",
+        error: `${how.join(", ")} right after it started: see journalctl -u ${down[0]}`,
       },
     }];
   });

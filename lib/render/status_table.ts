@@ -5,14 +5,30 @@
  */
 import type { DesiredState } from "../desired/types.ts";
 import type { ObservedState } from "../types/observed.ts";
-import { containersOf, isCurrentHash } from "../reconcile/service_state.ts";
+import { containersOf, isCurrentHash, serviceUnitsOf } from "../reconcile/service_state.ts";
+import type { UnitState } from "../types/observed.ts";
+
+/** `active (running)`, `failed (exit-code)`, `not loaded`. */
+function describeUnit(s: UnitState | undefined): string {
+  if (s === undefined || s.load === "not-found") return "not loaded";
+  const why = s.active === "failed" && s.result !== undefined && s.result !== "success"
+    ? s.result
+    : s.sub;
+  return `${s.active} (${why})`;
+}
 
 /** One row of the status table. */
 export interface StatusRow {
   readonly service: string;
   readonly desiredHash: string;
   readonly runningHash: string;
+  /** The containers' podman states (`running`, `exited`…) or `no container`. */
   readonly state: string;
+  /**
+   * What systemd says of the service's entry units: `active (running)`, `failed (exit-code)`,
+   * `activating (auto-restart)`, one per unit joined by `, `; "" where systemd is absent.
+   */
+  readonly unitState: string;
   readonly lastChange: string;
   readonly inSync: boolean;
 }
@@ -32,6 +48,12 @@ export function statusRows(desired: DesiredState, observed: ObservedState): Stat
     const state = containers.length === 0
       ? (observed.runtime ? "no container" : "unknown")
       : [...new Set(containers.map((c) => c.state))].join(",");
+    const entries = d?.status === "ready"
+      ? serviceUnitsOf(d, "entry")
+      : (observed.inventory.services.get(name)?.serviceUnits ?? []).slice(0, 1);
+    const unitState = observed.runtime
+      ? entries.map((u) => describeUnit(observed.units.get(u))).join(", ")
+      : "";
     const desiredHash = d === undefined
       ? "(removed)"
       : d.status === "blocked"
@@ -42,6 +64,7 @@ export function statusRows(desired: DesiredState, observed: ObservedState): Stat
       desiredHash,
       runningHash,
       state,
+      unitState,
       lastChange: observed.inventory.services.get(name)?.changedAt ?? "",
       inSync: d?.status === "ready" && running.length > 0 &&
         running.every((c) => isCurrentHash(d, c.hash)),
@@ -51,10 +74,17 @@ export function statusRows(desired: DesiredState, observed: ObservedState): Stat
 
 /** A fixed-width table. */
 export function statusText(rows: readonly StatusRow[], revision: string, host: string): string {
-  const head = ["SERVICE", "DESIRED", "RUNNING", "STATE", "LAST CHANGE"];
+  const head = ["SERVICE", "DESIRED", "RUNNING", "STATE", "UNIT", "LAST CHANGE"];
   const body = rows.map((
     r,
-  ) => [r.service, r.desiredHash, r.runningHash || "-", r.state, r.lastChange || "-"]);
+  ) => [
+    r.service,
+    r.desiredHash,
+    r.runningHash || "-",
+    r.state,
+    r.unitState || "-",
+    r.lastChange || "-",
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();

@@ -20,6 +20,13 @@ import { planFromSources, type PlanResult } from "./plan_sources.ts";
 
 const log = logger("run");
 
+/**
+ * How long a unit hoist (re)started must stay up to count as started (a container that exits a
+ * second after `start` returned is a failed start). Spent once per apply that starts something,
+ * counted from the last start; a no-op waits for nothing.
+ */
+const SETTLE_MS = 1_500;
+
 /** How to run. */
 export interface RunOptions {
   readonly dryRun: boolean;
@@ -156,6 +163,7 @@ async function applyAndRecord(
     quadletDir: config.quadletDir,
     now: startedAt,
     loadTimeoutMs: 10_000,
+    settleMs: SETTLE_MS,
     reloadMark: { path: reloadMarkPath(config.stateDir), root: config.stateDir },
   });
   const recording = deploymentRecord({

@@ -33,6 +33,8 @@ export interface UnitState {
   readonly result?: string;
   /** True when systemd reports NeedDaemonReload=yes: its file changed since it was loaded. */
   readonly needReload?: boolean;
+  /** When the unit last became active (ActiveEnterTimestamp), epoch ms; absent when unknown. */
+  readonly activeSince?: number;
 }
 
 /** What the inventory says hoist deployed for one service. */

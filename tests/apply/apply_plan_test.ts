@@ -519,3 +519,132 @@ Deno.test("applyPlan() leaves the reload-pending mark when daemon-reload fails",
   assert.ok(calls.includes("write /s/reload-pending"));
   assert.ok(!calls.includes("remove /s/reload-pending"), calls.join("\n"));
 });
+
+Deno.test("applyPlan() fails a start whose unit is down a moment later, waiting only until the youngest unit is settled", async () => {
+  const { calls, deps } = recorder();
+  let now = 1_000_000;
+  const slept: number[] = [];
+  let shows = 0;
+  const settled: ApplyDeps = {
+    ...deps,
+    clock: () => new Date(now),
+    sleep: (ms) => {
+      slept.push(ms);
+      now += ms;
+      return Promise.resolve();
+    },
+    systemctl: {
+      ...deps.systemctl,
+      show: (units) => {
+        calls.push(`show ${units.join(" ")}`);
+        shows++;
+        // api has run for a while; web became active 300 ms ago, and is dead by the second look
+        const states = new Map<string, UnitState>([
+          ["gitops-api.service", {
+            load: "loaded",
+            active: "active",
+            sub: "running",
+            activeSince: now - 10_000,
+          }],
+          [
+            "gitops-web.service",
+            shows === 1
+              ? { load: "loaded", active: "active", sub: "running", activeSince: now - 300 }
+              : { load: "loaded", active: "failed", sub: "failed", result: "exit-code" },
+          ],
+        ]);
+        return Promise.resolve(
+          new Map(units.flatMap((u) => {
+            const s = states.get(u);
+            return s ? [[u, s] as const] : [];
+          })),
+        );
+      },
+    },
+  };
+  const plan: Plan = {
+    revision: "r2",
+    host: "h1",
+    actions: [
+      unitAction("start", "api", "gitops-api.service"),
+      unitAction("start", "web", "gitops-web.service"),
+    ],
+    consequences: [],
+    inventory: [
+      record("api", "h-api", [{ path: "gitops-api.container", serviceUnit: "gitops-api.service" }]),
+      record("web", "h-web", [{ path: "gitops-web.container", serviceUnit: "gitops-web.service" }]),
+    ],
+    problems: [],
+    blocked: false,
+  };
+  const r = await applyPlan(plan, settled, { ...opts, settleMs: 1500 });
+  assert.deepEqual(slept, [1200], "what is left of web's 1.5 s");
+  assert.deepEqual(calls.filter((c) => c.startsWith("show")), [
+    "show gitops-api.service gitops-web.service",
+    "show gitops-api.service gitops-web.service",
+  ]);
+  assert.equal(r.failed, true);
+  const failed = r.actions.filter((a) => a.result === "failed");
+  assert.deepEqual(failed.map((a) => [a.kind, a.service, a.unit]), [
+    ["start", "web", "gitops-web.service"],
+  ]);
+  assert.match(
+    failed[0]?.error ?? "",
+    /gitops-web\.service failed \(failed, exit-code\) right after it started/,
+  );
+  assert.deepEqual(r.inventory.upsertServices.map((s) => s.name), ["api"], "web keeps no new hash");
+});
+
+Deno.test("applyPlan() does not wait when systemd gives no activation time, and still checks once", async () => {
+  const { calls, deps } = recorder();
+  const slept: number[] = [];
+  const r = await applyPlan(
+    {
+      revision: "r",
+      host: "h1",
+      actions: [unitAction("start", "api", "gitops-api.service")],
+      consequences: [],
+      inventory: [],
+      problems: [],
+      blocked: false,
+    },
+    {
+      ...deps,
+      sleep: (ms) => (slept.push(ms), Promise.resolve()),
+      systemctl: {
+        ...deps.systemctl,
+        show: (units) => {
+          calls.push(`show ${units.join(" ")}`);
+          return Promise.resolve(
+            new Map(units.map((u) => [u, { load: "loaded", active: "active", sub: "running" }])),
+          );
+        },
+      },
+    },
+    { ...opts, settleMs: 1500 },
+  );
+  assert.deepEqual(slept, []);
+  assert.deepEqual(calls, ["start gitops-api.service", "show gitops-api.service"]);
+  assert.equal(r.failed, false);
+});
+
+Deno.test("applyPlan() waits for nothing and asks nothing when no unit started", async () => {
+  const { calls, deps } = recorder();
+  const slept: number[] = [];
+  const r = await applyPlan(
+    {
+      revision: "r",
+      host: "h1",
+      actions: [unitAction("stop", "db", "db.service")],
+      consequences: [],
+      inventory: [],
+      problems: [],
+      blocked: false,
+    },
+    { ...deps, sleep: (ms) => (slept.push(ms), Promise.resolve()) },
+    { ...opts, settleMs: 1500 },
+  );
+  assert.deepEqual(slept, []);
+  assert.deepEqual(calls, ["stop db.service"]);
+  assert.equal(r.failed, false);
+});

@@ -60,7 +60,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "parseShow() reads Result and NeedDaemonReload",
+  name: "parseShow() reads Result, NeedDaemonReload and ActiveEnterTimestamp (us+utc)",
   permissions: "none",
   fn() {
     // systemd 257 prints the properties in its own order, Result first
@@ -69,6 +69,7 @@ Id=e2e-a.service
 LoadState=loaded
 ActiveState=failed
 SubState=failed
+ActiveEnterTimestamp=Tue 2026-12-01 21:35:10.696310 UTC
 FragmentPath=/run/systemd/generator/e2e-a.service
 SourcePath=/etc/containers/systemd/e2e-a.container
 NeedDaemonReload=yes
@@ -90,8 +91,9 @@ NeedDaemonReload=no
       source: "/etc/containers/systemd/e2e-a.container",
       result: "start-limit-hit",
       needReload: true,
+      activeSince: Date.parse("2026-12-01T21:35:10.696Z"),
     });
     assert.equal(m.get("e2e-b.service")?.needReload, undefined);
-    assert.equal(m.get("e2e-b.service")?.result, "success");
+    assert.equal(m.get("e2e-b.service")?.activeSince, undefined);
   },
 });

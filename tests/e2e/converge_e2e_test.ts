@@ -216,6 +216,33 @@ exec /usr/bin/systemctl "$@"
     );
 
     await t.step(
+      "a container that exits a second after start is a failed start, and status shows its unit failed",
+      async () => {
+        await repo.write({
+          [`${G}/config.yml`]: "services:\n  api: {}\n  web: {}\n  solo: {}\n  dies: {}\n",
+          [`${G}/dies/manifest.yml`]:
+            `Container:\n  Image: ${IMAGE}\n  Exec: sh -c 'sleep 1; exit 3'\n`,
+        });
+        await repo.commit("dies");
+        const out = await apply(config, 1);
+        assert.match(out, /cv-dies\.service (failed|inactive|activating).* right after it started/);
+        const r = await hoist(WHO, ["status", "--json", "--config", config]);
+        const rows = (JSON.parse(r.stdout) as {
+          services: { service: string; unitState: string; inSync: boolean }[];
+        }).services;
+        const dies = rows.find((x) => x.service === "dies");
+        assert.equal(dies?.unitState, "failed (exit-code)", r.stdout);
+        assert.equal(dies?.inSync, false);
+        await repo.write({
+          [`${G}/config.yml`]: "services:\n  api: {}\n  web: {}\n  solo: {}\n",
+          [`${G}/dies/manifest.yml`]: null,
+        });
+        await repo.commit("no dies");
+        await apply(config);
+      },
+    );
+
+    await t.step(
       "an emptied state.db while hoist's units are on disk: refused; --adopt owns them again, stops the dropped service and keeps anti-rollback closed",
       async () => {
         const db = `${repo.dir}/state/state.db`;
