@@ -9,7 +9,8 @@
  * - certificates are verified against the system's CAs plus `ca` when given;
  * - each attempt is bounded by `timeoutMs` (connect, greeting, every answer, and the whole
  *   attempt), retried as {@link withRetries} says; SMTP 4xx and connection errors are retried,
- *   5xx answers (a refused login, a refused recipient) are final;
+ *   5xx answers (a refused login, a refused recipient) and a certificate that does not verify
+ *   are final;
  * - nodemailer's own logging is off; error texts carry the server's answer, never the password.
  *
  * @module
@@ -67,7 +68,7 @@ export function sendMail(
       ignoreTLS: smtp.security === "none",
       name: smtp.clientName,
       ...(smtp.auth === undefined ? {} : { auth: { user: smtp.auth.user, pass: smtp.auth.pass } }),
-      tls: { servername: smtp.host, ...(smtp.ca === undefined ? {} : { ca: [smtp.ca] }) },
+      ...(smtp.ca === undefined ? {} : { tls: { ca: [smtp.ca] } }),
       connectionTimeout: opts.timeoutMs,
       greetingTimeout: opts.timeoutMs,
       socketTimeout: opts.timeoutMs,
@@ -106,8 +107,10 @@ function smtpError(e: unknown, timeoutMs: number): { retry: boolean; error: stri
   const err = e as { responseCode?: unknown; code?: unknown; message?: unknown };
   const code = typeof err.responseCode === "number" ? err.responseCode : undefined;
   const text = oneLineText(String(err.message ?? e));
+  // a certificate that does not verify will not verify on the next attempt either
+  const certificate = /certificate|CERT_|altnames/i.test(text);
   return {
-    retry: code === undefined || (code >= 400 && code < 500),
+    retry: !certificate && (code === undefined || (code >= 400 && code < 500)),
     error: `smtp ${typeof err.code === "string" ? `${err.code}: ` : ""}${text}`,
   };
 }
