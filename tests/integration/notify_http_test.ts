@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
 import type { Config } from "../../lib/config/load_config.ts";
 import { parseConfig } from "../../lib/config/load_config.ts";
 import { buildDeps } from "../../lib/deps.ts";
@@ -298,5 +299,40 @@ Deno.test("hoist notify test [SINK] sends one unthrottled test message and says 
     });
   } finally {
     await hook.stop();
+  }
+});
+
+Deno.test("no token or secret in any log line, report or the state file, sent or failed", async () => {
+  const ok = await httpReceiver();
+  const failing = await httpReceiver(() => new Response("no", { status: 503 }));
+  const logs: string[] = [];
+  await configure({
+    reset: true,
+    sinks: {
+      capture: (r: LogRecord) => logs.push(`${r.message.join("")} ${JSON.stringify(r.properties)}`),
+    },
+    loggers: [{ category: ["hoist"], lowestLevel: "debug", sinks: ["capture"] }],
+  });
+  try {
+    await withTempDir(async (dir) => {
+      const { config, nd } = await setUp(
+        dir,
+        `[[notify]]\ntype = "webhook"\nurl = "${ok.url}"\nsecret_file = "${dir}/hook.secret"\n` +
+          `[[notify]]\ntype = "ntfy"\nurl = "${failing.url}"\ntopic = "t"\ntoken_file = "${dir}/app.token"\n` +
+          `[[notify]]\ntype = "gotify"\nurl = "${ok.url}"\ntoken_file = "${dir}/app.token"\n`,
+      );
+      const report = await notifyRun(nd, config, applied({ files: BROKEN_WEB }), NOW);
+      assert.deepEqual(report.deliveries.map((d) => `${d.sink} ${d.result}`), [
+        "webhook sent",
+        "ntfy failed",
+        "gotify sent",
+      ]);
+      assert.ok(logs.some((l) => l.includes("not sent after")), logs.join("\n"));
+      await noSecretIn(dir, JSON.stringify(report), ...logs);
+    });
+  } finally {
+    await reset();
+    await ok.stop();
+    await failing.stop();
   }
 });
