@@ -7,7 +7,8 @@
  */
 import { type Problem, problem } from "../errors.ts";
 import { repoPaths } from "./compose/compose_paths.ts";
-import { convertCompose } from "./compose/convert_compose.ts";
+import { convertCompose, projectLookup } from "./compose/convert_compose.ts";
+import { composeEnvFiles } from "./compose_env_files.ts";
 import { MANIFEST } from "./parse_manifest.ts";
 import type { Read } from "./read.ts";
 import { readText } from "./repo_files.ts";
@@ -42,6 +43,11 @@ export const composeSource: DraftSource = {
   read: readCompose,
 };
 
+/** True when the folder is a compose project (it holds one of {@link COMPOSE_FILES}). */
+export function isComposeFolder({ tree, dir }: ServiceFolder): boolean {
+  return COMPOSE_FILES.some((f) => tree.entries.get(`${dir}/${f}`)?.kind === "file");
+}
+
 function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]> {
   const { tree, dir, name, ctx } = folder;
   const file = `${dir}/${fileName}`;
@@ -55,28 +61,38 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
   const env = tree.entries.has(envPath) ? readText(tree, envPath, dir, name) : undefined;
   if (env && !env.ok) return { value: [], problems: [env.problem] };
   const vars = ctx.secrets.vars;
+  const variables = {
+    vars: (n: string) => vars.get(n),
+    ...(env?.ok ? { dotEnv: { file: envPath, text: env.text } } : {}),
+  };
   const converted = convertCompose({
     file,
     text: read.text,
     project: name,
     prefix: ctx.prefix,
     mode: ctx.mode,
-    vars: (n) => vars.get(n),
     paths: repoPaths(tree, dir),
     offline: ctx.secrets.offline ?? false,
     service: name,
-    ...(env?.ok ? { dotEnv: { file: envPath, text: env.text } } : {}),
+    ...variables,
   });
-  const drafts = (converted.value?.units ?? []).map((u): UnitDraft => ({
-    path: `${ctx.prefix}${name}/${u.fileName}`,
-    fileName: u.fileName,
-    type: u.type,
-    text: u.text,
-    source: file,
-    sourceText: read.text,
-    keyLines: u.keyLines,
-  }));
-  return { value: drafts, problems: converted.problems };
+  const problems = [...converted.problems];
+  const { lookup } = projectLookup(variables); // its problems are converted's
+  const drafts = (converted.value?.units ?? []).map((u): UnitDraft => {
+    const envFiles = composeEnvFiles(folder, u.envFiles ?? [], lookup);
+    problems.push(...envFiles.problems);
+    return {
+      path: `${ctx.prefix}${name}/${u.fileName}`,
+      fileName: u.fileName,
+      type: u.type,
+      text: u.text,
+      source: file,
+      sourceText: read.text,
+      keyLines: u.keyLines,
+      ...(envFiles.value.length > 0 ? { files: envFiles.value } : {}),
+    };
+  });
+  return { value: drafts, problems };
 }
 
 /** Errors for a second compose file, or a manifest.yml, in the same folder. */

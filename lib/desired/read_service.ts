@@ -13,7 +13,9 @@ import { renderService } from "./render_service.ts";
 import { hasDir } from "./repo_files.ts";
 import type { ServiceContext, ServiceFolder } from "./service_context.ts";
 import { serviceFiles } from "./service_files.ts";
-import type { BlockedService, DesiredService, RepoTree } from "./types.ts";
+import type { Read } from "./read.ts";
+import type { BlockedService, DesiredFile, DesiredService, RepoTree } from "./types.ts";
+import type { UnitDraft } from "./unit_draft.ts";
 
 /**
  * Reads and renders one service; any error leaves it blocked, with every problem found (not
@@ -42,10 +44,34 @@ export function readService(
   const drafts = readDrafts(folder);
   const problems = [...drafts.problems, ...draftNameClashes(drafts.value, name)];
   if (drafts.value.length === 0 && problems.length === 0) problems.push(noUnits(folder, line));
-  const files = serviceFiles(folder, drafts.value);
+  const files = withDraftFiles(folder, serviceFiles(folder, drafts.value), drafts.value);
   problems.push(...files.problems, ...referenceProblems(folder, drafts.value, files.value));
   if (hasErrors(problems)) return blocked(problems);
   return renderService(folder, drafts.value, files.value, problems);
+}
+
+/**
+ * The folder's files and, after them, the files drafts generate (a compose project's converted
+ * env files, shared by its containers); one that a file of the folder already holds is an error.
+ */
+function withDraftFiles(
+  { dir, name }: ServiceFolder,
+  files: Read<DesiredFile[]>,
+  drafts: readonly UnitDraft[],
+): Read<DesiredFile[]> {
+  const out = [...files.value];
+  const problems = [...files.problems];
+  const own = new Set(out.map((f) => f.path));
+  for (const f of drafts.flatMap((d) => d.files ?? [])) {
+    if (own.has(f.path)) {
+      problems.push(problem("error", `${f.path} is reserved for hoist's copies of env files`, {
+        file: `${dir}/${f.path}`,
+        service: name,
+        hint: "Rename that file or folder",
+      }));
+    } else if (!out.some((x) => x.path === f.path)) out.push(f);
+  }
+  return { value: out, problems };
 }
 
 function folderMissing({ dir, name, ctx }: ServiceFolder, line: number | undefined): Problem {

@@ -6,6 +6,7 @@
  */
 import { type Problem, problem } from "../errors.ts";
 import { baseName } from "./base_name.ts";
+import { isComposeFolder } from "./compose_source.ts";
 import type { Read } from "./read.ts";
 import { decodeText, pathsUnder } from "./repo_files.ts";
 import { encryptedFile, isPlainEnvFile, secretDigest, substituteVars } from "./secrets.ts";
@@ -14,8 +15,10 @@ import type { DesiredFile } from "./types.ts";
 
 /**
  * The service's files with secrets handled: `*.sops.env` / `*.env.sops` decrypted into
- * `<name>.env`, `${VAR}` in plain `.env` files filled in; both marked secret (0600). Sorted by
- * path; a file that could not be handled is left out, with its problem.
+ * `<name>.env`, `${VAR}` in plain `.env` files filled in; both marked secret (0600). In a compose
+ * folder plain `.env` files are copied as they are, still 0600: compose's own rules
+ * read them (the converter, `compose_env_files.ts`), and a literal `$` in one is no variable.
+ * Sorted by path; a file that could not be handled is left out, with its problem.
  *
  * @example
  * ```ts
@@ -26,12 +29,22 @@ export function secretFiles(
   folder: ServiceFolder,
   files: readonly DesiredFile[],
 ): Read<DesiredFile[]> {
-  const plain = filledEnvFiles(folder, files);
+  const plain = isComposeFolder(folder)
+    ? { value: files.map(asSecretEnvFile(folder)), problems: [] }
+    : filledEnvFiles(folder, files);
   const all = withDecryptedEnvFiles(folder, plain.value);
   return {
     value: all.value.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     problems: [...plain.problems, ...all.problems],
   };
+}
+
+/** A plain `.env` file as it is, but secret (0600, keyed digest); other files unchanged. */
+function asSecretEnvFile(folder: ServiceFolder): (f: DesiredFile) => DesiredFile {
+  return (f) =>
+    isPlainEnvFile(baseName(f.path))
+      ? { ...f, digest: secretDigest(folder.ctx.secrets, f.data), secret: true }
+      : f;
 }
 
 /** `files` with `${VAR}` filled in each plain `.env` file, which becomes secret. */

@@ -6,7 +6,7 @@
  */
 import type { Read } from "./read.ts";
 import type { ServiceFolder } from "./service_context.ts";
-import type { UnitType } from "./types.ts";
+import type { DesiredFile, UnitType } from "./types.ts";
 
 /** A unit read from a service folder and checked, before labels, hashing and templating. */
 export interface UnitDraft {
@@ -26,6 +26,8 @@ export interface UnitDraft {
   readonly secretEnv?: SecretEnvironment;
   /** `Section.Key` → its line in the source file (first occurrence). */
   readonly keyLines: Readonly<Record<string, number>>;
+  /** Files the unit reads that hoist writes into the service's copy (converted env files). */
+  readonly files?: readonly DesiredFile[];
 }
 
 /** Secret environment values as the text of an env file, and the variables it sets. */

@@ -10,12 +10,29 @@ import type { RepoTree } from "../../types/repo_tree.ts";
 import { readRepoFile } from "../repo_files.ts";
 import { literal } from "./unit_words.ts";
 
-/** What a relative path is used for: a file (env_file, secret), a bind source, a build context. */
-export type PathUse = "file" | "bind" | "context";
+/**
+ * What a relative path is used for: a file (a secret, a config), an `env_file` (which podman reads
+ * in its own format, so hoist may write a converted copy), a bind source, a build context.
+ */
+export type PathUse = "file" | "env_file" | "bind" | "context";
+
+/**
+ * An `env_file` that the unit reads from a converted copy: its compose-format original and the
+ * path of the podman-format copy in the service's copy.
+ */
+export interface EnvCopy {
+  /** Where the original is: a repository path. */
+  readonly from: { readonly kind: "repo"; readonly path: string };
+  /** The copy's path in the service's copy (`.hoist-env/app.env`). */
+  readonly target: string;
+}
+
+/** The folder of the service's copy that holds converted `env_file`s. */
+export const ENV_COPY_DIR = ".hoist-env";
 
 /** A relative path as unit text, or why it cannot be used (`skip`: optional and missing). */
 export type ResolvedPath =
-  | { readonly ok: true; readonly value: string }
+  | { readonly ok: true; readonly value: string; readonly envCopy?: EnvCopy }
   | { readonly ok: false; readonly skip: true }
   | { readonly ok: false; readonly skip?: false; readonly message: string; readonly hint: string };
 
@@ -27,7 +44,9 @@ export interface PathPolicy {
 
 /**
  * Paths of a service folder in a repository: they must stay inside it (no `..` out, no symlink
- * out) and exist in the commit; they become `${SERVICE_DIR}/…`, the service's immutable copy.
+ * out) and exist in the commit; they become `${SERVICE_DIR}/…`, the service's immutable copy. An
+ * `env_file` becomes `${SERVICE_DIR}/.hoist-env/…`, the copy converted to what podman reads
+ * (compose and podman read env files differently; `compose_env_files.ts`).
  *
  * @example
  * ```ts
@@ -37,50 +56,70 @@ export interface PathPolicy {
 export function repoPaths(tree: RepoTree, dir: string): PathPolicy {
   return {
     resolve(rel, use, required) {
-      const norm = posix.normalize(rel);
-      if (posix.isAbsolute(norm)) return { ok: true, value: literal(norm) };
-      if (norm === ".." || norm.startsWith("../")) {
-        return {
-          ok: false,
-          message: `${rel} is outside the service folder; paths outside it are not supported yet`,
-          hint: use === "file"
-            ? "Keep the file in the service folder (an untracked secrets folder reached through ../ is a later hoist feature)"
-            : "Use a path inside the service folder, or an absolute host path",
-        };
+      const resolved = resolveInRepo(tree, dir, rel, use === "env_file" ? "file" : use, required);
+      if (!resolved.ok || use !== "env_file" || !resolved.value.startsWith("${SERVICE_DIR}/")) {
+        return resolved;
       }
-      const path = norm === "." ? dir : `${dir}/${norm.replace(/\/+$/, "")}`;
-      const value = norm === "."
-        ? "${SERVICE_DIR}"
-        : `\${SERVICE_DIR}/${literal(norm.replace(/\/+$/, ""))}`;
-      const entry = tree.entries.get(path);
-      // an encrypted env file is decrypted into the copy under this name (secret_files.ts)
-      if (entry === undefined && use === "file" && encryptedOriginal(tree, path)) {
-        return { ok: true, value };
-      }
-      if (entry === undefined) {
-        if (!required) return { ok: false, skip: true };
-        return {
-          ok: false,
-          message: `${rel} does not exist in ${dir}/`,
-          hint: use === "bind"
-            ? "Relative binds mount files of the service's copy in the repository; for data that changes use a named volume or an absolute host path"
-            : `Add ${path} or fix the path`,
-        };
-      }
-      if (entry.kind === "dir") {
-        return use === "file"
-          ? { ok: false, message: `${rel} is a folder`, hint: "Name a file" }
-          : { ok: true, value };
-      }
-      if (use === "context") {
-        return { ok: false, message: `${rel} is not a folder`, hint: "Name a folder" };
-      }
-      const read = readRepoFile(tree, path, dir);
-      return read.ok
-        ? { ok: true, value }
-        : { ok: false, message: read.problem.message, hint: read.problem.hint ?? "" };
+      const norm = posix.normalize(rel).replace(/\/+$/, "");
+      const target = `${ENV_COPY_DIR}/${norm}`;
+      return {
+        ok: true,
+        value: `\${SERVICE_DIR}/${literal(target)}`,
+        envCopy: { from: { kind: "repo", path: `${dir}/${norm}` }, target },
+      };
     },
   };
+}
+
+function resolveInRepo(
+  tree: RepoTree,
+  dir: string,
+  rel: string,
+  use: Exclude<PathUse, "env_file">,
+  required: boolean,
+): ResolvedPath {
+  const norm = posix.normalize(rel);
+  if (posix.isAbsolute(norm)) return { ok: true, value: literal(norm) };
+  if (norm === ".." || norm.startsWith("../")) {
+    return {
+      ok: false,
+      message: `${rel} is outside the service folder; paths outside it are not supported yet`,
+      hint: use === "file"
+        ? "Keep the file in the service folder (an untracked secrets folder reached through ../ is a later hoist feature)"
+        : "Use a path inside the service folder, or an absolute host path",
+    };
+  }
+  const path = norm === "." ? dir : `${dir}/${norm.replace(/\/+$/, "")}`;
+  const value = norm === "."
+    ? "${SERVICE_DIR}"
+    : `\${SERVICE_DIR}/${literal(norm.replace(/\/+$/, ""))}`;
+  const entry = tree.entries.get(path);
+  // an encrypted env file is decrypted into the copy under this name (secret_files.ts)
+  if (entry === undefined && use === "file" && encryptedOriginal(tree, path)) {
+    return { ok: true, value };
+  }
+  if (entry === undefined) {
+    if (!required) return { ok: false, skip: true };
+    return {
+      ok: false,
+      message: `${rel} does not exist in ${dir}/`,
+      hint: use === "bind"
+        ? "Relative binds mount files of the service's copy in the repository; for data that changes use a named volume or an absolute host path"
+        : `Add ${path} or fix the path`,
+    };
+  }
+  if (entry.kind === "dir") {
+    return use === "file"
+      ? { ok: false, message: `${rel} is a folder`, hint: "Name a file" }
+      : { ok: true, value };
+  }
+  if (use === "context") {
+    return { ok: false, message: `${rel} is not a folder`, hint: "Name a folder" };
+  }
+  const read = readRepoFile(tree, path, dir);
+  return read.ok
+    ? { ok: true, value }
+    : { ok: false, message: read.problem.message, hint: read.problem.hint ?? "" };
 }
 
 /** True when `path` (`app.env`, `.env`) is the decrypted name of an encrypted file of the tree. */

@@ -10,7 +10,7 @@ import type { UnitType } from "../types.ts";
 import type { Mode } from "../../types/mode.ts";
 import { renderUnitText } from "../unit_text.ts";
 import { unitRuleProblems } from "../unit_rules.ts";
-import type { PathPolicy } from "./compose_paths.ts";
+import type { EnvCopy, PathPolicy } from "./compose_paths.ts";
 import { type CEntry, type CNode, composeTree } from "./compose_tree.ts";
 import { convertService } from "./convert_service.ts";
 import { parseDotenv } from "./dotenv.ts";
@@ -56,6 +56,8 @@ export interface ComposeUnit {
   readonly text: string;
   /** `Section.Key` → the compose line it came from. */
   readonly keyLines: Readonly<Record<string, number>>;
+  /** A `.container`'s `env_file`s that it reads from converted copies. */
+  readonly envFiles?: readonly EnvCopy[];
 }
 
 /** A converted compose file. */
@@ -91,11 +93,8 @@ const TOP_KEYS = new Set([
  */
 export function convertCompose(input: ComposeInput): Read<ComposeProject | undefined> {
   const problems: Problem[] = [];
-  const dot = input.dotEnv
-    ? parseDotenv(input.dotEnv.text, input.dotEnv.file, input.vars)
-    : undefined;
-  problems.push(...(dot?.problems ?? []));
-  const lookup: Lookup = (n) => input.vars(n) ?? dot?.vars.get(n);
+  const { lookup, problems: dotProblems } = projectLookup(input);
+  problems.push(...dotProblems);
   const tree = composeTree(input.text, {
     file: input.file,
     lookup,
@@ -120,6 +119,19 @@ export function convertCompose(input: ComposeInput): Read<ComposeProject | undef
   return hasErrors(problems) || project === undefined
     ? { value: undefined, problems }
     : { value: { project, units }, problems };
+}
+
+/**
+ * The variables a compose file is interpolated with, as compose has them: the variables passed in
+ * over the project's `.env`. `env_file`s are read with the same lookup.
+ */
+export function projectLookup(
+  input: Pick<ComposeInput, "dotEnv" | "vars">,
+): { lookup: Lookup; problems: Problem[] } {
+  const dot = input.dotEnv
+    ? parseDotenv(input.dotEnv.text, input.dotEnv.file, input.vars)
+    : undefined;
+  return { lookup: (n) => input.vars(n) ?? dot?.vars.get(n), problems: dot?.problems ?? [] };
 }
 
 /** `x-hoist: {ignore: [...]}`: key paths or key names that are only warnings. */
@@ -197,6 +209,7 @@ function convertProject(
       names,
       paths: input.paths,
       lookup,
+      envFiles: [],
       extra: [],
       ...shared,
     };
@@ -207,10 +220,17 @@ function convertProject(
   });
   for (const { s, c } of built) waitedFor(d, s, c, shared);
   const out: ComposeUnit[] = [];
-  const render = (fileName: string, type: UnitType, unit: UnitBuilder) => {
+  const render = (fileName: string, type: UnitType, unit: UnitBuilder, envFiles?: EnvCopy[]) => {
     const place = { file: input.file, service: input.service ?? project, fileName, type };
     d.problems.push(...unitRuleProblems(unit.entries(), place));
-    out.push({ fileName, type, text: renderUnitText(unit.sections()), keyLines: unit.keyLines() });
+    const text = renderUnitText(unit.sections());
+    out.push({
+      fileName,
+      type,
+      text,
+      keyLines: unit.keyLines(),
+      ...(envFiles?.length ? { envFiles } : {}),
+    });
   };
   for (const { s, c } of built) {
     c.unit.add(
@@ -221,7 +241,7 @@ function convertProject(
       c.path,
     );
     const n = names.services.get(s.key);
-    if (n) render(`${n.unit}.container`, "container", c.unit);
+    if (n) render(`${n.unit}.container`, "container", c.unit, c.envFiles);
     for (const x of c.extra) render(x.fileName, x.type, x.unit);
   }
   for (const r of networks) {

@@ -11,7 +11,8 @@ import { interpolate, type Lookup } from "./interpolate.ts";
  * skipped, an optional `export `, values unquoted (an inline ` #` starts a comment), `'single'`
  * (literal) or `"double"` quoted (`\n`, `\t`, `\"`, `\\` escapes). Unquoted and double-quoted
  * values are interpolated with the variables read so far and then `outer`. A line that is not an
- * assignment is an error naming its line; values never appear in messages.
+ * assignment is an error naming its line; values never appear in messages. `lines` has the line
+ * that set each variable last.
  *
  * @example
  * ```ts
@@ -22,8 +23,9 @@ export function parseDotenv(
   text: string,
   file: string,
   outer: Lookup,
-): { vars: Map<string, string>; problems: Problem[] } {
+): { vars: Map<string, string>; lines: Map<string, number>; problems: Problem[] } {
   const vars = new Map<string, string>();
+  const lines = new Map<string, number>();
   const problems: Problem[] = [];
   const lookup: Lookup = (n) => vars.get(n) ?? outer(n);
   text.split("\n").forEach((raw, i) => {
@@ -45,8 +47,9 @@ export function parseDotenv(
       return;
     }
     vars.set(name, value.value);
+    lines.set(name, i + 1);
   });
-  return { vars, problems };
+  return { vars, lines, problems };
 }
 
 function dotenvValue(

@@ -112,9 +112,11 @@ export const envFile: KeyHandler = (e, c) => {
     }
     const requiredNode = long ? field(item, "required")?.value : undefined;
     const required = requiredNode === undefined || isTrue(requiredNode);
-    const resolved = c.paths.resolve(file, "file", required);
-    if (resolved.ok) c.unit.add("Container", "EnvironmentFile", resolved.value, item.line, at);
-    else if (!resolved.skip) fail(c.d, at, item.line, resolved.message, resolved.hint);
+    const resolved = c.paths.resolve(file, "env_file", required);
+    if (resolved.ok) {
+      c.unit.add("Container", "EnvironmentFile", resolved.value, item.line, at);
+      if (resolved.envCopy) c.envFiles.push(resolved.envCopy);
+    } else if (!resolved.skip) fail(c.d, at, item.line, resolved.message, resolved.hint);
   }
 };
 

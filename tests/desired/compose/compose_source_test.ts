@@ -46,7 +46,7 @@ Label=gitops-service=blog
 Label=gitops-hash=${blog.hash}
 Image=docker.io/library/busybox:1
 ContainerName=blog-web
-EnvironmentFile=${dir}/app.env
+EnvironmentFile=${dir}/.hoist-env/app.env
 Volume=${dir}/site:/srv:ro
 Network=gitops-blog_default.network:alias=web
 
@@ -54,7 +54,11 @@ Network=gitops-blog_default.network:alias=web
 WantedBy=default.target
 `,
     );
-    assert.deepEqual(blog.files.map((f) => f.path).sort(), ["app.env", "site/index.html"]);
+    assert.deepEqual(blog.files.map((f) => f.path).sort(), [
+      ".hoist-env/app.env",
+      "app.env",
+      "site/index.html",
+    ]);
     assert.equal(blog.units[0]?.keyLines?.["Container.EnvironmentFile"], 4);
   },
 });
@@ -139,6 +143,13 @@ Deno.test({
       }, [
         `error: ${f}/compose.yaml:4: services.web.env_file: missing.env does not exist in ${f}/`,
       ]],
+      ["a file of the folder where hoist writes its copy of an env_file", {
+        "blog/compose.yaml": `${WEB}    env_file: app.env\n`,
+        "blog/app.env": "A=1\n",
+        "blog/.hoist-env/app.env": "A=2\n",
+      }, [
+        `error: ${f}/.hoist-env/app.env: .hoist-env/app.env is reserved for hoist's copies of env files`,
+      ]],
       ["an unset variable", {
         "blog/compose.yaml": "services:\n  web:\n    image: caddy:${TAG}\n",
       }, [`error: ${f}/compose.yaml:3: variable TAG is not set`]],
@@ -194,11 +205,68 @@ Deno.test({
     const dir = `/var/lib/hoist/services/blog/${blog.hash}`;
     assert.deepEqual(
       blog.units[0]?.content.split("\n").filter((l) => l.startsWith("EnvironmentFile=")),
-      [`EnvironmentFile=${dir}/db.env`, `EnvironmentFile=${dir}/.env`],
+      [`EnvironmentFile=${dir}/.hoist-env/db.env`, `EnvironmentFile=${dir}/.hoist-env/.env`],
     );
     assert.deepEqual(blog.files.map((f) => [f.path, f.secret === true]).sort(), [
       [".env", true],
+      [".hoist-env/.env", true],
+      [".hoist-env/db.env", true],
       ["db.env", true],
     ]);
+    const text = (path: string) =>
+      new TextDecoder().decode(blog.files.find((f) => f.path === path)?.data);
+    assert.equal(text(".hoist-env/db.env"), "PASSWORD=s3\n");
+  },
+});
+
+Deno.test({
+  name:
+    "a compose folder's .env is copied as it is (a literal $ is no variable), and podman's copy of each env_file holds the values compose gives",
+  permissions: PURE,
+  fn() {
+    const dotEnv = "TAG=1\nPASSWORD='pa$word'\nQUOTED=\"a b\" # comment\n";
+    const appEnv = [
+      "export MODE=prod",
+      'GREETING="hello ${TAG}\\tworld"',
+      "LITERAL='${TAG} $$ \"x\"'",
+      "URL=http://h/#frag # note",
+      "COST=$$5",
+      "",
+    ].join("\n");
+    const blog = ready(
+      read(hostFiles(["blog"], {
+        "blog/compose.yaml": `${WEB}    env_file: [.env, conf/app.env]\n`,
+        "blog/.env": dotEnv,
+        "blog/conf/app.env": appEnv,
+      })),
+      "blog",
+    );
+    const text = (path: string) =>
+      new TextDecoder().decode(blog.files.find((f) => f.path === path)?.data);
+    assert.equal(text(".env"), dotEnv);
+    assert.equal(text("conf/app.env"), appEnv);
+    assert.equal(text(".hoist-env/.env"), "TAG=1\nPASSWORD=pa$word\nQUOTED=a b\n");
+    assert.equal(
+      text(".hoist-env/conf/app.env"),
+      'MODE=prod\nGREETING=hello 1\tworld\nLITERAL=${TAG} $$ "x"\nURL=http://h/#frag\nCOST=$5\n',
+    );
+    assert.ok(blog.files.filter((f) => f.path.endsWith(".env")).every((f) => f.secret));
+  },
+});
+
+Deno.test({
+  name:
+    "an env_file value podman cannot read back (a line break) blocks the service, naming variable and line",
+  permissions: PURE,
+  fn() {
+    assert.deepEqual(
+      blockedBy({
+        "blog/compose.yaml": `${WEB}    env_file: app.env\n`,
+        "blog/app.env": 'A=1\nKEY="-----BEGIN\\nx"\n',
+      }),
+      [
+        `error: ${HOST}/blog/app.env:2: KEY: a value with a line break cannot be passed to podman`,
+      ],
+    );
   },
 });
