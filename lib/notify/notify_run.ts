@@ -178,6 +178,23 @@ export async function notifyTest(
   return { events: [event], deliveries, suppressed: 0, errors: [] };
 }
 
+/**
+ * Reads every sink's token, secret, password and CA file now, as a start-up check (`hoist serve`
+ * can refuse to start, as it does for its webhook secret): one line per file that cannot be read
+ * or is empty, naming the config file's line and the key.
+ */
+export async function notifyFileProblems(nd: NotifyDeps, config: Config): Promise<string[]> {
+  const problems = await Promise.all(
+    config.notify.map((sink) =>
+      sinkSecrets(nd, sink).then(
+        () => undefined,
+        (e: Error) => `notify sink ${sink.name}: ${e.message}`,
+      )
+    ),
+  );
+  return problems.filter((p): p is string => p !== undefined);
+}
+
 /** A message that is due, with what its throttle row was before. */
 interface Due {
   readonly sink: NotifySink;

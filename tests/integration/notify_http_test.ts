@@ -11,7 +11,12 @@ import type { Config } from "../../lib/config/load_config.ts";
 import { parseConfig } from "../../lib/config/load_config.ts";
 import { buildDeps } from "../../lib/deps.ts";
 import { HoistError } from "../../lib/errors.ts";
-import { type NotifyDeps, notifyDeps, notifyRun } from "../../lib/notify/notify_run.ts";
+import {
+  type NotifyDeps,
+  notifyDeps,
+  notifyFileProblems,
+  notifyRun,
+} from "../../lib/notify/notify_run.ts";
 import { notifyTestCommand } from "../../lib/cli/notify_command.ts";
 import { applied } from "../notify/fixtures.ts";
 import { httpReceiver, type Received, silentReceiver } from "../notify/receivers.ts";
@@ -335,4 +340,20 @@ Deno.test("no token or secret in any log line, report or the state file, sent or
     await ok.stop();
     await failing.stop();
   }
+});
+
+Deno.test("notifyFileProblems() names each unreadable or empty secret file with its line and key", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/empty.token`, "\n");
+    const { config, nd } = await setUp(
+      dir,
+      `[[notify]]\ntype = "gotify"\nurl = "http://127.0.0.1:9"\ntoken_file = "${dir}/nope"\n` +
+        `[[notify]]\ntype = "ntfy"\nurl = "http://127.0.0.1:9"\ntopic = "t"\ntoken_file = "${dir}/app.token"\n` +
+        `[[notify]]\ntype = "webhook"\nurl = "http://127.0.0.1:9"\nsecret_file = "${dir}/empty.token"\n`,
+    );
+    assert.deepEqual(await notifyFileProblems(nd, config), [
+      `notify sink gotify: ${dir}/config.toml:9: token_file ${dir}/nope cannot be read: no such file`,
+      `notify sink webhook: ${dir}/config.toml:18: secret_file ${dir}/empty.token is empty`,
+    ]);
+  });
 });

@@ -3,6 +3,8 @@ import { compileTemplate, type Template } from "../../lib/config/notify_config.t
 import type { NotifyEvent } from "../../lib/notify/events.ts";
 import { renderMessage, suppressedLine } from "../../lib/notify/render_message.ts";
 import { throttle, type ThrottleRow } from "../../lib/notify/throttle.ts";
+import { sinkFilter } from "../../lib/notify/sink_filter.ts";
+import { parseConfig } from "../../lib/config/load_config.ts";
 
 const EVENT: NotifyEvent = {
   kind: "failed",
@@ -143,5 +145,29 @@ Deno.test({
     for (const [name, row, now, window, want] of rows) {
       assert.deepEqual(throttle(row, now, window), want, name);
     }
+  },
+});
+
+Deno.test({
+  name: "sinkFilter(): kinds in on, services (host-wide events reach all), the fetch threshold",
+  permissions: "none",
+  fn() {
+    const config = parseConfig(
+      `[source]\nurl = "/srv/g.git"\n[[notify]]\ntype = "webhook"\nurl = "https://h"\n` +
+        `on = ["failed", "fetch-failed", "refused"]\nservices = ["web"]\nfetch_failures = 5\n`,
+      "/c.toml",
+      { hostname: "h1", uid: 0, home: "/root", env: {} },
+    );
+    const wants = sinkFilter(config.notify[0]!);
+    const { service: _, ...hostWide } = EVENT;
+    const rows: [NotifyEvent, boolean][] = [
+      [EVENT, true],
+      [{ ...EVENT, service: "db" }, false],
+      [{ ...EVENT, kind: "deployed" }, false],
+      [{ ...hostWide, kind: "refused" }, true],
+      [{ ...hostWide, kind: "fetch-failed", failures: 4 }, false],
+      [{ ...hostWide, kind: "fetch-failed", failures: 5 }, true],
+    ];
+    assert.deepEqual(rows.map(([e]) => wants(e)), rows.map(([, w]) => w));
   },
 });
