@@ -1,12 +1,12 @@
 /**
- * `plan` and `apply`: their options; the command itself is loaded only when it runs.
+ * `plan`, `apply` and `update`: their options; the commands are loaded only when they run.
  *
  * @module
  */
 import { Option } from "@commander-js/extra-typings";
 import type { Exec, Program } from "./registry.ts";
 
-/** `plan` and `apply`. */
+/** `plan`, `apply` and `update`. */
 export function addPlanCommands(program: Program, exec: Exec): void {
   const plan = () => import("./plan_command.ts");
 
@@ -61,6 +61,18 @@ export function addPlanCommands(program: Program, exec: Exec): void {
           adopt: !!opts.adopt,
           ...(opts.metricsFile === undefined ? {} : { metricsFile: opts.metricsFile }),
         })
+      )
+    );
+
+  program.command("update")
+    .description(
+      "pull SERVICE's images and restart it if one changed (pending changes wait for apply)",
+    )
+    .argument("<service...>", "service names as listed in config.yml")
+    .option("--json", "print the result as JSON")
+    .action((services, opts) =>
+      exec(async (ctx) =>
+        (await import("./update_command.ts")).updateCommand(ctx, { services, json: !!opts.json })
       )
     );
 }

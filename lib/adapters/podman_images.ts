@@ -1,0 +1,68 @@
+/**
+ * podman's images: which image a reference names now, and pulling it. `podman pull` uses podman's
+ * own registry configuration and credentials (`registries.conf`, `auth.json` from `podman login`),
+ * so private registries work as they do for podman itself.
+ *
+ * @module
+ */
+import { HoistError } from "../errors.ts";
+import { CommandTimeout, type Runner } from "./run_command.ts";
+
+/** What hoist asks of podman about images. */
+export interface PodmanImages {
+  /** The local image id `ref` names, or undefined when there is none. */
+  imageId(ref: string): Promise<string | undefined>;
+  /** Pulls `ref`; throws a HoistError with the registry's message when it cannot. */
+  pull(ref: string, timeoutMs: number): Promise<void>;
+}
+
+/** A reference podman may be handed as one argument (no option, no whitespace). */
+const REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
+
+/** Creates the adapter. */
+export function createPodmanImages(run: Runner, bin = "podman"): PodmanImages {
+  const refOk = (ref: string) => {
+    if (!REFERENCE.test(ref)) {
+      throw new HoistError("manifest-invalid", `not an image reference: ${JSON.stringify(ref)}`);
+    }
+  };
+  return {
+    async imageId(ref) {
+      refOk(ref);
+      const r = await run({
+        cmd: bin,
+        args: ["image", "inspect", "--format", "{{.Id}}", "--", ref],
+      });
+      const id = new TextDecoder().decode(r.stdout).trim();
+      return r.code === 0 && /^[0-9a-f]{64}$/.test(id) ? id : undefined;
+    },
+    async pull(ref, timeoutMs) {
+      refOk(ref);
+      let r;
+      try {
+        r = await run({ cmd: bin, args: ["pull", "--quiet", "--", ref], timeoutMs });
+      } catch (e) {
+        if (e instanceof CommandTimeout) {
+          throw new HoistError(
+            "command-failed",
+            `pulling ${ref} timed out after ${timeoutMs / 1000} s`,
+            "Check that the registry answers from this host; the service keeps running its current image",
+          );
+        }
+        throw e;
+      }
+      if (r.code !== 0) {
+        const reason = r.stderr.trim().split("\n").filter((l) => l.trim() !== "").slice(-2).join(
+          "; ",
+        );
+        throw new HoistError(
+          "command-failed",
+          `cannot pull ${ref}: ${reason || `podman exited ${r.code}`}`,
+          /unauthorized|authentication required|denied/i.test(reason)
+            ? "Log in for this registry as the user hoist runs as (podman login REGISTRY), or fix its auth file"
+            : "Check the image name and that the registry answers; the service keeps running its current image",
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * 11. `hoist update SERVICE` against a real private registry (Debian's docker-registry with
+ * htpasswd auth, on the host's loopback, which the namespace shares): a new image pushed under the
+ * same tag is pulled and the service restarted on it; unchanged, nothing restarts; when the
+ * registry refuses the pull, the service keeps running its image. Rootful. Ports 19100–19199.
+ */
+import assert from "node:assert/strict";
+import { registryMissing, startRegistry, type TestRegistry } from "../support/registry.ts";
+import {
+  containers,
+  e2eGate,
+  hoist,
+  http,
+  IMAGE,
+  inside,
+  insideOk,
+  prepare,
+  Repo,
+  sweep,
+} from "./harness.ts";
+
+const { ignore: noHarness, why } = await e2eGate();
+const missing = registryMissing();
+if (!noHarness && missing !== undefined && why === undefined) {
+  if (Deno.env.get("HOIST_E2E") === "required") {
+    throw new Error(`HOIST_E2E=required but ${missing}`);
+  }
+  console.log(`e2e tests skipped: ${missing}`);
+}
+const ignore = noHarness || missing !== undefined;
+
+const PREFIX = "upd-";
+const PORT = 19101;
+const CONF = "/etc/containers/registries.conf.d/hoist-e2e-update.conf";
+const KEEP = "localhost/hoist-e2e-update:v1";
+
+async function podman(...args: string[]): Promise<string> {
+  return (await insideOk("system", ["podman", ...args])).trim();
+}
+
+/** Builds an image whose page says `message`, tags it as `ref` and pushes it; returns its id. */
+async function pushVersion(ref: string, message: string): Promise<string> {
+  const name = `upd-build-${crypto.randomUUID().slice(0, 8)}`;
+  await podman("run", "--name", name, IMAGE, "sh", "-c", `echo ${message} > /version`);
+  await podman("commit", "--quiet", name, ref);
+  await podman("rm", name);
+  await podman("push", "--quiet", ref);
+  return (await podman("image", "inspect", "--format", "{{.Id}}", ref)).replace(/^sha256:/, "");
+}
+
+function manifest(image: string): string {
+  return `Container:\n  Image: ${image}\n  Exec: sh -c "httpd -f -p 8080 -h /www"\n` +
+    `  Environment: [PORT=8080, MESSAGE=update]\n  PublishPort: 127.0.0.1:${PORT}:8080\n`;
+}
+
+Deno.test({
+  name: "e2e 11. hoist update pulls a new image from a private registry and restarts only then",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    await sweep("system", PREFIX);
+    const dir = await Deno.makeTempDir({ prefix: "hoist-e2e-registry-" });
+    let registry: TestRegistry | undefined;
+    let repo: Repo | undefined;
+    try {
+      registry = await startRegistry(dir);
+      const ref = `${registry.host}/hoist-e2e/web:latest`;
+      await insideOk("system", [
+        "sh",
+        "-c",
+        'mkdir -p "$(dirname "$1")" && printf "[[registry]]\\nlocation = \\"%s\\"\\ninsecure = true\\n" "$2" > "$1"',
+        "conf",
+        CONF,
+        registry.host,
+      ]);
+      await insideOk(
+        "system",
+        ["podman", "login", "--username", registry.user, "--password-stdin", registry.host],
+        registry.password,
+      );
+      const v1 = await pushVersion(ref, "v1");
+      await podman("tag", ref, KEEP); // a second name, to point the tag back at v1 later
+      repo = await Repo.create("system", {
+        "gitops/updhost/config.yml": "services:\n  web: {}\n",
+        "gitops/updhost/web/manifest.yml": manifest(ref),
+      });
+      const config = await repo.config("updhost", PREFIX);
+      const applied = await hoist("system", ["apply", "--quiet", "--config", config]);
+      assert.equal(applied.code, 0, applied.stderr + applied.stdout);
+      await http(PORT);
+      const web = async () =>
+        (await containers("system")).find((c) => c.labels["gitops-service"] === "web");
+      const first = await web();
+      assert.ok(first);
+      const runningImage = async () =>
+        (await podman("inspect", "--format", "{{.Image}}", (await web())!.id)).replace(
+          /^sha256:/,
+          "",
+        );
+      assert.equal(await runningImage(), v1);
+
+      // unchanged: nothing restarts
+      const same = await hoist("system", ["update", "web", "--config", config]);
+      assert.equal(same.code, 0, same.stderr + same.stdout);
+      assert.match(same.stdout, /^web: .* unchanged; nothing to restart$/m);
+      assert.equal((await web())?.id, first.id);
+
+      // a new image under the same tag, pushed from "elsewhere": the local tag still names v1
+      const v2 = await pushVersion(ref, "v2");
+      await podman("tag", KEEP, ref);
+      const updated = await hoist("system", ["update", "web", "--config", config]);
+      assert.equal(updated.code, 0, updated.stderr + updated.stdout);
+      assert.match(
+        updated.stdout,
+        new RegExp(`^web: .* ${v1.slice(0, 12)} → ${v2.slice(0, 12)}; restarted$`, "m"),
+      );
+      await http(PORT);
+      const second = await web();
+      assert.notEqual(second?.id, first.id, "a new container");
+      assert.equal(await runningImage(), v2);
+      assert.equal(second?.state, "running");
+
+      // the registry refuses: the service keeps running its image
+      await podman("logout", registry.host);
+      const refused = await hoist("system", ["update", "web", "--config", config]);
+      assert.equal(refused.code, 1, refused.stderr + refused.stdout);
+      assert.match(
+        refused.stdout,
+        /cannot pull .*; not updated, still running its current image$/m,
+      );
+      assert.equal((await web())?.id, second?.id);
+      assert.equal((await web())?.state, "running");
+    } finally {
+      if (repo !== undefined) {
+        await repo.write({ "gitops/updhost/config.yml": "services: {}\n" });
+        await repo.commit("remove all");
+        await hoist("system", ["apply", "--quiet", "--config", `${repo.dir}/config.toml`]);
+        await repo.remove();
+      }
+      await sweep("system", PREFIX);
+      if (registry !== undefined) {
+        await inside("system", ["podman", "logout", registry.host]);
+        await inside("system", [
+          "sh",
+          "-c",
+          `podman images --format '{{.Repository}}:{{.Tag}}' | grep -e '^${registry.host}/' -e '^${KEEP}$' | xargs -r podman rmi --force`,
+        ]);
+        await registry.stop();
+      }
+      await inside("system", ["rm", "-f", CONF]);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

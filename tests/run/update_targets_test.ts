@@ -1,0 +1,86 @@
+/** updateTargets(): which images `hoist update` pulls for a service and which units it restarts. */
+import assert from "node:assert/strict";
+import type { DesiredUnit, ReadyService } from "../../lib/desired/types.ts";
+import { updateTargets } from "../../lib/run/update_run.ts";
+
+function unit(path: string, type: DesiredUnit["type"], content: string, entry = true): DesiredUnit {
+  const base = path.slice(path.lastIndexOf("/") + 1, path.lastIndexOf("."));
+  return {
+    path,
+    type,
+    serviceUnit: type === "container" ? `${base}.service` : `${base}-${type}.service`,
+    entry,
+    content,
+    source: path,
+  };
+}
+
+function service(units: DesiredUnit[]): ReadyService {
+  return {
+    name: "web",
+    status: "ready",
+    dependsOn: [],
+    problems: [],
+    hash: "0".repeat(16),
+    legacyHash: "0".repeat(16),
+    dir: "/var/lib/hoist/services/web/0",
+    units,
+    files: [],
+    inputs: {},
+  };
+}
+
+const cases: { name: string; units: DesiredUnit[]; images: string[]; restart: string[] }[] = [
+  {
+    name: "one container: its image and its unit",
+    units: [unit("gitops-web.container", "container", "[Container]\nImage=ghcr.io/acme/web:1.4\n")],
+    images: ["ghcr.io/acme/web:1.4"],
+    restart: ["gitops-web.service"],
+  },
+  {
+    name: "two containers sharing an image pull it once; a network is neither pulled nor restarted",
+    units: [
+      unit("gitops-web/a.container", "container", "[Container]\nImage=docker.io/library/nginx:1\n"),
+      unit(
+        "gitops-web/b.container",
+        "container",
+        "[Unit]\nImage=not-this\n[Container]\nImage=docker.io/library/nginx:1\n",
+      ),
+      unit("gitops-web/net.network", "network", "[Network]\n", false),
+    ],
+    images: ["docker.io/library/nginx:1"],
+    restart: ["a.service", "b.service"],
+  },
+  {
+    name: ".image and .build units are quadlet's to pull or build",
+    units: [
+      unit("gitops-web/app.container", "container", "[Container]\nImage=app.build\n"),
+      unit("gitops-web/db.container", "container", "[Container]\nImage=pg.image\n"),
+      unit("gitops-web/pg.image", "image", "[Image]\nImage=docker.io/library/postgres:16\n", false),
+    ],
+    images: [],
+    restart: ["app.service", "db.service"],
+  },
+  {
+    name: "a digest-pinned image is still pulled (it is a no-op when present)",
+    units: [
+      unit(
+        "gitops-web.container",
+        "container",
+        "[Container]\nImage=quay.io/x/y@sha256:" + "a".repeat(64) + "\n",
+      ),
+    ],
+    images: ["quay.io/x/y@sha256:" + "a".repeat(64)],
+    restart: ["gitops-web.service"],
+  },
+];
+
+for (const c of cases) {
+  Deno.test({
+    name: `updateTargets(): ${c.name}`,
+    permissions: "none",
+    fn() {
+      assert.deepEqual(updateTargets(service(c.units)), { images: c.images, units: c.restart });
+    },
+  });
+}
