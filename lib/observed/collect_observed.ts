@@ -94,15 +94,17 @@ export async function collectObserved(
     if (dir !== "" && (await deps.fs.exists(dir))) copies.add(dir);
   }
   const copyLists = new Map<string, string[]>();
-  for (
-    const name of new Set([
-      ...inventory.services.keys(),
-      ...desired.services.map((s) => s.name),
-    ])
-  ) {
+  const known = new Set([
+    ...inventory.services.keys(),
+    ...[...inventory.units.values()].map((u) => u.service),
+    ...desired.services.map((s) => s.name),
+  ]);
+  for (const name of known) {
     const dirs = await deps.fs.listFolders(`${paths.stateDir}/services/${name}`);
     if (dirs.length > 0) copyLists.set(name, dirs);
   }
+  const strayServiceFolders = (await deps.fs.listFolders(`${paths.stateDir}/services`))
+    .filter((d) => !known.has(d.slice(d.lastIndexOf("/") + 1))).sort();
 
   const missing: string[] = [];
   let containers: ObservedContainer[] = [];
@@ -144,6 +146,7 @@ export async function collectObserved(
     inventory: { services: inventory.services, units: inventory.units, copies: copyLists },
     runtime: missing.length === 0,
     reloadPending: await deps.fs.exists(reloadMarkPath(paths.stateDir)),
+    strayServiceFolders,
     warnings,
   };
 }

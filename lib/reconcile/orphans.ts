@@ -16,7 +16,10 @@ export interface OrphanPlan {
   readonly inventory: readonly InventoryChange[];
 }
 
-/** Plans the removal of every service the inventory lists and the desired state does not. */
+/**
+ * Plans the removal of every service the inventory lists and the desired state does not, and of
+ * state folders of services neither lists.
+ */
 export function planOrphans(
   desiredNames: ReadonlySet<string>,
   observed: ObservedState,
@@ -43,9 +46,23 @@ export function planOrphans(
         ...why,
       });
     }
-    const dirs = inv.copies.get(name) ?? [];
+    // its copies, then the service's folder they leave empty (state_dir/services/NAME)
+    const copies = inv.copies.get(name) ?? [];
+    const folder = copies[0]?.slice(0, copies[0].lastIndexOf("/"));
+    const dirs = folder === undefined ? [] : [...copies, folder];
     if (dirs.length > 0) prunes.push({ kind: "prune", service: name, dirs, ...why });
     inventory.push({ service: name, record: null });
+  }
+  for (const dir of observed.strayServiceFolders ?? []) {
+    const name = dir.slice(dir.lastIndexOf("/") + 1);
+    if (desiredNames.has(name) || owners.includes(name)) continue;
+    prunes.push({
+      kind: "prune",
+      service: name,
+      dirs: [dir],
+      code: "service-removed",
+      reason: "state folder of a service hoist no longer runs",
+    });
   }
   return { stops, removes, prunes, inventory };
 }

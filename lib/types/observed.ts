@@ -76,6 +76,11 @@ export interface ObservedState {
   /** By unit name; units systemd does not know are absent or `not-found`. */
   readonly units: ReadonlyMap<string, UnitState>;
   readonly inventory: Inventory;
+  /**
+   * Folders under `state_dir/services` of services neither desired nor in the inventory (left by
+   * an older hoist or a lost inventory), absolute paths: hoist's own, to remove.
+   */
+  readonly strayServiceFolders?: readonly string[];
   /** False where podman/systemd are absent (the demo): states are then unknown, not "stopped". */
   readonly runtime: boolean;
   /**

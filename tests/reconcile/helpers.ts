@@ -108,6 +108,7 @@ export interface FakeObserved {
   };
   runtime: boolean;
   reloadPending?: boolean;
+  strayServiceFolders?: string[];
   warnings: Problem[];
 }
 

@@ -425,7 +425,7 @@ const SCENARIOS: readonly Scenario[] = [
       "stop b: gitops-b.service (removed from config.yml)",
       "remove gitops-b.container (removed from config.yml)",
       "daemon-reload, wait for nothing",
-      `prune b ${STATE}/services/b/b@rev1 (removed from config.yml)`,
+      `prune b ${STATE}/services/b/b@rev1 ${STATE}/services/b (removed from config.yml)`,
     ],
     check(p) {
       assert.deepEqual(p.inventory, [{ service: "b", record: null }]);
@@ -446,7 +446,7 @@ const SCENARIOS: readonly Scenario[] = [
     actions: [
       "remove gitops-b.container (removed from config.yml)",
       "daemon-reload, wait for nothing",
-      `prune b ${STATE}/services/b/b@rev1 (removed from config.yml)`,
+      `prune b ${STATE}/services/b/b@rev1 ${STATE}/services/b (removed from config.yml)`,
     ],
   },
   {
