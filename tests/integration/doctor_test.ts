@@ -19,7 +19,7 @@ import { commitAs, sshSigner } from "./signing.ts";
 const HOST = "pi";
 
 /** Runs hoist with the real adapters as this process's uid, HOME in the test folder. */
-export async function hoist(home: string, ...argv: string[]) {
+async function hoist(home: string, ...argv: string[]) {
   let out = "", err = "";
   const io: CliIo = {
     out: (t) => void (out += t),
