@@ -243,7 +243,7 @@ Deno.test({
       assert.equal(noTty.code, 64, show(noTty));
       assert.match(
         noTty.err,
-        /error: hoist init asks questions, but stdin is not a terminal\n  hint: Pass --yes/,
+        /error: hoist init asks questions, but stdin is not a terminal\n {2}hint: Pass --yes/,
       );
       assert.equal(await Deno.stat(`${s.home}/.config`).then(() => true, () => false), false);
     });
