@@ -74,6 +74,11 @@ export interface SecretsConfig {
   readonly env: Readonly<Record<string, string>>;
   /** KEY=VALUE files whose variables fill `${VAR}` in `.env` files (over the host environment). */
   readonly envFiles: readonly string[];
+  /**
+   * `host_dirs`: folder name → host folder. A compose `env_file` that leaves its service folder
+   * through that name (`../../secrets/web.env`) is read from the host folder at apply time.
+   */
+  readonly hostDirs: Readonly<Record<string, string>>;
 }
 
 /** The validated agent configuration with every default filled in. */
@@ -156,6 +161,13 @@ const schema = z.strictObject({
       z.string(),
     ).default({}),
     env_files: z.array(absolute).default([]),
+    host_dirs: z.record(
+      z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a folder name").refine(
+        (n) => n !== "." && n !== "..",
+        "must be a folder name",
+      ),
+      absolute,
+    ).default({}),
   }).optional(),
   trust: z.strictObject({
     require_signed: z.boolean().optional(),
@@ -221,7 +233,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
         "[source] or [[sources]] (name, url, branch, branches, path, ssh_key, ssh_known_hosts, token_file, " +
         "webhook_secret_file), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
-        "[secrets] (env, env_files), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
+        "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
         "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile)",
     );
   }
@@ -290,7 +302,11 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       verify: t?.verify ?? "tip",
       allowRollback: t?.allow_rollback ?? false,
     },
-    secrets: { env: c.secrets?.env ?? {}, envFiles: c.secrets?.env_files ?? [] },
+    secrets: {
+      env: c.secrets?.env ?? {},
+      envFiles: c.secrets?.env_files ?? [],
+      hostDirs: c.secrets?.host_dirs ?? {},
+    },
     keepCopies: c.keep_copies ?? 3,
     quadletBin: c.quadlet_bin,
     serve: serveConfig(c.serve),

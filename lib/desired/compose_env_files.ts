@@ -18,7 +18,7 @@ import { parseDotenv } from "./compose/dotenv.ts";
 import type { Lookup } from "./compose/interpolate.ts";
 import type { Read } from "./read.ts";
 import { decodeText, readText } from "./repo_files.ts";
-import { secretDigest } from "./secrets.ts";
+import { secretDigest, type SecretInputs } from "./secrets.ts";
 import type { ServiceFolder } from "./service_context.ts";
 import type { DesiredFile } from "./types.ts";
 
@@ -54,7 +54,9 @@ export function composeEnvFiles(
       data,
       digest: secretDigest(folder.ctx.secrets, data),
       secret: true,
-      origin: original.value.file.slice(folder.dir.length + 1),
+      origin: original.value.file.startsWith(`${folder.dir}/`)
+        ? original.value.file.slice(folder.dir.length + 1)
+        : original.value.file,
     });
   }
   return { value: out, problems };
@@ -102,6 +104,7 @@ function originalText(
   { tree, dir, name, ctx }: ServiceFolder,
   copy: EnvCopy,
 ): Read<{ text: string; file: string } | undefined> {
+  if (copy.from.kind === "host") return hostText(copy.from, dir, name, ctx.secrets);
   const path = copy.from.path;
   if (tree.entries.has(path)) {
     const read = readText(tree, path, dir, name);
@@ -122,4 +125,30 @@ function originalText(
   return text.ok
     ? { value: { text: text.text, file: encrypted }, problems: [] }
     : { value: undefined, problems: [text.problem] };
+}
+
+/**
+ * A `[secrets] host_dirs` file's text, by its host path; offline (`hoist validate`), an empty
+ * stand-in and a warning.
+ */
+function hostText(
+  from: { readonly key: string; readonly rel: string; readonly path?: string },
+  dir: string,
+  service: string,
+  secrets: SecretInputs,
+): Read<{ text: string; file: string } | undefined> {
+  const text = from.path === undefined ? undefined : secrets.hostFiles?.get(from.path);
+  if (from.path !== undefined && text !== undefined) {
+    return { value: { text, file: from.path }, problems: [] };
+  }
+  return {
+    value: { text: "", file: from.path ?? from.key },
+    problems: [
+      problem(
+        "warning",
+        `${from.rel} is read from the [secrets] host_dirs folder ${from.key} at plan time: not checked offline`,
+        { file: dir, service },
+      ),
+    ],
+  };
 }

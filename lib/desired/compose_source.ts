@@ -71,7 +71,10 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
     project: name,
     prefix: ctx.prefix,
     mode: ctx.mode,
-    paths: repoPaths(tree, dir),
+    paths: repoPaths(tree, dir, {
+      dirs: ctx.secrets.hostDirs ?? new Map(),
+      files: ctx.secrets.offline ? undefined : ctx.secrets.hostFiles ?? new Map(),
+    }),
     offline: ctx.secrets.offline ?? false,
     service: name,
     ...variables,

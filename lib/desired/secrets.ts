@@ -25,6 +25,10 @@ export interface SecretInputs {
   readonly offline?: boolean;
   /** The host's key for {@link secretDigest} (kept 0600 in state_dir/secrets). */
   readonly key?: string;
+  /** `[secrets] host_dirs`: folder name → host folder, for env files outside the repository. */
+  readonly hostDirs?: ReadonlyMap<string, string>;
+  /** The text of each file directly in a host folder, by host path (read at apply time). */
+  readonly hostFiles?: ReadonlyMap<string, string>;
 }
 
 /** No decrypted files, no variables. */

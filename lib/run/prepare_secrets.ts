@@ -1,6 +1,6 @@
 /**
- * Decrypts the fetched trees' sops files and gathers the variables for `.env` files, before the
- * (pure) desired state is read. Decrypted results are cached by ciphertext under
+ * Decrypts the fetched trees' sops files, gathers the variables for `.env` files and reads the
+ * `[secrets] host_dirs` folders, before the (pure) desired state is read. Decrypted results are cached by ciphertext under
  * `state_dir/secrets` (0600 files in a 0700 folder), so an unchanged repository needs no sops run;
  * entries the current revision does not use are removed. A cached secret keeps deploying after
  * its key is removed from the host: to revoke one, rotate it (new ciphertext).
@@ -83,7 +83,11 @@ export async function prepareSecrets(
       if (!used.has(name)) await deps.fs.remove(`${cacheDir}/${name}`, cacheDir);
     }
   }
-  const key = secretsUsed ? await hostKey(deps, cacheDir) : undefined;
+  const hostDirs = new Map(
+    Object.entries(config.secrets.hostDirs).map(([k, d]) => [k, d.replace(/(.)\/+$/, "$1")]),
+  );
+  const hostFiles = await readHostDirs(deps, hostDirs);
+  const key = secretsUsed || hostDirs.size > 0 ? await hostKey(deps, cacheDir) : undefined;
   const vars = new Map<string, string>();
   for (const [k, v] of Object.entries(deps.env)) if (v !== undefined) vars.set(k, v);
   for (const file of config.secrets.envFiles) {
@@ -97,7 +101,31 @@ export async function prepareSecrets(
     }
     for (const [k, v] of parseDotenv(text)) vars.set(k, v);
   }
-  return { decrypted, vars, ...(key === undefined ? {} : { key }) };
+  return {
+    decrypted,
+    vars,
+    ...(key === undefined ? {} : { key }),
+    ...(hostDirs.size > 0 ? { hostDirs, hostFiles } : {}),
+  };
+}
+
+/**
+ * The files directly in each `[secrets] host_dirs` folder, by path: compose env files reach them
+ * as `../../secrets/<svc>.env`; which ones are used is known only once the compose files are read,
+ * so all are read (a missing folder holds none, and the file's absence is reported where used).
+ */
+async function readHostDirs(
+  deps: Deps,
+  hostDirs: ReadonlyMap<string, string>,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const dir of hostDirs.values()) {
+    for (const name of await deps.fs.listFiles(dir)) {
+      const text = await deps.fs.readText(`${dir}/${name}`);
+      if (text !== undefined) out.set(`${dir}/${name}`, text);
+    }
+  }
+  return out;
 }
 
 /** Name of the host's digest key in state_dir/secrets. */

@@ -119,7 +119,7 @@ Deno.test({
       stateDir: "/var/lib/hoist",
     });
     const outside = (svc: string, line: number, rel: string) =>
-      `error: gitops/h/${svc}/podman-compose.yml:${line}: services.${rel} is outside the service folder; paths outside it are not supported yet`;
+      `error: gitops/h/${svc}/podman-compose.yml:${line}: services.${rel} is outside the service folder`;
     const blocked = Object.fromEntries(
       desired.services.filter((s) => s.status === "blocked").map((s) => [
         s.name,
@@ -174,6 +174,59 @@ Deno.test({
       "gitops-vaultwarden/gitops-vaultwarden.container",
       "gitops-vaultwarden/gitops-vaultwarden_default.network",
     ]);
+    const run = await generator("user").generate(units, []);
+    assert.deepEqual(run.errors, new Map());
+    assert.deepEqual([...units.keys()].filter((p) => !run.generated.has(p)), []);
+  },
+});
+
+Deno.test({
+  name:
+    "with [secrets] host_dirs naming the untracked secrets/ folder, the real compose files that reach it as ../../secrets/<svc>.env deploy, reading it from the host",
+  ignore,
+  async fn() {
+    const dir = "/etc/hoist/secrets";
+    const names = [
+      "authentik",
+      "gitops-deploy-server",
+      "oxicloud",
+      "paperless",
+      "trilium",
+      "twoslr",
+    ];
+    const hostFiles = new Map(names.map((n) => [`${dir}/${n}.env`, `SECRET_OF=${n}\n`]));
+    const desired = readDesired(await hostTree(), {
+      path: "gitops",
+      host: "h",
+      prefix: "gitops-",
+      mode: "user",
+      stateDir: "/var/lib/hoist",
+      secrets: {
+        decrypted: new Map(),
+        vars: new Map(),
+        key: "k",
+        hostDirs: new Map([["secrets", dir]]),
+        hostFiles,
+      },
+    });
+    const blocked = desired.services.filter((s) => s.status === "blocked").map((s) => s.name);
+    assert.deepEqual(blocked, ["isso", "oxicloud"]); // a missing comments.db and Dockerfile
+    const ready = desired.services.flatMap((s) => s.status === "ready" ? [s] : []);
+    const twoslr = ready.find((s) => s.name === "twoslr");
+    assert.ok(twoslr);
+    const copy = twoslr.files.find((f) => f.path === ".hoist-env/host/secrets/twoslr.env");
+    assert.equal(new TextDecoder().decode(copy?.data), "SECRET_OF=twoslr\n");
+    assert.equal(copy?.secret, true);
+    assert.match(
+      desiredUnits(twoslr).find((u) => u.path.endsWith(".container"))?.content ?? "",
+      new RegExp(
+        `^EnvironmentFile=/var/lib/hoist/services/twoslr/${twoslr.hash}/\\.hoist-env/host/secrets/twoslr\\.env$`,
+        "m",
+      ),
+    );
+    const units = new Map(
+      ready.flatMap((s) => desiredUnits(s).map((u) => [u.path, u.content] as const)),
+    );
     const run = await generator("user").generate(units, []);
     assert.deepEqual(run.errors, new Map());
     assert.deepEqual([...units.keys()].filter((p) => !run.generated.has(p)), []);

@@ -8,6 +8,7 @@
 import { posix } from "node:path";
 import type { RepoTree } from "../../types/repo_tree.ts";
 import { readRepoFile } from "../repo_files.ts";
+import { hostEnvFile } from "./host_env_file.ts";
 import { literal } from "./unit_words.ts";
 
 /**
@@ -21,10 +22,22 @@ export type PathUse = "file" | "env_file" | "bind" | "context";
  * path of the podman-format copy in the service's copy.
  */
 export interface EnvCopy {
-  /** Where the original is: a repository path. */
-  readonly from: { readonly kind: "repo"; readonly path: string };
-  /** The copy's path in the service's copy (`.hoist-env/app.env`). */
+  /**
+   * Where the original is: a repository path, or a file of a `[secrets] host_dirs` folder (`key`
+   * its name; `path` its host path, unknown to `hoist validate`, which reads no host folder).
+   */
+  readonly from:
+    | { readonly kind: "repo"; readonly path: string }
+    | { readonly kind: "host"; readonly key: string; readonly rel: string; readonly path?: string };
+  /** The copy's path in the service's copy (`.hoist-env/repo/app.env`). */
   readonly target: string;
+}
+
+/** What hoist knows of `[secrets] host_dirs`: folder name → host folder, and their files' text. */
+export interface HostDirInputs {
+  readonly dirs: ReadonlyMap<string, string>;
+  /** By host path; undefined offline (`hoist validate`), when no folder is read. */
+  readonly files: ReadonlyMap<string, string> | undefined;
 }
 
 /** The folder of the service's copy that holds converted `env_file`s. */
@@ -45,23 +58,28 @@ export interface PathPolicy {
 /**
  * Paths of a service folder in a repository: they must stay inside it (no `..` out, no symlink
  * out) and exist in the commit; they become `${SERVICE_DIR}/…`, the service's immutable copy. An
- * `env_file` becomes `${SERVICE_DIR}/.hoist-env/…`, the copy converted to what podman reads
- * (compose and podman read env files differently; `compose_env_files.ts`).
+ * `env_file` becomes `${SERVICE_DIR}/.hoist-env/repo/…`, the copy converted to what podman reads
+ * (compose and podman read env files differently; `compose_env_files.ts`); one that leaves the
+ * folder through a `[secrets] host_dirs` name is read from that host folder
+ * (`.hoist-env/host/<name>/…`, {@link hostEnvFile}).
  *
  * @example
  * ```ts
  * repoPaths(tree, "gitops/h/web").resolve("./app.env", "file", true); // { ok: true, value: "${SERVICE_DIR}/app.env" }
  * ```
  */
-export function repoPaths(tree: RepoTree, dir: string): PathPolicy {
+export function repoPaths(tree: RepoTree, dir: string, hostDirs?: HostDirInputs): PathPolicy {
   return {
     resolve(rel, use, required) {
+      const norm = posix.normalize(rel).replace(/\/+$/, "");
+      if (use === "env_file" && norm.startsWith("../")) {
+        return hostEnvFile(rel, norm, required, hostDirs);
+      }
       const resolved = resolveInRepo(tree, dir, rel, use === "env_file" ? "file" : use, required);
       if (!resolved.ok || use !== "env_file" || !resolved.value.startsWith("${SERVICE_DIR}/")) {
         return resolved;
       }
-      const norm = posix.normalize(rel).replace(/\/+$/, "");
-      const target = `${ENV_COPY_DIR}/${norm}`;
+      const target = `${ENV_COPY_DIR}/repo/${norm}`;
       return {
         ok: true,
         value: `\${SERVICE_DIR}/${literal(target)}`,

@@ -46,7 +46,7 @@ Label=gitops-service=blog
 Label=gitops-hash=${blog.hash}
 Image=docker.io/library/busybox:1
 ContainerName=blog-web
-EnvironmentFile=${dir}/.hoist-env/app.env
+EnvironmentFile=${dir}/.hoist-env/repo/app.env
 Volume=${dir}/site:/srv:ro
 Network=gitops-blog_default.network:alias=web
 
@@ -55,7 +55,7 @@ WantedBy=default.target
 `,
     );
     assert.deepEqual(blog.files.map((f) => f.path).sort(), [
-      ".hoist-env/app.env",
+      ".hoist-env/repo/app.env",
       "app.env",
       "site/index.html",
     ]);
@@ -124,7 +124,7 @@ Deno.test({
       ["the seed-001 ../../secrets env file", {
         "blog/compose.yaml": `${WEB}    env_file: [../../secrets/blog.env]\n`,
       }, [
-        `error: ${f}/compose.yaml:4: services.web.env_file[0]: ../../secrets/blog.env is outside the service folder; paths outside it are not supported yet`,
+        `error: ${f}/compose.yaml:4: services.web.env_file[0]: ../../secrets/blog.env is outside the service folder`,
       ]],
       ["a bind source that is a symlink out of the folder", {
         "blog/compose.yaml": `${WEB}    volumes: ["./conf:/etc/conf"]\n`,
@@ -146,9 +146,9 @@ Deno.test({
       ["a file of the folder where hoist writes its copy of an env_file", {
         "blog/compose.yaml": `${WEB}    env_file: app.env\n`,
         "blog/app.env": "A=1\n",
-        "blog/.hoist-env/app.env": "A=2\n",
+        "blog/.hoist-env/repo/app.env": "A=2\n",
       }, [
-        `error: ${f}/.hoist-env/app.env: .hoist-env/app.env is reserved for hoist's copies of env files`,
+        `error: ${f}/.hoist-env/repo/app.env: .hoist-env/repo/app.env is reserved for hoist's copies of env files`,
       ]],
       ["an unset variable", {
         "blog/compose.yaml": "services:\n  web:\n    image: caddy:${TAG}\n",
@@ -205,17 +205,20 @@ Deno.test({
     const dir = `/var/lib/hoist/services/blog/${blog.hash}`;
     assert.deepEqual(
       blog.units[0]?.content.split("\n").filter((l) => l.startsWith("EnvironmentFile=")),
-      [`EnvironmentFile=${dir}/.hoist-env/db.env`, `EnvironmentFile=${dir}/.hoist-env/.env`],
+      [
+        `EnvironmentFile=${dir}/.hoist-env/repo/db.env`,
+        `EnvironmentFile=${dir}/.hoist-env/repo/.env`,
+      ],
     );
     assert.deepEqual(blog.files.map((f) => [f.path, f.secret === true]).sort(), [
       [".env", true],
-      [".hoist-env/.env", true],
-      [".hoist-env/db.env", true],
+      [".hoist-env/repo/.env", true],
+      [".hoist-env/repo/db.env", true],
       ["db.env", true],
     ]);
     const text = (path: string) =>
       new TextDecoder().decode(blog.files.find((f) => f.path === path)?.data);
-    assert.equal(text(".hoist-env/db.env"), "PASSWORD=s3\n");
+    assert.equal(text(".hoist-env/repo/db.env"), "PASSWORD=s3\n");
   },
 });
 
@@ -245,9 +248,9 @@ Deno.test({
       new TextDecoder().decode(blog.files.find((f) => f.path === path)?.data);
     assert.equal(text(".env"), dotEnv);
     assert.equal(text("conf/app.env"), appEnv);
-    assert.equal(text(".hoist-env/.env"), "TAG=1\nPASSWORD=pa$word\nQUOTED=a b\n");
+    assert.equal(text(".hoist-env/repo/.env"), "TAG=1\nPASSWORD=pa$word\nQUOTED=a b\n");
     assert.equal(
-      text(".hoist-env/conf/app.env"),
+      text(".hoist-env/repo/conf/app.env"),
       'MODE=prod\nGREETING=hello 1\tworld\nLITERAL=${TAG} $$ "x"\nURL=http://h/#frag\nCOST=$5\n',
     );
     assert.ok(blog.files.filter((f) => f.path.endsWith(".env")).every((f) => f.secret));
