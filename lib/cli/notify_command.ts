@@ -1,23 +1,12 @@
 /**
  * `hoist notify test [SINK]`: sends a test message to one sink (or all) and says what happened.
- * Registered here; the notification code is loaded only when the command runs.
+ * Registered by register_notify.ts; the notification code is loaded only when the command runs.
  *
  * @module
  */
 import { oneLine } from "../errors.ts";
 import { type CommandContext, loadConfig } from "./context.ts";
 import { EXIT } from "./exit_codes.ts";
-import type { Exec, Program } from "./registry.ts";
-
-/** Adds `notify test [sink]` to `program`. */
-export function addNotifyCommand(program: Program, exec: Exec): void {
-  program.command("notify")
-    .description("notifications ([[notify]] in the config)")
-    .command("test")
-    .description("send a test message to SINK (a [[notify]] name; default: every sink)")
-    .argument("[sink]", "the sink's name (name =, else its type, e.g. ntfy or email-2)")
-    .action((sink) => exec((ctx) => notifyTestCommand(ctx, sink)));
-}
 
 /** Sends the test message; exit 0 when every sink got it, 1 otherwise. */
 export async function notifyTestCommand(

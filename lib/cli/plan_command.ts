@@ -53,6 +53,18 @@ export async function planCommand(
     const warning = await writeMetricsTextfile(deps, textfile, config, outcome, seconds);
     if (warning !== undefined) io.err(warning + "\n");
   }
+  if (!opts.dryRun && config.notify.length > 0) {
+    // loaded only when sinks are configured (nodemailer is not small); never changes the exit code
+    const { notifyDeps, notifyRun } = await import("../notify/notify_run.ts");
+    const report = await notifyRun(notifyDeps(deps, config), config, outcome, deps.clock());
+    for (const d of report.deliveries) {
+      if (d.result === "failed") {
+        io.err(
+          `warning: notify ${oneLine(d.sink)}: ${d.kind} not sent: ${oneLine(d.error ?? "")}\n`,
+        );
+      }
+    }
+  }
   if (!outcome.ok) return printError(io, outcome.error);
   const { plan, applied } = outcome.value;
   if (opts.json) {

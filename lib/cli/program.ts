@@ -13,6 +13,7 @@ import { EXIT, printError } from "./exit_codes.ts";
 import { addOtherCommands } from "./register_inspect.ts";
 import { addPlanCommands } from "./register_runs.ts";
 import { addServeCommand } from "./register_serve.ts";
+import { addNotifyCommand } from "./register_notify.ts";
 import { addSetupCommands } from "./register_setup.ts";
 
 export { EXIT } from "./exit_codes.ts";
@@ -64,6 +65,7 @@ export async function runCli(
   addPlanCommands(program, exec);
   addOtherCommands(program, exec);
   addServeCommand(program, exec);
+  addNotifyCommand(program, exec);
   addConvertCommand(program, exec);
   addSetupCommands(program, exec);
   program.command("version")
