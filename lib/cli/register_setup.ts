@@ -40,4 +40,18 @@ export function addSetupCommands(program: Program, exec: Exec): void {
     .action((opts) =>
       exec(async (ctx) => (await import("./init_command.ts")).initCommand(ctx, opts))
     );
+
+  program.command("completions")
+    .description("print a shell completion script: hoist completions bash|zsh|fish")
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      "\nInstall: hoist completions bash > /etc/bash_completion.d/hoist; for zsh a file _hoist on " +
+        "$fpath; for fish ~/.config/fish/completions/hoist.fish",
+    )
+    .action((shell) =>
+      exec(async (ctx) =>
+        (await import("./completions_command.ts")).completionsCommand(ctx, shell, program)
+      )
+    );
 }
