@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { OPS } from "../remote/api_request.ts";
+import { remoteApi, type RemoteApp } from "../remote/api.ts";
 import { deliveryId, type DeliveryLog } from "./deliveries.ts";
 import { type Metrics, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { readBody } from "./read_body.ts";
@@ -40,6 +42,8 @@ export interface ServerApp {
   now(): Date;
   /** One line per refused request: never the secret, never the body. */
   log(message: string): void;
+  /** The signed remote API under `/api/v1/`; undefined: it answers 503. */
+  readonly remote?: RemoteApp;
 }
 
 /** A service or source name in a path: what config.yml and config.toml accept. */
@@ -56,6 +60,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
  */
 export async function handle(req: Request, app: ServerApp): Promise<Response> {
   const path = new URL(req.url).pathname;
+  if (path === "/api" || path.startsWith("/api/")) {
+    return count(app, apiName(path), await api(req, app));
+  }
   const route = routeOf(path);
   if (route === undefined) return count(app, "unknown", problem(404, `no endpoint ${short(path)}`));
   if (req.method !== route.method) {
@@ -102,6 +109,24 @@ function routeOf(path: string): Route | undefined {
     return { name: "hooks", method: "POST", answer: (req, app) => sourceHook(req, app, rest) };
   }
   return undefined;
+}
+
+/** The metrics label of an API request: `api-<op>` for a known operation, else `api`. */
+function apiName(path: string): string {
+  const op = path.split("/").pop() ?? "";
+  return Object.hasOwn(OPS, op) ? `api-${op}` : "api";
+}
+
+async function api(req: Request, app: ServerApp): Promise<Response> {
+  if (app.remote === undefined) {
+    await req.body?.cancel().catch(() => {});
+    return problem(503, "the remote API is off in this server");
+  }
+  const res = await remoteApi(req, app.remote);
+  if (res.status >= 400) {
+    app.log(`${req.method} ${short(new URL(req.url).pathname)}: ${res.status}`);
+  }
+  return res;
 }
 
 async function statusHtml(req: Request, app: ServerApp): Promise<Response> {

@@ -12,9 +12,12 @@ import type { ServeConfig } from "../config/serve_config.ts";
 import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 import { logger } from "../log.ts";
+import { remoteApp, type RemoteState } from "../remote/remote_app.ts";
+import { planJson } from "../render/plan_json.ts";
 import { runApply, type RunResult } from "../run/apply_run.ts";
 import type { Outcome } from "../run/outcome.ts";
 import { openDeliveryStore } from "../state/delivery_store.ts";
+import { openRemoteStore } from "../state/remote_store.ts";
 import { DeliveryLog } from "./deliveries.ts";
 import { Metrics } from "./metrics.ts";
 import { handle, type ServerApp } from "./routes.ts";
@@ -72,11 +75,49 @@ export async function serve(
   const statusLogins = serveConfig.statusAuthFile === undefined ? undefined : await loginDigests(
     await readFileOrThrow(deps, serveConfig.statusAuthFile, "status_auth_file"),
   );
+  const remoteStore = openRemoteStore(`${config.stateDir}/remote.db`);
+  const remote: RemoteState = remoteApp(deps, config, {
+    store: remoteStore,
+    bodyLimit: serveConfig.bodyLimit,
+    plan: async () => {
+      const o = await runApply(deps, config, {
+        dryRun: true,
+        lockTimeoutMs: LOCK_WAIT_MS,
+        allowRollback: false,
+      });
+      return o.ok
+        ? { ok: true, body: { plan: planJson(o.value.plan) } }
+        : { ok: false, reason: o.error.message.split("\n")[0] ?? o.error.code };
+    },
+    apply: async () => {
+      const e = queue.enqueue("api", []);
+      if (!e.ok) return { ok: false, reason: e.reason };
+      for (;;) {
+        const view = queue.get(e.id);
+        if (view === undefined || view.state === "cancelled") {
+          return { ok: false, reason: `run ${e.id} was cancelled (hoist serve is stopping)` };
+        }
+        if (view.state === "done") {
+          const result = view.summary?.result;
+          const body = { run: e.id, url: `/runs/${e.id}`, summary: view.summary ?? null };
+          return result === "error" || result === "failed"
+            ? { ok: false, reason: view.summary?.message ?? "the run failed" }
+            : { ok: true, body };
+        }
+        await deps.sleep(100);
+      }
+    },
+    warn: (message) => log.warn("{message}", { message }),
+  });
+  await remote.loadAdmin();
   let last: { facts: RunFacts; at: string } | undefined;
   let planned: LastRun | undefined;
   const queue = new RunQueue(async (request) => {
     const started = performance.now();
     const { facts, outcome } = await reconcileOnce(deps, config, request);
+    // the keys and services of the commit this run fetched and verified; a failed fetch keeps
+    // the previous ones
+    if (outcome.ok) await remote.update(outcome.value.fetched, outcome.value.desired);
     const at = deps.clock();
     planned = outcome.ok
       ? { at: at.toISOString(), result: outcome.value }
@@ -106,6 +147,7 @@ export async function serve(
     metrics,
     now: deps.clock,
     log: (message) => log.warn("{message}", { message }),
+    remote: remote.app,
   };
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -128,6 +170,7 @@ export async function serve(
     }, (req) => handle(req, app));
   } catch (e) {
     deliveryStore.close();
+    remoteStore.close();
     throw new HoistError(
       "usage",
       `cannot listen on ${serveConfig.hostname}:${serveConfig.port}: ${(e as Error).message}`,
@@ -144,6 +187,7 @@ export async function serve(
     log.info("stopping: waiting for the running reconcile");
     await queue.close();
     deliveryStore.close();
+    remoteStore.close();
     if (opts.signals) {
       for (const s of ["SIGTERM", "SIGINT"] as const) Deno.removeSignalListener(s, onSignal);
     }

@@ -1,0 +1,180 @@
+/**
+ * {@link remoteApi}: `hoist serve`'s `/api/v1/…` endpoints as one `Request → Response` function
+ * over a {@link RemoteApp} (tested with Request objects, no socket). Every request is recorded,
+ * refused or not, with its principal (the key's fingerprint and comment once the signature
+ * verified), operation, service, status and reason. Nothing runs for a request that is refused:
+ * path, method and query are checked first (400/404/405), then the body's size (413), then the
+ * signature and the key's scope (401/403), then that the service exists (404).
+ *
+ * @module
+ */
+import type { PodmanInspect, ServiceContainer } from "../adapters/podman_inspect.ts";
+import type { Journal } from "../adapters/journal.ts";
+import type { SshSign } from "../adapters/ssh_sign.ts";
+import { HoistError, oneLine } from "../errors.ts";
+import { readBody } from "../server/read_body.ts";
+import type { RemoteRecord, RemoteStore } from "../state/remote_store.ts";
+import { type ApiRequest, parseApi, type RemoteOp } from "./api_request.ts";
+import { authenticateRemote, type Principal, principalName } from "./authenticate.ts";
+import type { NonceLog } from "./nonces.ts";
+import type { RemoteKey } from "./repo_keys.ts";
+
+/** A service of the last run, as the API needs it. */
+export type ApiService =
+  | {
+    readonly kind: "ready";
+    /** The systemd units of all its quadlets (for logs). */
+    readonly units: readonly string[];
+    /** The units hoist starts (for start, stop, restart). */
+    readonly entry: readonly string[];
+    readonly hash: string;
+  }
+  | { readonly kind: "blocked"; readonly reason: string };
+
+/** What a host-wide run gave. */
+export type ApiRun =
+  | { readonly ok: true; readonly body: Record<string, unknown> }
+  | { readonly ok: false; readonly reason: string };
+
+/** What the handler works with. */
+export interface RemoteApp {
+  /** The keys of the last verified fetch and `[remote] admin_keys`. */
+  keys(): readonly RemoteKey[];
+  readonly nonces: NonceLog;
+  readonly verify: SshSign["verify"];
+  readonly bodyLimit: number;
+  /** A service of the last run's desired state; undefined when there is none of that name. */
+  service(name: string): ApiService | undefined;
+  readonly podman: PodmanInspect;
+  readonly journal: Journal;
+  /** systemctl start/stop/restart of `units`. */
+  control(verb: "start" | "stop" | "restart", units: readonly string[]): Promise<void>;
+  /** A dry run, under the run lock. */
+  plan(): Promise<ApiRun>;
+  /** A run on the server's queue, waited for. */
+  apply(): Promise<ApiRun>;
+  readonly store: Pick<RemoteStore, "record" | "stop" | "unstop">;
+  now(): Date;
+}
+
+interface Facts {
+  op: RemoteOp | "";
+  service: string;
+  principal?: Principal;
+}
+
+/** Answers one `/api/v1/…` request. */
+export async function remoteApi(req: Request, app: RemoteApp): Promise<Response> {
+  const url = new URL(req.url);
+  const parsed = parseApi(req.method, url.pathname, url.searchParams);
+  if (!parsed.ok) {
+    await req.body?.cancel().catch(() => {});
+    const facts: Facts = { op: parsed.op ?? "", service: parsed.service ?? "" };
+    return done(app, facts, parsed.status, { reason: parsed.reason }, parsed.allow);
+  }
+  const ask = parsed.value;
+  const facts: Facts = {
+    op: ask.op,
+    service: ask.target.kind === "service" ? ask.target.service : "",
+  };
+  const body = await readBody(req, app.bodyLimit);
+  if (!body.ok) return done(app, facts, body.status, { reason: body.reason });
+  const auth = await authenticateRemote(
+    {
+      method: req.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: body.bytes,
+    },
+    ask.target,
+    { keys: app.keys(), nonces: app.nonces, verify: app.verify, nowMs: app.now().getTime() },
+  );
+  if (auth.principal !== undefined) facts.principal = auth.principal;
+  if (!auth.ok) return done(app, facts, auth.status, { reason: auth.reason });
+  try {
+    const [status, answer] = await perform(app, ask, auth.principal);
+    return done(app, facts, status, answer);
+  } catch (e) {
+    if (!(e instanceof HoistError)) throw e;
+    return done(app, facts, 502, { reason: oneLine(e.message.split("\n")[0] ?? e.code) });
+  }
+}
+
+type Answer = readonly [number, Record<string, unknown>];
+
+async function perform(app: RemoteApp, ask: ApiRequest, principal: Principal): Promise<Answer> {
+  const who = principalName(principal);
+  if (ask.target.kind === "host") {
+    if (ask.op === "ping") return [200, { pong: true, principal: who }];
+    const run = ask.op === "plan" ? await app.plan() : await app.apply();
+    return run.ok ? [200, run.body] : [502, { reason: run.reason }];
+  }
+  const name = ask.target.service;
+  const service = app.service(name);
+  if (service === undefined) return [404, { reason: `no service ${name} on this host` }];
+  if (ask.op === "ping") return [200, { pong: true, principal: who, service: name }];
+  if (ask.op === "pull") {
+    return [501, {
+      reason: "pull is not built yet: it needs image pulls (the images issue); " +
+        "use restart to restart the service with the images it has",
+    }];
+  }
+  if (ask.op === "ps") {
+    const containers: ServiceContainer[] = await app.podman.containers(name);
+    return [200, { service: name, containers }];
+  }
+  if (service.kind === "blocked") {
+    return [409, { reason: `${name} is blocked in the deployed commit: ${service.reason}` }];
+  }
+  if (ask.op === "logs") {
+    const logs = await app.journal.logs(service.units, {
+      tail: ask.tail ?? 200,
+      ...(ask.since === undefined ? {} : { since: ask.since }),
+    });
+    return [200, { service: name, units: service.units, ...logs }];
+  }
+  const verb = ask.op as "start" | "stop" | "restart";
+  await app.control(verb, service.entry);
+  if (verb === "stop") {
+    app.store.stop({
+      service: name,
+      hash: service.hash,
+      principal: who,
+      at: app.now().toISOString(),
+    });
+  } else app.store.unstop(name);
+  return [200, { service: name, units: service.entry, done: verb }];
+}
+
+function done(
+  app: RemoteApp,
+  facts: Facts,
+  status: number,
+  answer: Record<string, unknown>,
+  allow?: string,
+): Response {
+  const ok = status < 300;
+  const record: RemoteRecord = {
+    at: app.now().toISOString(),
+    fingerprint: facts.principal?.fingerprint ?? "",
+    comment: facts.principal?.comment ?? "",
+    op: facts.op,
+    service: facts.service,
+    status,
+    result: ok ? "ok" : status === 502 || status === 409 ? "failed" : "refused",
+    reason: ok ? "" : String(answer.reason ?? ""),
+  };
+  app.store.record(record);
+  const body = {
+    status: ok ? "ok" : record.result,
+    op: facts.op,
+    ...(facts.service === "" ? {} : { service: facts.service }),
+    ...(facts.principal === undefined ? {} : { principal: principalName(facts.principal) }),
+    ...answer,
+  };
+  return new Response(JSON.stringify(body) + "\n", {
+    status,
+    headers: { "content-type": "application/json", ...(allow ? { allow } : {}) },
+  });
+}
