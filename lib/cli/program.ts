@@ -12,6 +12,7 @@ import { addConvertCommand } from "./convert_command.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 import { addOtherCommands } from "./register_inspect.ts";
 import { addPlanCommands } from "./register_runs.ts";
+import { addRemoteCommand } from "./register_remote.ts";
 import { addServeCommand } from "./register_serve.ts";
 import { addNotifyCommand } from "./register_notify.ts";
 import { addSetupCommands } from "./register_setup.ts";
@@ -65,6 +66,7 @@ export async function runCli(
   addPlanCommands(program, exec);
   addOtherCommands(program, exec);
   addServeCommand(program, exec);
+  addRemoteCommand(program, exec);
   addNotifyCommand(program, exec);
   addConvertCommand(program, exec);
   addSetupCommands(program, exec);
