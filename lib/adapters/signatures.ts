@@ -440,11 +440,14 @@ export function createSignatures(run: Runner, fs: Fs): Signatures {
       const env = { ...GIT_ENV, GNUPGHOME: home };
       const results: SignatureResult[] = [];
       for (const commit of commits) {
-        const r = await run({
-          cmd: "git",
-          args: verifyArgs(resolve(cacheDir), commit, signers, ssh),
-          env,
-        });
+        const spec = { cmd: "git", args: verifyArgs(resolve(cacheDir), commit, signers, ssh), env };
+        let r = await run(spec);
+        // A wrapper written a moment ago may still be open for writing in a process this one forked
+        // meanwhile (until that process execs): exec'ing it then fails with ETXTBSY. Short-lived.
+        for (let retry = 0; retry < 20 && /Text file busy/.test(r.stderr); retry++) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+          r = await run(spec);
+        }
         const verdict = withCommitTime(
           parseVerifyCommit(r.stderr, r.code),
           new TextDecoder().decode(r.stdout),

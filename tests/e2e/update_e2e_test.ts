@@ -91,8 +91,11 @@ Deno.test({
       const applied = await hoist("system", ["apply", "--quiet", "--config", config]);
       assert.equal(applied.code, 0, applied.stderr + applied.stdout);
       await http(PORT);
+      // other e2e files run rootful services named web at the same time: find this test's unit
       const web = async () =>
-        (await containers("system")).find((c) => c.labels["gitops-service"] === "web");
+        (await containers("system")).find((c) =>
+          c.labels["PODMAN_SYSTEMD_UNIT"] === `${PREFIX}web.service`
+        );
       const first = await web();
       assert.ok(first);
       const runningImage = async () =>
