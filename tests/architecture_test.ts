@@ -30,7 +30,7 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../", import.meta.url);
 const PURE = ["lib/desired/", "lib/reconcile/", "lib/render/", "lib/trust/", "lib/config/"]
-  .concat("lib/types/", "lib/errors.ts");
+  .concat("lib/doctor/", "lib/init/", "lib/types/", "lib/errors.ts");
 const PURE_PACKAGES = new Set([
   ...["npm:yaml", "npm:smol-toml", "npm:zod", "npm:diff"],
   ...["node:path", "node:path/posix", "node:crypto"],
@@ -41,6 +41,7 @@ const PURE_TEST_DIRS = [
   "tests/render",
   "tests/config",
   "tests/trust",
+  "tests/doctor",
 ];
 const RUN_COMMAND = "lib/adapters/run_command.ts";
 /** Rule 3's host doors: the runtime, output, the clock, randomness, timers and the network. */
