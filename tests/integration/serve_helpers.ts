@@ -2,11 +2,17 @@
  * A real `hoist serve` on 127.0.0.1 for tests: the server of lib/server/serve.ts in this process,
  * with real git, the real quadlet generator and a FAKE podman + systemd
  * (tests/support/fake_host.ts), and seed 001's client tools (bash, openssl, curl).
+ *
+ * Also a FAKE `journalctl` ({@link withFakeJournal}): outside the e2e harness there is no journald,
+ * so `journalctl … -n N -u UNIT…` answers one line per container the fake host runs for those
+ * units, `<started> demo-host <unit>[1]: container <name> running`, the last N of them.
  */
 import { parseConfig } from "../../lib/config/load_config.ts";
 import { buildDeps } from "../../lib/deps.ts";
 import type { ServeConfig } from "../../lib/config/serve_config.ts";
 import { serve } from "../../lib/server/serve.ts";
+import type { CommandResult, Runner } from "../../lib/adapters/run_command.ts";
+import type { FakeHost } from "../support/fake_host.ts";
 import { reservePort } from "../support/ports.ts";
 import { exampleFiles, makeHost, type TestHost } from "./helpers.ts";
 
@@ -71,12 +77,34 @@ export interface ServedOptions {
   readonly override?: Partial<ServeConfig>;
   /** The CA that signed the server's certificate, for this side's requests over TLS. */
   readonly caCert?: string;
+  /** Files added to the example repository's first commit. */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/** The fake host's runner, with the FAKE `journalctl` described at the top of this file. */
+export function withFakeJournal(fake: FakeHost): Runner {
+  return (spec) => {
+    if (spec.cmd.split("/").pop() !== "journalctl") return fake.run(spec);
+    const units = spec.args.flatMap((a, i) => (spec.args[i - 1] === "-u" ? [a] : []));
+    const n = Number(spec.args[spec.args.indexOf("-n") + 1] ?? "10");
+    const lines = fake.containers().filter((c) => units.includes(c.unit)).map((c) =>
+      `${
+        new Date(c.startedAt * 1000).toISOString()
+      } demo-host ${c.unit}[1]: container ${c.name} running\n`
+    );
+    const r: CommandResult = {
+      code: 0,
+      stdout: new TextEncoder().encode(lines.slice(-n).join("")),
+      stderr: "",
+    };
+    return Promise.resolve(r);
+  };
 }
 
 /** A test host whose config has a [serve] table, served on a reserved loopback port. */
 export async function served(dir: string, opts: ServedOptions = {}): Promise<Served> {
   const pre = opts.pre ?? "";
-  const files = await exampleFiles();
+  const files = { ...await exampleFiles(), ...opts.files };
   const config = "gitops/demo-host/config.yml";
   if (pre !== "") {
     files[config] = files[config]!.replace("  script: |\n", `  script: |\n    ${pre}\n`);
@@ -96,7 +124,7 @@ export async function served(dir: string, opts: ServedOptions = {}): Promise<Ser
     home: host.home,
     env: {},
   });
-  const deps = await buildDeps(cfg, host.fake.run);
+  const deps = await buildDeps(cfg, withFakeJournal(host.fake));
   const abort = new AbortController();
   let listening!: () => void;
   const up = new Promise<void>((r) => (listening = r));
