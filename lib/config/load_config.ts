@@ -16,6 +16,7 @@ import {
   serveSchema,
 } from "./serve_config.ts";
 import { notifyConfig, notifySchema, type NotifySink } from "./notify_config.ts";
+import { type ServiceOptions, serviceOptions, serviceOptionsSchema } from "./service_options.ts";
 
 /** Facts about the machine that defaults depend on. */
 export interface ConfigContext {
@@ -50,12 +51,39 @@ export interface BranchPerServiceSource extends SourceBase {
   readonly branches: readonly string[];
 }
 
-/** One Git source: a repository branch holding host folders, or one branch per service. */
-export type SourceConfig = HostFoldersSource | BranchPerServiceSource;
+/**
+ * `layout = "services"`: a branch whose `<path>/` holds this host's service folders directly, with
+ * no host level and no config.yml (seed 001); `services` selects some of them.
+ */
+export interface ServicesFolderSource extends SourceBase {
+  readonly kind: "services-folder";
+  readonly branch: string;
+  /** Folder holding the service folders; "" for the repository root. */
+  readonly path: string;
+  /** The service folders to deploy; undefined: every one. */
+  readonly services?: readonly string[];
+}
+
+/** `service = "<name>"`: a repository whose root is that one service's folder (seed 002). */
+export interface ServiceRepoSource extends SourceBase {
+  readonly kind: "service-repo";
+  readonly branch: string;
+  readonly service: string;
+}
+
+/**
+ * One Git source: a repository branch holding host folders, one branch per service, a branch of
+ * service folders, or one service's repository.
+ */
+export type SourceConfig =
+  | HostFoldersSource
+  | BranchPerServiceSource
+  | ServicesFolderSource
+  | ServiceRepoSource;
 
 /** The branches hoist fetches for `source`. */
 export function sourceBranches(source: SourceConfig): readonly string[] {
-  return source.kind === "host-folders" ? [source.branch] : source.branches;
+  return source.kind === "branch-per-service" ? source.branches : [source.branch];
 }
 
 /** Who may sign what hoist deploys. */
@@ -104,6 +132,8 @@ export interface Config {
   readonly metrics: MetricsConfig;
   /** `[[notify]]`: where notifications go (none: no notifications). */
   readonly notify: readonly NotifySink[];
+  /** `[services.<name>]`: per-service settings for layouts without config.yml. */
+  readonly services: Readonly<Record<string, ServiceOptions>>;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -127,13 +157,32 @@ const sourceSchema = z.strictObject({
   path: z.string().regex(/^[A-Za-z0-9_./-]*$/, "must be a relative folder").refine(
     (p) => !p.startsWith("/") && !p.split("/").includes(".."),
     "must stay inside the repository",
-  ).default("gitops"),
+  ).optional(),
+  layout: z.enum(["hosts", "services"]).optional(),
+  services: z.array(z.string().regex(NAME, "must be a service folder name")).min(
+    1,
+    "must not be empty (leave it out to deploy every service folder)",
+  ).optional(),
+  service: z.string().regex(NAME, "must be a plain service name").optional(),
   ssh_key: absolute.optional(),
   ssh_known_hosts: absolute.optional(),
   token_file: absolute.optional(),
   webhook_secret_file: absolute.optional(),
 }).refine((s) => s.branch === undefined || s.branches === undefined, {
   message: "set either branch (host folders) or branches (one branch per service), not both",
+}).refine((s) => s.service === undefined || (s.branches ?? s.layout ?? s.path) === undefined, {
+  message:
+    'service = "<name>" is a repository holding that one service at its root: leave out branches, layout and path',
+  path: ["service"],
+}).refine((s) => s.layout !== "services" || s.branches === undefined, {
+  message: 'layout = "services" reads service folders of one branch: use branch, not branches',
+  path: ["layout"],
+}).refine((s) => s.layout !== "services" || s.path !== "", {
+  message: 'layout = "services" needs the folder of the service folders: path = "services"',
+  path: ["path"],
+}).refine((s) => s.services === undefined || s.layout === "services", {
+  message: 'services = [...] selects folders of a layout = "services" source',
+  path: ["services"],
 }).refine((s) => s.token_file === undefined || s.url.startsWith("https://"), {
   message:
     "token_file needs an https:// url (over http:// the token would cross the network unencrypted); " +
@@ -155,6 +204,7 @@ const schema = z.strictObject({
   quadlet_bin: absolute.optional(),
   source: sourceSchema.optional(),
   sources: z.array(sourceSchema).min(1, "must list at least one source").optional(),
+  services: serviceOptionsSchema.optional(),
   secrets: z.strictObject({
     env: z.record(
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name"),
@@ -231,8 +281,8 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       "config-invalid",
       messages.join("\n"),
       "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
-        "[source] or [[sources]] (name, url, branch, branches, path, ssh_key, ssh_known_hosts, token_file, " +
-        "webhook_secret_file), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
+        "[source] or [[sources]] (name, url, branch, branches, path, layout, services, service, ssh_key, " +
+        "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
         "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
         "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile)",
     );
@@ -268,14 +318,28 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       ...(r.token_file === undefined ? {} : { tokenFile: r.token_file }),
       ...(r.webhook_secret_file === undefined ? {} : { webhookSecretFile: r.webhook_secret_file }),
     };
-    return r.branches !== undefined && r.branches.length > 0
-      ? { kind: "branch-per-service", ...common, branches: r.branches }
-      : {
-        kind: "host-folders",
+    const branch = r.branch ?? "main";
+    if (r.branches !== undefined && r.branches.length > 0) {
+      return { kind: "branch-per-service", ...common, branches: r.branches };
+    }
+    if (r.service !== undefined) {
+      return { kind: "service-repo", ...common, branch, service: r.service };
+    }
+    if (r.layout === "services") {
+      return {
+        kind: "services-folder",
         ...common,
-        branch: r.branch ?? "main",
-        path: r.path.replace(/\/+$/, ""),
+        branch,
+        path: (r.path ?? "services").replace(/\/+$/, ""),
+        ...(r.services === undefined ? {} : { services: r.services }),
       };
+    }
+    return {
+      kind: "host-folders",
+      ...common,
+      branch,
+      path: (r.path ?? "gitops").replace(/\/+$/, ""),
+    };
   });
   const names = sources.map((s) => s.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -312,6 +376,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     serve: serveConfig(c.serve),
     metrics: metricsConfig(c.metrics),
     notify: notifyConfig(c.notify ?? [], text, file),
+    services: serviceOptions(c.services),
   };
 }
 

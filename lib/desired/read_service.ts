@@ -79,7 +79,9 @@ function folderMissing({ dir, name, ctx }: ServiceFolder, line: number | undefin
     file: ctx.configFile,
     line,
     service: name,
-    hint: `Create ${dir}/manifest.yml or remove ${name} from config.yml`,
+    hint: `Create ${dir}/manifest.yml or a compose.yaml, or remove ${name} from ${
+      ctx.configFile.endsWith("config.yml") ? "config.yml" : ctx.configFile
+    }`,
   });
 }
 

@@ -26,9 +26,12 @@ import type { SourceVerdict } from "../trust/types.ts";
 
 /** The trees of one fetched source, by its kind. */
 export type SourceTrees =
-  /** host folders: the host's folder of the branch's commit */
+  /** host folders: the host's folder of the branch's commit (`layout = "services"`: its `path`) */
   | { readonly kind: "host-folders"; readonly tree: RepoTree }
-  /** branch per service: each branch → its whole tree */
+  /**
+   * one tree per service, keyed by the service's name: each branch of a branch-per-service source,
+   * or a per-service repository's branch (`service = "<name>"`)
+   */
   | { readonly kind: "branch-per-service"; readonly branches: ReadonlyMap<string, RepoTree> };
 
 /** One fetched, trusted source and the trees to read. */
@@ -252,7 +255,22 @@ async function readTrees(
     return { kind: "branch-per-service", branches };
   }
   const commit = checked[0]?.commit ?? "";
-  return { kind: "host-folders", tree: await readHostTree(deps, config, source, cache, commit) };
+  switch (source.kind) {
+    case "host-folders":
+      return {
+        kind: "host-folders",
+        tree: await readHostTree(deps, config, source, cache, commit),
+      };
+    case "services-folder":
+      // no host level: the service folders themselves, read as the host folder would be
+      return { kind: "host-folders", tree: await deps.git.readTree(cache, commit, source.path) };
+    case "service-repo":
+      // the repository is one service's folder: read as that service's own tree
+      return {
+        kind: "branch-per-service",
+        branches: new Map([[source.service, await deps.git.readTree(cache, commit, "")]]),
+      };
+  }
 }
 
 /** The commit's host folder; when it is missing, the hosts that exist (for the error's hint). */

@@ -8,7 +8,8 @@ import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { checkGenerated } from "../desired/check_generated.ts";
 import { mergeDesired } from "../desired/merge_desired.ts";
-import { readBranches } from "../desired/read_branches.ts";
+import { type BranchOptions, readBranches } from "../desired/read_branches.ts";
+import { readServicesFolder } from "../desired/read_services_folder.ts";
 import { readDesired } from "../desired/read_desired.ts";
 import type { SecretInputs } from "../desired/secrets.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
@@ -45,14 +46,33 @@ export function desiredFromSources(
   };
   return mergeDesired(fetched.map((f) => ({
     source: f.source.name,
-    desired: f.trees.kind === "branch-per-service"
-      ? readBranches(f.trees.branches, { ...common, source: f.source.name })
-      : readDesired(f.trees.tree, {
-        ...common,
-        path: f.source.kind === "host-folders" ? f.source.path : "",
-        source: f.source.name,
-      }),
+    desired: readSource(f, common, config.file),
   })));
+}
+
+/** One fetched source's desired state, read as its layout says. */
+function readSource(
+  f: FetchedSource,
+  common: Omit<BranchOptions, "source">,
+  configFile: string,
+): DesiredState {
+  const { source, trees } = f;
+  if (trees.kind === "branch-per-service") {
+    return readBranches(trees.branches, { ...common, source: source.name });
+  }
+  if (source.kind === "services-folder") {
+    return readServicesFolder(trees.tree, {
+      ...common,
+      path: source.path,
+      configFile,
+      ...(source.services === undefined ? {} : { services: source.services }),
+    });
+  }
+  return readDesired(trees.tree, {
+    ...common,
+    path: source.kind === "host-folders" ? source.path : "",
+    source: source.name,
+  });
 }
 
 /** Computes the plan for the fetched sources against the host as it is now. */
