@@ -1,0 +1,165 @@
+/**
+ * Remote control against real systemd 257 + podman 5.4 (rootful): `hoist serve` runs inside as a
+ * transient unit, and the real `hoist remote` client on this side (the network namespace is
+ * shared) operates it with a key committed in the service's ssh/ folder: `restart` gives web a new
+ * container and leaves the other service's alone; `logs` shows what web's container printed; `ps`
+ * lists it; the other service's key is refused. Ports 19000–19099.
+ */
+import assert from "node:assert/strict";
+import { makeKey } from "../remote/keys.ts";
+import {
+  containers,
+  e2eGate,
+  http,
+  IMAGE,
+  inside,
+  insideOk,
+  prepare,
+  Repo,
+  ROOT,
+  sweep,
+} from "./harness.ts";
+
+const { ignore, why } = await e2eGate();
+
+const PREFIX = "rmt-";
+const WEB = 19001;
+const OTHER = 19002;
+const SERVE = 19003;
+const UNIT = "hoist-remote-e2e";
+const MARKER = "remote-logs-marker-7f3a";
+const dec = new TextDecoder();
+
+function manifest(port: number, message: string, exec?: string): string {
+  return `Container:\n  Image: ${IMAGE}\n  Environment: [PORT=8080, MESSAGE=${message}]\n` +
+    `  PublishPort: 127.0.0.1:${port}:8080\n${exec === undefined ? "" : `  Exec: ${exec}\n`}`;
+}
+
+async function remote(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${ROOT}/main.ts`, "remote", ...args],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/root",
+      NO_COLOR: "1",
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
+}
+
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  journal: () => Promise<string>,
+) {
+  for (let i = 0; i < 240; i++) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}; journal:\n${await journal()}`);
+}
+
+Deno.test({
+  name:
+    "e2e remote: hoist remote … web restart gives web a new container and nothing else; logs shows its output",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    await sweep("system", PREFIX);
+    const keys = await Deno.makeTempDir({ prefix: "hoist-e2e-remote-" });
+    const alice = await makeKey(keys, "alice");
+    const bob = await makeKey(keys, "bob");
+    const repo = await Repo.create("system", {
+      "gitops/remotehost/config.yml": "services:\n  web: {}\n  other: {}\n",
+      "gitops/remotehost/web/manifest.yml": manifest(
+        WEB,
+        "web-v1",
+        `/bin/sh -c "echo ${MARKER}; exec /bin/serve"`,
+      ),
+      "gitops/remotehost/web/ssh/alice.pub": `${alice.pub}\n`,
+      "gitops/remotehost/other/manifest.yml": manifest(OTHER, "other-v1"),
+      "gitops/remotehost/other/ssh/bob.pub": `${bob.pub}\n`,
+    });
+    const state = `${repo.dir}/state`;
+    const config = `${repo.dir}/config.toml`;
+    await Deno.writeTextFile(
+      config,
+      repo.configText("remotehost", PREFIX, state) +
+        `\n[serve]\nlisten = "127.0.0.1:${SERVE}"\ninterval = "0"\n`,
+    );
+    const journal = async () =>
+      (await inside("system", ["journalctl", "-u", UNIT, "--no-pager", "-n", "40"])).stdout;
+    try {
+      await insideOk("system", [
+        "systemd-run",
+        `--unit=${UNIT}`,
+        "/usr/local/bin/hoist",
+        "--config",
+        config,
+        "serve",
+      ]);
+      await until("the start run", async () => {
+        const r = await fetch(`http://127.0.0.1:${SERVE}/health`, {
+          signal: AbortSignal.timeout(3000),
+        });
+        const h = await r.json() as { lastRun: { result: string } | null };
+        return h.lastRun === null ? undefined : h.lastRun;
+      }, journal);
+      assert.equal(await http(WEB), "web-v1");
+      assert.equal(await http(OTHER), "other-v1");
+      const target = `127.0.0.1:${SERVE}`;
+      const before = await containers("system");
+      const webBefore = before.find((c) => c.labels["gitops-service"] === "web");
+      const otherBefore = before.find((c) => c.labels["gitops-service"] === "other");
+      assert.ok(webBefore && otherBefore, JSON.stringify(before));
+
+      const ps = await remote([target, "web", "ps", "-i", alice.path]);
+      assert.equal(ps.code, 0, ps.err);
+      assert.match(
+        ps.out,
+        new RegExp(
+          `^${webBefore.name}\\s+${IMAGE}\\s+running\\s+-\\s+\\S+\\s+127\\.0\\.0\\.1:${WEB}->8080/tcp$`,
+          "m",
+        ),
+      );
+
+      const logs = await until("web's output in the journal", async () => {
+        const r = await remote([target, "web", "logs", "--tail", "50", "-i", alice.path]);
+        return r.code === 0 && r.out.includes(MARKER) ? r : undefined;
+      }, journal);
+      assert.equal(logs.code, 0);
+
+      const restart = await remote([`${target}:web//restart`, "-i", alice.path]);
+      assert.equal(restart.code, 0, restart.err);
+      const after = await containers("system");
+      const webAfter = after.find((c) => c.labels["gitops-service"] === "web");
+      const otherAfter = after.find((c) => c.labels["gitops-service"] === "other");
+      assert.ok(webAfter && webAfter.id !== webBefore.id, "web has a new container");
+      assert.equal(otherAfter?.id, otherBefore.id, "the other service's container is untouched");
+      assert.equal(await http(WEB), "web-v1");
+
+      const refused = await remote([`${target}:web//restart`, "-i", bob.path]);
+      assert.equal(refused.code, 3, refused.err);
+      assert.match(refused.err, /may not operate web/);
+      assert.equal(
+        (await containers("system")).find((c) => c.labels["gitops-service"] === "web")?.id,
+        webAfter.id,
+      );
+    } finally {
+      await inside("system", ["systemctl", "stop", UNIT]);
+      await repo.write({ "gitops/remotehost/config.yml": "services: {}\n" });
+      await repo.commit("remove all");
+      await inside("system", ["/usr/local/bin/hoist", "--config", config, "apply", "--quiet"]);
+      await sweep("system", PREFIX);
+      await repo.remove();
+      await Deno.remove(keys, { recursive: true });
+    }
+  },
+});
