@@ -152,3 +152,85 @@ Deno.test({
     await timerRun("system", 18502);
   },
 });
+
+Deno.test({
+  name:
+    "e2e 9. hoist init --rootful --yes sets this host up from nothing, and its hoist.service deploys the repo",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    // in this file, after the timer tests: init writes the same places (/etc/hoist, /var/lib/hoist,
+    // /etc/systemd/system/hoist.*), and tests in one file run one after the other
+    const port = 18503;
+    await prepare();
+    await sweep("system", "gitops-initweb");
+    const repo = await Repo.create("system", {
+      "gitops/inithost/config.yml": "services:\n  initweb: {}\n",
+      "gitops/inithost/initweb/manifest.yml":
+        `Container:\n  Image: ${IMAGE}\n  Environment: [PORT=8080, MESSAGE=from-init]\n  PublishPort: 127.0.0.1:${port}:8080\n`,
+    }, `${E2E_OPT}/repos`);
+    const units = PLACES.system.units;
+    try {
+      await inside("system", ["rm", "-rf", "/etc/hoist", "/var/lib/hoist"]);
+      const init = await inside("system", [
+        "/usr/local/bin/hoist",
+        "init",
+        "--rootful",
+        "--yes",
+        "--repo",
+        repo.path,
+        "--host",
+        "inithost",
+        "--signer",
+        `${repo.keys}/signing_key.pub`,
+      ]);
+      assert.equal(init.code, 0, `${init.stdout}\n${init.stderr}`);
+      for (
+        const f of [
+          "/etc/hoist/config.toml",
+          "/etc/hoist/allowed_signers",
+          `${units}/hoist.service`,
+          `${units}/hoist.timer`,
+        ]
+      ) {
+        assert.equal((await inside("system", ["test", "-f", f])).code, 0, `init wrote ${f}`);
+      }
+      assert.equal(
+        (await inside("system", ["systemctl", "is-enabled", "hoist.timer"])).stdout.trim(),
+        "enabled",
+      );
+      await insideOk("system", ["systemctl", "start", "hoist.service"]);
+      const journal = async () =>
+        (await inside("system", ["journalctl", "-u", "hoist.service", "--no-pager", "-n", "30"]))
+          .stdout;
+      assert.equal(
+        await unitProperty("system", "hoist.service", "Result"),
+        "success",
+        await journal(),
+      );
+      assert.ok(await deployments("/var/lib/hoist") >= 1, await journal());
+      assert.equal(await http(port), "from-init");
+      const doctor = await inside("system", ["/usr/local/bin/hoist", "doctor"]);
+      assert.equal(doctor.code, 0, `doctor after init:\n${doctor.stdout}\n${doctor.stderr}`);
+    } finally {
+      await inside("system", ["systemctl", "disable", "--now", "hoist.timer"]);
+      await inside("system", ["systemctl", "stop", "hoist.service"]);
+      await repo.write({ "gitops/inithost/config.yml": "services: {}\n" });
+      await repo.commit("remove all");
+      await inside("system", ["/usr/local/bin/hoist", "apply", "--quiet"]);
+      await inside("system", [
+        "rm",
+        "-rf",
+        `${units}/hoist.service`,
+        `${units}/hoist.timer`,
+        `${units}/hoist.service.d`,
+      ]);
+      await inside("system", ["systemctl", "daemon-reload"]);
+      await sweep("system", "gitops-initweb");
+      await inside("system", ["rm", "-rf", "/etc/hoist", "/var/lib/hoist"]);
+      await repo.remove();
+    }
+  },
+});
