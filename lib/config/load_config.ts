@@ -16,6 +16,7 @@ import {
   serveSchema,
 } from "./serve_config.ts";
 import { notifyConfig, notifySchema, type NotifySink } from "./notify_config.ts";
+import { type RemoteConfig, remoteConfig, remoteSchema } from "./remote_config.ts";
 import { type ServiceOptions, serviceOptions, serviceOptionsSchema } from "./service_options.ts";
 
 /** Facts about the machine that defaults depend on. */
@@ -132,6 +133,8 @@ export interface Config {
   readonly metrics: MetricsConfig;
   /** `[[notify]]`: where notifications go (none: no notifications). */
   readonly notify: readonly NotifySink[];
+  /** `[remote]`: keys that may operate the whole host through hoist serve's remote API. */
+  readonly remote: RemoteConfig;
   /** `[services.<name>]`: per-service settings for layouts without config.yml. */
   readonly services: Readonly<Record<string, ServiceOptions>>;
 }
@@ -229,6 +232,7 @@ const schema = z.strictObject({
   serve: serveSchema.optional(),
   metrics: metricsSchema.optional(),
   notify: z.array(notifySchema).optional(),
+  remote: remoteSchema.optional(),
 });
 
 /** The default config file: `/etc/hoist/config.toml` as root, else `$XDG_CONFIG_HOME/hoist/config.toml`. */
@@ -376,6 +380,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     serve: serveConfig(c.serve),
     metrics: metricsConfig(c.metrics),
     notify: notifyConfig(c.notify ?? [], text, file),
+    remote: remoteConfig(c.remote),
     services: serviceOptions(c.services),
   };
 }

@@ -10,7 +10,6 @@ import { createJournal } from "../adapters/journal.ts";
 import { createPodmanInspect } from "../adapters/podman_inspect.ts";
 import { createSshSign } from "../adapters/ssh_sign.ts";
 import type { Config } from "../config/load_config.ts";
-import { NO_REMOTE, type RemoteConfig } from "../config/remote_config.ts";
 import type { Deps } from "../deps.ts";
 import type { DesiredState } from "../desired/types.ts";
 import { formatProblem } from "../errors.ts";
@@ -19,11 +18,6 @@ import type { RemoteStore } from "../state/remote_store.ts";
 import type { ApiRun, ApiService, RemoteApp } from "./api.ts";
 import { NonceLog } from "./nonces.ts";
 import { type KeySource, NO_KEYS, type RemoteKeys, repoKeys } from "./repo_keys.ts";
-
-/** The agent config's `[remote]` table (absent: no admin keys). */
-export function remoteOf(config: Config): RemoteConfig {
-  return (config as Config & { readonly remote?: RemoteConfig }).remote ?? NO_REMOTE;
-}
 
 /** The trees of each fetched source, as {@link repoKeys} reads them. */
 export function keySources(config: Config, fetched: readonly FetchedSource[]): KeySource[] {
@@ -81,7 +75,7 @@ export function remoteApp(deps: Deps, config: Config, host: RemoteHost): RemoteS
   const ssh = createSshSign(deps.run, deps.fs);
   const reload = async () => {
     const admin = await Promise.all(
-      remoteOf(config).adminKeys.map(async (path) => ({
+      config.remote.adminKeys.map(async (path) => ({
         path,
         text: await deps.fs.readText(path).catch(() => undefined),
       })),

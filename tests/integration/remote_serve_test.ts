@@ -44,7 +44,9 @@ Deno.test({
     await withTempDir(async (dir) => {
       const alice = await makeKey(dir, "alice");
       const bob = await makeKey(dir, "bob");
+      const admin = await makeKey(dir, "admin");
       const s = await served(dir, {
+        serveToml: `\n[remote]\nadmin_keys = ["${admin.path}.pub"]\n`,
         files: {
           "gitops/demo-host/web/ssh/alice.pub": `${alice.pub}\n`,
           "gitops/demo-host/db/ssh/keys": `# the db people\n${bob.pub}\nnot a key line\n`,
@@ -114,6 +116,12 @@ Deno.test({
           /ping unauthorised \(401\): key SHA256:\S+ is in no ssh\/ folder of the deployed commit/,
         );
 
+        const plan = await remote([target, "plan", "-i", admin.path]);
+        assert.equal(plan.code, 0, `an admin key of the agent config may plan: ${plan.err}`);
+        assert.match(plan.out, /"actions"/);
+        const applyByService = await remote([target, "apply", "-i", bob.path]);
+        assert.equal(applyByService.code, 3, applyByService.err);
+
         const unreachable = await remote(["127.0.0.1:1:web//ping", "-i", alice.path]);
         assert.equal(unreachable.code, 4, unreachable.err);
 
@@ -132,6 +140,8 @@ Deno.test({
             "ping web 401 refused -",
             "ping web 401 refused -",
             "ping web 401 refused -",
+            "plan  200 ok admin@test",
+            "apply  403 refused bob@test",
           ]);
         } finally {
           store.close();
