@@ -7,6 +7,7 @@ import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
 import { HoistError } from "../errors.ts";
 import type { Mode } from "../types/mode.ts";
+import { registriesConfig, type RegistryConfig, registrySchema } from "./registries_config.ts";
 import {
   type MetricsConfig,
   metricsConfig,
@@ -127,6 +128,8 @@ export interface Config {
   readonly keepCopies: number;
   /** The quadlet generator; found in the usual places when not set. */
   readonly quadletBin: string | undefined;
+  /** Credentials for private registries (`[[registries]]`), read from their files at run time. */
+  readonly registries: readonly RegistryConfig[];
   /** `hoist serve`'s settings (`[serve]`). */
   readonly serve: ServeConfig;
   /** `[metrics]`: the textfile a timer run writes. */
@@ -229,6 +232,7 @@ const schema = z.strictObject({
     verify: z.enum(["tip", "all"]).default("tip"),
     allow_rollback: z.boolean().default(false),
   }).optional(),
+  registries: z.array(registrySchema).optional(),
   serve: serveSchema.optional(),
   metrics: metricsSchema.optional(),
   notify: z.array(notifySchema).optional(),
@@ -288,7 +292,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
         "[source] or [[sources]] (name, url, branch, branches, path, layout, services, service, ssh_key, " +
         "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
         "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
-        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile)",
+        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file)",
     );
   }
   const c = result.data;
@@ -377,6 +381,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     },
     keepCopies: c.keep_copies ?? 3,
     quadletBin: c.quadlet_bin,
+    registries: registriesConfig(c.registries),
     serve: serveConfig(c.serve),
     metrics: metricsConfig(c.metrics),
     notify: notifyConfig(c.notify ?? [], text, file),
