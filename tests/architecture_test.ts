@@ -30,7 +30,7 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../", import.meta.url);
 const PURE = ["lib/desired/", "lib/reconcile/", "lib/render/", "lib/trust/", "lib/config/"]
-  .concat("lib/doctor/", "lib/init/", "lib/types/", "lib/errors.ts");
+  .concat("lib/doctor/", "lib/init/", "lib/types/", "lib/health/", "lib/errors.ts");
 const PURE_PACKAGES = new Set([
   ...["npm:yaml", "npm:smol-toml", "npm:zod", "npm:diff"],
   ...["node:path", "node:path/posix", "node:crypto"],

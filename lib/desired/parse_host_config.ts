@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, type Pair } from "yaml";
 import { type Problem, problem } from "../errors.ts";
+import { readServiceEntry, type ServiceEntry } from "./health_config.ts";
 import type { Read } from "./read.ts";
 import { describeNode, pairKey, parseYamlDoc, scalarString } from "./yaml_doc.ts";
 
@@ -14,7 +15,10 @@ export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** The parsed host config. */
 export interface HostConfig {
   /** Service names with the line that lists them, in file order. */
-  readonly services: readonly { readonly name: string; readonly line: number | undefined }[];
+  readonly services: readonly (
+    & { readonly name: string; readonly line: number | undefined }
+    & ServiceEntry
+  )[];
   readonly pre?: string;
   readonly post?: string;
 }
@@ -47,7 +51,7 @@ export function parseHostConfig(
     return { problems: [at.error(message, root, `Start with "services:"`)] };
   }
   const problems: Problem[] = [];
-  const services: { name: string; line: number | undefined }[] = [];
+  const services: HostConfig["services"][number][] = [];
   const config: { services: typeof services; pre?: string; post?: string } = { services };
   for (const pair of root.items) {
     const key = pairKey(pair);
@@ -80,7 +84,7 @@ interface Place {
 function readServices(
   value: unknown,
   at: Place,
-): Read<{ name: string; line: number | undefined }[]> {
+): Read<HostConfig["services"][number][]> {
   if (value === null || (isScalar(value) && value.value === null)) {
     return { value: [], problems: [] };
   }
@@ -89,7 +93,7 @@ function readServices(
     return { value: [], problems: [at.error(message, value, "Write `services:\\n  web: {}`")] };
   }
   const problems: Problem[] = [];
-  const services: { name: string; line: number | undefined }[] = [];
+  const services: HostConfig["services"][number][] = [];
   for (const svc of value.items) {
     const name = pairKey(svc);
     if (name === undefined || !SERVICE_NAME.test(name) || name === "." || name === "..") {
@@ -100,21 +104,9 @@ function readServices(
       ));
       continue;
     }
-    const v = svc.value;
-    const empty = v === null || (isScalar(v) && v.value === null) ||
-      (isMap(v) && v.items.length === 0);
-    if (!empty) {
-      const first = isMap(v) ? v.items[0] : undefined;
-      problems.push(at.error(
-        `services.${name}: unknown settings ${
-          first ? JSON.stringify(pairKey(first)) : describeNode(v)
-        }`,
-        isMap(v) ? first?.key : v,
-        `Write "${name}: {}"; a service is configured by its folder`,
-      ));
-      continue;
-    }
-    services.push({ name, line: at.lineOf(svc.key) });
+    const entry = readServiceEntry(name, svc.value, at);
+    problems.push(...entry.problems);
+    services.push({ name, line: at.lineOf(svc.key), ...entry.value });
   }
   return { value: services, problems };
 }
