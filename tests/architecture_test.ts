@@ -42,6 +42,7 @@ const PURE_TEST_DIRS = [
   "tests/config",
   "tests/trust",
   "tests/doctor",
+  "tests/images",
 ];
 const RUN_COMMAND = "lib/adapters/run_command.ts";
 /** Rule 3's host doors: the runtime, output, the clock, randomness, timers and the network. */

@@ -12,8 +12,11 @@ import { CommandTimeout, type Runner } from "./run_command.ts";
 export interface PodmanImages {
   /** The local image id `ref` names, or undefined when there is none. */
   imageId(ref: string): Promise<string | undefined>;
-  /** Pulls `ref`; throws a HoistError with the registry's message when it cannot. */
-  pull(ref: string, timeoutMs: number): Promise<void>;
+  /**
+   * Pulls `ref` (with `authFile`, hoist's auth.json, when given); throws a HoistError with the
+   * registry's message when it cannot.
+   */
+  pull(ref: string, timeoutMs: number, authFile?: string): Promise<void>;
 }
 
 /** A reference podman may be handed as one argument (no option, no whitespace). */
@@ -36,11 +39,12 @@ export function createPodmanImages(run: Runner, bin = "podman"): PodmanImages {
       const id = new TextDecoder().decode(r.stdout).trim();
       return r.code === 0 && /^[0-9a-f]{64}$/.test(id) ? id : undefined;
     },
-    async pull(ref, timeoutMs) {
+    async pull(ref, timeoutMs, authFile) {
       refOk(ref);
+      const auth = authFile === undefined ? [] : ["--authfile", authFile];
       let r;
       try {
-        r = await run({ cmd: bin, args: ["pull", "--quiet", "--", ref], timeoutMs });
+        r = await run({ cmd: bin, args: ["pull", "--quiet", ...auth, "--", ref], timeoutMs });
       } catch (e) {
         if (e instanceof CommandTimeout) {
           throw new HoistError(
@@ -59,7 +63,7 @@ export function createPodmanImages(run: Runner, bin = "podman"): PodmanImages {
           "command-failed",
           `cannot pull ${ref}: ${reason || `podman exited ${r.code}`}`,
           /unauthorized|authentication required|denied/i.test(reason)
-            ? "Log in for this registry as the user hoist runs as (podman login REGISTRY), or fix its auth file"
+            ? "Give hoist this registry's credentials ([[registries]] in the agent config) or log in as the user hoist runs as (podman login REGISTRY)"
             : "Check the image name and that the registry answers; the service keeps running its current image",
         );
       }

@@ -11,11 +11,13 @@ import type { Deps } from "../deps.ts";
 import { unitEntries } from "../desired/unit_text.ts";
 import { type DesiredService, type ReadyService, readyServices } from "../desired/types.ts";
 import { HoistError } from "../errors.ts";
+import { parseImageRef } from "../images/image_ref.ts";
 import { createPodmanImages, type PodmanImages } from "../adapters/podman_images.ts";
 import { fetchSources } from "./fetch_sources.ts";
 import { withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
 import { planFromSources } from "./plan_sources.ts";
+import { prepareAuthFile } from "./registry_auth.ts";
 
 /** How long one pull may take. */
 export const PULL_TIMEOUT_MS = 5 * 60_000;
@@ -99,10 +101,11 @@ export function runUpdate(
         );
       }
       const images = opts.images ?? createPodmanImages(deps.run);
+      const authFile = await prepareAuthFile(deps, config);
       const out: ServiceUpdate[] = [];
       for (const name of services) {
         const service = found.get(name) as DesiredService;
-        out.push(await updateOne(deps, images, service));
+        out.push(await updateOne(deps, images, service, authFile));
       }
       for (const u of out) {
         const changed = u.images.filter((i) => i.before !== i.after && i.error === undefined);
@@ -124,6 +127,7 @@ async function updateOne(
   deps: Deps,
   images: PodmanImages,
   service: DesiredService,
+  authFile: string | undefined,
 ): Promise<ServiceUpdate> {
   const ready = readyServices([service])[0];
   if (ready === undefined) {
@@ -137,9 +141,14 @@ async function updateOne(
   const targets = updateTargets(ready);
   const results: ImageUpdate[] = [];
   for (const image of targets.images) {
+    const ref = parseImageRef(image);
+    if (typeof ref === "string") {
+      results.push({ image, before: undefined, after: undefined, error: `${image}: ${ref}` });
+      continue;
+    }
     const before = await images.imageId(image);
     try {
-      await images.pull(image, PULL_TIMEOUT_MS);
+      await images.pull(image, PULL_TIMEOUT_MS, authFile);
       results.push({ image, before, after: await images.imageId(image) });
     } catch (e) {
       if (!(e instanceof HoistError)) throw e;

@@ -1,8 +1,10 @@
 /**
  * 11. `hoist update SERVICE` against a real private registry (Debian's docker-registry with
- * htpasswd auth, on the host's loopback, which the namespace shares): a new image pushed under the
- * same tag is pulled and the service restarted on it; unchanged, nothing restarts; when the
- * registry refuses the pull, the service keeps running its image. Rootful. Ports 19100–19199.
+ * htpasswd auth, on the host's loopback, which the namespace shares), with hoist's credentials from
+ * `[[registries]]` (podman itself is not logged in): a new image pushed under the same tag is
+ * pulled and the service restarted on it; unchanged, nothing restarts; when the registry refuses
+ * the password, the service keeps running its image and the password is in no output. Rootful.
+ * Ports 19100–19199.
  */
 import assert from "node:assert/strict";
 import { registryMissing, startRegistry, type TestRegistry } from "../support/registry.ts";
@@ -39,12 +41,12 @@ async function podman(...args: string[]): Promise<string> {
 }
 
 /** Builds an image whose page says `message`, tags it as `ref` and pushes it; returns its id. */
-async function pushVersion(ref: string, message: string): Promise<string> {
+async function pushVersion(ref: string, message: string, creds: string): Promise<string> {
   const name = `upd-build-${crypto.randomUUID().slice(0, 8)}`;
   await podman("run", "--name", name, IMAGE, "sh", "-c", `echo ${message} > /version`);
   await podman("commit", "--quiet", name, ref);
   await podman("rm", name);
-  await podman("push", "--quiet", ref);
+  await podman("push", "--quiet", "--creds", creds, ref);
   return (await podman("image", "inspect", "--format", "{{.Id}}", ref)).replace(/^sha256:/, "");
 }
 
@@ -76,18 +78,22 @@ Deno.test({
         CONF,
         registry.host,
       ]);
-      await insideOk(
-        "system",
-        ["podman", "login", "--username", registry.user, "--password-stdin", registry.host],
-        registry.password,
-      );
-      const v1 = await pushVersion(ref, "v1");
+      // the test pushes with its own credentials; hoist pulls only with [[registries]]'s
+      const creds = `${registry.user}:${registry.password}`;
+      const passwordFile = `${dir}/registry.password`;
+      await Deno.writeTextFile(passwordFile, `${registry.password}\n`, { mode: 0o600 });
+      const v1 = await pushVersion(ref, "v1", creds);
       await podman("tag", ref, KEEP); // a second name, to point the tag back at v1 later
       repo = await Repo.create("system", {
         "gitops/updhost/config.yml": "services:\n  web: {}\n",
         "gitops/updhost/web/manifest.yml": manifest(ref),
       });
       const config = await repo.config("updhost", PREFIX);
+      await Deno.writeTextFile(
+        config,
+        `\n[[registries]]\nhost = "${registry.host}"\nusername = "${registry.user}"\npassword_file = "${passwordFile}"\n`,
+        { append: true },
+      );
       const applied = await hoist("system", ["apply", "--quiet", "--config", config]);
       assert.equal(applied.code, 0, applied.stderr + applied.stdout);
       await http(PORT);
@@ -112,7 +118,7 @@ Deno.test({
       assert.equal((await web())?.id, first.id);
 
       // a new image under the same tag, pushed from "elsewhere": the local tag still names v1
-      const v2 = await pushVersion(ref, "v2");
+      const v2 = await pushVersion(ref, "v2", creds);
       await podman("tag", KEEP, ref);
       const updated = await hoist("system", ["update", "web", "--config", config]);
       assert.equal(updated.code, 0, updated.stderr + updated.stdout);
@@ -126,14 +132,18 @@ Deno.test({
       assert.equal(await runningImage(), v2);
       assert.equal(second?.state, "running");
 
-      // the registry refuses: the service keeps running its image
-      await podman("logout", registry.host);
+      // the registry refuses hoist's (now wrong) password: the service keeps running its image
+      await Deno.writeTextFile(passwordFile, "wrong-password\n", { mode: 0o600 });
       const refused = await hoist("system", ["update", "web", "--config", config]);
       assert.equal(refused.code, 1, refused.stderr + refused.stdout);
       assert.match(
         refused.stdout,
         /cannot pull .*; not updated, still running its current image$/m,
       );
+      for (const out of [applied, same, updated, refused]) {
+        assert.ok(!`${out.stdout}${out.stderr}`.includes(registry.password), "the password leaked");
+        assert.ok(!`${out.stdout}${out.stderr}`.includes("wrong-password"), "the password leaked");
+      }
       assert.equal((await web())?.id, second?.id);
       assert.equal((await web())?.state, "running");
     } finally {
@@ -145,7 +155,6 @@ Deno.test({
       }
       await sweep("system", PREFIX);
       if (registry !== undefined) {
-        await inside("system", ["podman", "logout", registry.host]);
         await inside("system", [
           "sh",
           "-c",

@@ -1,0 +1,106 @@
+/**
+ * The auth file hoist writes for its pulls, from credential files on disk: modes checked, one
+ * trailing newline dropped, 0600 output rewritten only when a credential changed, and no
+ * credential in any error.
+ */
+import assert from "node:assert/strict";
+import { createFs } from "../../lib/adapters/fs.ts";
+import type { RegistryConfig } from "../../lib/config/registries_config.ts";
+import { HoistError } from "../../lib/errors.ts";
+import { authFilePath, prepareAuthFile } from "../../lib/run/registry_auth.ts";
+import { withTempDir } from "./helpers.ts";
+
+const fs = createFs();
+const TOKEN = "ghp_NEVER_SHOWN_token_1234";
+
+async function file(path: string, text: string, mode = 0o600): Promise<string> {
+  await Deno.writeTextFile(path, text);
+  await Deno.chmod(path, mode);
+  return path;
+}
+
+async function failure(registries: RegistryConfig[], stateDir: string): Promise<HoistError> {
+  const e = await prepareAuthFile({ fs }, { registries, stateDir }).then(() => undefined, (e) => e);
+  assert.ok(e instanceof HoistError, String(e));
+  assert.ok(!`${e.message} ${e.hint}`.includes(TOKEN), `the token leaked: ${e.message}`);
+  return e;
+}
+
+Deno.test("prepareAuthFile() writes podman's auth.json 0600 from password and credential files, once", async () => {
+  await withTempDir(async (dir) => {
+    const registries: RegistryConfig[] = [
+      {
+        kind: "password",
+        host: "ghcr.io",
+        username: "me",
+        passwordFile: await file(`${dir}/ghcr.token`, `${TOKEN}\n`),
+      },
+      {
+        kind: "credentials-file",
+        credentialsFile: await file(`${dir}/registries`, "ci:tok2@127.0.0.1:5000\n"),
+      },
+    ];
+    assert.equal(await prepareAuthFile({ fs }, { registries: [], stateDir: dir }), undefined);
+    const path = await prepareAuthFile({ fs }, { registries, stateDir: `${dir}/state` });
+    assert.equal(path, authFilePath({ stateDir: `${dir}/state` }));
+    const doc = JSON.parse(await Deno.readTextFile(path!)) as {
+      auths: Record<string, { auth: string }>;
+    };
+    assert.equal(
+      atob(doc.auths["ghcr.io"]!.auth),
+      `me:${TOKEN}`,
+      "the file's trailing newline is not part of the token",
+    );
+    assert.equal(atob(doc.auths["127.0.0.1:5000"]!.auth), "ci:tok2");
+    assert.equal((await Deno.stat(path!)).mode! & 0o777, 0o600);
+    const before = (await Deno.stat(path!)).mtime?.getTime();
+    await new Promise((r) => setTimeout(r, 20));
+    await prepareAuthFile({ fs }, { registries, stateDir: `${dir}/state` });
+    assert.equal(
+      (await Deno.stat(path!)).mtime?.getTime(),
+      before,
+      "unchanged credentials: not rewritten",
+    );
+  });
+});
+
+Deno.test("prepareAuthFile() refuses a world-readable, missing or empty password file and bad credential lines, naming only files", async () => {
+  await withTempDir(async (dir) => {
+    const open = await file(`${dir}/open.token`, TOKEN, 0o644);
+    const e1 = await failure([{
+      kind: "password",
+      host: "ghcr.io",
+      username: "me",
+      passwordFile: open,
+    }], dir);
+    assert.match(
+      e1.message,
+      /open\.token \(\[\[registries\]\] ghcr\.io password_file\) can be read by others \(mode 0644\)/,
+    );
+    assert.equal(e1.hint, `chmod 600 ${open}`);
+    const e2 = await failure([{
+      kind: "password",
+      host: "ghcr.io",
+      username: "me",
+      passwordFile: `${dir}/missing`,
+    }], dir);
+    assert.match(e2.message, /cannot read .*missing/);
+    const empty = await file(`${dir}/empty.token`, "\n");
+    const e3 = await failure([{
+      kind: "password",
+      host: "ghcr.io",
+      username: "me",
+      passwordFile: empty,
+    }], dir);
+    assert.match(e3.message, /is empty/);
+    const lines = await file(`${dir}/creds`, `me:${TOKEN}\n`);
+    const e4 = await failure([{ kind: "credentials-file", credentialsFile: lines }], dir);
+    assert.match(e4.message, /line 1 is not user:token@registry/);
+    const auth = await file(
+      `${dir}/auth.json`,
+      JSON.stringify({ auths: { "quay.io": { auth: "eDp5" } } }),
+    );
+    const e5 = await failure([{ kind: "auth-file", host: "ghcr.io", authFile: auth }], dir);
+    assert.match(e5.message, /has no login for ghcr\.io/);
+  });
+});
