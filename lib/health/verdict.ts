@@ -80,7 +80,7 @@ export function judge(
   }
   const restarted = restartReason(first, last);
   if (restarted !== undefined) return { state: "unhealthy", reason: restarted };
-  if (last.units.length === 0 || last.units.some((u) => u.nRestarts === undefined)) {
+  if (!last.units.some((u) => u.nRestarts !== undefined)) {
     return { state: "unknown", reason: "systemd gave no restart count to judge by" };
   }
   const kind = settings.probe.kind;
