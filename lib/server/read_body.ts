@@ -69,6 +69,8 @@ export async function readBody(
       status: 400,
       reason: `the body could not be read: ${(e as Error).message}`,
     };
+  } finally {
+    clearTimeout(timer);
   }
   const bytes = new Uint8Array(size);
   let at = 0;
