@@ -9,6 +9,7 @@ import { HoistError, hostError, osErrorCode } from "../errors.ts";
 import { logger } from "../log.ts";
 import type { InventoryService, InventoryUnit } from "../types/observed.ts";
 import type { DeploymentRecord, SourceRecord } from "../reconcile/records.ts";
+import type { FailedHash, HealthyRevision } from "../health/types.ts";
 
 const log = logger("state");
 
@@ -31,6 +32,51 @@ export interface DeploymentRow {
   readonly actions: number;
 }
 
+/** One health verdict of a service, as recorded. */
+export interface HealthCheckRecord {
+  readonly service: string;
+  readonly hash: string;
+  readonly revision: string;
+  /** deploy: the new revision; rollback: the revision rolled back to. */
+  readonly phase: "deploy" | "rollback";
+  readonly probe: string;
+  readonly verdict: "healthy" | "unhealthy" | "unknown";
+  readonly reason: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly probes: number;
+}
+
+/** A rollback (automatic or by hand), or a service left down with nothing to roll back to. */
+export interface RollbackRecord {
+  readonly service: string;
+  readonly fromHash: string;
+  readonly toHash?: string;
+  readonly toRevision?: string;
+  readonly at: string;
+  readonly reason: string;
+  /** rolled-back, down (no healthy revision left), failed (the rollback itself failed health). */
+  readonly result: "rolled-back" | "down" | "failed";
+}
+
+/** What a health gate records with its deployment. */
+export interface HealthRecording {
+  readonly checks: readonly HealthCheckRecord[];
+  readonly rollbacks: readonly RollbackRecord[];
+  /** Revisions that passed: rollback targets from now on (and their breaker entry cleared). */
+  readonly healthy: readonly HealthyRevision[];
+  /** Hashes that failed: held back from now on. */
+  readonly failed: readonly FailedHash[];
+}
+
+/** A recorded health check or rollback, with its deployment. */
+export type HealthHistoryRow =
+  & { readonly deploymentId: number | null }
+  & (
+    | ({ readonly type: "check" } & HealthCheckRecord)
+    | ({ readonly type: "rollback" } & RollbackRecord)
+  );
+
 /** The state store. */
 export interface Store {
   loadInventory(): { services: Map<string, InventoryService>; units: Map<string, InventoryUnit> };
@@ -48,6 +94,14 @@ export interface Store {
   /** Records the commits applied (also when nothing changed, so the baseline moves forward). */
   recordSources(rows: readonly SourceRecord[]): void;
   deployments(limit: number): DeploymentRow[];
+  /** Records a health gate's verdicts, rollbacks and breaker changes in one transaction. */
+  recordHealth(deploymentId: number | undefined, h: HealthRecording): void;
+  /** Revisions that passed health here, newest first (of `service`, or all). */
+  healthyRevisions(service?: string): HealthyRevision[];
+  /** (service, hash) pairs that failed health here and have not passed since. */
+  failedHashes(): FailedHash[];
+  /** Health checks and rollbacks, newest first, of `service` or all. */
+  healthHistory(service: string | undefined, limit: number): HealthHistoryRow[];
   events(limit: number): { at: string; kind: string; message: string }[];
   close(): void;
 }
@@ -71,15 +125,32 @@ CREATE TABLE IF NOT EXISTS sources (
   PRIMARY KEY (source, branch));
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS health_checks (
+  id INTEGER PRIMARY KEY, deployment_id INTEGER REFERENCES deployments(id), service TEXT NOT NULL,
+  hash TEXT NOT NULL, revision TEXT NOT NULL, phase TEXT NOT NULL, probe TEXT NOT NULL,
+  verdict TEXT NOT NULL, reason TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
+  probes INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS rollbacks (
+  id INTEGER PRIMARY KEY, deployment_id INTEGER REFERENCES deployments(id), service TEXT NOT NULL,
+  from_hash TEXT NOT NULL, to_hash TEXT, to_revision TEXT, at TEXT NOT NULL, reason TEXT NOT NULL,
+  result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS healthy_revisions (
+  service TEXT NOT NULL, hash TEXT NOT NULL, revision TEXT NOT NULL, at TEXT NOT NULL,
+  units TEXT NOT NULL, inputs TEXT NOT NULL, service_units TEXT NOT NULL, dir TEXT,
+  PRIMARY KEY (service, hash));
+CREATE TABLE IF NOT EXISTS failed_hashes (
+  service TEXT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL,
+  PRIMARY KEY (service, hash));
 `;
 
 /** The schema version {@link SCHEMA} plus {@link migrate} give (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Brings a database made by an older hoist up to {@link SCHEMA_VERSION}; the tables SCHEMA
  * creates are already there. Version 2 adds `sources.committed_at` (NULL for rows written before:
- * the next signed commit's date is then not compared with an unknown one).
+ * the next signed commit's date is then not compared with an unknown one). Version 3 adds the
+ * health tables (health_checks, rollbacks, healthy_revisions, failed_hashes), which SCHEMA creates.
  */
 function migrate(db: DatabaseSync): void {
   const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
@@ -170,6 +241,31 @@ function stringList(text: unknown): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Parses the `units` column of healthy_revisions. */
+function unitList(text: unknown): HealthyRevision["units"] | undefined {
+  try {
+    const v: unknown = JSON.parse(String(text));
+    if (!Array.isArray(v)) return undefined;
+    const ok = v.every((u) =>
+      typeof u === "object" && u !== null && typeof u.path === "string" &&
+      typeof u.serviceUnit === "string" && typeof u.content === "string"
+    );
+    return ok
+      ? v.map((u) => ({ path: u.path, serviceUnit: u.serviceUnit, content: u.content }))
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function verdictOf(v: unknown): HealthCheckRecord["verdict"] {
+  return v === "healthy" || v === "unhealthy" ? v : "unknown";
+}
+
+function rollbackResultOf(v: unknown): RollbackRecord["result"] {
+  return v === "rolled-back" || v === "down" ? v : "failed";
 }
 
 /**
@@ -367,6 +463,151 @@ export function openStore(path: string): Store {
           error: r.error === null ? null : String(r.error),
           actions: Number(r.n),
         })));
+    },
+    recordHealth(deploymentId, h) {
+      tx("record the health checks", () => {
+        const dep = deploymentId ?? null;
+        const check = db.prepare(
+          "INSERT INTO health_checks (deployment_id, service, hash, revision, phase, probe, verdict, reason, started_at, finished_at, probes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        for (const c of h.checks) {
+          check.run(
+            dep,
+            c.service,
+            c.hash,
+            c.revision,
+            c.phase,
+            c.probe,
+            c.verdict,
+            c.reason,
+            c.startedAt,
+            c.finishedAt,
+            c.probes,
+          );
+        }
+        const rb = db.prepare(
+          "INSERT INTO rollbacks (deployment_id, service, from_hash, to_hash, to_revision, at, reason, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        for (const r of h.rollbacks) {
+          rb.run(
+            dep,
+            r.service,
+            r.fromHash,
+            r.toHash ?? null,
+            r.toRevision ?? null,
+            r.at,
+            r.reason,
+            r.result,
+          );
+        }
+        const good = db.prepare(
+          "INSERT OR REPLACE INTO healthy_revisions (service, hash, revision, at, units, inputs, service_units, dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        );
+        const clear = db.prepare("DELETE FROM failed_hashes WHERE service = ? AND hash = ?");
+        for (const g of h.healthy) {
+          good.run(
+            g.service,
+            g.hash,
+            g.revision,
+            g.at,
+            JSON.stringify(g.units),
+            JSON.stringify(g.inputs),
+            JSON.stringify(g.serviceUnits),
+            g.dir ?? null,
+          );
+          clear.run(g.service, g.hash);
+        }
+        const bad = db.prepare(
+          "INSERT OR REPLACE INTO failed_hashes (service, hash, at, reason) VALUES (?, ?, ?, ?)",
+        );
+        const forget = db.prepare("DELETE FROM healthy_revisions WHERE service = ? AND hash = ?");
+        for (const f of h.failed) {
+          bad.run(f.service, f.hash, f.at, f.reason);
+          forget.run(f.service, f.hash);
+        }
+      });
+    },
+    healthyRevisions(service) {
+      const rows = guard(
+        "read the healthy revisions",
+        () =>
+          service === undefined
+            ? db.prepare("SELECT * FROM healthy_revisions ORDER BY at DESC, service").all()
+            : db.prepare("SELECT * FROM healthy_revisions WHERE service = ? ORDER BY at DESC").all(
+              service,
+            ),
+      );
+      return rows.map((r) => {
+        const key = `${String(r.service)} ${String(r.hash)}`;
+        const inputs = stringRecord(r.inputs);
+        const serviceUnits = stringList(r.service_units);
+        const units = unitList(r.units);
+        if (inputs === undefined) throw corruptRow(path, "healthy_revisions", key, "inputs");
+        if (serviceUnits === undefined) {
+          throw corruptRow(path, "healthy_revisions", key, "service_units");
+        }
+        if (units === undefined) throw corruptRow(path, "healthy_revisions", key, "units");
+        return {
+          service: String(r.service),
+          hash: String(r.hash),
+          revision: String(r.revision),
+          at: String(r.at),
+          units,
+          inputs,
+          serviceUnits,
+          ...(r.dir === null ? {} : { dir: String(r.dir) }),
+        };
+      });
+    },
+    failedHashes() {
+      return guard(
+        "read the failed hashes",
+        () =>
+          db.prepare("SELECT * FROM failed_hashes ORDER BY service, at").all().map((r) => ({
+            service: String(r.service),
+            hash: String(r.hash),
+            at: String(r.at),
+            reason: String(r.reason),
+          })),
+      );
+    },
+    healthHistory(service, limit) {
+      const where = service === undefined ? "" : "WHERE service = ?";
+      const args = service === undefined ? [limit] : [service, limit];
+      return guard("read the health history", () => {
+        const checks = db.prepare(
+          `SELECT * FROM health_checks ${where} ORDER BY id DESC LIMIT ?`,
+        ).all(...args).map((r): HealthHistoryRow => ({
+          type: "check",
+          deploymentId: r.deployment_id === null ? null : Number(r.deployment_id),
+          service: String(r.service),
+          hash: String(r.hash),
+          revision: String(r.revision),
+          phase: String(r.phase) === "rollback" ? "rollback" : "deploy",
+          probe: String(r.probe),
+          verdict: verdictOf(r.verdict),
+          reason: String(r.reason),
+          startedAt: String(r.started_at),
+          finishedAt: String(r.finished_at),
+          probes: Number(r.probes),
+        }));
+        const rollbacks = db.prepare(
+          `SELECT * FROM rollbacks ${where} ORDER BY id DESC LIMIT ?`,
+        ).all(...args).map((r): HealthHistoryRow => ({
+          type: "rollback",
+          deploymentId: r.deployment_id === null ? null : Number(r.deployment_id),
+          service: String(r.service),
+          fromHash: String(r.from_hash),
+          ...(r.to_hash === null ? {} : { toHash: String(r.to_hash) }),
+          ...(r.to_revision === null ? {} : { toRevision: String(r.to_revision) }),
+          at: String(r.at),
+          reason: String(r.reason),
+          result: rollbackResultOf(r.result),
+        }));
+        const at = (x: HealthHistoryRow) => x.type === "check" ? x.finishedAt : x.at;
+        return [...checks, ...rollbacks].sort((a, b) => at(a) < at(b) ? 1 : at(a) > at(b) ? -1 : 0)
+          .slice(0, limit);
+      });
     },
     events(limit) {
       return guard(

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { openStore, SCHEMA_VERSION } from "../../lib/state/store.ts";
+import type { HealthyRevision } from "../../lib/health/types.ts";
+
+const good = (hash: string, at: string): HealthyRevision => ({
+  service: "web",
+  hash,
+  revision: `rev-${hash}`,
+  at,
+  units: [{
+    path: "gitops-web.container",
+    serviceUnit: "gitops-web.service",
+    content: `[Container]\nImage=${hash}\n`,
+  }],
+  inputs: { "manifest.yml": `d-${hash}` },
+  serviceUnits: ["gitops-web.service"],
+  dir: `/var/lib/hoist/services/web/${hash}`,
+});
+
+Deno.test("recordHealth() keeps verdicts and rollbacks with their deployment, and the breaker's hashes", () => {
+  const store = openStore(":memory:");
+  const id = store.recordDeployment({
+    startedAt: "2026-01-01T00:00:00.000Z",
+    finishedAt: "2026-01-01T00:00:30.000Z",
+    host: "pi",
+    revision: "rev-bad",
+    status: "failed",
+    actions: [],
+    inventory: { upsertUnits: [], deleteUnits: [], upsertServices: [], deleteServices: [] },
+  });
+  store.recordHealth(undefined, {
+    checks: [],
+    rollbacks: [],
+    healthy: [good("aaa", "2026-01-01T00:00:00Z")],
+    failed: [],
+  });
+  store.recordHealth(id, {
+    checks: [
+      {
+        service: "web",
+        hash: "bad",
+        revision: "rev-bad",
+        phase: "deploy",
+        probe: "http",
+        verdict: "unhealthy",
+        reason: "http 503 after 3 tries",
+        startedAt: "2026-01-01T00:00:01.000Z",
+        finishedAt: "2026-01-01T00:00:09.000Z",
+        probes: 3,
+      },
+      {
+        service: "web",
+        hash: "aaa",
+        revision: "rev-aaa",
+        phase: "rollback",
+        probe: "http",
+        verdict: "healthy",
+        reason: "http passed after 1 probe(s)",
+        startedAt: "2026-01-01T00:00:10.000Z",
+        finishedAt: "2026-01-01T00:00:11.000Z",
+        probes: 1,
+      },
+    ],
+    rollbacks: [{
+      service: "web",
+      fromHash: "bad",
+      toHash: "aaa",
+      toRevision: "rev-aaa",
+      at: "2026-01-01T00:00:10.000Z",
+      reason: "http 503 after 3 tries",
+      result: "rolled-back",
+    }],
+    healthy: [],
+    failed: [{
+      service: "web",
+      hash: "bad",
+      at: "2026-01-01T00:00:09.000Z",
+      reason: "http 503 after 3 tries",
+    }],
+  });
+  assert.deepEqual(store.failedHashes(), [
+    {
+      service: "web",
+      hash: "bad",
+      at: "2026-01-01T00:00:09.000Z",
+      reason: "http 503 after 3 tries",
+    },
+  ]);
+  assert.deepEqual(store.healthyRevisions("web"), [good("aaa", "2026-01-01T00:00:00Z")]);
+  const history = store.healthHistory("web", 10);
+  assert.deepEqual(
+    history.map((h) => [h.type, h.deploymentId, h.type === "check" ? h.verdict : h.result]),
+    [
+      ["check", id, "healthy"],
+      ["rollback", id, "rolled-back"],
+      ["check", id, "unhealthy"],
+    ],
+  );
+  assert.deepEqual(store.healthHistory("db", 10), []);
+  assert.equal(store.healthHistory(undefined, 1).length, 1);
+  // the hash passes later (--retry-failed): its breaker entry goes, it becomes a rollback target
+  store.recordHealth(undefined, {
+    checks: [],
+    rollbacks: [],
+    healthy: [good("bad", "2026-01-02T00:00:00Z")],
+    failed: [],
+  });
+  assert.deepEqual(store.failedHashes(), []);
+  assert.deepEqual(store.healthyRevisions().map((h) => h.hash), ["bad", "aaa"]);
+  // and when it fails again it is no rollback target any more
+  store.recordHealth(undefined, {
+    checks: [],
+    rollbacks: [],
+    healthy: [],
+    failed: [{ service: "web", hash: "bad", at: "2026-01-03T00:00:00Z", reason: "x" }],
+  });
+  assert.deepEqual(store.healthyRevisions().map((h) => h.hash), ["aaa"]);
+  store.close();
+});
+
+Deno.test("a state.db of schema version 2 gains the health tables and keeps its rows", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const first = openStore(`${dir}/state.db`);
+    first.recordEvent("2026-01-01T00:00:00Z", "x", "kept");
+    first.close();
+    const old = new DatabaseSync(`${dir}/state.db`);
+    old.exec(
+      "DROP TABLE health_checks; DROP TABLE rollbacks; DROP TABLE healthy_revisions; DROP TABLE failed_hashes; PRAGMA user_version = 2;",
+    );
+    old.close();
+    const store = openStore(`${dir}/state.db`);
+    assert.deepEqual(store.events(5).map((e) => e.message), ["kept"]);
+    assert.deepEqual(store.failedHashes(), []);
+    store.close();
+    const db = new DatabaseSync(`${dir}/state.db`);
+    assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
+    assert.equal(SCHEMA_VERSION, 3);
+    db.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a healthy_revisions row that is not what hoist writes is a state-failed error naming it", () => {
+  const store = openStore(":memory:");
+  store.recordHealth(undefined, {
+    checks: [],
+    rollbacks: [],
+    healthy: [{ ...good("aaa", "t"), units: [] }],
+    failed: [],
+  });
+  store.close();
+  const dir = Deno.makeTempDirSync();
+  try {
+    const s = openStore(`${dir}/state.db`);
+    s.close();
+    const db = new DatabaseSync(`${dir}/state.db`);
+    db.prepare(
+      "INSERT INTO healthy_revisions VALUES ('web', 'h', 'r', 't', '[1]', '{}', '[]', NULL)",
+    ).run();
+    db.close();
+    const again = openStore(`${dir}/state.db`);
+    assert.throws(
+      () => again.healthyRevisions("web"),
+      /row "web h" of table healthy_revisions is corrupt \(units/,
+    );
+    again.close();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
