@@ -292,7 +292,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
         "[source] or [[sources]] (name, url, branch, branches, path, layout, services, service, ssh_key, " +
         "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
         "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
-        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file)",
+        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file), [remote] (admin_keys), [[notify]]",
     );
   }
   const c = result.data;

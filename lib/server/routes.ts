@@ -257,7 +257,8 @@ function enqueued(e: Enqueued, pull: readonly string[]): Response {
     run: e.id,
     url: `/runs/${e.id}`,
     ...(pull.length === 0 ? {} : {
-      note: "the service is reconciled now; pulling its images first is not built yet",
+      note:
+        "after the reconcile the service's images are pulled; it restarts only when one changed (see the run's updates)",
     }),
   });
 }

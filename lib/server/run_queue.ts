@@ -24,6 +24,12 @@ export interface RunSummary {
   readonly message: string;
   readonly revision?: string;
   readonly deploymentId?: number;
+  /** For runs that pulled images (`/redeploy-and-update/<service>`): what each service got. */
+  readonly updates?: readonly {
+    readonly service: string;
+    readonly restarted: boolean;
+    readonly error?: string;
+  }[];
 }
 
 /** A run as `GET /runs/<id>` shows it. */

@@ -69,6 +69,18 @@ export async function serve(
     cert: await readFileOrThrow(deps, serveConfig.tls.cert, "tls_cert"),
     key: await readFileOrThrow(deps, serveConfig.tls.key, "tls_key"),
   };
+  if (config.notify.length > 0) {
+    // a sink whose token file cannot be read is a start-up error, like the webhook secret
+    const { notifyDeps, notifyFileProblems } = await import("../notify/notify_run.ts");
+    const problems = await notifyFileProblems(notifyDeps(deps, config), config);
+    if (problems.length > 0) {
+      throw new HoistError(
+        "config-invalid",
+        problems.join("\n"),
+        "Fix the [[notify]] files named above (hoist serve reads them at start)",
+      );
+    }
+  }
   await deps.fs.mkdirp(config.stateDir);
   const deliveryStore = openDeliveryStore(`${config.stateDir}/webhooks.db`);
   const metrics = new Metrics("server");
@@ -207,12 +219,44 @@ async function reconcileOnce(
     lockTimeoutMs: LOCK_WAIT_MS,
     allowRollback: false,
   });
-  const facts = runFacts(config, outcome);
-  const level = facts.summary.result === "error" || facts.summary.result === "failed"
+  const base = runFacts(config, outcome);
+  const updates = request.pull.length === 0
+    ? undefined
+    : await pullAndRestart(deps, config, request.pull);
+  const facts = updates === undefined ? base : { ...base, summary: { ...base.summary, updates } };
+  const level = facts.summary.result === "error" || facts.summary.result === "failed" ||
+      updates?.some((u) => u.error !== undefined)
     ? "warn"
     : "info";
   log[level]("run {id}: {result}: {message}", { id: request.id, ...facts.summary });
+  if (config.notify.length > 0) {
+    // loaded only when sinks are configured; bounded, never throws
+    const { notifyDeps, notifyRun } = await import("../notify/notify_run.ts");
+    await notifyRun(notifyDeps(deps, config), config, outcome, deps.clock());
+  }
   return { facts, outcome };
+}
+
+/**
+ * `/redeploy-and-update/<service>`: after the reconcile, pull the services' images and restart
+ * each only when one changed (`hoist update`); what happened goes into the run's summary.
+ */
+async function pullAndRestart(
+  deps: Deps,
+  config: Config,
+  services: readonly string[],
+): Promise<NonNullable<RunSummary["updates"]>> {
+  const { runUpdate } = await import("../run/update_run.ts");
+  const outcome = await runUpdate(deps, config, services, { lockTimeoutMs: LOCK_WAIT_MS });
+  if (!outcome.ok) {
+    const error = outcome.error.message.split("\n")[0] ?? outcome.error.code;
+    return services.map((service) => ({ service, restarted: false, error }));
+  }
+  return outcome.value.services.map((u) => ({
+    service: u.service,
+    restarted: u.restarted,
+    ...(u.error === undefined ? {} : { error: u.error }),
+  }));
 }
 
 /** SHA-256 of each `user:password` line of a status login file. */

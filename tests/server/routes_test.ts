@@ -109,7 +109,7 @@ Deno.test({
     );
     assert.equal(r.status, 202);
     assert.equal(r.body.run, "r1");
-    assert.match(String(r.body.note), /not built yet/);
+    assert.match(String(r.body.note), /images are pulled; it restarts only when one changed/);
     assert.deepEqual(h.runs, [{ trigger: "webhook", pull: ["twoslr"] }]);
   },
 });
