@@ -21,7 +21,9 @@ export interface BranchOptions {
   readonly mode: Mode;
   readonly stateDir: string;
   /** Decrypted sops files and `.env` variables (default: none). */
-  readonly secrets?: SecretInputs;
+  readonly secrets?:
+    SecretInputs; /** The agent config's `[services.<name>]` pre/post scripts (default: none). */
+  readonly scripts?: ServiceContext["scripts"];
 }
 
 /**
@@ -48,6 +50,7 @@ export function readBranches(
     hostDir: "",
     configFile: root,
     secrets: opts.secrets ?? NO_SECRETS,
+    ...(opts.scripts === undefined ? {} : { scripts: opts.scripts }),
   };
   const services = [...branches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(
     ([branch, tree]) => readBranch(branch, tree, ctx),

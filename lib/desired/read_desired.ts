@@ -27,7 +27,9 @@ export interface ReadOptions {
   /** Name of the source the tree comes from (for multi-source messages). */
   readonly source?: string;
   /** Decrypted sops files and `.env` variables (default: none). */
-  readonly secrets?: SecretInputs;
+  readonly secrets?:
+    SecretInputs; /** The agent config's `[services.<name>]` pre/post scripts (default: none). */
+  readonly scripts?: ServiceContext["scripts"];
 }
 
 /** Where the immutable copy of the host folder lives (`${HOST_DIR}`, scripts' working folder). */
@@ -68,6 +70,7 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
     hostDir: host.value.dir,
     configFile,
     secrets: opts.secrets ?? NO_SECRETS,
+    ...(opts.scripts === undefined ? {} : { scripts: opts.scripts }),
   };
   const folders = splitFolders(tree, root);
   const services = [...config.services]

@@ -10,11 +10,17 @@ import { MANIFEST } from "./parse_manifest.ts";
 import { readDrafts } from "./read_drafts.ts";
 import { referenceProblems } from "./reference_problems.ts";
 import { renderService } from "./render_service.ts";
-import { hasDir } from "./repo_files.ts";
+import { hasDir, readText } from "./repo_files.ts";
 import type { ServiceContext, ServiceFolder } from "./service_context.ts";
 import { serviceFiles } from "./service_files.ts";
 import type { Read } from "./read.ts";
-import type { BlockedService, DesiredFile, DesiredService, RepoTree } from "./types.ts";
+import type {
+  BlockedService,
+  DesiredFile,
+  DesiredService,
+  RepoTree,
+  ServiceScripts,
+} from "./types.ts";
 import type { UnitDraft } from "./unit_draft.ts";
 
 /**
@@ -46,8 +52,29 @@ export function readService(
   if (drafts.value.length === 0 && problems.length === 0) problems.push(noUnits(folder, line));
   const files = withDraftFiles(folder, serviceFiles(folder, drafts.value), drafts.value);
   problems.push(...files.problems, ...referenceProblems(folder, drafts.value, files.value));
+  const setup = setupScript(folder);
+  if (setup.problem) problems.push(setup.problem);
   if (hasErrors(problems)) return blocked(problems);
-  return renderService(folder, drafts.value, files.value, problems);
+  const ready = renderService(folder, drafts.value, files.value, problems);
+  const own = ctx.scripts?.[name];
+  const scripts: ServiceScripts = {
+    ...(setup.text === undefined ? {} : { setup: setup.text }),
+    ...(own?.pre === undefined ? {} : { pre: own.pre }),
+    ...(own?.post === undefined ? {} : { post: own.post }),
+  };
+  return ready.status === "ready" && Object.keys(scripts).length > 0
+    ? { ...ready, scripts }
+    : ready;
+}
+
+/** The folder's `setup.sh` (seed 003), run once per new hash in the service's copy. */
+export const SETUP_SCRIPT = "setup.sh";
+
+function setupScript({ tree, dir, name }: ServiceFolder): { text?: string; problem?: Problem } {
+  const path = `${dir}/${SETUP_SCRIPT}`;
+  if (tree.entries.get(path)?.kind !== "file") return {};
+  const read = readText(tree, path, dir, name);
+  return read.ok ? { text: read.text } : { problem: read.problem };
 }
 
 /**

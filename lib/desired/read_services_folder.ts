@@ -30,7 +30,9 @@ export interface ServicesFolderOptions {
   /** The agent config, which lists the services when `services` is set. */
   readonly configFile: string;
   /** Decrypted sops files and `.env` variables (default: none). */
-  readonly secrets?: SecretInputs;
+  readonly secrets?:
+    SecretInputs; /** The agent config's `[services.<name>]` pre/post scripts (default: none). */
+  readonly scripts?: ServiceContext["scripts"];
 }
 
 /**
@@ -66,6 +68,7 @@ export function readServicesFolder(tree: RepoTree, opts: ServicesFolderOptions):
     hostDir: "",
     configFile: opts.configFile,
     secrets: opts.secrets ?? NO_SECRETS,
+    ...(opts.scripts === undefined ? {} : { scripts: opts.scripts }),
   };
   const folders = serviceFolders(tree, root);
   const names = opts.services ??

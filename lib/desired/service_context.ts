@@ -26,6 +26,8 @@ export interface ServiceContext {
   readonly configFile: string;
   /** Decrypted sops files and variables for `.env` files. */
   readonly secrets: SecretInputs;
+  /** The agent config's `[services.<name>]` pre/post scripts, by service. */
+  readonly scripts?: Readonly<Record<string, { readonly pre?: string; readonly post?: string }>>;
 }
 
 /** One service folder being read: its entries, where it is, its name and its host. */

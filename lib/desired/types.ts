@@ -67,6 +67,19 @@ export interface ReadyService extends ServiceBase {
   readonly inputs: Readonly<Record<string, string>>;
   /** Environment variables set from manifest.sops.yml (their values are masked wherever shown). */
   readonly secretNames?: readonly string[];
+  /** The service's own scripts, run in `dir`; none when it has none. */
+  readonly scripts?: ServiceScripts;
+}
+
+/**
+ * A service's own scripts: `setup` is its folder's `setup.sh`, run once per new hash before its
+ * units start; `pre`/`post` come from the agent config's `[services.<name>]` and run on every
+ * apply, before its units start and after.
+ */
+export interface ServiceScripts {
+  readonly setup?: string;
+  readonly pre?: string;
+  readonly post?: string;
 }
 
 /** A service with errors: nothing of it is written, started or stopped; `problems` say why. */

@@ -43,6 +43,7 @@ export function desiredFromSources(
     mode: config.mode,
     stateDir: config.stateDir,
     secrets,
+    scripts: config.services,
   };
   return mergeDesired(fetched.map((f) => ({
     source: f.source.name,
