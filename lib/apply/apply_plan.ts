@@ -197,7 +197,10 @@ async function execute(
       return;
     case "run-script": {
       await deps.fs.mkdirp(action.cwd);
-      const r = await deps.scripts.run(action.script, action.cwd, { HOIST_PHASE: action.phase });
+      const r = await deps.scripts.run(action.script, action.cwd, {
+        HOIST_PHASE: action.phase,
+        ...(action.service === undefined ? {} : { HOIST_SERVICE: action.service }),
+      });
       return r.code === 0 ? undefined : `${action.phase}.script exited ${r.code}: ${r.output}`;
     }
   }

@@ -8,11 +8,11 @@
 import { type Action, actionService } from "./types.ts";
 
 /**
- * A failed pre.script or host copy leaves nothing safe to do (scripts would run in an empty
- * folder): everything after it needs it.
+ * A failed config.yml pre.script or host copy leaves nothing safe to do (scripts would run in an
+ * empty folder): everything after it needs it. A service's own script only blocks that service.
  */
 function blocksAll(a: Action): boolean {
-  return (a.kind === "run-script" && a.phase === "pre") ||
+  return (a.kind === "run-script" && a.phase === "pre" && a.service === undefined) ||
     (a.kind === "copy" && a.scope === "host");
 }
 

@@ -1,10 +1,11 @@
 /**
- * The host folders' part of a plan: their copies (for scripts and `${HOST_DIR}`) and config.yml's
- * pre/post scripts. Pure.
+ * The scripts of a plan and the host folders' copies they run in: config.yml's pre/post scripts
+ * in the host copy (and the copy for `${HOST_DIR}`), and each service's own scripts in its copy.
+ * Pure.
  *
  * @module
  */
-import type { DesiredState } from "../desired/types.ts";
+import { type DesiredState, readyServices } from "../desired/types.ts";
 import type { ObservedState } from "../types/observed.ts";
 import type { HostCopyAction, ScriptAction } from "./types.ts";
 
@@ -43,4 +44,40 @@ export function scriptActions(desired: DesiredState, phase: "pre" | "post"): Scr
       reason: `${phase}.script in config.yml${where}`,
     }];
   });
+}
+
+/**
+ * Each service's own `phase` scripts, run in its copy: `setup` (its `setup.sh`) only for a hash
+ * the inventory does not record yet (a failed run records none, so it runs again), `pre` and
+ * `post` (`[services.<name>]` in the agent config) on every apply. Services in `order`.
+ */
+export function serviceScriptActions(
+  desired: DesiredState,
+  observed: ObservedState,
+  phase: "setup" | "pre" | "post",
+  order: readonly string[],
+): ScriptAction[] {
+  const rank = (name: string) => {
+    const i = order.indexOf(name);
+    return i < 0 ? order.length : i;
+  };
+  return readyServices(desired.services)
+    .sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : 1))
+    .flatMap((s): ScriptAction[] => {
+      const text = s.scripts?.[phase];
+      if (text === undefined) return [];
+      const recorded = observed.inventory.services.get(s.name)?.hash;
+      if (phase === "setup" && recorded === s.hash) return [];
+      return [{
+        kind: "run-script",
+        phase,
+        script: text,
+        cwd: s.dir,
+        service: s.name,
+        code: "script",
+        reason: phase === "setup"
+          ? `setup.sh of ${s.name}, new hash ${s.hash}`
+          : `${phase} of [services.${s.name}] in the agent config`,
+      }];
+    });
 }

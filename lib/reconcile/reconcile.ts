@@ -8,7 +8,7 @@ import { hasErrors, type Problem, problem } from "../errors.ts";
 import type { InventoryUnit, ObservedState } from "../types/observed.ts";
 import { type KnownUnit, systemdConsequences } from "./consequences.ts";
 import { dependencyGraph } from "./dependency_graph.ts";
-import { hostCopies, scriptActions } from "./host_actions.ts";
+import { hostCopies, scriptActions, serviceScriptActions } from "./host_actions.ts";
 import { orderServices } from "./order_services.ts";
 import { type OrphanPlan, planOrphans } from "./orphans.ts";
 import { ownershipProblems } from "./ownership.ts";
@@ -142,8 +142,8 @@ function knownUnits(
 
 /**
  * Every action in execution order: host copies, pre.script, stops (reverse dependency order),
- * removes, copies, writes, one daemon-reload, starts and restarts (dependency order), prunes,
- * post.script.
+ * removes, copies, writes, one daemon-reload, the services' setup.sh and pre scripts, starts and
+ * restarts (dependency order), the services' post scripts, prunes, post.script.
  */
 function orderActions(
   desired: DesiredState,
@@ -177,7 +177,10 @@ function orderActions(
     ...plans.flatMap((p) => p.copies),
     ...writes,
     ...reload,
+    ...serviceScriptActions(desired, observed, "setup", order),
+    ...serviceScriptActions(desired, observed, "pre", order),
     ...ordered,
+    ...serviceScriptActions(desired, observed, "post", order),
     ...plans.flatMap((p) => p.prunes),
     ...orphans.prunes,
     ...scriptActions(desired, "post"),

@@ -128,7 +128,8 @@ export function settleInventory(
   });
   const aborted = plan.actions.some((a, i) =>
     steps[i] === "failed" &&
-    ((a.kind === "run-script" && a.phase === "pre") || (a.kind === "copy" && a.scope === "host"))
+    ((a.kind === "run-script" && a.phase === "pre" && a.service === undefined) ||
+      (a.kind === "copy" && a.scope === "host"))
   );
   const writeFailed = notDone(["write", "remove", "stop"]);
   const startFailed = notDone(["start", "restart"]);

@@ -137,12 +137,18 @@ export interface UnitAction {
   readonly reason: string;
 }
 
-/** A config.yml pre/post script, run with bash in the host copy. */
+/**
+ * A script run with bash: config.yml's pre/post in the host copy (no `service`), or a service's
+ * own in its copy (`service` set): its `[services.<name>]` pre/post, or its `setup.sh` (`setup`,
+ * once per new hash). A service's script failing blocks only that service.
+ */
 export interface ScriptAction {
   readonly kind: "run-script";
-  readonly phase: "pre" | "post";
+  readonly phase: "pre" | "post" | "setup";
   readonly script: string;
   readonly cwd: string;
+  /** The service whose script it is; undefined for config.yml's. */
+  readonly service?: string;
   readonly code: ReasonCode;
   readonly reason: string;
 }
@@ -201,12 +207,16 @@ export interface Plan {
   readonly sources?: readonly SourceVerdict[];
 }
 
-/** The service an action concerns, or undefined (daemon-reload, scripts, the host copy). */
+/**
+ * The service an action concerns, or undefined (daemon-reload, config.yml's scripts, the host
+ * copy).
+ */
 export function actionService(a: Action): string | undefined {
   switch (a.kind) {
     case "daemon-reload":
-    case "run-script":
       return undefined;
+    case "run-script":
+      return a.service;
     case "copy":
       return a.scope === "service" ? a.service : undefined;
     default:
