@@ -18,7 +18,12 @@ import {
 } from "./serve_config.ts";
 import { notifyConfig, notifySchema, type NotifySink } from "./notify_config.ts";
 import { type RemoteConfig, remoteConfig, remoteSchema } from "./remote_config.ts";
-import { type ServiceOptions, serviceOptions, serviceOptionsSchema } from "./service_options.ts";
+import {
+  composeFileSchema,
+  type ServiceOptions,
+  serviceOptions,
+  serviceOptionsSchema,
+} from "./service_options.ts";
 
 /** Facts about the machine that defaults depend on. */
 export interface ConfigContext {
@@ -37,6 +42,8 @@ interface SourceBase {
   readonly tokenFile?: string;
   /** The secret of `POST /hooks/<name>` when this source has its own (`hoist serve`). */
   readonly webhookSecretFile?: string;
+  /** The compose file of its service folders, instead of `compose.yaml` and its variants. */
+  readonly compose?: string;
 }
 
 /** A branch holding `<path>/<host>/…`: one folder per host. */
@@ -170,6 +177,7 @@ const sourceSchema = z.strictObject({
     "must not be empty (leave it out to deploy every service folder)",
   ).optional(),
   service: z.string().regex(NAME, "must be a plain service name").optional(),
+  compose: composeFileSchema.optional(),
   ssh_key: absolute.optional(),
   ssh_known_hosts: absolute.optional(),
   token_file: absolute.optional(),
@@ -289,7 +297,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       "config-invalid",
       messages.join("\n"),
       "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
-        "[source] or [[sources]] (name, url, branch, branches, path, layout, services, service, ssh_key, " +
+        "[source] or [[sources]] (name, url, branch, branches, path, layout, services, service, compose, ssh_key, " +
         "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
         "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
         "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file), [remote] (admin_keys), [[notify]]",
@@ -325,6 +333,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       ...(r.ssh_known_hosts === undefined ? {} : { knownHosts: r.ssh_known_hosts }),
       ...(r.token_file === undefined ? {} : { tokenFile: r.token_file }),
       ...(r.webhook_secret_file === undefined ? {} : { webhookSecretFile: r.webhook_secret_file }),
+      ...(r.compose === undefined ? {} : { compose: r.compose }),
     };
     const branch = r.branch ?? "main";
     if (r.branches !== undefined && r.branches.length > 0) {

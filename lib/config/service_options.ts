@@ -21,13 +21,19 @@ const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** A file name at the top of the service folder. */
 const FILE_NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]+$/;
 
+/** `compose = "file.yml"`: a file name at the top of a service folder. */
+export const composeFileSchema = z.string().regex(
+  FILE_NAME,
+  "must be a file name in the service folder",
+);
+
 /** The schema of `[services]`: service name → its table. */
 export const serviceOptionsSchema = z.record(
   z.string().regex(SERVICE, "must be a plain service name"),
   z.strictObject({
     pre: z.string().min(1, "must not be empty").optional(),
     post: z.string().min(1, "must not be empty").optional(),
-    compose: z.string().regex(FILE_NAME, "must be a file name in the service folder").optional(),
+    compose: composeFileSchema.optional(),
   }),
 );
 

@@ -43,15 +43,49 @@ export const composeSource: DraftSource = {
   read: readCompose,
 };
 
-/** True when the folder is a compose project (it holds one of {@link COMPOSE_FILES}). */
-export function isComposeFolder({ tree, dir }: ServiceFolder): boolean {
-  return COMPOSE_FILES.some((f) => tree.entries.get(`${dir}/${f}`)?.kind === "file");
+/** The compose file the agent config picks for the folder's service (`compose = "…"`), if any. */
+export function chosenComposeFile({ name, ctx }: ServiceFolder): string | undefined {
+  return ctx.compose?.services?.[name] ?? ctx.compose?.source;
+}
+
+/** True when the folder is a compose project (it holds its compose file). */
+export function isComposeFolder(folder: ServiceFolder): boolean {
+  const { tree, dir } = folder;
+  const chosen = chosenComposeFile(folder);
+  const names = chosen === undefined ? COMPOSE_FILES : [chosen];
+  return names.some((f) => tree.entries.get(`${dir}/${f}`)?.kind === "file");
+}
+
+/**
+ * The chosen compose file's units, when the agent config names one that the draft sources do not
+ * read by its name (`compose = "stack.yml"`); an error when the folder does not hold it.
+ */
+export function readChosenCompose(folder: ServiceFolder): Read<UnitDraft[]> {
+  const chosen = chosenComposeFile(folder);
+  if (chosen === undefined || composeSource.matches(chosen)) return { value: [], problems: [] };
+  if (folder.tree.entries.get(`${folder.dir}/${chosen}`)?.kind !== "file") {
+    return {
+      value: [],
+      problems: [
+        problem("error", `${chosen} does not exist; the agent config picks it with compose =`, {
+          file: folder.dir,
+          service: folder.name,
+          hint: `Add ${chosen} to ${folder.dir}/, or fix compose = "${chosen}" in the agent config`,
+        }),
+      ],
+    };
+  }
+  return readCompose(folder, chosen);
 }
 
 function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]> {
   const { tree, dir, name, ctx } = folder;
   const file = `${dir}/${fileName}`;
-  const present = COMPOSE_FILES.filter((f) => tree.entries.has(`${dir}/${f}`));
+  const chosen = chosenComposeFile(folder);
+  // a compose file picked by the agent config is the only one read; the others stay files
+  const present = chosen !== undefined
+    ? [chosen]
+    : COMPOSE_FILES.filter((f) => tree.entries.has(`${dir}/${f}`));
   if (present[0] !== fileName) return { value: [], problems: [] }; // reported with the first
   const clash = clashProblems(folder, file, present);
   if (clash.length > 0) return { value: [], problems: clash };

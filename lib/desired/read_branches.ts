@@ -21,9 +21,11 @@ export interface BranchOptions {
   readonly mode: Mode;
   readonly stateDir: string;
   /** Decrypted sops files and `.env` variables (default: none). */
-  readonly secrets?:
-    SecretInputs; /** The agent config's `[services.<name>]` pre/post scripts (default: none). */
+  readonly secrets?: SecretInputs;
+  /** The agent config's `[services.<name>]` pre/post scripts (default: none). */
   readonly scripts?: ServiceContext["scripts"];
+  /** The compose file the agent config picks (default: compose.yaml and its variants). */
+  readonly compose?: ServiceContext["compose"];
 }
 
 /**
@@ -51,6 +53,7 @@ export function readBranches(
     configFile: root,
     secrets: opts.secrets ?? NO_SECRETS,
     ...(opts.scripts === undefined ? {} : { scripts: opts.scripts }),
+    ...(opts.compose === undefined ? {} : { compose: opts.compose }),
   };
   const services = [...branches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(
     ([branch, tree]) => readBranch(branch, tree, ctx),

@@ -27,9 +27,11 @@ export interface ReadOptions {
   /** Name of the source the tree comes from (for multi-source messages). */
   readonly source?: string;
   /** Decrypted sops files and `.env` variables (default: none). */
-  readonly secrets?:
-    SecretInputs; /** The agent config's `[services.<name>]` pre/post scripts (default: none). */
+  readonly secrets?: SecretInputs;
+  /** The agent config's `[services.<name>]` pre/post scripts (default: none). */
   readonly scripts?: ServiceContext["scripts"];
+  /** The compose file the agent config picks (default: compose.yaml and its variants). */
+  readonly compose?: ServiceContext["compose"];
 }
 
 /** Where the immutable copy of the host folder lives (`${HOST_DIR}`, scripts' working folder). */
@@ -71,6 +73,7 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
     configFile,
     secrets: opts.secrets ?? NO_SECRETS,
     ...(opts.scripts === undefined ? {} : { scripts: opts.scripts }),
+    ...(opts.compose === undefined ? {} : { compose: opts.compose }),
   };
   const folders = splitFolders(tree, root);
   const services = [...config.services]

@@ -5,6 +5,7 @@
  * @module
  */
 import { hasErrors, type Problem, problem } from "../errors.ts";
+import { readChosenCompose } from "./compose_source.ts";
 import { draftNameClashes } from "./draft_name_clashes.ts";
 import { MANIFEST } from "./parse_manifest.ts";
 import { readDrafts } from "./read_drafts.ts";
@@ -47,7 +48,12 @@ export function readService(
     problems,
   });
   if (!hasDir(tree, folder.dir)) return blocked([folderMissing(folder, line)]);
-  const drafts = readDrafts(folder);
+  const read = readDrafts(folder);
+  const chosen = readChosenCompose(folder);
+  const drafts = {
+    value: [...read.value, ...chosen.value],
+    problems: [...read.problems, ...chosen.problems],
+  };
   const problems = [...drafts.problems, ...draftNameClashes(drafts.value, name)];
   if (drafts.value.length === 0 && problems.length === 0) problems.push(noUnits(folder, line));
   const files = withDraftFiles(folder, serviceFiles(folder, drafts.value), drafts.value);

@@ -30,9 +30,11 @@ export interface ServicesFolderOptions {
   /** The agent config, which lists the services when `services` is set. */
   readonly configFile: string;
   /** Decrypted sops files and `.env` variables (default: none). */
-  readonly secrets?:
-    SecretInputs; /** The agent config's `[services.<name>]` pre/post scripts (default: none). */
+  readonly secrets?: SecretInputs;
+  /** The agent config's `[services.<name>]` pre/post scripts (default: none). */
   readonly scripts?: ServiceContext["scripts"];
+  /** The compose file the agent config picks (default: compose.yaml and its variants). */
+  readonly compose?: ServiceContext["compose"];
 }
 
 /**
@@ -69,6 +71,7 @@ export function readServicesFolder(tree: RepoTree, opts: ServicesFolderOptions):
     configFile: opts.configFile,
     secrets: opts.secrets ?? NO_SECRETS,
     ...(opts.scripts === undefined ? {} : { scripts: opts.scripts }),
+    ...(opts.compose === undefined ? {} : { compose: opts.compose }),
   };
   const folders = serviceFolders(tree, root);
   const names = opts.services ??

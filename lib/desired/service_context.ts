@@ -26,6 +26,14 @@ export interface ServiceContext {
   readonly configFile: string;
   /** Decrypted sops files and variables for `.env` files. */
   readonly secrets: SecretInputs;
+  /**
+   * The compose file to read instead of `compose.yaml` and its variants: by service
+   * (`[services.<name>] compose`), else for every service of the source (`compose` on it).
+   */
+  readonly compose?: {
+    readonly source?: string;
+    readonly services?: Readonly<Record<string, string>>;
+  };
   /** The agent config's `[services.<name>]` pre/post scripts, by service. */
   readonly scripts?: Readonly<Record<string, { readonly pre?: string; readonly post?: string }>>;
 }

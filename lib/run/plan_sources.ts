@@ -45,10 +45,19 @@ export function desiredFromSources(
     secrets,
     scripts: config.services,
   };
-  return mergeDesired(fetched.map((f) => ({
-    source: f.source.name,
-    desired: readSource(f, common, config.file),
-  })));
+  const services = Object.entries(config.services).flatMap(([name, o]) =>
+    o.compose === undefined ? [] : [[name, o.compose] as const]
+  );
+  return mergeDesired(fetched.map((f) => {
+    const compose = {
+      ...(f.source.compose === undefined ? {} : { source: f.source.compose }),
+      ...(services.length > 0 ? { services: Object.fromEntries(services) } : {}),
+    };
+    return {
+      source: f.source.name,
+      desired: readSource(f, { ...common, compose }, config.file),
+    };
+  }));
 }
 
 /** One fetched source's desired state, read as its layout says. */

@@ -220,3 +220,32 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    'compose = "file.yml" on a source, or in [services.<name>] over it, picks the compose file of a per-service repository',
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const h = await makeHost(dir, {
+        "compose.yaml": "services:\n  plain:\n    image: docker.io/library/busybox:1.36\n",
+        "prod.yml": "services:\n  prod:\n    image: docker.io/library/busybox:1.36\n",
+        "staging.yml": "services:\n  staging:\n    image: docker.io/library/busybox:1.36\n",
+      });
+      const source = `[source]\nurl = "${h.repo.path}"\nservice = "app"\ncompose = "prod.yml"\n`;
+      const containers = async () =>
+        Object.keys(await h.quadletFiles()).filter((p) => p.endsWith(".container"));
+      await Deno.writeTextFile(h.configPath, config(h, source));
+      const first = await h.cli("apply");
+      assert.equal(first.code, 0, show(first));
+      assert.deepEqual(await containers(), ["gitops-app/gitops-app-prod.container"]);
+      await Deno.writeTextFile(
+        h.configPath,
+        config(h, source, '[services.app]\ncompose = "staging.yml"\n'),
+      );
+      const second = await h.cli("apply");
+      assert.equal(second.code, 0, show(second));
+      assert.deepEqual(await containers(), ["gitops-app/gitops-app-staging.container"]);
+    });
+  },
+});

@@ -273,3 +273,52 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "compose = \"file.yml\" (the source's, or a service's over it) is the one compose file read; compose.yaml beside it is not",
+  permissions: PURE,
+  fn() {
+    const files = hostFiles(["blog"], {
+      "blog/compose.yaml": WEB,
+      "blog/stack.yml": "services:\n  api:\n    image: docker.io/library/busybox:1\n",
+      "blog/other.yml": "services:\n  other:\n    image: docker.io/library/busybox:1\n",
+    });
+    const units = (compose: { source?: string; services?: Record<string, string> }) =>
+      ready(read(files, { compose }), "blog").units.map((u) => u.path);
+    assert.deepEqual(units({ source: "stack.yml" }), [
+      "gitops-blog/gitops-blog-api.container",
+      "gitops-blog/gitops-blog_default.network",
+    ]);
+    assert.deepEqual(units({ source: "stack.yml", services: { blog: "other.yml" } }), [
+      "gitops-blog/gitops-blog-other.container",
+      "gitops-blog/gitops-blog_default.network",
+    ]);
+    assert.deepEqual(units({ services: { elsewhere: "other.yml" } }), [
+      "gitops-blog/gitops-blog-web.container",
+      "gitops-blog/gitops-blog_default.network",
+    ]);
+    assert.deepEqual(units({ source: "compose.yaml" }), [
+      "gitops-blog/gitops-blog-web.container",
+      "gitops-blog/gitops-blog_default.network",
+    ]);
+  },
+});
+
+Deno.test({
+  name:
+    'a compose = "file.yml" the folder does not hold blocks the service, naming the agent config',
+  permissions: PURE,
+  fn() {
+    const s = service(
+      read(hostFiles(["blog"], { "blog/README.md": "x\n" }), {
+        compose: { services: { blog: "stack.yml" } },
+      }),
+      "blog",
+    );
+    assert.equal(s.status, "blocked");
+    assert.deepEqual(s.problems.map((p) => formatProblem(p).split("\n")[0]), [
+      `error: ${HOST}/blog: stack.yml does not exist; the agent config picks it with compose =`,
+    ]);
+  },
+});
