@@ -9,6 +9,13 @@ import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { applyPlan, type ApplyResult, plannedUnits } from "../apply/apply_plan.ts";
+import { healthGate } from "../apply/health_gate.ts";
+import { createHealthProbes } from "../adapters/health_probe.ts";
+import { createUnitFacts } from "../adapters/unit_facts.ts";
+import type { HealthSettings } from "../desired/health_config.ts";
+import { readyServices } from "../desired/types.ts";
+import { type HeldBack, holdBack } from "../health/breaker.ts";
+import { serviceUnitsOf } from "../reconcile/service_state.ts";
 import { readPrefixedUnits, reloadMarkPath } from "../observed/collect_observed.ts";
 import { adoptInventory } from "../reconcile/adopt.ts";
 import { deploymentRecord } from "../reconcile/deployment_record.ts";
@@ -38,12 +45,18 @@ export interface RunOptions {
    * fetched commits as the last deployed ones (see {@link adoptOrRefuse}).
    */
   readonly adopt?: boolean;
+  /** Deploy these services' desired hash even if it failed health here before (the breaker). */
+  readonly retryFailed?: readonly string[];
 }
 
 /** The plan, and what applying it did (absent for dry runs and blocked plans). */
 export interface RunResult extends PlanResult {
   readonly applied?: ApplyResult;
   readonly deploymentId?: number;
+  /** Services the breaker kept at their running revision. */
+  readonly heldBack?: readonly HeldBack[];
+  /** One line per service the health gate rolled back or left down. */
+  readonly rolledBack?: readonly string[];
 }
 
 /**
@@ -59,7 +72,10 @@ export function runApply(
     withLockedStore(deps, config, opts.lockTimeoutMs, async (store) => {
       const startedAt = deps.clock().toISOString();
       const first = await fetchAndPlan(deps, config, store, opts, startedAt);
-      const planned = await adoptOrRefuse(deps, config, store, first, opts, startedAt);
+      const adopted = await adoptOrRefuse(deps, config, store, first, opts, startedAt);
+      // the circuit breaker: a hash that failed health here is not deployed again by itself
+      const gated = holdBack(adopted.plan, store.failedHashes(), opts.retryFailed ?? []);
+      const planned = { ...adopted, plan: gated.plan, heldBack: gated.held };
       log.info("host {host} at {revision}: {actions} action(s), {problems} problem(s)", {
         host: config.host,
         revision: planned.plan.revision,
@@ -155,17 +171,34 @@ async function applyAndRecord(
   deps: Deps,
   config: Config,
   store: Store,
-  planned: PlanResult,
+  planned: PlanResult & { readonly heldBack: readonly HeldBack[] },
   startedAt: string,
 ): Promise<RunResult> {
   store.recordUnits(plannedUnits(planned.plan));
-  const applied = await applyPlan(planned.plan, deps, {
+  const executed = await applyPlan(planned.plan, deps, {
     quadletDir: config.quadletDir,
     now: startedAt,
     loadTimeoutMs: 10_000,
     settleMs: SETTLE_MS,
     reloadMark: { path: reloadMarkPath(config.stateDir), root: config.stateDir },
   });
+  const gate = await healthGate({
+    plan: planned.plan,
+    applied: executed,
+    prev: planned.observed.inventory.services,
+    services: gatedServices(planned),
+    healthy: store.healthyRevisions(),
+    failed: store.failedHashes(),
+    quadletDir: config.quadletDir,
+  }, {
+    fs: deps.fs,
+    systemctl: deps.systemctl,
+    facts: createUnitFacts(deps.run, config.mode),
+    probes: createHealthProbes(deps.run),
+    clock: deps.clock,
+    sleep: deps.sleep,
+  });
+  const applied = gate.applied;
   const recording = deploymentRecord({
     plan: planned.plan,
     applied,
@@ -181,5 +214,41 @@ async function applyAndRecord(
   const deploymentId = recording.deployment === undefined
     ? undefined
     : store.recordDeployment(recording.deployment);
-  return { ...planned, applied, ...(deploymentId === undefined ? {} : { deploymentId }) };
+  const h = gate.recording;
+  if (h.checks.length + h.rollbacks.length + h.healthy.length + h.failed.length > 0) {
+    store.recordHealth(deploymentId, h);
+  }
+  return {
+    ...planned,
+    applied,
+    rolledBack: gate.lines,
+    ...(deploymentId === undefined ? {} : { deploymentId }),
+  };
+}
+
+/**
+ * Each ready service's health settings (config.yml's `services.<name>.health`, once the desired
+ * state carries it; absent: the default) and the revision a pass records as healthy.
+ */
+function gatedServices(planned: PlanResult) {
+  return new Map(
+    readyServices(planned.desired.services).map((s) => {
+      const health = (s as { readonly health?: HealthSettings }).health;
+      return [s.name, {
+        ...(health === undefined ? {} : { health }),
+        revision: {
+          service: s.name,
+          hash: s.hash,
+          units: s.units.map((u) => ({
+            path: u.path,
+            serviceUnit: u.serviceUnit,
+            content: u.content,
+          })),
+          inputs: s.inputs,
+          serviceUnits: serviceUnitsOf(s, "all"),
+          ...(s.files.length > 0 ? { dir: s.dir } : {}),
+        },
+      }] as const;
+    }),
+  );
 }

