@@ -22,6 +22,8 @@ export interface PlanCommandOptions {
   readonly allowRollback: boolean;
   /** apply --adopt: rebuild ownership from unit files after a lost state DB. */
   readonly adopt?: boolean;
+  /** apply --retry-failed: deploy these services' hashes although they failed health here. */
+  readonly retryFailed?: readonly string[];
   /** apply --metrics-file: where to write the node_exporter textfile (over `[metrics] textfile`). */
   readonly metricsFile?: string;
 }
@@ -45,6 +47,7 @@ export async function planCommand(
     lockTimeoutMs: opts.lockTimeout * 1000,
     allowRollback: opts.allowRollback,
     adopt: opts.adopt === true,
+    ...(opts.retryFailed === undefined ? {} : { retryFailed: opts.retryFailed }),
   });
   const textfile = opts.metricsFile ?? config.metrics.textfile;
   if (!opts.dryRun && textfile !== undefined) {

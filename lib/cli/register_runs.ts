@@ -42,6 +42,10 @@ export function addPlanCommands(program: Program, exec: Exec): void {
     )
     .option("--json", "print the plan and results as JSON")
     .option(
+      "--retry-failed <service...>",
+      "deploy SERVICE's hash even though it failed health here",
+    )
+    .option(
       "--metrics-file <path>",
       "write this run's metrics for node_exporter's textfile collector (default: [metrics] textfile)",
     )
@@ -59,6 +63,7 @@ export function addPlanCommands(program: Program, exec: Exec): void {
           lockTimeout: Number(opts.lockTimeout),
           allowRollback: !!opts.allowRollback,
           adopt: !!opts.adopt,
+          ...(opts.retryFailed === undefined ? {} : { retryFailed: opts.retryFailed }),
           ...(opts.metricsFile === undefined ? {} : { metricsFile: opts.metricsFile }),
         })
       )
