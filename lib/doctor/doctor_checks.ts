@@ -6,6 +6,7 @@
 import { checkDir, checkFile } from "./check_paths.ts";
 import { checkDb, checkLastRun, checkTimer } from "./check_host.ts";
 import { checkRootless } from "./check_rootless.ts";
+import { checkLostDb, checkSpace } from "./check_state.ts";
 import { checkClock, checkReach, checkSigned, checkSops } from "./check_source.ts";
 import { checkGenerator, checkPodman, checkSystemd } from "./check_tools.ts";
 import { type CheckResult, type DoctorFacts, result } from "./types.ts";
@@ -44,6 +45,9 @@ export function doctorChecks(facts: DoctorFacts, searched: readonly string[]): C
     const last = checkLastRun(facts.units, config.mode);
     if (last) out.push(last);
     out.push(checkDb(facts.db));
+    const lost = checkLostDb(facts.db, facts.hoistUnits);
+    if (lost) out.push(lost);
+    for (const s of facts.space) out.push(checkSpace(s));
   }
   return out;
 }

@@ -118,9 +118,29 @@ export interface DoctorFacts {
   readonly units:
     | { readonly ok: true; readonly byUnit: ReadonlyMap<string, UnitProperties> }
     | { readonly ok: false; readonly error: string };
-  /** The state DB: missing, `PRAGMA integrity_check`'s lines, or why it could not be opened. */
+  /**
+   * The state DB: missing, `PRAGMA integrity_check`'s lines and the unit files its inventory
+   * records, or why it could not be opened.
+   */
   readonly db:
     | { readonly path: string; readonly kind: "missing" }
-    | { readonly path: string; readonly kind: "checked"; readonly lines: readonly string[] }
+    | {
+      readonly path: string;
+      readonly kind: "checked";
+      readonly lines: readonly string[];
+      readonly inventory: number;
+    }
     | { readonly path: string; readonly kind: "unreadable"; readonly error: string };
+  /** Free space of state_dir's and quadlet_dir's file systems (`df -Pk`). */
+  readonly space: readonly (
+    | {
+      readonly key: "state_dir" | "quadlet_dir";
+      readonly path: string;
+      readonly availableKiB: number;
+      readonly totalKiB: number;
+    }
+    | { readonly key: "state_dir" | "quadlet_dir"; readonly path: string; readonly error: string }
+  )[];
+  /** Unit files in quadlet_dir carrying both of hoist's labels. */
+  readonly hoistUnits: number;
 }

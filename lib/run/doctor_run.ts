@@ -27,6 +27,9 @@ import type {
 } from "../doctor/types.ts";
 import { HoistError } from "../errors.ts";
 import { checkStateDb } from "../state/db_check.ts";
+import { parseDf } from "../doctor/check_state.ts";
+import { HASH_LABEL, SERVICE_LABEL } from "../desired/labels.ts";
+import { unitTypeOf } from "../desired/quadlet_names.ts";
 import { resolveUrl } from "./fetch_sources.ts";
 
 /** The config as `hoist doctor` found it: parsed, or the error parsing gave. */
@@ -282,7 +285,42 @@ export async function collectDoctorFacts(
       : dbExists
       ? { path: dbPath, ...checkStateDb(dbPath) }
       : { path: dbPath, kind: "missing" },
+    space: c ? await spaceFacts(deps, c) : [],
+    hoistUnits: c ? await hoistUnitCount(deps, c.quadletDir) : 0,
   };
+}
+
+/** `df -Pk` of state_dir's and quadlet_dir's file systems (the nearest existing folder). */
+async function spaceFacts(deps: Deps, c: Config): Promise<DoctorFacts["space"]> {
+  const out: DoctorFacts["space"][number][] = [];
+  for (const [key, path] of [["state_dir", c.stateDir], ["quadlet_dir", c.quadletDir]] as const) {
+    let at = path;
+    while (at !== "/" && !(await deps.fs.exists(at))) at = at.slice(0, at.lastIndexOf("/")) || "/";
+    const df = await output(deps, { cmd: "df", args: ["-Pk", "--", at] });
+    const parsed = df === undefined ? undefined : parseDf(df);
+    out.push(
+      parsed === undefined ? { key, path, error: "df gave no answer" } : { key, path, ...parsed },
+    );
+  }
+  return out;
+}
+
+/** Unit files directly in quadlet_dir or one folder down that carry both of hoist's labels. */
+async function hoistUnitCount(deps: Deps, quadletDir: string): Promise<number> {
+  const files = [
+    ...(await deps.fs.listFiles(quadletDir)),
+    ...(await Promise.all(
+      (await deps.fs.listFolders(quadletDir)).map(async (d) =>
+        (await deps.fs.listFiles(`${quadletDir}/${d}`)).map((f) => `${d}/${f}`)
+      ),
+    )).flat(),
+  ].filter((f) => unitTypeOf(f) !== undefined);
+  let n = 0;
+  for (const f of files) {
+    const text = await deps.fs.readText(`${quadletDir}/${f}`).catch(() => undefined) ?? "";
+    if (text.includes(`Label=${SERVICE_LABEL}=`) && text.includes(`Label=${HASH_LABEL}=`)) n++;
+  }
+  return n;
 }
 
 /** Collects the facts and runs every check, in order. */

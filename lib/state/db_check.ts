@@ -6,9 +6,12 @@
  */
 import { DatabaseSync } from "node:sqlite";
 
-/** What `PRAGMA integrity_check` said (`["ok"]` when intact), or why the file could not be read. */
+/**
+ * What `PRAGMA integrity_check` said (`["ok"]` when intact) and how many unit files the inventory
+ * records, or why the file could not be read.
+ */
 export type DbCheck =
-  | { readonly kind: "checked"; readonly lines: readonly string[] }
+  | { readonly kind: "checked"; readonly lines: readonly string[]; readonly inventory: number }
   | { readonly kind: "unreadable"; readonly error: string };
 
 /** Runs `PRAGMA integrity_check` on the SQLite file at `path`, opened read-only. */
@@ -18,7 +21,13 @@ export function checkStateDb(path: string): DbCheck {
     db = new DatabaseSync(path, { readOnly: true });
     const rows = db.prepare("PRAGMA integrity_check").all() as Record<string, unknown>[];
     const lines = rows.map((r) => String(Object.values(r)[0] ?? ""));
-    return { kind: "checked", lines };
+    const hasInventory = db.prepare(
+      "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'inventory_units'",
+    ).get()?.n;
+    const inventory = Number(hasInventory) > 0
+      ? Number(db.prepare("SELECT count(*) AS n FROM inventory_units").get()?.n ?? 0)
+      : 0;
+    return { kind: "checked", lines, inventory };
   } catch (e) {
     return { kind: "unreadable", error: e instanceof Error ? e.message : String(e) };
   } finally {

@@ -103,7 +103,10 @@ Deno.test({
   permissions: "none",
   fn() {
     assert.equal(checkDb({ path: "/s/state.db", kind: "missing" }).level, "ok");
-    assert.equal(checkDb({ path: "/s/state.db", kind: "checked", lines: ["ok"] }).level, "ok");
+    assert.equal(
+      checkDb({ path: "/s/state.db", kind: "checked", lines: ["ok"], inventory: 3 }).level,
+      "ok",
+    );
     const garbage = checkDb({
       path: "/s/state.db",
       kind: "unreadable",
@@ -116,6 +119,7 @@ Deno.test({
       path: "/s/state.db",
       kind: "checked",
       lines: ["*** in database main ***", "Page 4 is never used"],
+      inventory: 3,
     });
     assert.equal(damaged.level, "error");
     assert.match(damaged.message, /damaged: \*\*\* in database main \*\*\*; Page 4/);

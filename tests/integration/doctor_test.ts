@@ -219,3 +219,45 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "doctor: hoist's unit files in quadlet_dir with an emptied state DB is 'state lost' with apply --adopt",
+  async fn() {
+    await withTempDir(async (dir) => {
+      const h = await setup(dir);
+      const unit =
+        "[Container]\nImage=docker.io/library/busybox:1.36\nLabel=gitops-service=web\nLabel=gitops-hash=0123456789abcdef\n";
+      await Deno.writeTextFile(`${dir}/quadlets/gitops-web.container`, unit);
+      const baseline = await doctor(h.home, h.config);
+      assert.equal(
+        baseline.checks.get("state lost")?.level,
+        "error",
+        "no DB yet, yet hoist's units: lost",
+      );
+      const store = openStore(`${h.state}/state.db`);
+      store.recordUnits([{
+        path: "gitops-web.container",
+        service: "web",
+        serviceUnit: "gitops-web.service",
+      }]);
+      store.close();
+      const known = await doctor(h.home, h.config);
+      assert.equal(known.checks.get("state lost"), undefined, "the inventory knows the file");
+      await Deno.writeTextFile(`${h.state}/state.db`, "");
+      await Deno.remove(`${h.state}/state.db-wal`).catch(() => {});
+      const lost = await doctor(h.home, h.config);
+      const check = lost.checks.get("state lost");
+      assert.equal(check?.level, "error");
+      assert.match(check?.message ?? "", /records nothing, but quadlet_dir holds 1 unit file/);
+      assert.match(check?.fix ?? "", /hoist apply --adopt/);
+      assert.equal(lost.code, 1);
+      for (const key of ["space state_dir", "space quadlet_dir"]) {
+        assert.ok(
+          ["ok", "warning"].includes(lost.checks.get(key)?.level ?? ""),
+          `${key}: ${JSON.stringify(lost.checks.get(key))}`,
+        );
+      }
+    });
+  },
+});
