@@ -17,6 +17,7 @@ import {
   serveSchema,
 } from "./serve_config.ts";
 import { notifyConfig, notifySchema, type NotifySink } from "./notify_config.ts";
+import { type ComposePolicy, composePolicy, composeSchema } from "./compose_config.ts";
 import { type RemoteConfig, remoteConfig, remoteSchema } from "./remote_config.ts";
 import {
   composeFileSchema,
@@ -147,6 +148,8 @@ export interface Config {
   readonly remote: RemoteConfig;
   /** `[services.<name>]`: per-service settings for layouts without config.yml. */
   readonly services: Readonly<Record<string, ServiceOptions>>;
+  /** `[compose.policy]`: what compose files may ask for on this host. */
+  readonly composePolicy: ComposePolicy;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -219,6 +222,7 @@ const schema = z.strictObject({
   source: sourceSchema.optional(),
   sources: z.array(sourceSchema).min(1, "must list at least one source").optional(),
   services: serviceOptionsSchema.optional(),
+  compose: composeSchema.optional(),
   secrets: z.strictObject({
     env: z.record(
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name"),
@@ -298,7 +302,8 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       messages.join("\n"),
       "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
         "[source] or [[sources]] (name, url, branch, branches, path, layout, services, service, compose, ssh_key, " +
-        "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
+        "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose), [compose.policy] (privileged, network_mode_host, " +
+        "ipc_host, pid_host, cap_add, devices, bind_roots, bind_only, external_networks), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
         "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
         "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file), [remote] (admin_keys), [[notify]]",
     );
@@ -396,6 +401,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     notify: notifyConfig(c.notify ?? [], text, file),
     remote: remoteConfig(c.remote),
     services: serviceOptions(c.services),
+    composePolicy: composePolicy(c.compose),
   };
 }
 

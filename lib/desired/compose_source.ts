@@ -111,6 +111,7 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
     }),
     offline: ctx.secrets.offline ?? false,
     service: name,
+    ...(ctx.policy === undefined ? {} : { policy: ctx.policy }),
     ...variables,
   });
   const problems = [...converted.problems];

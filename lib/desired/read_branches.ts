@@ -26,6 +26,8 @@ export interface BranchOptions {
   readonly scripts?: ServiceContext["scripts"];
   /** The compose file the agent config picks (default: compose.yaml and its variants). */
   readonly compose?: ServiceContext["compose"];
+  /** The host's `[compose.policy]` (default: everything allowed). */
+  readonly policy?: ServiceContext["policy"];
 }
 
 /**
@@ -54,6 +56,7 @@ export function readBranches(
     secrets: opts.secrets ?? NO_SECRETS,
     ...(opts.scripts === undefined ? {} : { scripts: opts.scripts }),
     ...(opts.compose === undefined ? {} : { compose: opts.compose }),
+    ...(opts.policy === undefined ? {} : { policy: opts.policy }),
   };
   const services = [...branches].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(
     ([branch, tree]) => readBranch(branch, tree, ctx),

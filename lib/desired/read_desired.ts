@@ -32,6 +32,8 @@ export interface ReadOptions {
   readonly scripts?: ServiceContext["scripts"];
   /** The compose file the agent config picks (default: compose.yaml and its variants). */
   readonly compose?: ServiceContext["compose"];
+  /** The host's `[compose.policy]` (default: everything allowed). */
+  readonly policy?: ServiceContext["policy"];
 }
 
 /** Where the immutable copy of the host folder lives (`${HOST_DIR}`, scripts' working folder). */
@@ -74,6 +76,7 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
     secrets: opts.secrets ?? NO_SECRETS,
     ...(opts.scripts === undefined ? {} : { scripts: opts.scripts }),
     ...(opts.compose === undefined ? {} : { compose: opts.compose }),
+    ...(opts.policy === undefined ? {} : { policy: opts.policy }),
   };
   const folders = splitFolders(tree, root);
   const services = [...config.services]

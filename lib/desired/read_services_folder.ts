@@ -35,6 +35,8 @@ export interface ServicesFolderOptions {
   readonly scripts?: ServiceContext["scripts"];
   /** The compose file the agent config picks (default: compose.yaml and its variants). */
   readonly compose?: ServiceContext["compose"];
+  /** The host's `[compose.policy]` (default: everything allowed). */
+  readonly policy?: ServiceContext["policy"];
 }
 
 /**
@@ -72,6 +74,7 @@ export function readServicesFolder(tree: RepoTree, opts: ServicesFolderOptions):
     secrets: opts.secrets ?? NO_SECRETS,
     ...(opts.scripts === undefined ? {} : { scripts: opts.scripts }),
     ...(opts.compose === undefined ? {} : { compose: opts.compose }),
+    ...(opts.policy === undefined ? {} : { policy: opts.policy }),
   };
   const folders = serviceFolders(tree, root);
   const names = opts.services ??

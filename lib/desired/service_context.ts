@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ComposePolicy } from "../config/compose_config.ts";
 import type { Mode } from "../types/mode.ts";
 import type { SecretInputs } from "./secrets.ts";
 import type { RepoTree } from "./types.ts";
@@ -34,6 +35,8 @@ export interface ServiceContext {
     readonly source?: string;
     readonly services?: Readonly<Record<string, string>>;
   };
+  /** The host's `[compose.policy]` (default: everything allowed). */
+  readonly policy?: ComposePolicy;
   /** The agent config's `[services.<name>]` pre/post scripts, by service. */
   readonly scripts?: Readonly<Record<string, { readonly pre?: string; readonly post?: string }>>;
 }

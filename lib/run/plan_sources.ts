@@ -44,6 +44,7 @@ export function desiredFromSources(
     stateDir: config.stateDir,
     secrets,
     scripts: config.services,
+    policy: config.composePolicy,
   };
   const services = Object.entries(config.services).flatMap(([name, o]) =>
     o.compose === undefined ? [] : [[name, o.compose] as const]

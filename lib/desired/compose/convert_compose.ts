@@ -12,6 +12,8 @@ import { renderUnitText } from "../unit_text.ts";
 import { unitRuleProblems } from "../unit_rules.ts";
 import type { EnvCopy, PathPolicy } from "./compose_paths.ts";
 import { type CEntry, type CNode, composeTree } from "./compose_tree.ts";
+import type { ComposePolicy } from "../../config/compose_config.ts";
+import { policyProblems } from "./compose_policy.ts";
 import { convertService } from "./convert_service.ts";
 import { parseDotenv } from "./dotenv.ts";
 import { resolveExtends } from "./extends.ts";
@@ -46,6 +48,8 @@ export interface ComposeInput {
   readonly offline?: boolean;
   /** The hoist service the problems block. */
   readonly service?: string;
+  /** What the host's `[compose.policy]` refuses (default: nothing). */
+  readonly policy?: ComposePolicy;
 }
 
 /** One converted unit. */
@@ -184,6 +188,7 @@ function convertProject(
     project,
     input.prefix,
   );
+  if (input.policy) policyProblems(d, services, networks, input.policy);
   const names: ProjectNames = {
     project,
     prefix: input.prefix,
