@@ -14,7 +14,7 @@ import { createRunner, type Runner } from "./adapters/run_command.ts";
 import { createScripts, type Scripts } from "./adapters/scripts.ts";
 import { createSignatures } from "./adapters/signatures.ts";
 import { createSops, type Sops } from "./adapters/sops.ts";
-import { createSystemctl, type Systemctl } from "./adapters/systemctl.ts";
+import { createSystemctl, type ListingSystemctl } from "./adapters/systemctl.ts";
 import type { Config } from "./config/load_config.ts";
 import { openStore, type Store } from "./state/store.ts";
 import type { Signatures } from "./trust/types.ts";
@@ -26,7 +26,7 @@ export interface Deps {
   readonly fs: Fs;
   readonly git: Git;
   readonly podman: Podman;
-  readonly systemctl: Systemctl;
+  readonly systemctl: ListingSystemctl;
   readonly quadlet: Quadlet;
   readonly scripts: Scripts;
   readonly signatures: Signatures;

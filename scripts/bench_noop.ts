@@ -6,9 +6,11 @@
  * that a plan says "No changes", then takes the median of `--runs` runs, interleaved, of
  *
  * - `hoist apply --quiet` (the timer's command line, through the same `/usr/local/bin/hoist`), and
- * - the floor: Deno start (a hello world through a copy of that wrapper) + the `git fetch` hoist
- *   ran + the slower of the `podman ps` and `systemctl show` hoist ran (it runs those two at once),
- *   each with hoist's own argv, read from its `--verbose` log.
+ * - the floor (issue 10's): Deno start (a hello world through a copy of that wrapper) + the
+ *   `git fetch` hoist ran + the slower of the `podman ps` hoist ran and `systemctl show` of the
+ *   units hoist asks about (hoist runs its two listings at once), each with hoist's own argv, read
+ *   from its `--verbose` log. hoist's own systemctl call (`list-units` on a no-op) is timed too,
+ *   with the ratio against the floor made of it.
  *
  * Every run is timed inside the namespace (`date +%s%N` around it), so nsenter is not counted.
  * It also reports hoist's peak RSS (VmHWM at exit, from a `--preload`ed module; median of 3 runs),
@@ -22,6 +24,7 @@
  */
 import { parseArgs } from "node:util";
 import { GIT_ENV } from "../lib/adapters/git.ts";
+import { SHOW_PROPERTIES } from "../lib/adapters/systemctl.ts";
 import {
   containers,
   E2E_OPT,
@@ -59,6 +62,10 @@ interface Result {
     readonly podmanPsMs: number;
     readonly systemctlShowMs: number;
   };
+  /** hoist's own systemctl call (list-units on a no-op), the same way. */
+  readonly unitStatesMs: number;
+  /** deno + fetch + max(ps, hoist's own systemctl call): the floor of what hoist now runs. */
+  readonly ownFloorMs: number;
   readonly samplesMs: Readonly<Record<string, readonly number[]>>;
   readonly hoistPeakRssKiB: number;
   /** What hoist itself spawned (`--verbose`), e.g. `git fetch`. */
@@ -181,19 +188,41 @@ function spawnedArgv(stderr: string): string[][] {
   });
 }
 
-/** The floor's commands: hoist's own fetch and listings, as it logged them. */
-function floorCommands(verbose: string): Record<"fetch" | "podman" | "systemctl", string[]> {
+/**
+ * The floor's commands: hoist's own fetch and listings, as it logged them. `systemctl` is the
+ * issue's floor part, `systemctl show` of the units hoist asks about (with hoist's properties),
+ * whichever systemctl verb hoist ran; `unitStates` is the systemctl call hoist itself waits for
+ * (`list-units` since observe stopped running `show` on a no-op).
+ */
+function floorCommands(
+  verbose: string,
+): Record<"fetch" | "podman" | "systemctl" | "unitStates", string[]> {
   const all = spawnedArgv(verbose);
-  const find = (prog: string, sub: string) => {
-    const argv = all.find((a) => a[0]!.split("/").pop() === prog && a.includes(sub));
+  const find = (prog: string, sub: string) =>
+    all.find((a) => a[0]!.split("/").pop() === prog && a.includes(sub));
+  const need = (prog: string, sub: string) => {
+    const argv = find(prog, sub);
     if (argv === undefined) fail(`hoist's --verbose log shows no ${prog} ${sub}:\n${verbose}`);
     return argv;
   };
   const env = Object.entries(GIT_ENV).map(([k, v]) => `${k}=${v}`);
+  const states = find("systemctl", "list-units") ?? need("systemctl", "show");
+  const dash = states.indexOf("--");
+  const mode = states.includes("--user") ? ["--user"] : [];
+  const show = [
+    states[0]!,
+    ...mode,
+    "show",
+    "--timestamp=us+utc",
+    `--property=${SHOW_PROPERTIES}`,
+    "--",
+    ...states.slice(dash + 1),
+  ];
   return {
-    fetch: ["env", ...env, ...find("git", "fetch")],
-    podman: find("podman", "ps"),
-    systemctl: find("systemctl", "show"),
+    fetch: ["env", ...env, ...need("git", "fetch")],
+    podman: need("podman", "ps"),
+    systemctl: show,
+    unitStates: states,
   };
 }
 
@@ -327,7 +356,11 @@ async function measure(repo: Repo, config: string, n: number): Promise<Result> {
     gitFetch: [],
     podmanPs: [],
     systemctlShow: [],
-  } as Record<"hoist" | "denoStart" | "gitFetch" | "podmanPs" | "systemctlShow", number[]>;
+    unitStates: [],
+  } as Record<
+    "hoist" | "denoStart" | "gitFetch" | "podmanPs" | "systemctlShow" | "unitStates",
+    number[]
+  >;
   progress(`N=${n}: ${runs} runs of hoist and of each floor part, interleaved`);
   for (let i = 0; i < runs; i++) {
     samples.hoist.push(await timed(hoistCmd));
@@ -335,6 +368,7 @@ async function measure(repo: Repo, config: string, n: number): Promise<Result> {
     samples.gitFetch.push(await timed(floorCmd.fetch));
     samples.podmanPs.push(await timed(floorCmd.podman));
     samples.systemctlShow.push(await timed(floorCmd.systemctl));
+    samples.unitStates.push(await timed(floorCmd.unitStates));
   }
   const rss: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -359,8 +393,13 @@ async function measure(repo: Repo, config: string, n: number): Promise<Result> {
   };
   const floorMs = floor.denoStartMs + floor.gitFetchMs +
     Math.max(floor.podmanPsMs, floor.systemctlShowMs);
+  const unitStatesMs = median(samples.unitStates);
+  const ownFloorMs = floor.denoStartMs + floor.gitFetchMs +
+    Math.max(floor.podmanPsMs, unitStatesMs);
   const hoistMs = median(samples.hoist);
   return {
+    unitStatesMs,
+    ownFloorMs,
     n,
     runs,
     setupApplyMs,
@@ -391,6 +430,8 @@ function table(results: readonly Result[]): string {
     ["  podman ps -a --filter label=…", (r) => ms(r.floor.podmanPsMs)],
     ["  systemctl show (N services' units)", (r) => ms(r.floor.systemctlShowMs)],
     ["ratio hoist / floor", (r) => r.ratio.toFixed(2)],
+    ["  hoist's own systemctl call (median)", (r) => ms(r.unitStatesMs)],
+    ["  hoist / (deno + fetch + max(ps, own))", (r) => (r.hoistMs / r.ownFloorMs).toFixed(2)],
     ["hoist peak RSS (VmHWM, median of 3)", (r) => `${(r.hoistPeakRssKiB / 1024).toFixed(0)} MiB`],
     ["processes hoist spawned (--verbose)", (r) => String(r.spawned.length)],
     [

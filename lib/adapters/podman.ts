@@ -1,15 +1,57 @@
 /**
- * podman adapter: one `podman ps -a --format json` per run.
+ * podman adapter: one `podman ps -a --format json` per run; when a run will write units, also
+ * every container, pod, network and volume by name (`listObjects`), for the clash check.
  *
  * @module
  */
-import type { ObservedContainer } from "../types/observed.ts";
+import type { ExistingObject, ObjectKey, ObservedContainer } from "../types/observed.ts";
 import { checked, type Runner } from "./run_command.ts";
 
 /** What hoist asks of podman. */
 export interface Podman {
   /** Containers carrying the gitops-service label (all others are ignored). */
   listContainers(): Promise<ObservedContainer[]>;
+  /**
+   * Every container (labelled or not), pod, network and volume podman has, by
+   * `container:<name>`, `pod:<name>`, `network:<name>`, `volume:<name>`: four listings run at once.
+   */
+  listObjects(): Promise<Map<ObjectKey, ExistingObject>>;
+}
+
+/** Argv of each object listing, by kind (all JSON: names may hold no newline, but be safe). */
+export const OBJECT_LIST_ARGS: Readonly<Record<ExistingObject["kind"], readonly string[]>> = {
+  container: ["ps", "-a", "--format", "json"],
+  pod: ["pod", "ps", "--format", "json"],
+  network: ["network", "ls", "--format", "json"],
+  volume: ["volume", "ls", "--format", "json"],
+};
+
+/**
+ * Parses one of the {@link OBJECT_LIST_ARGS} listings (podman 4 and 5: `Names` for containers,
+ * `Name` for pods and volumes, `name`/`labels` for networks) into objects of `kind`.
+ *
+ * @example
+ * ```ts
+ * parseObjectList("network", '[{"name":"shared","labels":{}}]');
+ * // [{kind:"network", name:"shared", service:"", unit:""}]
+ * ```
+ */
+export function parseObjectList(kind: ExistingObject["kind"], json: string): ExistingObject[] {
+  const text = json.trim();
+  if (text === "" || text === "null") return [];
+  const rows = JSON.parse(text) as Array<Record<string, unknown>>;
+  return rows.flatMap((row) => {
+    const names = row.Names ?? row.Name ?? row.name;
+    const all = (Array.isArray(names) ? names : [names]).filter((n) => typeof n === "string");
+    const labels = (row.Labels ?? row.labels ?? {}) as Record<string, unknown>;
+    const label = (k: string) => (typeof labels[k] === "string" ? String(labels[k]) : "");
+    return all.map((name): ExistingObject => ({
+      kind,
+      name,
+      service: label("gitops-service"),
+      unit: label("PODMAN_SYSTEMD_UNIT"),
+    }));
+  });
 }
 
 /** Argv of the one listing call. */
@@ -48,6 +90,14 @@ export function createPodman(run: Runner, bin = "podman"): Podman {
     async listContainers() {
       const result = await checked(run, { cmd: bin, args: PS_ARGS });
       return parsePodmanPs(new TextDecoder().decode(result.stdout));
+    },
+    async listObjects() {
+      const kinds = Object.keys(OBJECT_LIST_ARGS) as Array<ExistingObject["kind"]>;
+      const lists = await Promise.all(kinds.map(async (kind) => {
+        const r = await checked(run, { cmd: bin, args: [...OBJECT_LIST_ARGS[kind]] });
+        return parseObjectList(kind, new TextDecoder().decode(r.stdout));
+      }));
+      return new Map(lists.flat().map((o) => [`${o.kind}:${o.name}` as ObjectKey, o]));
     },
   };
 }

@@ -2,8 +2,8 @@
  * systemctl adapter (`--user` in user mode).
  *
  * Unit lists are passed in batches of at most {@link ARGV_BUDGET} bytes of unit names, so any
- * number of units stays below the kernel's argument limit (`Argument list too long`); `show`
- * merges the batches' answers, the others run the batches in order.
+ * number of units stays below the kernel's argument limit (`Argument list too long`); `show` and
+ * `list` merge the batches' answers, the others run the batches in order.
  *
  * @module
  */
@@ -25,6 +25,17 @@ export interface Systemctl {
   start(units: readonly string[]): Promise<void>;
   restart(units: readonly string[]): Promise<void>;
   stop(units: readonly string[]): Promise<void>;
+}
+
+/** {@link Systemctl} plus the cheap state listing observe uses. */
+export interface ListingSystemctl extends Systemctl {
+  /**
+   * Load, active and sub state of `units` from one `systemctl list-units --all` call: cheap for
+   * PID 1 (no per-unit property dump), but no source path, Result or NeedDaemonReload. Only
+   * units systemd holds in memory are listed: an absent one is unknown (ask `show`, which loads
+   * it), not `not-found`.
+   */
+  list(units: readonly string[]): Promise<Map<string, UnitState>>;
 }
 
 /** Argv prefix for the mode. */
@@ -93,6 +104,35 @@ export function parseShow(text: string): Map<string, UnitState> {
   return out;
 }
 
+/** The argv of {@link ListingSystemctl.list} for one batch (after the mode's {@link baseArgs}). */
+export function listArgs(units: readonly string[]): string[] {
+  return ["list-units", "--all", "--plain", "--no-legend", "--full", "--no-pager", "--", ...units];
+}
+
+/**
+ * Parses `systemctl list-units --all --plain --no-legend --full` output (`UNIT LOAD ACTIVE SUB
+ * DESCRIPTION…`, one unit a line; unit names never hold a space). systemd lists only the units it
+ * holds in memory: one it never loaded or has garbage-collected (stopped, unreferenced) is absent
+ * even when its file exists, so an absent unit is unknown, not `not-found`.
+ *
+ * @example
+ * ```ts
+ * parseListUnits("web.service loaded active running web.service\n").get("web.service");
+ * // {load:"loaded", active:"active", sub:"running"}
+ * ```
+ */
+export function parseListUnits(text: string): Map<string, UnitState> {
+  const out = new Map<string, UnitState>();
+  for (const line of text.split("\n")) {
+    // a leading marker (● or *) where systemd shows one despite --plain
+    const [unit, load, active, sub] = line.trim().replace(/^[●*]\s+/, "").split(/\s+/);
+    if (unit === undefined || unit === "" || load === undefined || active === undefined) continue;
+    if (sub === undefined) continue;
+    out.set(unit, { load, active, sub });
+  }
+  return out;
+}
+
 function activeSince(text: string | undefined): { activeSince?: number } {
   const ms = parseTimestamp(text);
   return ms === undefined ? {} : { activeSince: ms };
@@ -103,7 +143,7 @@ export function createSystemctl(
   run: Runner,
   mode: Mode,
   bin = "systemctl",
-): Systemctl {
+): ListingSystemctl {
   const ctl = (args: string[]) => checked(run, { cmd: bin, args: [...baseArgs(mode), ...args] });
   const each = async (verb: string, units: readonly string[]) => {
     for (const batch of batches(units)) await ctl([verb, "--", ...batch]);
@@ -120,6 +160,14 @@ export function createSystemctl(
           ...batch,
         ]);
         for (const [k, v] of parseShow(new TextDecoder().decode(r.stdout))) out.set(k, v);
+      }
+      return out;
+    },
+    async list(units) {
+      const out = new Map<string, UnitState>();
+      for (const batch of batches(units)) {
+        const r = await ctl(listArgs(batch));
+        for (const [k, v] of parseListUnits(new TextDecoder().decode(r.stdout))) out.set(k, v);
       }
       return out;
     },

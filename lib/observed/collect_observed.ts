@@ -1,28 +1,33 @@
 /**
  * The only code that reads the host for reconcile: one snapshot per run.
  *
- * At most one podman and one systemctl process, whatever the number of services.
+ * One podman and one systemctl process on a healthy no-op, whatever the number of services, run
+ * at once; a second systemctl (`show`) only for units list-units cannot answer for
+ * (`unitsToShow` in unit_states.ts).
  *
  * @module
  */
 import type { Fs } from "../adapters/fs.ts";
 import type { Podman } from "../adapters/podman.ts";
-import type { Systemctl } from "../adapters/systemctl.ts";
+import type { ListingSystemctl } from "../adapters/systemctl.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
 import { HoistError, type Problem, problem } from "../errors.ts";
 import type {
+  ExistingObject,
   InventoryService,
   InventoryUnit,
+  ObjectKey,
   ObservedContainer,
   ObservedState,
   UnitState,
 } from "../types/observed.ts";
+import { observeUnits } from "./unit_states.ts";
 
 /** What observe needs. */
 export interface ObserveDeps {
   readonly fs: Fs;
   readonly podman: Podman;
-  readonly systemctl: Systemctl;
+  readonly systemctl: Pick<ListingSystemctl, "list" | "show">;
 }
 
 /** Where hoist's files live on the host. */
@@ -66,6 +71,16 @@ export async function readPrefixedUnits(
   return out;
 }
 
+/** Every podman object, or undefined where podman is missing. */
+async function listObjects(podman: Podman): Promise<Map<ObjectKey, ExistingObject> | undefined> {
+  try {
+    return await podman.listObjects();
+  } catch (e) {
+    if (e instanceof HoistError && e.code === "tool-missing") return undefined;
+    throw e;
+  }
+}
+
 /** Takes the snapshot: files hoist cares about, containers, unit states, copies on disk. */
 export async function collectObserved(
   deps: ObserveDeps,
@@ -76,6 +91,39 @@ export async function collectObserved(
     units: ReadonlyMap<string, InventoryUnit>;
   },
 ): Promise<ObservedState> {
+  const serviceUnits = [
+    ...new Set([
+      ...readyServices(desired.services).flatMap((s) => s.units.map((u) => u.serviceUnit)),
+      ...[...inventory.services.values()].flatMap((s) => s.serviceUnits),
+    ]),
+  ].sort();
+  const owned = new Set([
+    ...[...inventory.services.values()].flatMap((s) => s.serviceUnits),
+    ...[...inventory.units.values()].map((u) => u.serviceUnit),
+  ]);
+  // nothing orders podman's answer and systemd's: ask both at once, while the files are read
+  const host = Promise.all([
+    deps.podman.listContainers().then(
+      (containers) => ({ containers, missing: false }),
+      (e) => {
+        if (!(e instanceof HoistError && e.code === "tool-missing")) throw e;
+        return { containers: [] as ObservedContainer[], missing: true };
+      },
+    ),
+    observeUnits(deps.systemctl, serviceUnits, owned).then(
+      (units) => ({ units, missing: false }),
+      (e) => {
+        const noSystemd = e instanceof HoistError &&
+          (e.code === "tool-missing" ||
+            /not been booted with systemd|Failed to connect to bus|No medium found/i.test(
+              e.message,
+            ));
+        if (!noSystemd) throw e;
+        return { units: new Map<string, UnitState>(), missing: true };
+      },
+    ),
+  ]);
+  host.catch(() => {}); // awaited below; a file read failing first must not leave it unhandled
   const unitPaths = new Set([
     ...readyServices(desired.services).flatMap((s) => s.units.map((u) => u.path)),
     ...inventory.units.keys(),
@@ -106,30 +154,15 @@ export async function collectObserved(
   const strayServiceFolders = (await deps.fs.listFolders(`${paths.stateDir}/services`))
     .filter((d) => !known.has(d.slice(d.lastIndexOf("/") + 1))).sort();
 
-  const missing: string[] = [];
-  let containers: ObservedContainer[] = [];
-  try {
-    containers = await deps.podman.listContainers();
-  } catch (e) {
-    if (!(e instanceof HoistError && e.code === "tool-missing")) throw e;
-    missing.push("podman");
-  }
-  const serviceUnits = [
-    ...new Set([
-      ...readyServices(desired.services).flatMap((s) => s.units.map((u) => u.serviceUnit)),
-      ...[...inventory.services.values()].flatMap((s) => s.serviceUnits),
-    ]),
-  ].sort();
-  let units = new Map<string, UnitState>();
-  try {
-    units = await deps.systemctl.show(serviceUnits);
-  } catch (e) {
-    const noSystemd = e instanceof HoistError &&
-      (e.code === "tool-missing" ||
-        /not been booted with systemd|Failed to connect to bus|No medium found/i.test(e.message));
-    if (!noSystemd) throw e;
-    missing.push("systemd");
-  }
+  // only a run that writes a unit can create podman objects: only then list them all
+  const writes = readyServices(desired.services).some((s) =>
+    s.units.some((u) => files.get(u.path) !== u.content)
+  );
+  const objects = writes ? listObjects(deps.podman) : Promise.resolve(undefined);
+  objects.catch(() => {}); // awaited below, after the host states
+  const [podman, systemd] = await host;
+  const existing = await objects;
+  const missing = [...(podman.missing ? ["podman"] : []), ...(systemd.missing ? ["systemd"] : [])];
   const warnings: Problem[] = missing.length === 0 ? [] : [
     problem(
       "warning",
@@ -141,8 +174,9 @@ export async function collectObserved(
   return {
     files,
     copies,
-    containers,
-    units,
+    containers: podman.containers,
+    units: systemd.units,
+    ...(existing === undefined ? {} : { objects: existing }),
     inventory: { services: inventory.services, units: inventory.units, copies: copyLists },
     runtime: missing.length === 0,
     reloadPending: await deps.fs.exists(reloadMarkPath(paths.stateDir)),

@@ -20,6 +20,19 @@ export interface ObservedContainer {
   readonly startedAt: number;
 }
 
+/** A podman object's key: `container:web`, `pod:systemd-app`, `network:shared`, `volume:data`. */
+export type ObjectKey = `${"container" | "pod" | "network" | "volume"}:${string}`;
+
+/** A podman object that exists, whoever made it. */
+export interface ExistingObject {
+  readonly kind: "container" | "pod" | "network" | "volume";
+  readonly name: string;
+  /** Its gitops-service label ("" when absent: always for objects quadlet does not label). */
+  readonly service: string;
+  /** Its PODMAN_SYSTEMD_UNIT label: the unit that runs it ("" when absent). */
+  readonly unit: string;
+}
+
 /** systemd's view of one unit. */
 export interface UnitState {
   /** loaded, not-found, … */
@@ -81,6 +94,11 @@ export interface ObservedState {
    * an older hoist or a lost inventory), absolute paths: hoist's own, to remove.
    */
   readonly strayServiceFolders?: readonly string[];
+  /**
+   * Every podman object by {@link ObjectKey}, listed only when the run will write a unit file
+   * (absent on a no-op, or where podman is missing): what a written unit must not take over.
+   */
+  readonly objects?: ReadonlyMap<ObjectKey, ExistingObject>;
   /** False where podman/systemd are absent (the demo): states are then unknown, not "stopped". */
   readonly runtime: boolean;
   /**

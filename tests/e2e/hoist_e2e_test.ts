@@ -152,7 +152,7 @@ async function scenario(t: Deno.TestContext, who: Who, base: number): Promise<vo
         // either order (they are asked at once)
         assert.deepEqual(
           spawned(r.stderr).sort(),
-          ["git archive", "git fetch", "podman ps", "systemctl show"],
+          ["git archive", "git fetch", "podman ps", "systemctl list-units"],
           r.stderr,
         );
       },

@@ -35,7 +35,7 @@ const EXAMPLE_UNITS = [
 const EXAMPLE_SERVICES = { api: "gitops-api.service", db: "db.service", web: "gitops-web.service" };
 
 /** What podman and systemd run before a real no-op apply: fetch, read, one listing each. */
-const NO_OP_COMMANDS = ["git fetch", "git archive", "podman ps", "systemctl show"];
+const NO_OP_COMMANDS = ["git fetch", "git archive", "podman ps", "systemctl list-units"];
 
 interface JsonPlan {
   revision: string;

@@ -306,7 +306,7 @@ Deno.test({
         "git fetch",
         "git archive",
         "podman ps",
-        "systemctl show",
+        "systemctl list-units",
       ]);
       assert.deepEqual(h.fake.events, []);
       assert.equal(await hostKey(h), key, "the key is made once");

@@ -24,8 +24,11 @@
  *   `PODMAN_SYSTEMD_UNIT`. A restart also restarts the active units that require the unit.
  * - `stop` deactivates the unit and, through Requires=/BindsTo=, what requires it; its container
  *   goes away (quadlet runs containers with `--rm`).
- * - `systemctl show` gives Id, LoadState, ActiveState and SubState.
- * - `podman ps -a --format json` lists the containers, filtered by `--filter label=K[=V]`.
+ * - `systemctl show` gives Id, LoadState, ActiveState and SubState; `systemctl list-units` the
+ *   same states as `UNIT LOAD ACTIVE SUB DESCRIPTION` lines for the generated or active units
+ *   among those named (systemd lists only units it holds in memory).
+ * - `podman ps -a --format json` lists the containers, filtered by `--filter label=K[=V]`;
+ *   `podman pod ps`, `network ls` and `volume ls` (`--format json`) list nothing.
  *
  * NOT MODELLED: system mode (anything without `--user` fails); SourcePath/FragmentPath in
  * `systemctl show` (so a unit name taken by a file hoist did not write is never seen), and any
@@ -33,7 +36,8 @@
  * timers and jobs (every change is instant); a Wants= dependency that fails to start (systemd
  * would start the unit anyway; the fake fails it); containers that exit after starting (State
  * is always `running`, Image always busybox, ids and StartedAt come from a counter); images,
- * networks, volumes and pods in podman (their units only become active); any other podman or
+ * networks, volumes and pods in podman (their units only become active, their listings are
+ * empty); any other podman or
  * systemctl command.
  *
  * Every command hoist spawns is recorded (the generator run at daemon-reload is systemd's, not
@@ -200,7 +204,7 @@ export function createFakeHost(opts: {
     const verb = args[1];
     const dash = args.indexOf("--");
     const units = dash < 0 ? [] : args.slice(dash + 1);
-    if (verb !== "show" && verb !== "reset-failed") {
+    if (verb !== "show" && verb !== "list-units" && verb !== "reset-failed") {
       events.push({ op: verb ?? "", units, files: await listFiles(opts.quadletDir) });
     }
     switch (verb) {
@@ -212,6 +216,16 @@ export function createFakeHost(opts: {
           return `Id=${u}\nLoadState=${load}\nActiveState=${state}\nSubState=${sub}\n`;
         });
         return ok(blocks.join("\n"));
+      }
+      case "list-units": {
+        // systemd lists the units it holds in memory: here, the generated ones and active ones
+        const lines = units.filter((u) => generated.has(u) || active.has(u)).map((u) => {
+          const load = generated.has(u) ? "loaded" : "not-found";
+          const state = active.get(u) ?? "inactive";
+          const sub = state === "active" ? "running" : state === "failed" ? "failed" : "dead";
+          return `${u} ${load} ${state} ${sub} ${u}\n`;
+        });
+        return ok(lines.join(""));
       }
       case "daemon-reload":
         await daemonReload();
@@ -240,6 +254,11 @@ export function createFakeHost(opts: {
   };
 
   const podman = (args: readonly string[]): CommandResult => {
+    const listing = `${args[0]} ${args[1]}`;
+    if (listing === "pod ps" || listing === "network ls" || listing === "volume ls") {
+      // no pods, networks or volumes are modelled: their listings are empty
+      return args.includes("json") ? ok("[]\n") : fail(125, `fake podman: ${listing} needs json`);
+    }
     if (args[0] !== "ps" || !args.includes("-a") || !args.includes("json")) {
       return fail(125, `fake podman: unsupported command ${args.join(" ")}`);
     }
