@@ -8,6 +8,7 @@ import { blockService } from "../desired/block_service.ts";
 import type { DesiredService, DesiredState, ReadyService } from "../desired/types.ts";
 import { type Problem, problem } from "../errors.ts";
 import type { ObservedState } from "../types/observed.ts";
+import { objectClashProblems } from "./object_clashes.ts";
 
 /**
  * The folders quadlet reads units from (docs/quadlet_parsing.md §6): a unit loaded from one of
@@ -86,8 +87,10 @@ export function ownershipProblems(
 }
 
 /**
- * `desired` with every service blocked that would take over something hoist does not own, judged
- * on full paths under `quadletDir` ({@link ownershipProblems}); `desired` itself when none would.
+ * `desired` with every service blocked that would take over something hoist does not own: a file
+ * or unit name, judged on full paths under `quadletDir` ({@link ownershipProblems}), or a podman
+ * object a unit it writes would replace or join ({@link objectClashProblems}); `desired` itself
+ * when none would.
  *
  * @example
  * ```ts
@@ -102,7 +105,10 @@ export function blockTakeovers(
   let changed = false;
   const services = desired.services.map((s): DesiredService => {
     if (s.status === "blocked") return s;
-    const problems = ownershipProblems(s, observed, quadletDir);
+    const problems = [
+      ...ownershipProblems(s, observed, quadletDir),
+      ...objectClashProblems(s, observed),
+    ];
     if (problems.length === 0) return s;
     changed = true;
     return blockService(s, ...problems);
