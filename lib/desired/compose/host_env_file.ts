@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { HostDirInputs, ResolvedPath } from "./compose_paths.ts";
+import type { HostDirInputs, ResolvedPath } from "./path_types.ts";
 import { literal } from "./unit_words.ts";
 
 /**
