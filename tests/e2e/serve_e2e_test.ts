@@ -1,12 +1,14 @@
 /**
- * 10. `quadlets/hoist-serve.service` in the real system manager (rootful, with its hardening):
- * it deploys at start, and a signed `POST /deploy-all-changed` (seed 001's request) deploys the
- * next signed commit. Ports 18700–18799.
+ * 10. `quadlets/hoist-serve.service` in the real system manager (rootful, with its hardening) and
+ * `quadlets/hoist-serve-user.service` in the user manager: each deploys at start, a signed
+ * `POST /deploy-all-changed` (seed 001's request) deploys the next signed commit, and SIGTERM
+ * stops it cleanly. Ports 18700–18799.
  */
 import assert from "node:assert/strict";
 import { signBody, webhookSecret } from "../../lib/server/webhook_auth.ts";
 import {
   E2E_OPT,
+  E2E_USER,
   e2eGate,
   http,
   IMAGE,
@@ -16,37 +18,64 @@ import {
   Repo,
   ROOT,
   sweep,
+  unitProperty,
+  type Who,
 } from "./harness.ts";
 
 const { ignore, why } = await e2eGate();
 
 const PREFIX = "srv-";
-const WEB = 18701;
-const SERVE = 18702;
-const CONFIG = "/etc/hoist/e2e-serve.toml";
-const SECRET_FILE = "/etc/hoist/e2e-serve.secret";
-const STATE = "/var/lib/hoist-e2e-serve";
-const UNIT = "/etc/systemd/system/hoist-serve.service";
 const SECRET = "e2e-webhook-secret";
 
-async function put(path: string, content: string): Promise<void> {
+/** Per manager: ports, this test's config, secret, state and the unit (the shipped one for each). */
+const PLACES: Record<Who, {
+  web: number;
+  serve: number;
+  config: string;
+  secret: string;
+  state: string;
+  unit: string;
+  shipped: string;
+}> = {
+  system: {
+    web: 18701,
+    serve: 18702,
+    config: "/etc/hoist/e2e-serve.toml",
+    secret: "/etc/hoist/e2e-serve.secret",
+    state: "/var/lib/hoist-e2e-serve",
+    unit: "/etc/systemd/system/hoist-serve.service",
+    shipped: "quadlets/hoist-serve.service",
+  },
+  user: {
+    web: 18703,
+    serve: 18704,
+    config: `/home/${E2E_USER}/.config/hoist/e2e-serve.toml`,
+    secret: `/home/${E2E_USER}/.config/hoist/e2e-serve.secret`,
+    state: `/home/${E2E_USER}/.local/state/hoist-e2e-serve`,
+    unit: `/home/${E2E_USER}/.config/systemd/user/hoist-serve.service`,
+    shipped: "quadlets/hoist-serve-user.service",
+  },
+};
+
+async function put(who: Who, path: string, content: string): Promise<void> {
   await insideOk(
-    "system",
+    who,
     ["sh", "-c", 'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod 600 "$1"', "put", path],
     content,
   );
 }
 
-function manifest(message: string): string {
+function manifest(message: string, port: number): string {
   return `Container:\n  Image: ${IMAGE}\n  Environment: [PORT=8080, MESSAGE=${message}]\n` +
-    `  PublishPort: 127.0.0.1:${WEB}:8080\n`;
+    `  PublishPort: 127.0.0.1:${port}:8080\n`;
 }
 
 async function json(
+  port: number,
   path: string,
   init?: RequestInit,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const r = await fetch(`http://127.0.0.1:${SERVE}${path}`, {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, {
     ...init,
     signal: AbortSignal.timeout(5000),
   });
@@ -66,86 +95,114 @@ async function until<T>(
   throw new Error(`timed out waiting for ${what}; journal:\n${await journal()}`);
 }
 
+async function serveRun(who: Who): Promise<void> {
+  const p = PLACES[who];
+  const user = who === "user" ? ["--user"] : [];
+  await prepare();
+  await sweep(who, PREFIX);
+  // hoist-serve.service has PrivateTmp=yes: keep the repository out of /tmp
+  const repo = await Repo.create(who, {
+    "gitops/servehost/config.yml": "services:\n  echo: {}\n",
+    "gitops/servehost/echo/manifest.yml": manifest(`serve-${who}-v1`, p.web),
+  }, `${E2E_OPT}/repos`);
+  const journal = async () =>
+    (await inside(who, [
+      "journalctl",
+      ...user,
+      "-u",
+      "hoist-serve.service",
+      "--no-pager",
+      "-n",
+      "40",
+    ]))
+      .stdout;
+  try {
+    await put(who, p.secret, `${SECRET}\n`);
+    await put(
+      who,
+      p.config,
+      repo.configText("servehost", PREFIX, p.state) +
+        `\n[serve]\nlisten = "127.0.0.1:${p.serve}"\ninterval = "0"\nwebhook_secret_file = "${p.secret}"\n`,
+    );
+    await put(who, p.unit, await Deno.readTextFile(`${ROOT}/${p.shipped}`));
+    // the shipped unit, pointed at this test's config (the timer test owns the default one)
+    await put(
+      who,
+      `${p.unit}.d/e2e.conf`,
+      `[Service]\nExecStart=\nExecStart=/usr/local/bin/hoist --config ${p.config} serve\n`,
+    );
+    await insideOk(who, ["systemctl", ...user, "daemon-reload"]);
+    await insideOk(who, ["systemctl", ...user, "start", "hoist-serve.service"]);
+    const started = await until("the start run", async () => {
+      const h = await json(p.serve, "/health");
+      return h.body.lastRun === null ? undefined : h.body;
+    }, journal);
+    assert.equal(
+      (started.lastRun as { result: string }).result,
+      "changed",
+      JSON.stringify(started),
+    );
+    assert.equal(await http(p.web), `serve-${who}-v1`);
+
+    await repo.write({ "gitops/servehost/echo/manifest.yml": manifest(`serve-${who}-v2`, p.web) });
+    await repo.commit("v2");
+    const secret = await webhookSecret(new TextEncoder().encode(SECRET));
+    const body = new Uint8Array();
+    const posted = await json(p.serve, "/deploy-all-changed", {
+      method: "POST",
+      body,
+      headers: { "x-hub-signature-256": `sha256=${await signBody(secret, body)}` },
+    });
+    assert.equal(posted.status, 202, JSON.stringify(posted.body));
+    const run = await until("the webhook's run", async () => {
+      const r = await json(p.serve, `/runs/${posted.body.run}`);
+      return r.body.state === "done" ? r.body : undefined;
+    }, journal);
+    assert.equal((run.summary as { result: string }).result, "changed", JSON.stringify(run));
+    assert.equal(await http(p.web), `serve-${who}-v2`);
+    const unsigned = await json(p.serve, "/deploy-all-changed", { method: "POST", body: "" });
+    assert.equal(unsigned.status, 401);
+    // SIGTERM (systemctl stop) ends it cleanly: exit 0, so the unit is inactive, not failed
+    await insideOk(who, ["systemctl", ...user, "stop", "hoist-serve.service"]);
+    assert.equal(
+      await unitProperty(who, "hoist-serve.service", "Result"),
+      "success",
+      await journal(),
+    );
+  } finally {
+    await inside(who, ["systemctl", ...user, "stop", "hoist-serve.service"]);
+    await inside(who, ["rm", "-rf", p.unit, `${p.unit}.d`]);
+    await inside(who, ["systemctl", ...user, "daemon-reload"]);
+    // let hoist remove what it deployed, then sweep whatever an interrupted run left
+    await repo.write({ "gitops/servehost/config.yml": "services: {}\n" });
+    await repo.commit("remove all");
+    await inside(who, ["/usr/local/bin/hoist", "--config", p.config, "apply", "--quiet"]);
+    await sweep(who, PREFIX);
+    await inside(who, ["rm", "-rf", p.config, p.secret, p.state]);
+    await repo.remove();
+  }
+}
+
 Deno.test({
   name:
-    "e2e 10. hoist-serve.service deploys at start, and a signed /deploy-all-changed deploys the next commit",
+    "e2e 10. hoist-serve.service (rootful, hardened) deploys at start, a signed /deploy-all-changed deploys the next commit, SIGTERM stops it cleanly",
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
-    await prepare();
-    await sweep("system", PREFIX);
-    // hoist-serve.service has PrivateTmp=yes: keep the repository out of /tmp
-    const repo = await Repo.create("system", {
-      "gitops/servehost/config.yml": "services:\n  echo: {}\n",
-      "gitops/servehost/echo/manifest.yml": manifest("serve-v1"),
-    }, `${E2E_OPT}/repos`);
-    const journal = async () =>
-      (await inside("system", [
-        "journalctl",
-        "-u",
-        "hoist-serve.service",
-        "--no-pager",
-        "-n",
-        "40",
-      ]))
-        .stdout;
-    try {
-      await put(SECRET_FILE, `${SECRET}\n`);
-      await put(
-        CONFIG,
-        repo.configText("servehost", PREFIX, STATE) +
-          `\n[serve]\nlisten = "127.0.0.1:${SERVE}"\ninterval = "0"\nwebhook_secret_file = "${SECRET_FILE}"\n`,
-      );
-      await put(UNIT, await Deno.readTextFile(`${ROOT}/quadlets/hoist-serve.service`));
-      // the shipped unit, pointed at this test's config (the timer test owns /etc/hoist/config.toml)
-      await put(
-        `${UNIT}.d/e2e.conf`,
-        `[Service]\nExecStart=\nExecStart=/usr/local/bin/hoist --config ${CONFIG} serve\n`,
-      );
-      await insideOk("system", ["systemctl", "daemon-reload"]);
-      await insideOk("system", ["systemctl", "start", "hoist-serve.service"]);
-      const started = await until("the start run", async () => {
-        const h = await json("/health");
-        return h.body.lastRun === null ? undefined : h.body;
-      }, journal);
-      assert.equal(
-        (started.lastRun as { result: string }).result,
-        "changed",
-        JSON.stringify(started),
-      );
-      assert.equal(await http(WEB), "serve-v1");
+    await serveRun("system");
+  },
+});
 
-      await repo.write({ "gitops/servehost/echo/manifest.yml": manifest("serve-v2") });
-      await repo.commit("v2");
-      const secret = await webhookSecret(new TextEncoder().encode(SECRET));
-      const body = new Uint8Array();
-      const posted = await json("/deploy-all-changed", {
-        method: "POST",
-        body,
-        headers: { "x-hub-signature-256": `sha256=${await signBody(secret, body)}` },
-      });
-      assert.equal(posted.status, 202, JSON.stringify(posted.body));
-      const run = await until("the webhook's run", async () => {
-        const r = await json(`/runs/${posted.body.run}`);
-        return r.body.state === "done" ? r.body : undefined;
-      }, journal);
-      assert.equal((run.summary as { result: string }).result, "changed", JSON.stringify(run));
-      assert.equal(await http(WEB), "serve-v2");
-      const unsigned = await json("/deploy-all-changed", { method: "POST", body: "" });
-      assert.equal(unsigned.status, 401);
-    } finally {
-      await inside("system", ["systemctl", "stop", "hoist-serve.service"]);
-      await inside("system", ["rm", "-rf", UNIT, `${UNIT}.d`]);
-      await inside("system", ["systemctl", "daemon-reload"]);
-      // let hoist remove what it deployed, then sweep whatever an interrupted run left
-      await repo.write({ "gitops/servehost/config.yml": "services: {}\n" });
-      await repo.commit("remove all");
-      await inside("system", ["/usr/local/bin/hoist", "--config", CONFIG, "apply", "--quiet"]);
-      await sweep("system", PREFIX);
-      await inside("system", ["rm", "-rf", CONFIG, SECRET_FILE, STATE]);
-      await repo.remove();
-    }
+Deno.test({
+  name:
+    "e2e 10. hoist-serve-user.service in the user manager does the same for rootless containers",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await serveRun("user");
   },
 });
