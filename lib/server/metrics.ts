@@ -9,6 +9,19 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { REFUSAL_CODES, type RunFacts } from "./run_facts.ts";
 import type { Trigger } from "./run_queue.ts";
 
+/** The remote-control API's operations: the only values of the `op` label. */
+const REMOTE_OPS: ReadonlySet<string> = new Set([
+  "ping",
+  "ps",
+  "logs",
+  "restart",
+  "start",
+  "stop",
+  "pull",
+  "plan",
+  "apply",
+]);
+
 /** The exposition format's content type. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -40,6 +53,7 @@ export class Metrics {
   readonly #refusals;
   readonly #restarts;
   readonly #webhooks;
+  readonly #remote;
   readonly #lastSuccess;
   readonly #lastRun;
   readonly #lastResult;
@@ -84,6 +98,12 @@ export class Metrics {
       name: "hoist_webhook_requests_total",
       help: "Webhook and API requests by endpoint and HTTP status",
       labelNames: ["endpoint", "status"] as const,
+      registers: counters,
+    });
+    this.#remote = new Counter({
+      name: "hoist_remote_operations_total",
+      help: "Remote-control API operations by operation and result (ok, refused, failed)",
+      labelNames: ["op", "result"] as const,
       registers: counters,
     });
     this.#lastSuccess = new Gauge({
@@ -161,6 +181,11 @@ export class Metrics {
   /** Sets when the last successful run finished (seconds since the epoch), e.g. from a previous textfile. */
   lastSuccess(seconds: number): void {
     this.#lastSuccess.set(seconds);
+  }
+
+  /** Counts one remote-control operation; an op outside the API's list counts as `other`. */
+  remote(op: string, result: "ok" | "refused" | "failed"): void {
+    this.#remote.inc({ op: REMOTE_OPS.has(op) ? op : "other", result });
   }
 
   /** Counts one request; `endpoint` is the route's name, never the raw path. */

@@ -89,7 +89,14 @@ export async function serve(
   );
   const remoteStore = openRemoteStore(`${config.stateDir}/remote.db`);
   const remote: RemoteState = remoteApp(deps, config, {
-    store: remoteStore,
+    // every operation is recorded, and counted in the metrics
+    store: {
+      ...remoteStore,
+      record(r) {
+        remoteStore.record(r);
+        metrics.remote(r.op, r.result);
+      },
+    },
     bodyLimit: serveConfig.bodyLimit,
     plan: async () => {
       const o = await runApply(deps, config, {

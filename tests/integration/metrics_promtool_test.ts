@@ -79,7 +79,11 @@ for (const mode of ["server", "textfile"] as const) {
     });
     const m = new Metrics(mode);
     for (const r of RUNS) m.run(r);
-    if (mode === "server") m.webhook("deploy-all-changed", 202);
+    if (mode === "server") {
+      m.webhook("deploy-all-changed", 202);
+      m.remote("restart", "ok");
+      m.remote("../../etc", "refused");
+    }
     const text = await m.text();
     const checked = await promtool(text);
     assert.equal(checked.code, 0, `promtool:\n${checked.output}\n--- exposition:\n${text}`);
@@ -104,6 +108,9 @@ for (const mode of ["server", "textfile"] as const) {
         /hoist_service_restarts_total\{service="web",reason="content-changed"\} 1/,
       );
       assert.match(text, /hoist_reconcile_duration_seconds_count 3/);
+      assert.match(text, /hoist_remote_operations_total\{op="restart",result="ok"\} 1/);
+      assert.match(text, /hoist_remote_operations_total\{op="other",result="refused"\} 1/);
+      assert.ok(!text.includes("../../etc"), "no request text in a label");
     } else {
       assert.doesNotMatch(
         text,
