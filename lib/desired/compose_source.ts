@@ -128,6 +128,7 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
       sourceText: read.text,
       keyLines: u.keyLines,
       ...(envFiles.value.length > 0 ? { files: envFiles.value } : {}),
+      ...(converted.value?.restartOnChange === false ? { restartOnChange: false as const } : {}),
     };
   });
   return { value: drafts, problems };

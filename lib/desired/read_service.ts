@@ -68,9 +68,13 @@ export function readService(
     ...(own?.pre === undefined ? {} : { pre: own.pre }),
     ...(own?.post === undefined ? {} : { post: own.post }),
   };
-  return ready.status === "ready" && Object.keys(scripts).length > 0
-    ? { ...ready, scripts }
-    : ready;
+  if (ready.status !== "ready") return ready;
+  const held = drafts.value.some((d) => d.restartOnChange === false);
+  return {
+    ...ready,
+    ...(Object.keys(scripts).length > 0 ? { scripts } : {}),
+    ...(held ? { restartOnChange: false as const } : {}),
+  };
 }
 
 /** The folder's `setup.sh` (seed 003), run once per new hash in the service's copy. */

@@ -69,6 +69,11 @@ export interface ReadyService extends ServiceBase {
   readonly secretNames?: readonly string[];
   /** The service's own scripts, run in `dir`; none when it has none. */
   readonly scripts?: ServiceScripts;
+  /**
+   * `false` (compose `x-hoist: {restart_on_change: false}`): its units are updated, but hoist
+   * does not restart what runs; a down service is still started.
+   */
+  readonly restartOnChange?: false;
 }
 
 /**

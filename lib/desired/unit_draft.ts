@@ -28,6 +28,8 @@ export interface UnitDraft {
   readonly keyLines: Readonly<Record<string, number>>;
   /** Files the unit reads that hoist writes into the service's copy (converted env files). */
   readonly files?: readonly DesiredFile[];
+  /** From a compose file with `x-hoist: {restart_on_change: false}`. */
+  readonly restartOnChange?: false;
 }
 
 /** Secret environment values as the text of an env file, and the variables it sets. */

@@ -68,6 +68,8 @@ export interface ComposeUnit {
 export interface ComposeProject {
   readonly project: string;
   readonly units: readonly ComposeUnit[];
+  /** `x-hoist: {restart_on_change: false}`: units are updated, running containers not restarted. */
+  readonly restartOnChange?: false;
 }
 
 export { MAX_SERVICES } from "./project_services.ts";
@@ -122,7 +124,16 @@ export function convertCompose(input: ComposeInput): Read<ComposeProject | undef
   const units = project === undefined ? [] : convertProject(d, root, project, input, lookup);
   return hasErrors(problems) || project === undefined
     ? { value: undefined, problems }
-    : { value: { project, units }, problems };
+    : { value: { project, units, ...restartOnChange(root) }, problems };
+}
+
+/** `x-hoist: {restart_on_change: false}` (pgo's `x-pgo: {reload: false}`). */
+function restartOnChange(root: CNode): { restartOnChange?: false } {
+  const hoist = field(root, "x-hoist");
+  const flag = hoist ? field(hoist.value, "restart_on_change") : undefined;
+  return flag?.value.kind === "scalar" && flag.value.value === false
+    ? { restartOnChange: false }
+    : {};
 }
 
 /**
@@ -285,13 +296,17 @@ function checkHoistKeys(d: Diagnostics, e: CEntry): void {
     return;
   }
   for (const x of e.value.entries) {
-    if (x.key !== "ignore" && x.key !== "profiles") {
+    if (x.key === "restart_on_change") {
+      if (x.value.kind !== "scalar" || typeof x.value.value !== "boolean") {
+        fail(d, keyPath("x-hoist", x.key), x.line, "expected true or false");
+      }
+    } else if (x.key !== "ignore" && x.key !== "profiles") {
       fail(
         d,
         keyPath("x-hoist", x.key),
         x.line,
         "unknown key",
-        "x-hoist knows ignore and profiles",
+        "x-hoist knows ignore, profiles and restart_on_change",
       );
     } else if (items(x.value).some((i) => text(i) === undefined)) {
       fail(d, keyPath("x-hoist", x.key), x.line, "expected a list of strings");

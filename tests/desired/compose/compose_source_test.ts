@@ -322,3 +322,28 @@ Deno.test({
     ]);
   },
 });
+
+Deno.test({
+  name:
+    "x-hoist restart_on_change: false marks the service; any other value than a boolean is an error at its line",
+  permissions: PURE,
+  fn() {
+    const held = ready(
+      read(
+        hostFiles(["blog"], {
+          "blog/compose.yaml": `x-hoist:\n  restart_on_change: false\n${WEB}`,
+        }),
+      ),
+      "blog",
+    );
+    assert.equal(held.restartOnChange, false);
+    const plain = ready(read(hostFiles(["blog"], { "blog/compose.yaml": WEB })), "blog");
+    assert.equal(plain.restartOnChange, undefined);
+    assert.deepEqual(
+      blockedBy({ "blog/compose.yaml": `x-hoist:\n  restart_on_change: "no"\n${WEB}` }),
+      [
+        `error: ${HOST}/blog/compose.yaml:2: x-hoist.restart_on_change: expected true or false`,
+      ],
+    );
+  },
+});
