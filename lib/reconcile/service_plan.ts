@@ -10,7 +10,7 @@ import type { Problem } from "../errors.ts";
 import type { InventoryService, InventoryUnit, ObservedState } from "../types/observed.ts";
 import { recreateWarning } from "./dependency_graph.ts";
 import { containersOf, isCurrentHash, isUp, serviceUnitsOf } from "./service_state.ts";
-import { crashLoopWarnings, startAction } from "./start_action.ts";
+import { crashLoopWarnings, heldRestart, startAction } from "./start_action.ts";
 import type {
   InventoryChange,
   PruneAction,
@@ -56,6 +56,7 @@ export function planService(svc: ReadyService, ctx: ServicePlanContext): Service
         : [];
     }),
     ...crashLoopWarnings(svc, prev, observed),
+    ...heldRestart(svc, observed),
   ];
   const copies: ServiceCopyAction[] = svc.files.length > 0 && !observed.copies.has(svc.dir)
     ? [{

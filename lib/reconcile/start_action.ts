@@ -37,7 +37,10 @@ export function startAction(
   // (pods' infra, kube), so a service already restarted by a run that was killed before it
   // recorded the new hash is not restarted again.
   const hashChanged = prev !== undefined && !isCurrentHash(svc, prev.hash) && running.length === 0;
-  if (staleHashes.length > 0 || ((configChanged || hashChanged) && down.length < entry.length)) {
+  const restart = staleHashes.length > 0 ||
+    ((configChanged || hashChanged) && down.length < entry.length);
+  // x-hoist: {restart_on_change: false}: what runs keeps running (heldRestart says so)
+  if (restart && svc.restartOnChange !== false) {
     return {
       kind: "restart",
       service: svc.name,
@@ -59,6 +62,29 @@ export function startAction(
     code: prev ? "not-running" : "new-service",
     reason: prev ? `not running (${state})` : `new service (${state})`,
   };
+}
+
+/**
+ * The note a plan carries for a service with `restartOnChange: false` whose running containers
+ * carry another configuration than the repository's: hoist updates its units and does not
+ * restart them.
+ */
+export function heldRestart(svc: ReadyService, observed: ObservedState): Problem[] {
+  if (svc.restartOnChange !== false) return [];
+  const running = containersOf(svc, observed).filter((c) => c.state === "running");
+  const stale = running.filter((c) => !isCurrentHash(svc, c.hash));
+  if (stale.length === 0) return [];
+  const units = serviceUnitsOf(svc, "entry");
+  return [problem(
+    "warning",
+    `${svc.name}: units updated to ${svc.hash}, running containers not restarted (x-hoist: {restart_on_change: false})`,
+    {
+      service: svc.name,
+      hint: `They run the older configuration until restarted: systemctl restart ${
+        units.join(" ")
+      }`,
+    },
+  )];
 }
 
 /** `unit failed (start-limit-hit)`, `unit inactive`, `unit not loaded`. */
