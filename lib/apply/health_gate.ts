@@ -99,7 +99,7 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
   const rollbacks: RollbackRecord[] = [];
   const records: ActionRecord[] = [];
   const lines: string[] = [];
-  const toRollBack: { c: Candidate; target: HealthyRevision; reason: string }[] = [];
+  const toRollBack: RollbackItem[] = [];
   let inventory = input.applied.inventory;
   for (const [i, c] of candidates.entries()) {
     const j = judged[i];
@@ -117,8 +117,11 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
         healthy.push({ ...rev, revision: c.revision, at: j.check.finishedAt });
       }
     } else if (step.kind === "report") {
-      records.push(failure(c, `${c.service}: unhealthy (${step.reason})`));
-      lines.push(`${c.service}: unhealthy (${step.reason})`);
+      // a failed start already has its record; only the gate's own finding needs one
+      if (c.startError === undefined) {
+        records.push(failure(c, `${c.service}: unhealthy (${step.reason})`));
+        lines.push(`${c.service}: unhealthy (${step.reason})`);
+      }
     } else if (step.kind === "roll-back") {
       failed.push({
         service: c.service,
@@ -138,11 +141,16 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
         });
         records.push(failure(c, line));
         lines.push(line);
-      } else toRollBack.push({ c, target, reason: step.reason });
+      } else {
+        toRollBack.push({ c, target, reason: step.reason, failedPaths: unitPaths(input.plan, c) });
+      }
     }
   }
   if (toRollBack.length > 0) {
-    const done = await rollBack(toRollBack, input, deps);
+    const done = await rollBackTo(toRollBack, {
+      quadletDir: input.quadletDir,
+      healthOf: (svc) => input.services.get(svc)?.health,
+    }, deps);
     for (const [k, r] of toRollBack.entries()) {
       const out = done[k];
       if (out === undefined) continue;
@@ -172,7 +180,7 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
       });
       lines.push(line);
       if (out.error === undefined) {
-        inventory = rolledBackInventory(inventory, r.target, unitPaths(input.plan, r.c), now());
+        inventory = rolledBackInventory(inventory, r.target, r.failedPaths, now());
       }
     }
   }
@@ -220,24 +228,36 @@ async function pickTarget(
   return rollbackTarget(c.service, c.hash, input.healthy, input.failed, (d) => present.has(d));
 }
 
+/** One service to put back to `target`; `failedPaths`: the unit files of what it runs now. */
+export interface RollbackItem {
+  readonly c: Candidate;
+  readonly target: HealthyRevision;
+  readonly reason: string;
+  readonly failedPaths: readonly string[];
+}
+
 /**
  * Writes each target's units back (and removes the failed revision's others), one
- * daemon-reload, then resets and restarts each target and judges it again.
+ * daemon-reload, then resets and restarts each target and judges it again. Used by the gate
+ * and by `hoist rollback`.
  */
-async function rollBack(
-  items: readonly { c: Candidate; target: HealthyRevision; reason: string }[],
-  input: GateInput,
+export async function rollBackTo(
+  items: readonly RollbackItem[],
+  input: {
+    readonly quadletDir: string;
+    readonly healthOf: (service: string) => HealthSettings | undefined;
+  },
   deps: GateDeps,
 ): Promise<{ error?: string; check?: HealthCheckRecord }[]> {
   const errors = new Map<string, string>();
   const text = (e: unknown) => e instanceof Error ? e.message : String(e);
-  for (const { c, target } of items) {
+  for (const { c, target, failedPaths } of items) {
     try {
       const keep = new Set(target.units.map((u) => u.path));
       for (const u of target.units) {
         await deps.fs.writeAtomic(`${input.quadletDir}/${u.path}`, u.content, 0o644);
       }
-      for (const p of unitPaths(input.plan, c)) {
+      for (const p of failedPaths) {
         if (!keep.has(p)) await deps.fs.remove(`${input.quadletDir}/${p}`, input.quadletDir);
       }
     } catch (e) {
@@ -264,7 +284,7 @@ async function rollBack(
       revision: target.revision,
       units: target.serviceUnits.filter((u) => u.endsWith(".service")),
     };
-    const settings = input.services.get(c.service)?.health;
+    const settings = input.healthOf(c.service);
     const j = await judgeService(back, settings, "rollback", target.hash, target.revision, deps);
     return { check: j.check };
   }));

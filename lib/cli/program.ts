@@ -15,6 +15,7 @@ import { addPlanCommands } from "./register_runs.ts";
 import { addRemoteCommand } from "./register_remote.ts";
 import { addServeCommand } from "./register_serve.ts";
 import { addNotifyCommand } from "./register_notify.ts";
+import { addHealthCommands } from "./register_health.ts";
 import { addSetupCommands } from "./register_setup.ts";
 
 export { EXIT } from "./exit_codes.ts";
@@ -68,6 +69,7 @@ export async function runCli(
   addServeCommand(program, exec);
   addRemoteCommand(program, exec);
   addNotifyCommand(program, exec);
+  addHealthCommands(program, exec);
   addConvertCommand(program, exec);
   addSetupCommands(program, exec);
   program.command("version")

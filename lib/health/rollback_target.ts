@@ -48,3 +48,32 @@ export function rollbackLine(
     } failed health (${reason}) and no healthy revision is left to roll back to: down`
     : `${service}: rolled back ${short(from)} → ${short(to)} (${reason})`;
 }
+
+/**
+ * The revisions `hoist rollback SERVICE` offers: those that passed health here, other than the
+ * one running, whose copy still exists, newest first; `to` (a hash or revision, or a prefix of 4
+ * or more characters) picks one of them.
+ */
+export function manualTarget(
+  current: string,
+  healthy: readonly HealthyRevision[],
+  copyExists: (dir: string) => boolean,
+  to: string | undefined,
+): { offered: HealthyRevision[]; target?: HealthyRevision; why?: string } {
+  const offered = healthy
+    .filter((h) => h.hash !== current && (h.dir === undefined || copyExists(h.dir)))
+    .sort((a, b) => a.at < b.at ? 1 : a.at > b.at ? -1 : 0);
+  const newest = offered[0];
+  if (newest === undefined) return { offered, why: "no other revision passed health here" };
+  if (to === undefined) return { offered, target: newest };
+  if (to.length < 4) return { offered, why: `--to ${to} is too short (give 4 or more characters)` };
+  const hits = offered.filter((h) => h.hash.startsWith(to) || h.revision.startsWith(to));
+  const [hit] = hits;
+  if (hit !== undefined && hits.length === 1) return { offered, target: hit };
+  return {
+    offered,
+    why: hits.length === 0
+      ? `no offered revision matches ${to}`
+      : `${to} matches ${hits.length} revisions`,
+  };
+}

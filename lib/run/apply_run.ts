@@ -16,12 +16,14 @@ import type { HealthSettings } from "../desired/health_config.ts";
 import { readyServices } from "../desired/types.ts";
 import { type HeldBack, holdBack } from "../health/breaker.ts";
 import { serviceUnitsOf } from "../reconcile/service_state.ts";
+import { type ManualRollback, manualRollback } from "../apply/manual_rollback.ts";
+import type { DeploymentRow, HealthHistoryRow } from "../state/store.ts";
 import { readPrefixedUnits, reloadMarkPath } from "../observed/collect_observed.ts";
 import { adoptInventory } from "../reconcile/adopt.ts";
 import { deploymentRecord } from "../reconcile/deployment_record.ts";
 import type { Store } from "../state/store.ts";
 import { fetchSources } from "./fetch_sources.ts";
-import { withLockedStore } from "./locked_store.ts";
+import { openConfigStore, withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
 import { planFromSources, type PlanResult } from "./plan_sources.ts";
 
@@ -251,4 +253,64 @@ function gatedServices(planned: PlanResult) {
       }] as const;
     }),
   );
+}
+
+/** `hoist rollback SERVICE [--to HASH|REVISION] [--dry-run]`, under the apply lock. */
+export function runRollback(
+  deps: Deps,
+  config: Config,
+  opts: { service: string; to?: string; dryRun: boolean; lockTimeoutMs: number },
+): Promise<Outcome<ManualRollback>> {
+  return attempt(() =>
+    withLockedStore(deps, config, opts.lockTimeoutMs, (store) =>
+      manualRollback(store, {
+        fs: deps.fs,
+        systemctl: deps.systemctl,
+        facts: createUnitFacts(deps.run, config.mode),
+        probes: createHealthProbes(deps.run),
+        clock: deps.clock,
+        sleep: deps.sleep,
+      }, {
+        service: opts.service,
+        ...(opts.to === undefined ? {} : { to: opts.to }),
+        dryRun: opts.dryRun,
+        quadletDir: config.quadletDir,
+        host: config.host,
+      }))
+  );
+}
+
+/** One deployment with the health checks and rollbacks recorded with it. */
+export interface HistoryEntry {
+  readonly deployment: DeploymentRow;
+  readonly health: readonly HealthHistoryRow[];
+}
+
+/**
+ * `hoist history [SERVICE]`: the last `limit` deployments, newest first, each with its health
+ * verdicts and rollbacks (with SERVICE: only those that judged or rolled back that service).
+ */
+export function runHistory(
+  deps: Deps,
+  config: Config,
+  opts: { service?: string; limit: number },
+): Promise<Outcome<HistoryEntry[]>> {
+  return attempt(async () => {
+    const store = await openConfigStore(deps, config);
+    try {
+      const health = store.healthHistory(opts.service, opts.limit * 20);
+      const deployments = store.deployments(
+        opts.service === undefined ? opts.limit : opts.limit * 20,
+      );
+      return deployments
+        .map((d) => ({
+          deployment: d,
+          health: health.filter((h) => h.deploymentId === d.id).reverse(),
+        }))
+        .filter((e) => opts.service === undefined || e.health.length > 0)
+        .slice(0, opts.limit);
+    } finally {
+      store.close();
+    }
+  });
 }

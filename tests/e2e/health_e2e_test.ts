@@ -122,12 +122,59 @@ Deno.test({
       assert.equal((await webContainer("system"))?.id, running?.id, "web was not restarted");
       assert.equal(recorded(db, "web").checks.length, 3, "no new verdict: nothing was deployed");
 
+      // hoist history shows both revisions and the rollback
+      const history = await hoist("system", ["history", "web", "--config", config]);
+      assert.equal(history.code, 0, history.stderr);
+      assert.match(history.stdout, new RegExp(`web ${badHash.slice(0, 12)} .*unhealthy`));
+      assert.match(
+        history.stdout,
+        new RegExp(`web: rolled back ${badHash.slice(0, 12)} → ${goodHash.slice(0, 12)}`),
+      );
+      assert.match(history.stdout, new RegExp(`web ${goodHash.slice(0, 12)} .*healthy`));
+      const json = JSON.parse(
+        (await hoist("system", ["history", "web", "--json", "--limit", "1", "--config", config]))
+          .stdout,
+      );
+      assert.equal(json.deployments.length, 1);
+      assert.deepEqual(
+        json.deployments[0].health.map((h: { type: string }) => h.type),
+        ["check", "rollback", "check"],
+      );
+
+      // 12.5 --retry-failed tries the bad hash once more: rolled back again, held back after
+      const retried = await hoist("system", ["apply", "--retry-failed", "web", "--config", config]);
+      assert.equal(retried.code, 1, retried.stderr + retried.stdout);
+      assert.match(retried.stdout, line);
+      assert.equal(await http(port), "v1");
+      assert.equal(recorded(db, "web").rollbacks.length, 2);
+
       await repo.write({ "gitops/hlthost/web/manifest.yml": manifest(port, "v3") });
       await repo.commit("fix web");
       const fixed = await hoist("system", ["apply", "--quiet", "--config", config]);
       assert.equal(fixed.code, 0, fixed.stderr + fixed.stdout);
       assert.equal(await http(port), "v3");
       assert.equal(recorded(db, "web").checks.at(-1)?.verdict, "healthy");
+
+      // 12.6 hoist rollback web restores the previous healthy revision by hand
+      const dry = await hoist("system", ["rollback", "web", "--dry-run", "--config", config]);
+      assert.equal(dry.code, 0, dry.stderr + dry.stdout);
+      assert.match(
+        dry.stdout,
+        new RegExp(`^web: would roll back [0-9a-f]{8}… → ${goodHash.slice(0, 8)}…$`, "m"),
+      );
+      assert.equal(await http(port), "v3", "a dry run changes nothing");
+      const manual = await hoist("system", ["rollback", "web", "--config", config]);
+      assert.equal(manual.code, 0, manual.stderr + manual.stdout);
+      assert.match(
+        manual.stdout,
+        new RegExp(`web: rolled back [0-9a-f]{8}… → ${goodHash.slice(0, 8)}…`),
+      );
+      assert.equal(await http(port), "v1");
+      // and the next apply keeps it there (the hash left is held back)
+      const kept = await hoist("system", ["apply", "--config", config]);
+      assert.equal(kept.code, 0, kept.stderr + kept.stdout);
+      assert.match(kept.stderr + kept.stdout, /web: held back: .*rolled back by hand/);
+      assert.equal(await http(port), "v1");
     } finally {
       await sweep("system", PREFIX);
       await repo.remove();
