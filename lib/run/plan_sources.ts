@@ -5,6 +5,7 @@
  * @module
  */
 import type { Config } from "../config/load_config.ts";
+import { type Problem, problem } from "../errors.ts";
 import type { Deps } from "../deps.ts";
 import { checkGenerated } from "../desired/check_generated.ts";
 import { mergeDesired } from "../desired/merge_desired.ts";
@@ -49,7 +50,7 @@ export function desiredFromSources(
   const services = Object.entries(config.services).flatMap(([name, o]) =>
     o.compose === undefined ? [] : [[name, o.compose] as const]
   );
-  return mergeDesired(fetched.map((f) => {
+  const merged = mergeDesired(fetched.map((f) => {
     const compose = {
       ...(f.source.compose === undefined ? {} : { source: f.source.compose }),
       ...(services.length > 0 ? { services: Object.fromEntries(services) } : {}),
@@ -59,6 +60,19 @@ export function desiredFromSources(
       desired: readSource(f, { ...common, compose }, config.file),
     };
   }));
+  const unknown = unknownServiceTables(config, merged);
+  return unknown.length === 0 ? merged : { ...merged, problems: [...merged.problems, ...unknown] };
+}
+
+/** A warning for each `[services.<name>]` of the agent config that names no service of the host. */
+function unknownServiceTables(config: Config, desired: DesiredState): Problem[] {
+  const names = new Set(desired.services.map((s) => s.name));
+  return Object.keys(config.services).filter((n) => !names.has(n)).map((n) =>
+    problem("warning", `[services.${n}] names no service of this host; its settings are unused`, {
+      file: config.file,
+      hint: `Services here: ${[...names].sort().join(", ") || "none"}`,
+    })
+  );
 }
 
 /** One fetched source's desired state, read as its layout says. */

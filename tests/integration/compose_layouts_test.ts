@@ -249,3 +249,29 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "a [services.<name>] table that names no service of the host is a warning naming it",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const h = await makeHost(dir, {
+        "services/web/compose.yaml": "services:\n  a:\n    image: docker.io/library/busybox:1.36\n",
+      });
+      await Deno.writeTextFile(
+        h.configPath,
+        config(
+          h,
+          `[source]\nurl = "${h.repo.path}"\nlayout = "services"\npath = "services"\n`,
+          '[services.wbe]\npre = "true"\n',
+        ),
+      );
+      const plan = await h.cli("plan");
+      assert.equal(plan.code, 0, show(plan));
+      assert.match(
+        plan.out + plan.err,
+        /warning: .*config\.toml: \[services\.wbe\] names no service of this host; its settings are unused/,
+      );
+    });
+  },
+});
