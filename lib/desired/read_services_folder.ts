@@ -8,6 +8,7 @@ import { problem } from "../errors.ts";
 import type { Mode } from "../types/mode.ts";
 import { topName } from "./base_name.ts";
 import { blockService } from "./block_service.ts";
+import { chosenComposeFile } from "./compose_source.ts";
 import { isDraftFile } from "./draft_sources.ts";
 import { finishServices } from "./finish_services.ts";
 import { SERVICE_NAME } from "./parse_host_config.ts";
@@ -78,7 +79,9 @@ export function readServicesFolder(tree: RepoTree, opts: ServicesFolderOptions):
   };
   const folders = serviceFolders(tree, root);
   const names = opts.services ??
-    [...folders].filter(([, t]) => holdsUnits(t, root)).map(([n]) => n);
+    [...folders].filter(([n, t]) =>
+      holdsUnits(t, root, chosenComposeFile({ tree: t, dir: `${root}/${n}`, name: n, ctx }))
+    ).map(([n]) => n);
   const services = [...new Set(names)].sort().map((name) =>
     readOne(folders.get(name) ?? { revision: tree.revision, entries: new Map() }, name, ctx)
   );
@@ -111,13 +114,17 @@ function readOne(tree: RepoTree, name: string, ctx: ServiceContext): DesiredServ
   return service;
 }
 
-/** True when the folder's tree holds a top-level file some draft source reads. */
-function holdsUnits(tree: RepoTree, root: string): boolean {
+/**
+ * True when the folder's tree holds a top-level file some draft source reads, or the compose
+ * file the agent config picks for it.
+ */
+function holdsUnits(tree: RepoTree, root: string, compose: string | undefined): boolean {
   for (const [path, entry] of tree.entries) {
     if (entry.kind === "dir") continue;
     const rel = path.slice(root.length + 1);
     const slash = rel.indexOf("/");
-    if (slash > 0 && isDraftFile(rel.slice(slash + 1))) return true;
+    const top = rel.slice(slash + 1);
+    if (slash > 0 && !top.includes("/") && (isDraftFile(top) || top === compose)) return true;
   }
   return false;
 }
