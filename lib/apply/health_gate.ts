@@ -147,6 +147,7 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
     }
   }
   if (toRollBack.length > 0) {
+    const rolledAt = now();
     const done = await rollBackTo(toRollBack, {
       quadletDir: input.quadletDir,
       healthOf: (svc) => input.services.get(svc)?.health,
@@ -166,7 +167,7 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
         fromHash: r.c.hash,
         toHash: r.target.hash,
         toRevision: r.target.revision,
-        at: now(),
+        at: rolledAt,
         reason: r.reason,
         result: ok ? "rolled-back" : "failed",
       });
@@ -327,6 +328,8 @@ async function judgeService(
   // a hard bound besides the window: every look takes at least 100 ms
   const maxLooks = Math.ceil(settings.windowMs / 100) + 2;
   for (let n = 0; n < maxLooks; n++) {
+    // the look's time is when systemd was asked (never later: "up long enough" stays true)
+    const at = deps.clock().getTime();
     let facts: Map<string, UnitFacts>;
     try {
       facts = await deps.facts.facts(c.units);
@@ -336,7 +339,7 @@ async function judgeService(
     }
     const probe = await runProbe(settings, container?.name, deps.probes);
     looks.push({
-      at: deps.clock().getTime(),
+      at,
       units: c.units.map((u) => facts.get(u) ?? { unit: u, active: "inactive", sub: "dead" }),
       ...(probe === undefined ? {} : { probe }),
     });

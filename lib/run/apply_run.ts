@@ -305,7 +305,7 @@ export function runHistory(
       return deployments
         .map((d) => ({
           deployment: d,
-          health: health.filter((h) => h.deploymentId === d.id).reverse(),
+          health: inRunOrder(health.filter((h) => h.deploymentId === d.id).reverse()),
         }))
         .filter((e) => opts.service === undefined || e.health.length > 0)
         .slice(0, opts.limit);
@@ -313,4 +313,12 @@ export function runHistory(
       store.close();
     }
   });
+}
+
+/** Per service: its verdict, then its rollback, then the rolled-back revision's verdict. */
+function inRunOrder(rows: readonly HealthHistoryRow[]): HealthHistoryRow[] {
+  const rank = (h: HealthHistoryRow) => h.type === "rollback" ? 1 : h.phase === "deploy" ? 0 : 2;
+  return [...rows].sort((a, b) =>
+    a.service < b.service ? -1 : a.service > b.service ? 1 : rank(a) - rank(b)
+  );
 }

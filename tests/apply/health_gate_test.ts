@@ -1,0 +1,256 @@
+import assert from "node:assert/strict";
+import type { Fs } from "../../lib/adapters/fs.ts";
+import type { Systemctl } from "../../lib/adapters/systemctl.ts";
+import { type GateDeps, type GateInput, healthGate } from "../../lib/apply/health_gate.ts";
+import type { HealthyRevision, UnitFacts } from "../../lib/health/types.ts";
+import type { ApplyResult } from "../../lib/reconcile/deployment_record.ts";
+import type { Action, Plan } from "../../lib/reconcile/types.ts";
+
+const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+
+/** A recording fake host: calls in order, unit facts by a script over the fake clock. */
+function fakeHost(
+  factsOf: (unit: string, now: number, restartedAt: number | undefined) => UnitFacts,
+) {
+  const calls: string[] = [];
+  let now = T0;
+  const restarted = new Map<string, number>();
+  const fs = {
+    exists: (p: string) => Promise.resolve(!p.includes("pruned")),
+    writeAtomic: (p: string) => {
+      calls.push(`write ${p}`);
+      return Promise.resolve();
+    },
+    remove: (p: string) => {
+      calls.push(`remove ${p}`);
+      return Promise.resolve();
+    },
+  } as unknown as Fs;
+  const systemctl = {
+    daemonReload: () => {
+      calls.push("daemon-reload");
+      return Promise.resolve();
+    },
+    resetFailed: (u: readonly string[]) => {
+      calls.push(`reset-failed ${u.join(" ")}`);
+      return Promise.resolve();
+    },
+    restart: (u: readonly string[]) => {
+      calls.push(`restart ${u.join(" ")}`);
+      for (const x of u) restarted.set(x, now);
+      return Promise.resolve();
+    },
+  } as unknown as Systemctl;
+  const deps: GateDeps = {
+    fs,
+    systemctl,
+    facts: {
+      facts: (units) =>
+        Promise.resolve(new Map(units.map((u) => [u, factsOf(u, now, restarted.get(u))]))),
+    },
+    probes: {
+      http: () => Promise.resolve({ ok: true }),
+      tcp: () => Promise.resolve({ ok: true }),
+      command: () => Promise.resolve({ ok: true }),
+      container: () => Promise.resolve({ ok: true }),
+      containerOf: () => Promise.resolve(undefined),
+    },
+    clock: () => new Date(now),
+    sleep: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+  };
+  return { deps, calls };
+}
+
+const restart = (service: string): Action => ({
+  kind: "restart",
+  service,
+  units: [`${service}.service`],
+  resetFailed: true,
+  code: "content-changed",
+  reason: "content changed",
+});
+const write = (service: string): Action => ({
+  kind: "write",
+  service,
+  unit: `${service}.container`,
+  content: "new",
+  previous: "old",
+  serviceUnit: `${service}.service`,
+  code: "content-changed",
+  reason: "content changed",
+});
+const reload: Action = { kind: "daemon-reload", waitFor: [], code: "units-changed", reason: "" };
+
+function input(services: string[], healthy: HealthyRevision[]): GateInput {
+  const plan: Plan = {
+    revision: "rev2",
+    host: "h",
+    actions: [...services.map(write), reload, ...services.map(restart)],
+    consequences: [],
+    inventory: services.map((s) => ({
+      service: s,
+      record: {
+        hash: `${s}-new`,
+        inputs: { "manifest.yml": "d2" },
+        serviceUnits: [`${s}.service`],
+        units: [{ path: `${s}.container`, serviceUnit: `${s}.service` }],
+      },
+    })),
+    problems: [],
+    blocked: false,
+  };
+  const applied: ApplyResult = {
+    actions: plan.actions.map((a) => ({
+      kind: a.kind,
+      service: "service" in a ? a.service : "",
+      unit: "",
+      reason: a.reason,
+      result: "ok" as const,
+    })),
+    inventory: {
+      upsertUnits: services.map((s) => ({
+        path: `${s}.container`,
+        service: s,
+        serviceUnit: `${s}.service`,
+      })),
+      deleteUnits: [],
+      upsertServices: services.map((s) => ({
+        name: s,
+        hash: `${s}-new`,
+        inputs: { "manifest.yml": "d2" },
+        serviceUnits: [`${s}.service`],
+        revision: "rev2",
+        changedAt: "t",
+      })),
+      deleteServices: [],
+    },
+    failed: false,
+  };
+  return {
+    plan,
+    applied,
+    prev: new Map(services.map((s) => [s, {
+      name: s,
+      hash: `${s}-old`,
+      inputs: {},
+      serviceUnits: [`${s}.service`],
+      revision: "rev1",
+      changedAt: "t",
+    }])),
+    services: new Map(services.map((s) => [s, {
+      revision: {
+        service: s,
+        hash: `${s}-new`,
+        units: [{ path: `${s}.container`, serviceUnit: `${s}.service`, content: "new" }],
+        inputs: { "manifest.yml": "d2" },
+        serviceUnits: [`${s}.service`],
+      },
+    }])),
+    healthy,
+    failed: [],
+    quadletDir: "/q",
+  };
+}
+
+const old = (service: string): HealthyRevision => ({
+  service,
+  hash: `${service}-old`,
+  revision: "rev1",
+  at: "2026-11-30T00:00:00.000Z",
+  units: [{ path: `${service}.container`, serviceUnit: `${service}.service`, content: "old" }],
+  inputs: { "manifest.yml": "d1" },
+  serviceUnits: [`${service}.service`],
+  dir: `/state/services/${service}/${service}-old`,
+});
+
+/** web crash-loops under Restart=always until the rollback restarts it; db stays up. */
+const webLoops = (unit: string, now: number, restartedAt: number | undefined): UnitFacts => {
+  const base = { unit, active: "active", sub: "running", result: "success" };
+  if (unit !== "web.service" || restartedAt !== undefined) {
+    return { ...base, nRestarts: 0, activeSince: restartedAt ?? T0 };
+  }
+  const n = Math.floor((now - T0) / 2_000);
+  return { ...base, nRestarts: n, activeSince: T0 + n * 2_000 };
+};
+
+Deno.test({
+  name:
+    "healthGate() rolls back only the unhealthy one of two changed services: one reload, its units back, restart, judged again",
+  permissions: "none",
+  async fn() {
+    const { deps, calls } = fakeHost(webLoops);
+    const out = await healthGate(input(["db", "web"], [old("db"), old("web")]), deps);
+    assert.deepEqual(calls, [
+      "write /q/web.container",
+      "daemon-reload",
+      "reset-failed web.service",
+      "restart web.service",
+    ]);
+    assert.equal(out.lines.length, 1);
+    assert.match(
+      out.lines[0] ?? "",
+      /^web: rolled back web-new… → web-old… \(web\.service restarted \d+ time\(s\) by systemd\)$/,
+    );
+    assert.deepEqual(
+      out.recording.checks.map((c) => [c.service, c.phase, c.hash, c.verdict]),
+      [
+        ["db", "deploy", "db-new", "healthy"],
+        ["web", "deploy", "web-new", "unhealthy"],
+        ["web", "rollback", "web-old", "healthy"],
+      ],
+    );
+    assert.deepEqual(out.recording.healthy.map((h) => h.hash), ["db-new"]);
+    assert.deepEqual(out.recording.failed.map((f) => f.hash), ["web-new"]);
+    assert.deepEqual(out.recording.rollbacks.map((r) => [r.fromHash, r.toHash, r.result]), [
+      ["web-new", "web-old", "rolled-back"],
+    ]);
+    assert.deepEqual(
+      out.applied.inventory.upsertServices.map((s) => [s.name, s.hash, s.revision]),
+      [["db", "db-new", "rev2"], ["web", "web-old", "rev1"]],
+    );
+    assert.equal(out.applied.failed, true);
+  },
+});
+
+Deno.test({
+  name:
+    "healthGate() leaves a service with no healthy revision left (copy pruned) down, rolling nothing",
+  permissions: "none",
+  async fn() {
+    const { deps, calls } = fakeHost(webLoops);
+    const pruned = { ...old("web"), dir: "/state/services/web/pruned" };
+    const out = await healthGate(input(["web"], [pruned]), deps);
+    assert.deepEqual(calls, []);
+    assert.match(
+      out.lines[0] ?? "",
+      /^web: web-new… failed health .* no healthy revision is left .*: down$/,
+    );
+    assert.deepEqual(out.recording.rollbacks.map((r) => r.result), ["down"]);
+    assert.deepEqual(out.recording.failed.map((f) => f.hash), ["web-new"]);
+  },
+});
+
+Deno.test({
+  name: "healthGate() keeps and records services that stay up, and judges nothing without a start",
+  permissions: "none",
+  async fn() {
+    const up = (unit: string): UnitFacts => ({
+      unit,
+      active: "active",
+      sub: "running",
+      nRestarts: 0,
+      activeSince: T0,
+    });
+    const { deps, calls } = fakeHost(up);
+    const out = await healthGate(input(["web"], [old("web")]), deps);
+    assert.deepEqual(calls, []);
+    assert.deepEqual(out.lines, []);
+    assert.deepEqual(out.recording.healthy.map((h) => [h.hash, h.revision]), [["web-new", "rev2"]]);
+    assert.equal(out.applied.failed, false);
+    const none = input([], []);
+    assert.deepEqual((await healthGate(none, deps)).recording.checks, []);
+  },
+});
