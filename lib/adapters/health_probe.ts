@@ -40,8 +40,13 @@ export interface HealthProbes {
   tcp(host: string, port: number, timeoutMs: number): Promise<ProbeOutcome>;
   command(container: string, argv: readonly string[], timeoutMs: number): Promise<ProbeOutcome>;
   container(container: string, timeoutMs: number): Promise<ProbeOutcome>;
-  /** The running container of a systemd unit, and whether it has a HEALTHCHECK; undefined: none. */
-  containerOf(unit: string): Promise<{ name: string; healthcheck: boolean } | undefined>;
+  /**
+   * The running container of a systemd unit, whether it has a HEALTHCHECK and that check's start
+   * period (ms); undefined: none.
+   */
+  containerOf(
+    unit: string,
+  ): Promise<{ name: string; healthcheck: boolean; startPeriodMs?: number } | undefined>;
 }
 
 /** Reads at most `max` bytes of a body, then cancels it. */
@@ -157,9 +162,13 @@ export function createHealthProbes(run: Runner, bin = "podman"): HealthProbes {
       const name = parseFirstName(new TextDecoder().decode(ps.stdout));
       if (name === undefined) return undefined;
       const inspect = await podman(["container", "inspect", name], 10_000);
+      const check = inspect.code === 0
+        ? healthcheckOf(new TextDecoder().decode(inspect.stdout))
+        : undefined;
       return {
         name,
-        healthcheck: inspect.code === 0 && hasHealthcheck(new TextDecoder().decode(inspect.stdout)),
+        healthcheck: check !== undefined,
+        ...(check?.startPeriodMs === undefined ? {} : { startPeriodMs: check.startPeriodMs }),
       };
     },
   };
@@ -178,16 +187,22 @@ export function parseFirstName(json: string): string | undefined {
   }
 }
 
-/** Whether `podman container inspect` output shows a HEALTHCHECK (Config.Healthcheck.Test). */
-export function hasHealthcheck(json: string): boolean {
+/**
+ * The HEALTHCHECK `podman container inspect` output shows (Config.Healthcheck.Test, its
+ * StartPeriod in ns as ms), or undefined when there is none.
+ */
+export function healthcheckOf(json: string): { startPeriodMs?: number } | undefined {
   try {
     const rows: unknown = JSON.parse(json);
-    const test = Array.isArray(rows)
-      ? (rows[0] as { Config?: { Healthcheck?: { Test?: unknown } } } | undefined)?.Config
-        ?.Healthcheck?.Test
+    const hc = Array.isArray(rows)
+      ? (rows[0] as { Config?: { Healthcheck?: { Test?: unknown; StartPeriod?: unknown } } })
+        ?.Config?.Healthcheck
       : undefined;
-    return Array.isArray(test) && test.length > 0 && test[0] !== "NONE";
+    const test = hc?.Test;
+    if (!Array.isArray(test) || test.length === 0 || test[0] === "NONE") return undefined;
+    const ns = hc?.StartPeriod;
+    return typeof ns === "number" && ns > 0 ? { startPeriodMs: Math.round(ns / 1e6) } : {};
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -307,7 +307,12 @@ async function judgeService(
   const container = needsContainer && entry !== undefined && c.startError === undefined
     ? await deps.probes.containerOf(entry).catch(() => undefined)
     : undefined;
-  const settings = resolveProbe(configured, container?.healthcheck === true);
+  const settings = resolveProbe(
+    configured,
+    container?.healthcheck === true
+      ? (container.startPeriodMs === undefined ? {} : { startPeriodMs: container.startPeriodMs })
+      : undefined,
+  );
   const looks: Observation[] = [];
   const done = (verdict: Verdict): Judged => ({
     verdict,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   createHealthProbes,
-  hasHealthcheck,
+  healthcheckOf,
   MAX_REASON,
   parseFirstName,
 } from "../../lib/adapters/health_probe.ts";
@@ -66,19 +66,20 @@ Deno.test({
 });
 
 Deno.test({
-  name: "parseFirstName() and hasHealthcheck() read podman's JSON, and tolerate junk",
+  name: "parseFirstName() and healthcheckOf() read podman's JSON, and tolerate junk",
   permissions: "none",
   fn() {
     assert.equal(parseFirstName('[{"Names":["systemd-web"]}]'), "systemd-web");
     assert.equal(parseFirstName("[]"), undefined);
     assert.equal(parseFirstName("not json"), undefined);
-    assert.equal(
-      hasHealthcheck('[{"Config":{"Healthcheck":{"Test":["CMD-SHELL","true"]}}}]'),
-      true,
-    );
-    assert.equal(hasHealthcheck('[{"Config":{"Healthcheck":{"Test":["NONE"]}}}]'), false);
-    assert.equal(hasHealthcheck('[{"Config":{}}]'), false);
-    assert.equal(hasHealthcheck("{"), false);
+    // podman 5.4's Config.Healthcheck for --health-cmd 'test -e /ok' --health-start-period 20s
+    const inspect =
+      '[{"Config":{"Healthcheck":{"Test":["CMD-SHELL","test -e /ok"],"StartPeriod":20000000000,"Timeout":30000000000,"Retries":3}}}]';
+    assert.deepEqual(healthcheckOf(inspect), { startPeriodMs: 20_000 });
+    assert.deepEqual(healthcheckOf('[{"Config":{"Healthcheck":{"Test":["CMD","true"]}}}]'), {});
+    assert.equal(healthcheckOf('[{"Config":{"Healthcheck":{"Test":["NONE"]}}}]'), undefined);
+    assert.equal(healthcheckOf('[{"Config":{}}]'), undefined);
+    assert.equal(healthcheckOf("{"), undefined);
   },
 });
 

@@ -47,12 +47,19 @@ Deno.test({
 });
 
 Deno.test({
-  name: "resolveProbe() turns auto into the image's HEALTHCHECK when it has one, else settle",
+  name:
+    "resolveProbe() turns auto into the image's HEALTHCHECK (with its start period) when it has one, else settle",
   permissions: "none",
   fn() {
-    assert.deepEqual(resolveProbe(undefined, true).probe, { kind: "container" });
-    assert.deepEqual(resolveProbe(undefined, false).probe, { kind: "settle" });
-    assert.deepEqual(resolveProbe(HTTP, true), HTTP);
+    assert.deepEqual(resolveProbe(undefined, {}), {
+      ...DEFAULT_HEALTH,
+      probe: { kind: "container" },
+    });
+    assert.deepEqual(resolveProbe(undefined, undefined).probe, { kind: "settle" });
+    assert.deepEqual(resolveProbe(HTTP, {}), HTTP);
+    // the image's own start period counts, and the window grows past it
+    const slow = resolveProbe(undefined, { startPeriodMs: 90_000 });
+    assert.deepEqual([slow.startPeriodMs, slow.windowMs], [90_000, 150_000]);
   },
 });
 
