@@ -36,6 +36,9 @@ const log = logger("run");
  */
 const SETTLE_MS = 1_500;
 
+/** Deployments kept in the state DB (with their actions, verdicts and rollbacks). */
+const KEEP_DEPLOYMENTS = 200;
+
 /** How to run. */
 export interface RunOptions {
   readonly dryRun: boolean;
@@ -216,6 +219,7 @@ async function applyAndRecord(
   const deploymentId = recording.deployment === undefined
     ? undefined
     : store.recordDeployment(recording.deployment);
+  if (deploymentId !== undefined) store.pruneDeployments(KEEP_DEPLOYMENTS);
   const h = gate.recording;
   if (h.checks.length + h.rollbacks.length + h.healthy.length + h.failed.length > 0) {
     store.recordHealth(deploymentId, h);

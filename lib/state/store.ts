@@ -100,6 +100,11 @@ export interface Store {
   healthyRevisions(service?: string): HealthyRevision[];
   /** (service, hash) pairs that failed health here and have not passed since. */
   failedHashes(): FailedHash[];
+  /**
+   * Deletes all but the newest `keep` deployments, with their actions, health checks and
+   * rollbacks; returns how many deployments went.
+   */
+  pruneDeployments(keep: number): number;
   /** Health checks and rollbacks, newest first, of `service` or all. */
   healthHistory(service: string | undefined, limit: number): HealthHistoryRow[];
   events(limit: number): { at: string; kind: string; message: string }[];
@@ -570,6 +575,18 @@ export function openStore(path: string): Store {
             reason: String(r.reason),
           })),
       );
+    },
+    pruneDeployments(keep) {
+      return tx("prune old deployments", () => {
+        const row = db.prepare("SELECT id FROM deployments ORDER BY id DESC LIMIT 1 OFFSET ?")
+          .get(Math.max(0, keep));
+        if (row === undefined) return 0;
+        const last = Number(row.id);
+        for (const table of ["actions", "health_checks", "rollbacks"]) {
+          db.prepare(`DELETE FROM ${table} WHERE deployment_id <= ?`).run(last);
+        }
+        return Number(db.prepare("DELETE FROM deployments WHERE id <= ?").run(last).changes);
+      });
     },
     healthHistory(service, limit) {
       const where = service === undefined ? "" : "WHERE service = ?";

@@ -171,3 +171,52 @@ Deno.test("a healthy_revisions row that is not what hoist writes is a state-fail
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("pruneDeployments() keeps the newest N deployments with their actions and health rows", () => {
+  const store = openStore(":memory:");
+  const ids = [1, 2, 3, 4].map((n) =>
+    store.recordDeployment({
+      startedAt: `2026-01-0${n}T00:00:00.000Z`,
+      finishedAt: `2026-01-0${n}T00:00:01.000Z`,
+      host: "pi",
+      revision: `rev${n}`,
+      status: "ok",
+      actions: [{
+        kind: "restart",
+        service: "web",
+        unit: "web.service",
+        reason: "r",
+        result: "ok",
+      }],
+      inventory: { upsertUnits: [], deleteUnits: [], upsertServices: [], deleteServices: [] },
+    })
+  );
+  for (const id of ids) {
+    store.recordHealth(id, {
+      checks: [{
+        service: "web",
+        hash: `h${id}`,
+        revision: `rev${id}`,
+        phase: "deploy",
+        probe: "settle",
+        verdict: "healthy",
+        reason: "up",
+        startedAt: "t",
+        finishedAt: `t${id}`,
+        probes: 0,
+      }],
+      rollbacks: [],
+      healthy: [],
+      failed: [],
+    });
+  }
+  assert.equal(store.pruneDeployments(2), 2);
+  assert.deepEqual(store.deployments(10).map((d) => [d.revision, d.actions]), [["rev4", 1], [
+    "rev3",
+    1,
+  ]]);
+  assert.deepEqual(store.healthHistory(undefined, 10).map((h) => h.deploymentId), [ids[3], ids[2]]);
+  assert.equal(store.pruneDeployments(2), 0);
+  assert.equal(store.pruneDeployments(200), 0);
+  store.close();
+});
