@@ -184,6 +184,80 @@ Deno.test({
 
 Deno.test({
   name:
+    "e2e 12.2/12.3 a container whose HTTP HEALTHCHECK fails is rolled back; a slow starter inside its start period is kept (rootful)",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    await sweep("system", `${PREFIX}hc`);
+    const port = 19302;
+    const check = (path: string, extra = "") =>
+      `  HealthCmd: wget -q -O /dev/null http://127.0.0.1:8080${path}\n  HealthInterval: 0\n${extra}`;
+    const repo = await Repo.create("system", {
+      "gitops/hlthost/config.yml": "services:\n  hcweb: {}\n",
+      "gitops/hlthost/hcweb/manifest.yml": manifest(port, "v1", check("/")),
+    });
+    try {
+      const config = await repo.config("hlthost", `${PREFIX}hc`);
+      const db = `${repo.dir}/state/state.db`;
+      const first = await hoist("system", ["apply", "--quiet", "--config", config]);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.equal(await http(port), "v1");
+      assert.deepEqual(
+        recorded(db, "hcweb").checks.map((c) => [c.verdict, c.reason]),
+        [["healthy", "container passed after 1 probe(s)"]],
+        "judged by the image's HEALTHCHECK, not by settle",
+      );
+
+      // 12.2 the server runs, but its HTTP check answers 404: unhealthy after 3 tries
+      await repo.write({
+        "gitops/hlthost/hcweb/manifest.yml": manifest(port, "v2", check("/healthz")),
+      });
+      await repo.commit("hcweb checks a page it does not serve");
+      const bad = await hoist("system", ["apply", "--config", config]);
+      assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+      assert.match(
+        bad.stdout,
+        /hcweb: rolled back [0-9a-f]{8}… → [0-9a-f]{8}… \(healthcheck unhealthy.* after 3 tries\)/,
+      );
+      assert.equal(await http(port), "v1");
+      assert.deepEqual(recorded(db, "hcweb").checks.map((c) => [c.phase, c.verdict]), [
+        ["deploy", "healthy"],
+        ["deploy", "unhealthy"],
+        ["rollback", "healthy"],
+      ]);
+
+      // 12.3 a slow starter (8 s) whose check fails until then, inside its 60 s start period: kept
+      await repo.write({
+        "gitops/hlthost/hcweb/manifest.yml": manifest(
+          port,
+          "v3",
+          check("/", "  HealthStartPeriod: 60s\n"),
+          "sleep 8; ",
+        ),
+      });
+      await repo.commit("hcweb starts slowly");
+      const slow = await hoist("system", ["apply", "--config", config]);
+      assert.equal(slow.code, 0, slow.stderr + slow.stdout);
+      assert.equal(await http(port), "v3");
+      const last = recorded(db, "hcweb").checks.at(-1);
+      assert.equal(last?.verdict, "healthy");
+      assert.match(
+        last?.reason ?? "",
+        /^container passed after ([4-9]|\d\d+) probe\(s\)$/,
+        "it failed probes first",
+      );
+    } finally {
+      await sweep("system", `${PREFIX}hc`);
+      await repo.remove();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "e2e 12.4 a Restart=always crash loop (never failed) is detected by its restart count and rolled back (rootless)",
   ignore,
   sanitizeResources: false,
