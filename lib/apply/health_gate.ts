@@ -18,6 +18,7 @@ import {
   gateStep,
   probeName,
   rolledBackInventory,
+  unblame,
 } from "../health/gate_plan.ts";
 import { resolveProbe } from "../health/resolve_probe.ts";
 import { rollbackLine, rollbackTarget } from "../health/rollback_target.ts";
@@ -39,6 +40,8 @@ import type { InventoryService } from "../types/observed.ts";
 
 const log = logger("health");
 
+const PENDING: Verdict = { state: "pending", waitMs: 0 };
+
 /** What the gate calls. */
 export interface GateDeps {
   readonly fs: Fs;
@@ -58,6 +61,8 @@ export interface GateInput {
   /** The service's settings (absent: the default) and what passing records as healthy. */
   readonly services: ReadonlyMap<string, {
     readonly health?: HealthSettings;
+    /** Services it depends on (Requires=, After=): an unhealthy one is blamed, not this one. */
+    readonly dependsOn?: readonly string[];
     readonly revision: Omit<HealthyRevision, "at" | "revision">;
   }>;
   readonly healthy: readonly HealthyRevision[];
@@ -93,7 +98,16 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
     candidates.map((c) => judgeService(c, settingsOf(c), "deploy", c.hash, c.revision, deps)),
   );
   const now = () => deps.clock().toISOString();
-  const checks: HealthCheckRecord[] = judged.map((j) => j.check);
+  const fair = unblame(
+    new Map(candidates.map((c, i) => [c.service, judged[i]?.verdict ?? PENDING])),
+    (svc) => input.services.get(svc)?.dependsOn ?? [],
+  );
+  const checks: HealthCheckRecord[] = judged.map((j, i) => {
+    const v = fair.get(candidates[i]?.service ?? "");
+    return v === undefined || v === j.verdict || v.state === "pending"
+      ? j.check
+      : { ...j.check, verdict: v.state, reason: v.reason };
+  });
   const healthy: HealthyRevision[] = [];
   const failed: FailedHash[] = [];
   const rollbacks: RollbackRecord[] = [];
@@ -103,13 +117,14 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
   let inventory = input.applied.inventory;
   for (const [i, c] of candidates.entries()) {
     const j = judged[i];
-    if (j === undefined) continue;
-    const step = gateStep(c, j.verdict);
+    const verdict = fair.get(c.service);
+    if (j === undefined || verdict === undefined) continue;
+    const step = gateStep(c, verdict);
     log.info("{service} {hash}: {verdict} ({reason})", {
       service: c.service,
       hash: c.hash.slice(0, 12),
-      verdict: j.verdict.state,
-      reason: j.check.reason,
+      verdict: verdict.state,
+      reason: checks[i]?.reason ?? "",
     });
     if (step.kind === "keep") {
       const rev = input.services.get(c.service)?.revision;

@@ -134,3 +134,34 @@ export function rolledBackInventory(
     deleteServices: inv.deleteServices.filter((n) => n !== target.service),
   };
 }
+
+/**
+ * The verdicts with each unhealthy service that depends on another unhealthy one (directly or
+ * through others) turned `unknown`: it is not blamed, nor rolled back, for its dependency.
+ */
+export function unblame(
+  verdicts: ReadonlyMap<string, Verdict>,
+  dependsOn: (service: string) => readonly string[],
+): Map<string, Verdict> {
+  const bad = (s: string) => verdicts.get(s)?.state === "unhealthy";
+  const out = new Map(verdicts);
+  for (const [service, v] of verdicts) {
+    if (v.state !== "unhealthy") continue;
+    const seen = new Set<string>([service]);
+    const queue = [...dependsOn(service)];
+    while (queue.length > 0) {
+      const d = queue.shift() ?? "";
+      if (seen.has(d)) continue;
+      seen.add(d);
+      if (bad(d)) {
+        out.set(service, {
+          state: "unknown",
+          reason: `not judged: it depends on ${d}, which is unhealthy (${v.reason})`,
+        });
+        break;
+      }
+      queue.push(...dependsOn(d));
+    }
+  }
+  return out;
+}

@@ -242,6 +242,7 @@ function gatedServices(planned: PlanResult) {
       const health = (s as { readonly health?: HealthSettings }).health;
       return [s.name, {
         ...(health === undefined ? {} : { health }),
+        dependsOn: s.dependsOn,
         revision: {
           service: s.name,
           hash: s.hash,

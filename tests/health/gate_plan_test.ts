@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Candidate, gateStep } from "../../lib/health/gate_plan.ts";
+import { type Candidate, gateStep, unblame } from "../../lib/health/gate_plan.ts";
 import type { Verdict } from "../../lib/health/types.ts";
 
 const c = (over: Partial<Candidate>): Candidate => ({
@@ -55,5 +55,37 @@ Deno.test({
       },
     ];
     for (const t of table) assert.equal(gateStep(t.c, t.v).kind, t.want, t.name);
+  },
+});
+
+Deno.test({
+  name:
+    "unblame() does not blame a service for an unhealthy dependency, directly or through others",
+  permissions: "none",
+  fn() {
+    const deps: Record<string, string[]> = { web: ["api"], api: ["db"], db: [], cron: [] };
+    const verdicts = new Map<string, Verdict>([
+      ["db", BAD],
+      ["api", { state: "unhealthy", reason: "tcp refused" }],
+      ["web", { state: "unhealthy", reason: "http 502" }],
+      ["cron", { state: "unhealthy", reason: "exited" }],
+    ]);
+    const out = unblame(verdicts, (s) => deps[s] ?? []);
+    assert.deepEqual([...out].map(([s, v]) => [s, v.state]), [
+      ["db", "unhealthy"],
+      ["api", "unknown"],
+      ["web", "unknown"],
+      ["cron", "unhealthy"],
+    ]);
+    assert.deepEqual(out.get("web"), {
+      state: "unknown",
+      reason: "not judged: it depends on api, which is unhealthy (http 502)",
+    });
+    // a healthy dependency blames nobody
+    const fine = unblame(
+      new Map([["db", { state: "healthy", reason: "" } as Verdict], ["web", BAD]]),
+      (s) => deps[s] ?? [],
+    );
+    assert.equal(fine.get("web")?.state, "unhealthy");
   },
 });
