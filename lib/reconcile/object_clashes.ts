@@ -1,8 +1,10 @@
 /**
- * Podman objects a written unit would take from someone else: quadlet runs containers and pods
- * with `--replace` (removing whatever has the name) and creates networks and volumes with
- * `--ignore` (joining whatever has the name), so a unit naming an object that exists and that the
- * service's own deployed units do not name would remove or share an object hoist does not own.
+ * Podman objects a written unit would take from someone else. Quadlet runs containers and pods
+ * with `--replace`, removing whatever has the name: a unit naming a container or pod that exists
+ * and that the service's own deployed units do not name is an error, which blocks the service.
+ * Networks and volumes it creates with `--ignore`, joining whatever has the name, and podman keeps
+ * them after their unit is gone (a service removed and added again finds its own volume, which
+ * nothing marks as hoist's): a warning, naming the object, so the data reuse is never silent.
  * Pure.
  *
  * @module
@@ -17,8 +19,16 @@ import type { ExistingObject, ObjectKey, ObservedState } from "../types/observed
 const EFFECT: Readonly<Record<ExistingObject["kind"], string>> = {
   container: "quadlet would remove it (--replace)",
   pod: "quadlet would remove it (--replace)",
-  network: "the service would join it (--ignore)",
-  volume: "the service would use its data (--ignore)",
+  network: "the service joins it (quadlet creates networks with --ignore)",
+  volume: "the service uses its data (quadlet creates volumes with --ignore)",
+};
+
+/** Replacing destroys: an error. Joining shares: a warning. */
+const LEVEL: Readonly<Record<ExistingObject["kind"], "error" | "warning">> = {
+  container: "error",
+  pod: "error",
+  network: "warning",
+  volume: "warning",
 };
 
 /** The hint's key to rename, per kind. */
@@ -46,10 +56,11 @@ function deployedObjects(svc: ReadyService, observed: ObservedState): Set<Object
 }
 
 /**
- * Errors for each podman object a unit of `svc` that this run writes (new, or content other
+ * A problem for each podman object a unit of `svc` that this run writes (new, or content other
  * than on disk) would create although it exists and is not `svc`'s: not named by `svc`'s
  * deployed units, nor a container labelled with `svc` and run by one of its units (one a killed
- * run started). [] when podman's objects were not listed (a run that writes nothing).
+ * run started). Errors for containers and pods, warnings for networks and volumes (see the
+ * module). [] when podman's objects were not listed (a run that writes nothing).
  *
  * @example
  * ```ts
@@ -70,9 +81,11 @@ export function objectClashProblems(svc: ReadyService, observed: ObservedState):
     podmanObjects(u, unitEntries(u.content)).flatMap((key) => {
       const o = existing.get(key);
       if (o === undefined || own.has(key)) return [];
+      // joined, never removed: the migration path (see the module's note)
+      if (o.kind === "network" || o.kind === "volume") return [];
       if (o.kind === "container" && o.service === svc.name && units.has(o.unit)) return [];
       return [problem(
-        "error",
+        LEVEL[o.kind],
         `${o.kind} ${o.name} already exists and hoist did not create it for ${svc.name}: ${
           EFFECT[o.kind]
         }`,
