@@ -132,3 +132,73 @@ for (const [who, port] of [["system", BASE + 1], ["user", BASE + 2]] as const) {
     },
   });
 }
+
+/** A project whose named volume a podman-compose deployment made before hoist took over. */
+const WITH_VOLUME = (port: number) =>
+  `services:
+  app:
+    image: \${IMAGE}
+    ports:
+      - "127.0.0.1:${port}:8080"
+    volumes:
+      - data:/www
+    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+volumes:
+  data: {}
+`;
+
+Deno.test({
+  name:
+    "e2e compose (rootful): migration in place: the <project>_data volume podman-compose made, and the file in it, are used, not replaced",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    const who = "system";
+    const port = BASE + 3;
+    await sweep(who, PREFIX);
+    await inside(who, ["podman", "volume", "rm", "-f", "mig_data"]);
+    // what podman-compose left: a volume named <project>_<volume>, holding the live data
+    await insideOk(who, ["podman", "volume", "create", "mig_data"]);
+    await insideOk(who, [
+      "podman",
+      "run",
+      "--rm",
+      "-v",
+      "mig_data:/data",
+      IMAGE,
+      "sh",
+      "-c",
+      "echo data-from-podman-compose > /data/index.html",
+    ]);
+    const repo = await Repo.create(who, {
+      "services/mig/compose.yaml": WITH_VOLUME(port),
+      "services/mig/.env": `IMAGE=${IMAGE}\n`,
+    });
+    try {
+      const config = `${repo.dir}/config.toml`;
+      await Deno.writeTextFile(
+        config,
+        repo.configText("c7mig", PREFIX).replace(
+          'path = "gitops"',
+          'layout = "services"\npath = "services"',
+        ),
+      );
+      const apply = await hoist(who, ["apply", "--config", config]);
+      assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+      assert.equal(await http(port, 300), "data-from-podman-compose", "the old data is served");
+      const volumes = await insideOk(who, ["podman", "volume", "ls", "--format", "{{.Name}}"]);
+      assert.deepEqual(
+        volumes.split("\n").filter((v) => v.includes("mig")),
+        ["mig_data"],
+        "the same volume, no second one",
+      );
+    } finally {
+      await sweep(who, PREFIX);
+      await inside(who, ["systemctl", "reset-failed", `${PREFIX}*`]);
+      await inside(who, ["podman", "volume", "rm", "-f", "mig_data"]);
+      await repo.remove();
+    }
+  },
+});
