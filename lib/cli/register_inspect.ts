@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Option } from "@commander-js/extra-typings";
 import type { Exec, Program } from "./registry.ts";
 
 /** `status`, `validate` and `render`. */
@@ -21,13 +22,22 @@ export function addOtherCommands(program: Program, exec: Exec): void {
     )
     .argument("[dir]", "repository checkout", ".")
     .option("--host <host>", "check only this host's folder (default: every host)")
-    .option("--path <path>", "folder holding the host folders", "gitops")
+    .addOption(
+      new Option("--layout <layout>", "how the repository is laid out").choices(
+        ["host-folders", "services"] as const,
+      ).default("host-folders" as const),
+    )
+    .option(
+      "--path <path>",
+      "folder holding the host folders (default gitops), or the service folders with --layout services (default services)",
+    )
     .option("--json", "print problems as JSON")
     .action((dir, opts) =>
       exec(async (ctx) =>
         (await other()).validateCommand(ctx, {
           dir,
-          path: opts.path,
+          layout: opts.layout,
+          path: opts.path ?? (opts.layout === "services" ? "services" : "gitops"),
           json: !!opts.json,
           ...(opts.host === undefined ? {} : { host: opts.host }),
         })

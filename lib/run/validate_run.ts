@@ -7,8 +7,9 @@
 import type { Deps, DepsConfig } from "../deps.ts";
 import { checkGenerated } from "../desired/check_generated.ts";
 import { readDesired } from "../desired/read_desired.ts";
+import { readServicesFolder } from "../desired/read_services_folder.ts";
 import { OFFLINE_SECRETS } from "../desired/secrets.ts";
-import { readyServices } from "../desired/types.ts";
+import { type DesiredState, readyServices } from "../desired/types.ts";
 import { HoistError, type Problem, problem } from "../errors.ts";
 import type { Mode } from "../types/mode.ts";
 import type { RepoTree } from "../types/repo_tree.ts";
@@ -19,8 +20,13 @@ export interface ValidateOptions {
   readonly dir: string;
   /** Only this host's folder; default every host folder under `path`. */
   readonly host?: string;
-  /** Folder holding the host folders. */
+  /** Folder holding the host folders (or, with layout "services", the service folders). */
   readonly path: string;
+  /**
+   * `host-folders` (default): `<path>/<host>/config.yml` lists services; `services` (seed 001):
+   * every folder under `<path>` holding a compose file, manifest or quadlets is a service.
+   */
+  readonly layout?: "host-folders" | "services";
 }
 
 /**
@@ -53,6 +59,7 @@ export function runValidate(deps: Deps, opts: ValidateOptions): Promise<Outcome<
       );
     });
     const base = opts.path.replace(/\/+$/, "");
+    if (opts.layout === "services") return await validateServicesFolder(deps, tree, opts, base);
     const hosts = opts.host !== undefined ? [opts.host] : hostFolders(tree, base);
     if (hosts.length === 0) {
       throw new HoistError(
@@ -69,21 +76,53 @@ export function runValidate(deps: Deps, opts: ValidateOptions): Promise<Outcome<
         ...VALIDATE_RENDERING,
         secrets: OFFLINE_SECRETS,
       });
-      const units = new Map(
-        readyServices(read.services).flatMap((s) =>
-          s.units.map((u) => [u.path, u.content] as const)
-        ),
-      );
-      const desired = checkGenerated(read, await deps.quadlet.generate(units, []));
-      problems.push(...desired.problems, ...desired.services.flatMap((s) => s.problems));
+      problems.push(...await generatedProblems(deps, read));
     }
-    if (deps.quadlet.bin === undefined) {
-      problems.push(
-        problem("warning", "the quadlet generator was not found: units were checked by hoist only"),
-      );
-    }
-    return { hosts, problems };
+    return { hosts, problems: [...problems, ...generatorProblems(deps)] };
   });
+}
+
+/** `--layout services`: the service folders under `base`, as the host named by --host (or "validate"). */
+async function validateServicesFolder(
+  deps: Deps,
+  tree: RepoTree,
+  opts: ValidateOptions,
+  base: string,
+): Promise<ValidateReport> {
+  const host = opts.host ?? "validate";
+  const read = readServicesFolder(tree, {
+    path: base,
+    host,
+    ...VALIDATE_RENDERING,
+    configFile: opts.dir,
+    secrets: OFFLINE_SECRETS,
+  });
+  if (read.services.length === 0 && read.problems.length === 0) {
+    throw new HoistError(
+      "not-found",
+      `no service folders under ${opts.dir}/${base}/`,
+      "Pass --path: the folder holding one folder per service (seed 001: services)",
+    );
+  }
+  return {
+    hosts: [host],
+    problems: [...await generatedProblems(deps, read), ...generatorProblems(deps)],
+  };
+}
+
+/** The problems of `read` once the generator has seen its units. */
+async function generatedProblems(deps: Deps, read: DesiredState): Promise<Problem[]> {
+  const units = new Map(
+    readyServices(read.services).flatMap((s) => s.units.map((u) => [u.path, u.content] as const)),
+  );
+  const desired = checkGenerated(read, await deps.quadlet.generate(units, []));
+  return [...desired.problems, ...desired.services.flatMap((s) => s.problems)];
+}
+
+function generatorProblems(deps: Deps): Problem[] {
+  return deps.quadlet.bin === undefined
+    ? [problem("warning", "the quadlet generator was not found: units were checked by hoist only")]
+    : [];
 }
 
 /** The folders directly under `base`, sorted. */
