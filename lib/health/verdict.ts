@@ -36,19 +36,17 @@ function downReason(u: UnitFacts): string | undefined {
   return `${u.unit} ${u.active}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
 }
 
-/** How often (and which) unit restarted between the first look and the last one. */
+/**
+ * How often (and which) unit systemd restarted by itself (Restart=, counted in NRestarts) between
+ * the first look and the last one. A new ActiveEnterTimestamp alone does not count: a restart
+ * through a dependency or by hand is no crash.
+ */
 function restartReason(first: Observation, last: Observation): string | undefined {
   for (const u of last.units) {
     const before = first.units.find((f) => f.unit === u.unit);
     if (before === undefined) continue;
     const n = (u.nRestarts ?? 0) - (before.nRestarts ?? 0);
     if (n > 0) return `${u.unit} restarted ${n} time(s) by systemd`;
-    if (
-      before.activeSince !== undefined && u.activeSince !== undefined &&
-      u.activeSince !== before.activeSince
-    ) {
-      return `${u.unit} restarted (active since ${new Date(u.activeSince).toISOString()})`;
-    }
   }
   return undefined;
 }
@@ -56,8 +54,8 @@ function restartReason(first: Observation, last: Observation): string | undefine
 /**
  * The verdict on a service started at `startedAt` (epoch ms), given every look so far (oldest
  * first; `now` is the last look's time). In order:
- * - a unit down or restarting, or restarted by systemd since the first look (the
- *   `Restart=always` trap: a crash loop never reaches `failed`), is unhealthy at once;
+ * - a unit down or restarting, or restarted by systemd since the first look (NRestarts grew: the
+ *   `Restart=always` trap, a crash loop never reaches `failed`), is unhealthy at once;
  * - a look where systemd gave no restart count is `unknown` (nothing to judge by);
  * - `none` is healthy; `settle` is healthy once every unit has been up `settleMs`;
  * - a probe that passed is healthy; `retries` failed probes in a row after `start_period` are

@@ -89,6 +89,12 @@ Deno.test({
         want: { state: "unhealthy", reason: "web.service restarted 2 time(s) by systemd" },
       },
       {
+        name: "restarted from outside (a new ActiveEnterTimestamp, same NRestarts) is no crash",
+        s: SETTLE,
+        looks: [look(1), look(12, [up({ activeSince: T0 + 11_000 })])],
+        want: { state: "pending", waitMs: 9_000 },
+      },
+      {
         name: "no NRestarts from systemd: unknown, kept",
         s: SETTLE,
         looks: [look(1, [{ unit: "web.service", active: "active", sub: "running" }])],
