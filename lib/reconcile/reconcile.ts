@@ -13,6 +13,7 @@ import { orderServices } from "./order_services.ts";
 import { type OrphanPlan, planOrphans } from "./orphans.ts";
 import { ownershipProblems } from "./ownership.ts";
 import { planService, type ServicePlan } from "./service_plan.ts";
+import { notifyHealthyWarnings } from "../health/notify_healthy.ts";
 import type { Action, InventoryChange, Plan, UnitAction } from "./types.ts";
 
 /** Knobs of reconcile. */
@@ -66,7 +67,7 @@ export function reconcile(
     problems.push(...refused);
     if (refused.length > 0) continue;
     const plan = planService(svc, ctx);
-    problems.push(...plan.problems);
+    problems.push(...plan.problems, ...notifyHealthyWarnings(svc));
     plans.push(plan);
   }
   const orphans = planOrphans(new Set(desired.services.map((s) => s.name)), observed, invUnits);
