@@ -53,6 +53,8 @@ export interface RemoteApp {
   plan(): Promise<ApiRun>;
   /** A run on the server's queue, waited for. */
   apply(): Promise<ApiRun>;
+  /** `hoist update SERVICE`: pull its images, restart it when one changed. */
+  pull(service: string): Promise<ApiRun>;
   readonly store: Pick<RemoteStore, "record" | "stop" | "unstop">;
   now(): Date;
 }
@@ -115,10 +117,8 @@ async function perform(app: RemoteApp, ask: ApiRequest, principal: Principal): P
   if (service === undefined) return [404, { reason: `no service ${name} on this host` }];
   if (ask.op === "ping") return [200, { pong: true, principal: who, service: name }];
   if (ask.op === "pull") {
-    return [501, {
-      reason: "pull is not built yet: it needs image pulls (the images issue); " +
-        "use restart to restart the service with the images it has",
-    }];
+    const run = await app.pull(name);
+    return run.ok ? [200, { service: name, ...run.body }] : [502, { reason: run.reason }];
   }
   if (ask.op === "ps") {
     const containers: ServiceContainer[] = await app.podman.containers(name);

@@ -54,6 +54,7 @@ export interface RemoteHost {
   readonly bodyLimit: number;
   plan(): Promise<ApiRun>;
   apply(): Promise<ApiRun>;
+  pull(service: string): Promise<ApiRun>;
   warn(message: string): void;
 }
 
@@ -102,6 +103,7 @@ export function remoteApp(deps: Deps, config: Config, host: RemoteHost): RemoteS
     },
     plan: host.plan,
     apply: host.apply,
+    pull: host.pull,
     store: host.store,
     now: deps.clock,
   };

@@ -126,6 +126,12 @@ export async function serve(
         await deps.sleep(100);
       }
     },
+    pull: async (service) => {
+      const [u] = await pullAndRestart(deps, config, [service]);
+      return u === undefined || u.error !== undefined
+        ? { ok: false, reason: u?.error ?? "nothing was pulled" }
+        : { ok: true, body: { restarted: u.restarted } };
+    },
     warn: (message) => log.warn("{message}", { message }),
   });
   await remote.loadAdmin();
