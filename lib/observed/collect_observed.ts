@@ -71,6 +71,18 @@ export async function readPrefixedUnits(
   return out;
 }
 
+/** Files read at once, at most: well below any open-files limit. */
+const READ_BATCH = 64;
+
+/** `fn` over `items`, {@link READ_BATCH} at a time, answers in the order of `items`. */
+async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += READ_BATCH) {
+    out.push(...await Promise.all(items.slice(i, i + READ_BATCH).map(fn)));
+  }
+  return out;
+}
+
 /** Every podman object, or undefined where podman is missing. */
 async function listObjects(podman: Podman): Promise<Map<ObjectKey, ExistingObject> | undefined> {
   try {
@@ -128,29 +140,35 @@ export async function collectObserved(
     ...readyServices(desired.services).flatMap((s) => s.units.map((u) => u.path)),
     ...inventory.units.keys(),
   ]);
+  // the reads below are independent: issued at once, collected in a fixed order
+  const sortedPaths = [...unitPaths].sort();
+  const texts = await inBatches(sortedPaths, (p) => deps.fs.readText(`${paths.quadletDir}/${p}`));
   const files = new Map<string, string>();
-  for (const p of [...unitPaths].sort()) {
-    const text = await deps.fs.readText(`${paths.quadletDir}/${p}`);
+  sortedPaths.forEach((p, i) => {
+    const text = texts[i];
     if (text !== undefined) files.set(p, text);
-  }
-  const copies = new Set<string>();
+  });
   const dirs = [
     ...readyServices(desired.services).map((s) => s.dir),
     ...desired.hosts.map((h) => h.dir),
-  ];
-  for (const dir of dirs) {
-    if (dir !== "" && (await deps.fs.exists(dir))) copies.add(dir);
-  }
-  const copyLists = new Map<string, string[]>();
+  ].filter((d) => d !== "");
+  const present = await inBatches(dirs, (d) => deps.fs.exists(d));
+  const copies = new Set(dirs.filter((_, i) => present[i]));
   const known = new Set([
     ...inventory.services.keys(),
     ...[...inventory.units.values()].map((u) => u.service),
     ...desired.services.map((s) => s.name),
   ]);
-  for (const name of known) {
-    const dirs = await deps.fs.listFolders(`${paths.stateDir}/services/${name}`);
-    if (dirs.length > 0) copyLists.set(name, dirs);
-  }
+  const names = [...known];
+  const lists = await inBatches(
+    names,
+    (name) => deps.fs.listFolders(`${paths.stateDir}/services/${name}`),
+  );
+  const copyLists = new Map<string, string[]>();
+  names.forEach((name, i) => {
+    const found = lists[i] ?? [];
+    if (found.length > 0) copyLists.set(name, found);
+  });
   const strayServiceFolders = (await deps.fs.listFolders(`${paths.stateDir}/services`))
     .filter((d) => !known.has(d.slice(d.lastIndexOf("/") + 1))).sort();
 

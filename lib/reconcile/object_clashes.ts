@@ -2,10 +2,10 @@
  * Podman objects a written unit would take from someone else. Quadlet runs containers and pods
  * with `--replace`, removing whatever has the name: a unit naming a container or pod that exists
  * and that the service's own deployed units do not name is an error, which blocks the service.
- * Networks and volumes it creates with `--ignore`, joining whatever has the name, and podman keeps
- * them after their unit is gone (a service removed and added again finds its own volume, which
- * nothing marks as hoist's): a warning, naming the object, so the data reuse is never silent.
- * Pure.
+ * Networks and volumes it creates with `--ignore`, joining whatever has the name: those are
+ * joined, not refused, which is how a podman-compose project migrates in place (its volume keeps
+ * its data, issue 11); refusing them would protect nothing, as any container may name any
+ * existing network or volume anyway. Pure.
  *
  * @module
  */
@@ -13,30 +13,15 @@ import { podmanObjects, unitTypeOf } from "../desired/quadlet_names.ts";
 import type { ReadyService } from "../desired/types.ts";
 import { unitEntries } from "../desired/unit_text.ts";
 import { type Problem, problem } from "../errors.ts";
-import type { ExistingObject, ObjectKey, ObservedState } from "../types/observed.ts";
+import type { ObjectKey, ObservedState } from "../types/observed.ts";
 
-/** What quadlet would do to an existing object of each kind, for the message. */
-const EFFECT: Readonly<Record<ExistingObject["kind"], string>> = {
-  container: "quadlet would remove it (--replace)",
-  pod: "quadlet would remove it (--replace)",
-  network: "the service joins it (quadlet creates networks with --ignore)",
-  volume: "the service uses its data (quadlet creates volumes with --ignore)",
-};
-
-/** Replacing destroys: an error. Joining shares: a warning. */
-const LEVEL: Readonly<Record<ExistingObject["kind"], "error" | "warning">> = {
-  container: "error",
-  pod: "error",
-  network: "warning",
-  volume: "warning",
-};
+/** What quadlet would do to an existing object it replaces, for the message. */
+const EFFECT = "quadlet would remove it (--replace)";
 
 /** The hint's key to rename, per kind. */
-const NAME_KEY: Readonly<Record<ExistingObject["kind"], string>> = {
+const NAME_KEY: Readonly<Record<"container" | "pod", string>> = {
   container: "ContainerName=",
   pod: "PodName=",
-  network: "NetworkName=",
-  volume: "VolumeName=",
 };
 
 /**
@@ -56,10 +41,10 @@ function deployedObjects(svc: ReadyService, observed: ObservedState): Set<Object
 }
 
 /**
- * A problem for each podman object a unit of `svc` that this run writes (new, or content other
+ * An error for each podman object a unit of `svc` that this run writes (new, or content other
  * than on disk) would create although it exists and is not `svc`'s: not named by `svc`'s
  * deployed units, nor a container labelled with `svc` and run by one of its units (one a killed
- * run started). Errors for containers and pods, warnings for networks and volumes (see the
+ * run started). Only containers and pods: networks and volumes are joined (see the
  * module). [] when podman's objects were not listed (a run that writes nothing).
  *
  * @example
@@ -83,18 +68,16 @@ export function objectClashProblems(svc: ReadyService, observed: ObservedState):
       if (o === undefined || own.has(key)) return [];
       // joined, never removed: the migration path (see the module's note)
       if (o.kind === "network" || o.kind === "volume") return [];
+      const kind = o.kind;
       if (o.kind === "container" && o.service === svc.name && units.has(o.unit)) return [];
       return [problem(
-        LEVEL[o.kind],
-        `${o.kind} ${o.name} already exists and hoist did not create it for ${svc.name}: ${
-          EFFECT[o.kind]
-        }`,
+        "error",
+        `${kind} ${o.name} already exists and hoist did not create it for ${svc.name}: ${EFFECT}`,
         {
           file: u.source,
           service: svc.name,
-          hint:
-            `Give the unit another ${NAME_KEY[o.kind]} (quadlet's default is systemd-<name>), ` +
-            `or remove the existing ${o.kind} if it is not needed (podman ${o.kind} rm ${o.name})`,
+          hint: `Give the unit another ${NAME_KEY[kind]} (quadlet's default is systemd-<name>), ` +
+            `or remove the existing ${kind} if it is not needed (podman ${kind} rm ${o.name})`,
         },
       )];
     })
