@@ -10,32 +10,14 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { CliIo } from "../../lib/cli/context.ts";
-import { runCli } from "../../lib/cli/program.ts";
-import { buildDeps } from "../../lib/deps.ts";
 import { openStore } from "../../lib/state/store.ts";
-import { makeRepo, skipWithoutQuadlet, withTempDir } from "./helpers.ts";
+import { hostCli, makeRepo, skipWithoutQuadlet, withTempDir } from "./helpers.ts";
 import { commitAs, sshSigner } from "./signing.ts";
 
 const HOST = "pi";
 
 /** Runs hoist with the real adapters as this process's uid, HOME in the test folder. */
-async function hoist(home: string, ...argv: string[]) {
-  let out = "", err = "";
-  const io: CliIo = {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    color: false,
-    ctx: { hostname: HOST, uid: Deno.uid() ?? 0, home, env: { PATH: Deno.env.get("PATH") ?? "" } },
-    readFile: (p) =>
-      Deno.readTextFile(p).catch((e) => {
-        if (e instanceof Deno.errors.NotFound) return undefined;
-        throw e;
-      }),
-  };
-  const code = await runCli(argv, io, (c) => buildDeps(c));
-  return { code, out, err };
-}
+const hoist = (home: string, ...argv: string[]) => hostCli(home, argv, { hostname: HOST });
 
 type Check = { id: string; level: string; message: string; fix: string | null };
 

@@ -12,6 +12,7 @@ import { QUADLET_PATHS } from "../../lib/adapters/quadlet.ts";
 import { createFakeHost, type FakeHost, QUADLET_BIN } from "../support/fake_host.ts";
 import type { CliIo } from "../../lib/cli/context.ts";
 import { runCli } from "../../lib/cli/program.ts";
+import type { Runner } from "../../lib/adapters/run_command.ts";
 import { buildDeps } from "../../lib/deps.ts";
 import type { RepoEntry, RepoTree } from "../../lib/desired/types.ts";
 
@@ -251,6 +252,29 @@ export function captureIo(
       return r;
     },
   };
+}
+
+/**
+ * Runs `hoist ARGV` in this process as this machine's uid, with HOME at `home`, the hostname given
+ * and PATH passed on: the real adapters, or `run` (a fake host's runner) in their place.
+ */
+export async function hostCli(
+  home: string,
+  argv: readonly string[],
+  opts: { readonly hostname?: string; readonly run?: Runner } = {},
+): Promise<CliRun> {
+  const capture = captureIo(home);
+  const io: CliIo = {
+    ...capture.io,
+    ctx: {
+      hostname: opts.hostname ?? "pi",
+      uid: Deno.uid() ?? 0,
+      home,
+      env: { PATH: Deno.env.get("PATH") ?? "" },
+    },
+  };
+  const code = await runCli(argv, io, (c) => buildDeps(c, opts.run));
+  return { code, ...capture.take() };
 }
 
 /** A test host: a repository, a config pointing at it, the fake host and `hoist` itself. */

@@ -5,11 +5,8 @@
  * and plans (FAKE podman + systemd for the plan).
  */
 import assert from "node:assert/strict";
-import type { CliIo } from "../../lib/cli/context.ts";
-import { runCli } from "../../lib/cli/program.ts";
-import { buildDeps } from "../../lib/deps.ts";
 import { createFakeHost } from "../support/fake_host.ts";
-import { makeRepo, show, skipUnless, withTempDir } from "./helpers.ts";
+import { hostCli, makeRepo, show, skipUnless, withTempDir } from "./helpers.ts";
 import { bareMirror, SSHD, startSshd } from "./servers.ts";
 import { commitAs, sshSigner } from "./signing.ts";
 
@@ -24,34 +21,6 @@ const ignore = skipUnless(
     }
   })(),
 );
-
-function io(home: string): { io: CliIo; take(): { out: string; err: string } } {
-  let out = "", err = "";
-  return {
-    io: {
-      out: (t) => void (out += t),
-      err: (t) => void (err += t),
-      color: false,
-      ctx: {
-        hostname: HOST,
-        uid: Deno.uid() ?? 0,
-        home,
-        env: { PATH: Deno.env.get("PATH") ?? "" },
-      },
-      readFile: (p) =>
-        Deno.readTextFile(p).catch((e) => {
-          if (e instanceof Deno.errors.NotFound) return undefined;
-          throw e;
-        }),
-    },
-    take() {
-      const r = { out, err };
-      out = "";
-      err = "";
-      return r;
-    },
-  };
-}
 
 Deno.test({
   name:
@@ -73,8 +42,8 @@ Deno.test({
         const home = `${dir}/home`;
         await Deno.mkdir(home);
         const config = `${home}/.config/hoist/config.toml`;
-        const cli = io(home);
-        const code = await runCli(
+        const r = await hostCli(
+          home,
           [
             "--config",
             config,
@@ -88,10 +57,8 @@ Deno.test({
             "--signer",
             `${dir}/keys/alice_ed25519.pub`,
           ],
-          cli.io,
-          (c) => buildDeps(c),
+          { hostname: HOST },
         );
-        const r = { code, ...cli.take() };
         assert.equal(r.code, 0, show(r));
         const keyPath = `${home}/.config/hoist/deploy_key`;
         assert.equal(((await Deno.stat(keyPath)).mode ?? 0) & 0o777, 0o600);
@@ -108,13 +75,10 @@ Deno.test({
         // the Git server accepts the deploy key: hoist fetches over ssh with it and plans
         await Deno.writeTextFile(`${dir}/sshd/authorized_keys`, `${pub}\n`);
         const fake = createFakeHost({ quadletDir: `${home}/.config/containers/systemd`, home });
-        const plan = io(home);
-        const planCode = await runCli(
-          ["--config", config, "plan", "--json"],
-          plan.io,
-          (c) => buildDeps(c, fake.run),
-        );
-        const p = { code: planCode, ...plan.take() };
+        const p = await hostCli(home, ["--config", config, "plan", "--json"], {
+          hostname: HOST,
+          run: fake.run,
+        });
         assert.equal(p.code, 0, `${show(p)}\n--- sshd\n${sshd.stderr()}`);
         const json = JSON.parse(p.out) as { actions: { kind: string; service: string }[] };
         assert.ok(json.actions.some((a) => a.kind === "start" && a.service === "web"), p.out);

@@ -12,28 +12,20 @@ import { parseConfig } from "../../lib/config/load_config.ts";
 import { runCli } from "../../lib/cli/program.ts";
 import { buildDeps } from "../../lib/deps.ts";
 import { createFakeHost } from "../support/fake_host.ts";
-import type { CliIo } from "../../lib/cli/context.ts";
-import { captureIo, makeRepo, ROOT, show, skipWithoutQuadlet, withTempDir } from "./helpers.ts";
+import {
+  captureIo,
+  hostCli,
+  makeRepo,
+  ROOT,
+  show,
+  skipWithoutQuadlet,
+  withTempDir,
+} from "./helpers.ts";
 import { commitAs, sshSigner } from "./signing.ts";
 
 const HOST = "pi";
 /** Runs hoist with the real adapters as this process's uid, HOME in the test folder. */
-async function hoist(home: string, ...argv: string[]) {
-  let out = "", err = "";
-  const io: CliIo = {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    color: false,
-    ctx: { hostname: HOST, uid: Deno.uid() ?? 0, home, env: { PATH: Deno.env.get("PATH") ?? "" } },
-    readFile: (p) =>
-      Deno.readTextFile(p).catch((e) => {
-        if (e instanceof Deno.errors.NotFound) return undefined;
-        throw e;
-      }),
-  };
-  const code = await runCli(argv, io, (c) => buildDeps(c));
-  return { code, out, err };
-}
+const hoist = (home: string, ...argv: string[]) => hostCli(home, argv, { hostname: HOST });
 
 const mode = async (p: string) => ((await Deno.stat(p)).mode ?? 0) & 0o777;
 
