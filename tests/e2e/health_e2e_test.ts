@@ -258,7 +258,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "e2e 12.4 a Restart=always crash loop (never failed) is detected by its restart count and rolled back (rootless)",
+    "e2e 12.4/12.7 a Restart=always crash loop (never failed) is detected by its restart count and rolled back; api, changed in the same commit and healthy, keeps its new revision (rootless)",
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -267,9 +267,11 @@ Deno.test({
     await prepare();
     await sweep("user", PREFIX);
     const port = 19341;
+    const apiPort = 19342;
     const always = "Service:\n  Restart: always\n  RestartSec: 1\n";
     const repo = await Repo.create("user", {
-      "gitops/hlthost/config.yml": "services:\n  web: {}\n",
+      "gitops/hlthost/config.yml": "services:\n  api: {}\n  web: {}\n",
+      "gitops/hlthost/api/manifest.yml": manifest(apiPort, "api-v1"),
       "gitops/hlthost/web/manifest.yml": manifest(port, "v1", always),
     });
     try {
@@ -279,10 +281,12 @@ Deno.test({
       assert.equal(first.code, 0, first.stderr + first.stdout);
       assert.equal(await http(port), "v1");
       // up for 3 s, then exit 1: systemd restarts it forever and the unit is never `failed`
+      assert.equal(await http(apiPort), "api-v1");
       await repo.write({
+        "gitops/hlthost/api/manifest.yml": manifest(apiPort, "api-v2"),
         "gitops/hlthost/web/manifest.yml": manifest(port, "v2", always, "sleep 3; exit 1; "),
       });
-      await repo.commit("web crash-loops");
+      await repo.commit("api v2 and a web that crash-loops");
       const bad = await hoist("user", ["apply", "--config", config]);
       assert.equal(bad.code, 1, bad.stderr + bad.stdout);
       assert.match(
@@ -297,6 +301,15 @@ Deno.test({
         ["rollback", "healthy"],
       ]);
       assert.equal(after.rollbacks[0]?.[2], "rolled-back");
+      // 12.7 only web went back: api serves its new page and is recorded healthy at its new hash
+      assert.equal(await http(apiPort), "api-v2");
+      assert.doesNotMatch(bad.stdout, /api: rolled back/);
+      const api = recorded(db, "api");
+      assert.deepEqual(api.checks.map((c) => [c.phase, c.verdict]), [
+        ["deploy", "healthy"],
+        ["deploy", "healthy"],
+      ]);
+      assert.deepEqual(api.rollbacks, []);
     } finally {
       await sweep("user", PREFIX);
       await repo.remove();
