@@ -455,3 +455,21 @@ export function spawned(stderr: string): string[] {
 export function lineIndex(text: string, re: RegExp): number {
   return text.split("\n").findIndex((l) => re.test(l));
 }
+
+/**
+ * Polls `fn` every 500 ms for up to 2 minutes until it returns a value (a throw counts as not yet);
+ * on timeout, fails with `what` and, when given, what `context()` says (a journal, say).
+ */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  context: () => Promise<string> = () => Promise.resolve(""),
+): Promise<T> {
+  for (let i = 0; i < 240; i++) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const more = await context().catch(() => "");
+  throw new Error(`timed out waiting for ${what}${more === "" ? "" : `; journal:\n${more}`}`);
+}

@@ -18,6 +18,7 @@ import {
   Repo,
   ROOT,
   sweep,
+  until,
 } from "./harness.ts";
 
 const { ignore, why } = await e2eGate();
@@ -48,19 +49,6 @@ async function remote(args: string[]) {
     stderr: "piped",
   }).output();
   return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  journal: () => Promise<string>,
-) {
-  for (let i = 0; i < 240; i++) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}; journal:\n${await journal()}`);
 }
 
 Deno.test({

@@ -19,6 +19,7 @@ import {
   ROOT,
   sweep,
   unitProperty,
+  until,
   type Who,
 } from "./harness.ts";
 
@@ -80,19 +81,6 @@ async function json(
     signal: AbortSignal.timeout(5000),
   });
   return { status: r.status, body: await r.json() as Record<string, unknown> };
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  journal: () => Promise<string>,
-): Promise<T> {
-  for (let i = 0; i < 240; i++) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}; journal:\n${await journal()}`);
 }
 
 async function serveRun(who: Who): Promise<void> {
