@@ -202,7 +202,8 @@ Deno.test({
           `[source]\nurl = "${dir}/repo"\n[trust]\nrequire_signed = false\n` +
           `[serve]\nlisten = "127.0.0.1:${port.port}"\ninterval = "0"\nwebhook_secret_file = "${dir}/webhook.secret"\n`,
       );
-      await port.release();
+      // the reservation is kept until the process is gone (released before it binds, a test
+      // file running in parallel could be handed the same port)
       const child = new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", `${ROOT}/main.ts`, "--config", `${dir}/config.toml`, "serve"],
         stdout: "piped",
@@ -232,6 +233,7 @@ Deno.test({
       assert.equal(health.code, 503, JSON.stringify(health));
       child.kill("SIGTERM");
       const status = await child.status;
+      await port.release();
       for (;;) {
         const { value, done } = await err.read();
         if (done) break;

@@ -106,8 +106,7 @@ Deno.test({
   async fn() {
     await withTempDir(async (dir) => {
       const s = await served(dir);
-      const port = await reservePort();
-      await port.release();
+      const port = await reservePort(); // kept until chromium is gone: see the finally
       const browser = new Deno.Command(CHROMIUM ?? "chromium", {
         args: [
           "--headless=new",
@@ -178,6 +177,7 @@ Deno.test({
         page?.close();
         browser.kill("SIGKILL");
         await browser.status;
+        await port.release();
         await s.stop();
       }
     });

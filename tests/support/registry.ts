@@ -59,7 +59,8 @@ auth:
     path: ${dir}/htpasswd
 `,
   );
-  await port.release();
+  // the reservation is kept until stop(): released before the registry binds, a test file
+  // running in parallel could be handed the same port
   const child = new Deno.Command(REGISTRY_BIN, {
     args: ["serve", `${dir}/config.yml`],
     stdout: "null",
@@ -77,6 +78,7 @@ auth:
     }
     if (Date.now() > end) {
       child.kill("SIGKILL");
+      await port.release();
       const err = await new Response(child.stderr).text();
       throw new Error(`docker-registry did not start on ${host}:\n${err}`);
     }
@@ -90,6 +92,7 @@ auth:
       child.kill("SIGTERM");
       await child.stderr.cancel().catch(() => {});
       await child.status;
+      await port.release();
     },
   };
 }
