@@ -6,6 +6,8 @@
  * @module
  */
 import { z } from "zod";
+import { entryPlace, type HealthSettings, readHealthValue } from "../desired/health_config.ts";
+import { HoistError } from "../errors.ts";
 
 /** One service's settings from the agent config. */
 export interface ServiceOptions {
@@ -15,6 +17,11 @@ export interface ServiceOptions {
   readonly post?: string;
   /** The compose file to read instead of `compose.yaml` and its variants. */
   readonly compose?: string;
+  /**
+   * How apply judges the service after a (re)start, as config.yml's `services.<name>.health`
+   * would say it (`health = { tcp = "127.0.0.1:5432" }`); config.yml's wins where it has one.
+   */
+  readonly health?: HealthSettings;
 }
 
 const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -34,20 +41,73 @@ export const serviceOptionsSchema = z.record(
     pre: z.string().min(1, "must not be empty").optional(),
     post: z.string().min(1, "must not be empty").optional(),
     compose: composeFileSchema.optional(),
+    // checked by readHealthValue, with the same rules and messages as config.yml's
+    health: z.unknown().optional(),
   }),
 );
 
-/** `[services]` as parsed → options by service name, sorted, without unset keys. */
+/**
+ * `[services]` as parsed → options by service name, sorted, without unset keys. `text` and `file`
+ * place errors in health settings (`config-invalid`, every one with its line).
+ */
 export function serviceOptions(
   parsed: z.infer<typeof serviceOptionsSchema> | undefined,
+  text = "",
+  file = "config.toml",
 ): Readonly<Record<string, ServiceOptions>> {
   const out: Record<string, ServiceOptions> = {};
+  const errors: string[] = [];
   for (const [name, o] of Object.entries(parsed ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    let health: HealthSettings | undefined;
+    if (o.health !== undefined) {
+      const key = ["services", name, "health"];
+      const read = readHealthValue(
+        name,
+        o.health,
+        (path) => entryPlace(file, () => findLine(text, [...key, ...path]) ?? findLine(text, key)),
+      );
+      for (const p of read.problems) {
+        errors.push(
+          `${p.file}${p.line === undefined ? "" : `:${p.line}`}: ${p.message}` +
+            (p.hint === undefined ? "" : ` (${p.hint})`),
+        );
+      }
+      health = read.value;
+    }
     out[name] = {
       ...(o.pre === undefined ? {} : { pre: o.pre }),
       ...(o.post === undefined ? {} : { post: o.post }),
       ...(o.compose === undefined ? {} : { compose: o.compose }),
+      ...(health === undefined ? {} : { health }),
     };
   }
+  if (errors.length > 0) {
+    throw new HoistError(
+      "config-invalid",
+      errors.join("\n"),
+      'health = "none", or a table of one probe (http, tcp, command, container) and start_period, interval, timeout, retries, window, settle',
+    );
+  }
   return out;
+}
+
+/**
+ * The line of a key path in TOML text, as `[services.web.health]` tables or `health = {…}` inline
+ * tables write it: the deepest of its keys found.
+ */
+function findLine(text: string, key: readonly string[]): number | undefined {
+  const lines = text.split("\n");
+  let table: string[] = [];
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
+    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(line)?.[1];
+    if (header !== undefined) {
+      table = header.split(".").map((k) => k.trim().replace(/^"(.*)"$/, "$1"));
+      if (table.join(".") === key.join(".")) return i + 1;
+      continue;
+    }
+    const m = /^("?)([A-Za-z0-9_-]+)\1\s*=/.exec(line);
+    if (m && [...table, m[2]].join(".") === key.join(".")) return i + 1;
+  }
+  return undefined;
 }

@@ -81,14 +81,18 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
   const folders = splitFolders(tree, root);
   const services = [...config.services]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((s) =>
-      readService(
+    .map((s) => {
+      const read = readService(
         folders.get(s.name) ?? { revision: tree.revision, entries: new Map() },
         s.name,
         s.line,
         ctx,
-      )
-    );
+      );
+      // config.yml's health settings: how apply judges it, not part of its hash
+      return read.status === "ready" && s.health !== undefined
+        ? { ...read, health: s.health }
+        : read;
+    });
   return {
     ...state,
     services: finishServices(services),

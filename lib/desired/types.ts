@@ -4,6 +4,7 @@
  * @module
  */
 import type { Problem } from "../errors.ts";
+import type { HealthSettings } from "./health_config.ts";
 
 export type { RepoEntry, RepoTree } from "../types/repo_tree.ts";
 
@@ -74,6 +75,11 @@ export interface ReadyService extends ServiceBase {
    * does not restart what runs; a down service is still started.
    */
   readonly restartOnChange?: false;
+  /**
+   * How apply judges it after a (re)start: config.yml's `services.<name>.health`, else the agent
+   * config's `[services.<name>] health`; absent: the default (the image's HEALTHCHECK, else settle).
+   */
+  readonly health?: HealthSettings;
 }
 
 /**

@@ -12,7 +12,6 @@ import { applyPlan, type ApplyResult, plannedUnits } from "../apply/apply_plan.t
 import { healthGate } from "../apply/health_gate.ts";
 import { createHealthProbes } from "../adapters/health_probe.ts";
 import { createUnitFacts } from "../adapters/unit_facts.ts";
-import type { HealthSettings } from "../desired/health_config.ts";
 import { readyServices } from "../desired/types.ts";
 import { type HeldBack, holdBack } from "../health/breaker.ts";
 import { serviceUnitsOf } from "../reconcile/service_state.ts";
@@ -233,15 +232,14 @@ async function applyAndRecord(
 }
 
 /**
- * Each ready service's health settings (config.yml's `services.<name>.health`, once the desired
- * state carries it; absent: the default) and the revision a pass records as healthy.
+ * Each ready service's health settings (config.yml's `services.<name>.health`, else the agent
+ * config's; absent: the default) and the revision a pass records as healthy.
  */
 function gatedServices(planned: PlanResult) {
   return new Map(
     readyServices(planned.desired.services).map((s) => {
-      const health = (s as { readonly health?: HealthSettings }).health;
       return [s.name, {
-        ...(health === undefined ? {} : { health }),
+        ...(s.health === undefined ? {} : { health: s.health }),
         dependsOn: s.dependsOn,
         revision: {
           service: s.name,

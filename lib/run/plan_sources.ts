@@ -9,6 +9,7 @@ import { type Problem, problem } from "../errors.ts";
 import type { Deps } from "../deps.ts";
 import { checkGenerated } from "../desired/check_generated.ts";
 import { mergeDesired } from "../desired/merge_desired.ts";
+import { withAgentHealth } from "../health/with_agent_health.ts";
 import { type BranchOptions, readBranches } from "../desired/read_branches.ts";
 import { readServicesFolder } from "../desired/read_services_folder.ts";
 import { readDesired } from "../desired/read_desired.ts";
@@ -61,7 +62,10 @@ export function desiredFromSources(
     };
   }));
   const unknown = unknownServiceTables(config, merged);
-  return unknown.length === 0 ? merged : { ...merged, problems: [...merged.problems, ...unknown] };
+  const desired = withAgentHealth(merged, config.services, config.file);
+  return unknown.length === 0
+    ? desired
+    : { ...desired, problems: [...desired.problems, ...unknown] };
 }
 
 /** A warning for each `[services.<name>]` of the agent config that names no service of the host. */
