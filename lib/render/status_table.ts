@@ -31,6 +31,8 @@ export interface StatusRow {
   readonly unitState: string;
   readonly lastChange: string;
   readonly inSync: boolean;
+  /** Set when the service was stopped through the remote API and is left stopped. */
+  readonly stopped?: { readonly principal: string; readonly at: string };
 }
 
 /** Rows for desired services and for services hoist still owns but no longer wants. Pure. */
@@ -81,7 +83,7 @@ export function statusText(rows: readonly StatusRow[], revision: string, host: s
     r.service,
     r.desiredHash,
     r.runningHash || "-",
-    r.state,
+    r.stopped === undefined ? r.state : `${r.state}, stopped by ${r.stopped.principal}`,
     r.unitState || "-",
     r.lastChange || "-",
   ]);

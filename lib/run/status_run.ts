@@ -6,7 +6,9 @@
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import type { Problem } from "../errors.ts";
+import { keepStopped } from "../reconcile/keep_stopped.ts";
 import { type StatusRow, statusRows } from "../render/status_table.ts";
+import { recordedStops } from "../state/remote_store.ts";
 import { fetchSources } from "./fetch_sources.ts";
 import { withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
@@ -26,11 +28,16 @@ export function runStatus(deps: Deps, config: Config): Promise<Outcome<StatusRep
     withLockedStore(deps, config, 60_000, async (store) => {
       const fetched = await fetchSources(deps, config, store, { allowRollback: false });
       const planned = await planFromSources(deps, config, fetched, store);
+      const stops = keepStopped(planned.plan, planned.desired, recordedStops(config.stateDir));
+      const stopped = new Map(stops.kept.map((s) => [s.service, s]));
       return {
         revision: planned.desired.revision,
         host: config.host,
-        rows: statusRows(planned.desired, planned.observed),
-        problems: planned.plan.problems,
+        rows: statusRows(planned.desired, planned.observed).map((r) => {
+          const s = stopped.get(r.service);
+          return s === undefined ? r : { ...r, stopped: { principal: s.principal, at: s.at } };
+        }),
+        problems: stops.plan.problems,
       };
     })
   );

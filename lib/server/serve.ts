@@ -17,7 +17,7 @@ import { planJson } from "../render/plan_json.ts";
 import { runApply, type RunResult } from "../run/apply_run.ts";
 import type { Outcome } from "../run/outcome.ts";
 import { openDeliveryStore } from "../state/delivery_store.ts";
-import { openRemoteStore } from "../state/remote_store.ts";
+import { openRemoteStore, remoteDbPath } from "../state/remote_store.ts";
 import { DeliveryLog } from "./deliveries.ts";
 import { Metrics } from "./metrics.ts";
 import { handle, type ServerApp } from "./routes.ts";
@@ -87,7 +87,7 @@ export async function serve(
   const statusLogins = serveConfig.statusAuthFile === undefined ? undefined : await loginDigests(
     await readFileOrThrow(deps, serveConfig.statusAuthFile, "status_auth_file"),
   );
-  const remoteStore = openRemoteStore(`${config.stateDir}/remote.db`);
+  const remoteStore = openRemoteStore(remoteDbPath(config.stateDir));
   const remote: RemoteState = remoteApp(deps, config, {
     // every operation is recorded, and counted in the metrics
     store: {

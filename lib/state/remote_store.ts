@@ -53,6 +53,53 @@ export interface RemoteStore {
   close(): void;
 }
 
+/** Where `hoist serve` keeps the store. */
+export function remoteDbPath(stateDir: string): string {
+  return `${stateDir.replace(/\/+$/, "")}/remote.db`;
+}
+
+/**
+ * The stops in force in `state_dir/remote.db`, for a run (none when `hoist serve` never made the
+ * file: a plan does not create it).
+ */
+export function recordedStops(stateDir: string): RemoteStop[] {
+  const path = remoteDbPath(stateDir);
+  if (!exists(path)) return [];
+  const store = openRemoteStore(path);
+  try {
+    return store.stops();
+  } finally {
+    store.close();
+  }
+}
+
+/** Clears the stops of `services` (a commit changed them, or removed them). */
+export function clearStops(stateDir: string, services: readonly string[]): void {
+  const path = remoteDbPath(stateDir);
+  if (services.length === 0 || !exists(path)) return;
+  const store = openRemoteStore(path);
+  try {
+    for (const s of services) store.unstop(s);
+  } finally {
+    store.close();
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw new HoistError(
+      "state-failed",
+      `cannot read ${path}: ${(e as Error).message}`,
+      "hoist serve records remote stops there; check that state_dir is readable",
+      { cause: e },
+    );
+  }
+}
+
 /** Records kept at most (the oldest go first). */
 export const KEPT_RECORDS = 100_000;
 

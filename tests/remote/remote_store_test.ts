@@ -2,7 +2,12 @@
  * remote.db: operations are recorded newest first; a stop is held until it is cleared.
  */
 import assert from "node:assert/strict";
-import { openRemoteStore } from "../../lib/state/remote_store.ts";
+import {
+  clearStops,
+  openRemoteStore,
+  recordedStops,
+  remoteDbPath,
+} from "../../lib/state/remote_store.ts";
 
 Deno.test("remote store: records and stops survive a reopen; unstop clears one", async () => {
   const dir = await Deno.makeTempDir();
@@ -34,6 +39,25 @@ Deno.test("remote store: records and stops survive a reopen; unstop clears one",
     again.unstop("web");
     assert.deepEqual(again.stops().map((x) => x.service), ["db"]);
     again.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("remote store: a run reads the stops without creating remote.db, and clears lifted ones", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.deepEqual(recordedStops(dir), []);
+    clearStops(dir, ["web"]);
+    await assert.rejects(() => Deno.stat(remoteDbPath(dir)), Deno.errors.NotFound);
+    const s = openRemoteStore(remoteDbPath(dir));
+    const at = "2026-12-01T12:00:01.000Z";
+    s.stop({ service: "web", hash: "0123456789abcdef", principal: "SHA256:x (a)", at });
+    s.stop({ service: "db", hash: "fedcba9876543210", principal: "SHA256:x (a)", at });
+    assert.deepEqual(recordedStops(dir).map((x) => x.service), ["db", "web"]);
+    clearStops(dir, ["web"]);
+    assert.deepEqual(s.stops().map((x) => x.service), ["db"]);
+    s.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
