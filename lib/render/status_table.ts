@@ -33,6 +33,31 @@ export interface StatusRow {
   readonly inSync: boolean;
   /** Set when the service was stopped through the remote API and is left stopped. */
   readonly stopped?: { readonly principal: string; readonly at: string };
+  /** The last health verdict recorded for it on this host; absent when it was never judged. */
+  readonly health?: StatusHealth;
+  /** Set when the breaker keeps it at its running revision: its desired hash failed health here. */
+  readonly heldBack?: { readonly hash: string; readonly at: string; readonly reason: string };
+}
+
+/** A service's last health verdict, as `hoist status` shows it. */
+export interface StatusHealth {
+  readonly verdict: "healthy" | "unhealthy" | "unknown";
+  readonly reason: string;
+  /** The hash judged; `phase: "rollback"` when it is the revision a rollback restored. */
+  readonly hash: string;
+  readonly phase: "deploy" | "rollback";
+  /** ISO time of the verdict. */
+  readonly at: string;
+}
+
+/** The HEALTH cell: `held back (3f2a…)`, else the last verdict (`healthy`, `unhealthy: why`). */
+function describeHealth(r: StatusRow): string {
+  if (r.heldBack !== undefined) return `held back (${r.heldBack.hash.slice(0, 12)} failed)`;
+  const h = r.health;
+  if (h === undefined) return "-";
+  const why = h.reason.length > 48 ? `${h.reason.slice(0, 47)}…` : h.reason;
+  const what = h.verdict === "healthy" ? "healthy" : `${h.verdict}: ${why}`;
+  return h.phase === "rollback" ? `${what} (after rollback)` : what;
 }
 
 /** Rows for desired services and for services hoist still owns but no longer wants. Pure. */
@@ -76,7 +101,7 @@ export function statusRows(desired: DesiredState, observed: ObservedState): Stat
 
 /** A fixed-width table. */
 export function statusText(rows: readonly StatusRow[], revision: string, host: string): string {
-  const head = ["SERVICE", "DESIRED", "RUNNING", "STATE", "UNIT", "LAST CHANGE"];
+  const head = ["SERVICE", "DESIRED", "RUNNING", "STATE", "UNIT", "HEALTH", "LAST CHANGE"];
   const body = rows.map((
     r,
   ) => [
@@ -85,6 +110,7 @@ export function statusText(rows: readonly StatusRow[], revision: string, host: s
     r.runningHash || "-",
     r.stopped === undefined ? r.state : `${r.state}, stopped by ${r.stopped.principal}`,
     r.unitState || "-",
+    describeHealth(r),
     r.lastChange || "-",
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
