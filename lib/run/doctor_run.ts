@@ -123,6 +123,29 @@ async function rootlessFacts(deps: Deps): Promise<RootlessFacts> {
   };
 }
 
+/**
+ * The (commit, folder) pairs `source` deploys this host from: its host folder, its service
+ * folders' parent (`layout = "services"`), or each branch's or the repository's root.
+ */
+function sopsRoots(
+  config: Config,
+  source: SourceConfig,
+  tips: ReadonlyMap<string, string>,
+): [string, string][] {
+  switch (source.kind) {
+    case "host-folders":
+      return [[
+        tips.get(source.branch) ?? "",
+        source.path === "" ? config.host : `${source.path}/${config.host}`,
+      ]];
+    case "services-folder":
+      return [[tips.get(source.branch) ?? "", source.path]];
+    case "branch-per-service":
+    case "service-repo":
+      return [...tips.values()].map((c) => [c, ""]);
+  }
+}
+
 /** Names of the sops files this host would deploy from `source` at `tips`. */
 async function sopsFiles(
   deps: Deps,
@@ -131,16 +154,15 @@ async function sopsFiles(
   cache: string,
   tips: ReadonlyMap<string, string>,
 ): Promise<string[]> {
-  const roots = source.kind === "host-folders"
-    ? [[
-      tips.get(source.branch) ?? "",
-      source.path === "" ? config.host : `${source.path}/${config.host}`,
-    ]]
-    : [...tips.values()].map((c) => [c, ""]);
+  const roots = sopsRoots(config, source, tips);
   const out: string[] = [];
   for (const [commit, root] of roots) {
-    const tree = await deps.git.readTree(cache, commit!, root!);
+    const tree = await deps.git.readTree(cache, commit, root);
+    const selected = source.kind === "services-folder" ? source.services : undefined;
     for (const [path, e] of tree.entries) {
+      // entries carry their full path in the repository
+      const folder = (root === "" ? path : path.slice(root.length + 1)).split("/")[0] ?? "";
+      if (selected !== undefined && !selected.includes(folder)) continue;
       if (e.kind === "file" && encryptedFile(path.slice(path.lastIndexOf("/") + 1))) out.push(path);
     }
   }

@@ -130,6 +130,36 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    'doctor: with layout = "services" the sops check looks at the selected service folders only',
+  async fn() {
+    await withTempDir(async (dir) => {
+      const h = await setup(dir);
+      await commitAs(h.repo.path, await sshSigner(`${dir}/keys2`, "bob", `${dir}/etc/bob`), {
+        "services/a/compose.yaml": "services:\n  app:\n    image: docker.io/library/busybox:1\n",
+        "services/b/compose.yaml": "services:\n  app:\n    image: docker.io/library/busybox:1\n",
+        "services/b/app.sops.env": "K=ENC[AES256_GCM,data:x]\n",
+      });
+      const source = (services: string) =>
+        `url = "${h.repo.path}"\nlayout = "services"\npath = "services"\nservices = [${services}]`;
+      await h.write("", source('"a"'));
+      const a = await doctor(h.home, h.config);
+      assert.equal(
+        a.checks.get("source main")?.level,
+        "ok",
+        JSON.stringify(a.checks.get("source main")),
+      );
+      assert.equal(a.checks.get("sops"), undefined, "b's sops file is not a's concern");
+      await h.write("", source('"a", "b"'));
+      const ab = await doctor(h.home, h.config);
+      const sops = ab.checks.get("sops");
+      assert.ok(sops !== undefined, "b holds a sops file, so sops is checked");
+      if (sops.level === "error") assert.match(sops.message, /services\/b\/app\.sops\.env/);
+    });
+  },
+});
+
+Deno.test({
   name: "doctor: an unsigned tip is the error apply would give, with its hint",
   async fn() {
     await withTempDir(async (dir) => {
