@@ -74,6 +74,7 @@ export function parsePodmanPs(json: string): ObservedContainer[] {
       state: String(row.State ?? "unknown"),
       service,
       hash: labels["gitops-hash"] ?? "",
+      ...(labels["gitops-unit-hash"] ? { unitHash: labels["gitops-unit-hash"] } : {}),
       unit: labels["PODMAN_SYSTEMD_UNIT"] ?? "",
       startedAt: Number(row.StartedAt ?? 0),
     });

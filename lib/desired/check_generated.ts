@@ -1,7 +1,8 @@
 /**
  * Checks what the real generator made of hoist's units against what hoist planned: the service
  * name, and for containers exactly one `gitops-service` and one `gitops-hash` label with hoist's
- * values in the generated `ExecStart`, no other `gitops-*` label and nothing systemd or podman
+ * values in the generated `ExecStart` (and, for a compose service's container, one
+ * `gitops-unit-hash` with its own hash), no other `gitops-*` label and nothing systemd or podman
  * could turn into another one. hoist's own reading of a unit decides what it plans; this makes
  * sure the generator's reading agrees (docs/quadlet_parsing.md, "Check the result").
  *
@@ -11,7 +12,13 @@ import { type Problem, problem } from "../errors.ts";
 import { baseName } from "./base_name.ts";
 import { blockInvalid } from "./block_invalid.ts";
 import { blockService } from "./block_service.ts";
-import { HASH_LABEL, RESERVED_LABEL_PREFIX, SERVICE_LABEL, splitArgs } from "./labels.ts";
+import {
+  HASH_LABEL,
+  RESERVED_LABEL_PREFIX,
+  SERVICE_LABEL,
+  splitArgs,
+  UNIT_HASH_LABEL,
+} from "./labels.ts";
 import { TYPE_SECTION } from "./quadlet_names.ts";
 import type { DesiredService, DesiredState, DesiredUnit, ReadyService } from "./types.ts";
 import { unitEntries } from "./unit_text.ts";
@@ -56,7 +63,7 @@ export function checkGenerated(desired: DesiredState, verdict: GeneratorVerdict)
 
 /**
  * Errors for one unit whose generated service does not match the plan: none generated, another
- * name, or (containers) labels other than exactly hoist's two.
+ * name, or (containers) labels other than exactly hoist's own (two, three for a compose service's).
  */
 export function generatedProblems(
   svc: ReadyService,
@@ -129,7 +136,9 @@ function execStartProblems(text: string, unit: DesiredUnit, svc: ReadyService): 
     const key = eq < 0 ? label.value : label.value.slice(0, eq);
     labels.set(key, [...(labels.get(key) ?? []), eq < 0 ? "" : label.value.slice(eq + 1)]);
   }
-  for (const [key, want] of [[SERVICE_LABEL, svc.name], [HASH_LABEL, svc.hash]] as const) {
+  const wanted: [string, string][] = [[SERVICE_LABEL, svc.name], [HASH_LABEL, svc.hash]];
+  if (unit.group) wanted.push([UNIT_HASH_LABEL, unit.group.hash]);
+  for (const [key, want] of wanted) {
     const got = labels.get(key) ?? [];
     if (got.length !== 1 || got[0] !== want) {
       reasons.push(
@@ -140,7 +149,7 @@ function execStartProblems(text: string, unit: DesiredUnit, svc: ReadyService): 
     }
   }
   for (const key of labels.keys()) {
-    if (key === SERVICE_LABEL || key === HASH_LABEL) continue;
+    if (wanted.some(([k]) => k === key)) continue;
     if (key.startsWith(RESERVED_LABEL_PREFIX) || /[%$]/.test(key)) {
       reasons.push(`sets the label ${JSON.stringify(key)}, which hoist reserves`);
     }

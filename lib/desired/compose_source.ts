@@ -129,6 +129,8 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
       keyLines: u.keyLines,
       ...(envFiles.value.length > 0 ? { files: envFiles.value } : {}),
       ...(converted.value?.restartOnChange === false ? { restartOnChange: false as const } : {}),
+      ...(u.composeService === undefined ? {} : { composeService: u.composeService }),
+      byKey: u.byKey,
     };
   });
   return { value: drafts, problems };

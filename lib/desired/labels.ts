@@ -1,5 +1,5 @@
 /**
- * hoist's two container labels, and refusing repositories that try to set them in any spelling
+ * hoist's container labels, and refusing repositories that try to set them in any spelling
  * quadlet, systemd or podman understands (docs/quadlet_parsing.md §2–3).
  *
  * @module
@@ -10,6 +10,11 @@ import { type Problem, problem } from "../errors.ts";
 export const SERVICE_LABEL = "gitops-service";
 /** The label with the service's content hash (see {@link SERVICE_LABEL}). */
 export const HASH_LABEL = "gitops-hash";
+/**
+ * The label with a compose service's own hash (`UnitGroup.hash`), on the containers of compose
+ * projects only: hoist restarts a container when it changes, not for the project's hash.
+ */
+export const UNIT_HASH_LABEL = "gitops-unit-hash";
 /** Every label key starting with this is hoist's. */
 export const RESERVED_LABEL_PREFIX = "gitops-";
 

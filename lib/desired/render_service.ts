@@ -6,12 +6,13 @@
  */
 import type { Problem } from "../errors.ts";
 import { canonicalUnit, hashParts, sha256Hex } from "./digest.ts";
-import { HASH_LABEL, SERVICE_LABEL } from "./labels.ts";
+import { HASH_LABEL, SERVICE_LABEL, UNIT_HASH_LABEL } from "./labels.ts";
 import { generatedServiceName, TYPE_SECTION } from "./quadlet_names.ts";
 import type { ServiceFolder } from "./service_context.ts";
 import { applyTemplate, type TemplateValues, usesHostDir } from "./template.ts";
-import type { DesiredFile, DesiredUnit, ReadyService } from "./types.ts";
+import type { DesiredFile, DesiredUnit, ReadyService, UnitGroup } from "./types.ts";
 import type { UnitDraft } from "./unit_draft.ts";
+import { keyInputName, unitGroups } from "./unit_groups.ts";
 import { injectAfterHeader, unitEntries } from "./unit_text.ts";
 
 /** Where immutable copies of a service's files live. */
@@ -45,7 +46,15 @@ export function renderService(
   const dir = serviceCopyDir(ctx.stateDir, name, hash);
   const values = { SERVICE_DIR: dir, HOST_DIR: ctx.hostDir, SERVICE: name, HASH: hash };
   const labels = [serviceLabel, `Label=${HASH_LABEL}=${hash}`];
-  const units = drafts.map((d) => renderUnit(d, labels, values));
+  const groups = unitGroups(folder, drafts, files);
+  const units = drafts.map((d) =>
+    renderUnit(
+      d,
+      labels,
+      values,
+      d.composeService === undefined ? undefined : groups.get(d.composeService),
+    )
+  );
   const secretNames = drafts.flatMap((d) => d.secretEnv?.names ?? []);
   return {
     status: "ready",
@@ -83,7 +92,13 @@ function serviceHash(
     const written = labelled(d, [serviceLabel]);
     const text = scheme === "canonical" ? canonicalUnit(written) : written;
     parts.push([`unit:${d.path}`, text]);
-    inputs[d.source.slice(dir.length + 1)] = sha256Hex(text);
+    const rel = d.source.slice(dir.length + 1);
+    // a compose file's units are named key by key (`compose.yaml services.web.image`), so that a
+    // plan says which key of which compose service changed
+    if (d.byKey === undefined) inputs[rel] = sha256Hex(text);
+    for (const [key, lines] of Object.entries(d.byKey ?? {})) {
+      inputs[keyInputName(rel, key)] = sha256Hex(lines);
+    }
     hostUsed ||= usesHostDir(written);
   }
   for (const f of files) {
@@ -99,12 +114,21 @@ function serviceHash(
   return { hash: hashParts(parts).slice(0, 16), inputs };
 }
 
-/** The final unit: labels injected (containers only), placeholders filled in. */
-function renderUnit(d: UnitDraft, labels: readonly string[], values: TemplateValues): DesiredUnit {
-  const content = applyTemplate(labelled(d, labels), values);
-  const own = unitEntries(content).filter((e) => e.section === TYPE_SECTION[d.type]);
-  const serviceName = own.findLast((e) => e.key === "ServiceName")?.value;
-  const inPod = d.type === "container" && own.some((e) => e.key === "Pod");
+/**
+ * The final unit: labels injected (containers only; a compose service's also get its own hash,
+ * {@link UNIT_HASH_LABEL}), placeholders filled in.
+ */
+function renderUnit(
+  d: UnitDraft,
+  labels: readonly string[],
+  values: TemplateValues,
+  group: UnitGroup | undefined,
+): DesiredUnit {
+  const own = group ? [...labels, `Label=${UNIT_HASH_LABEL}=${group.hash}`] : labels;
+  const content = applyTemplate(labelled(d, own), values);
+  const typed = unitEntries(content).filter((e) => e.section === TYPE_SECTION[d.type]);
+  const serviceName = typed.findLast((e) => e.key === "ServiceName")?.value;
+  const inPod = d.type === "container" && typed.some((e) => e.key === "Pod");
   return {
     path: d.path,
     type: d.type,
@@ -113,6 +137,7 @@ function renderUnit(d: UnitDraft, labels: readonly string[], values: TemplateVal
     content,
     source: d.source,
     keyLines: d.keyLines,
+    ...(group ? { group } : {}),
   };
 }
 

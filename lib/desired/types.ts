@@ -26,6 +26,21 @@ export interface DesiredUnit {
   readonly source: string;
   /** `Section.Key` → its first line in `source`, to place the generator's complaints. */
   readonly keyLines?: Readonly<Record<string, number>>;
+  /**
+   * The compose service it belongs to (`.container`, `.build`), with that compose service's own
+   * hash: hoist restarts only the compose services whose own hash changed.
+   */
+  readonly group?: UnitGroup;
+}
+
+/** One compose service of a project: its own hash, apart from the project's. */
+export interface UnitGroup {
+  /** The compose service name (`web`). */
+  readonly service: string;
+  /** 16 hex digits over its units' lines and the files they reference (`unit_groups.ts`). */
+  readonly hash: string;
+  /** The names in the service's `inputs` its hash covers, to name what changed. */
+  readonly inputs: readonly string[];
 }
 
 /** A file of a service folder that goes into its immutable copy. */

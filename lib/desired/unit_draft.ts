@@ -30,6 +30,10 @@ export interface UnitDraft {
   readonly files?: readonly DesiredFile[];
   /** From a compose file with `x-hoist: {restart_on_change: false}`. */
   readonly restartOnChange?: false;
+  /** The compose service a `.container` or `.build` comes from (networks and volumes: none). */
+  readonly composeService?: string;
+  /** Compose drafts: the compose key each line came from → those lines. */
+  readonly byKey?: Readonly<Record<string, string>>;
 }
 
 /** Secret environment values as the text of an env file, and the variables it sets. */

@@ -10,6 +10,7 @@ import type { Problem } from "../errors.ts";
 import type { InventoryService, InventoryUnit, ObservedState } from "../types/observed.ts";
 import { recreateWarning } from "./dependency_graph.ts";
 import { containersOf, isCurrentHash, isUp, serviceUnitsOf } from "./service_state.ts";
+import { ownHashWrite, runsCurrent } from "./own_hashes.ts";
 import { crashLoopWarnings, heldRestart, startAction } from "./start_action.ts";
 import type {
   InventoryChange,
@@ -56,7 +57,7 @@ export function planService(svc: ReadyService, ctx: ServicePlanContext): Service
         : [];
     }),
     ...crashLoopWarnings(svc, prev, observed),
-    ...heldRestart(svc, observed),
+    ...heldRestart(svc, observed, prev),
   ];
   const copies: ServiceCopyAction[] = svc.files.length > 0 && !observed.copies.has(svc.dir)
     ? [{
@@ -70,7 +71,11 @@ export function planService(svc: ReadyService, ctx: ServicePlanContext): Service
     }]
     : [];
   const gone = ctx.invUnits.filter((u) => u.service === svc.name && !ctx.desiredPaths.has(u.path));
-  const configChanged = writes.some((w) => RESTARTING_WRITES.has(w.code));
+  // a compose service's own unit changing restarts that service alone (startAction), not all
+  const configChanged = writes.some((w) =>
+    RESTARTING_WRITES.has(w.code) &&
+    (w.code === "file-differs" || svc.units.find((u) => u.path === w.unit)?.group === undefined)
+  );
   const start = startAction(svc, prev, observed, configChanged);
   return {
     problems,
@@ -101,7 +106,8 @@ function writeActions(
 ): WriteAction[] {
   return svc.units.filter((u) => observed.files.get(u.path) !== u.content).map((u) => {
     const previous = observed.files.get(u.path) ?? null;
-    const { code, reason } = writeReason(svc, prev, previous, u.content);
+    const { code, reason } = ownHashWrite(svc, u, previous) ??
+      writeReason(svc, prev, previous, u.content);
     return {
       kind: "write",
       service: svc.name,
@@ -187,14 +193,19 @@ function inventoryChange(
 }
 
 /**
- * Copies beyond `keepCopies`, but never the one a service left running on its scheme-1 hash still
- * mounts (the copy named after that hash; it is not restarted for the new scheme).
+ * Copies beyond `keepCopies`, but never one a running container that stays running still
+ * mounts: the copy named after the hash it was started with (a service left on its scheme-1
+ * hash, not restarted for the new scheme; a compose service not restarted because only another
+ * one changed).
  */
 function pruneCopies(svc: ReadyService, ctx: ServicePlanContext): PruneAction[] {
   const copies = ctx.observed.inventory.copies.get(svc.name) ?? [];
   const parent = svc.dir.slice(0, svc.dir.lastIndexOf("/"));
   const inUse = containersOf(svc, ctx.observed)
-    .filter((c) => c.state === "running" && c.hash === svc.legacyHash)
+    .filter((c) =>
+      c.state === "running" && c.hash !== "" &&
+      runsCurrent(svc, c, ctx.observed.inventory.services.get(svc.name))
+    )
     .map((c) => `${parent}/${c.hash}`);
   const keep = new Set([
     svc.dir,

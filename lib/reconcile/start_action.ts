@@ -6,6 +6,7 @@
 import type { ReadyService } from "../desired/types.ts";
 import { type Problem, problem } from "../errors.ts";
 import type { InventoryService, ObservedState } from "../types/observed.ts";
+import { groupsReason, runsCurrent, staleGroups } from "./own_hashes.ts";
 import { containersOf, isCurrentHash, serviceUnitsOf, UP } from "./service_state.ts";
 import type { ReasonCode, UnitAction } from "./types.ts";
 
@@ -15,7 +16,8 @@ import type { ReasonCode, UnitAction } from "./types.ts";
  * (partly) up; a start when an entry unit is
  * down; nothing otherwise. `configChanged`: a unit file on disk says something else than the
  * desired one (a file merely missing, or differing in layout only, does not count: what runs
- * carries the right hash).
+ * carries the right hash). In a compose project where only compose services' own hashes changed
+ * (`own_hashes.ts`), only their units restart (and entry units that are down start).
  */
 export function startAction(
   svc: ReadyService,
@@ -24,11 +26,8 @@ export function startAction(
   configChanged: boolean,
 ): UnitAction | undefined {
   const running = containersOf(svc, observed).filter((c) => c.state === "running");
-  const staleHashes = [
-    ...new Set(
-      running.filter((c) => !isCurrentHash(svc, c.hash)).map((c) => c.hash || "none"),
-    ),
-  ];
+  const stale = running.filter((c) => !runsCurrent(svc, c, prev));
+  const staleHashes = [...new Set(stale.map((c) => c.hash || "none"))];
   const entry = serviceUnitsOf(svc, "entry");
   const down = entry.filter((u) =>
     !observed.runtime || !UP.has(observed.units.get(u)?.active ?? "inactive")
@@ -41,6 +40,22 @@ export function startAction(
     ((configChanged || hashChanged) && down.length < entry.length);
   // x-hoist: {restart_on_change: false}: what runs keeps running (heldRestart says so)
   if (restart && svc.restartOnChange !== false) {
+    // only compose services whose own hash changed, when nothing of the project's did
+    const groups = configChanged || hashChanged ? undefined : staleGroups(svc, stale);
+    if (groups !== undefined && groups.length > 0) {
+      const names = new Set(groups.map((g) => g.service));
+      const units = serviceUnitsOf(svc, "all").filter((u) =>
+        down.includes(u) ||
+        svc.units.some((x) => x.serviceUnit === u && x.group && names.has(x.group.service))
+      );
+      return {
+        kind: "restart",
+        service: svc.name,
+        units,
+        resetFailed: true,
+        ...groupsReason(svc, prev, groups),
+      };
+    }
     return {
       kind: "restart",
       service: svc.name,
@@ -69,10 +84,14 @@ export function startAction(
  * carry another configuration than the repository's: hoist updates its units and does not
  * restart them.
  */
-export function heldRestart(svc: ReadyService, observed: ObservedState): Problem[] {
+export function heldRestart(
+  svc: ReadyService,
+  observed: ObservedState,
+  prev?: InventoryService,
+): Problem[] {
   if (svc.restartOnChange !== false) return [];
   const running = containersOf(svc, observed).filter((c) => c.state === "running");
-  const stale = running.filter((c) => !isCurrentHash(svc, c.hash));
+  const stale = running.filter((c) => !runsCurrent(svc, c, prev));
   if (stale.length === 0) return [];
   const units = serviceUnitsOf(svc, "entry");
   return [problem(

@@ -15,6 +15,8 @@ export interface ObservedContainer {
   readonly service: string;
   /** Value of the gitops-hash label ("" when absent). */
   readonly hash: string;
+  /** Value of the gitops-unit-hash label (a compose service's own hash); absent when not set. */
+  readonly unitHash?: string;
   /** PODMAN_SYSTEMD_UNIT label: the unit that runs it. */
   readonly unit: string;
   readonly startedAt: number;

@@ -60,3 +60,45 @@ Deno.test({
     });
   },
 });
+
+const twoServices = (webTag: string, comment = "") =>
+  `${comment}services:\n  web:\n    image: docker.io/library/busybox:${webTag}\n    x-note: ${
+    comment === "" ? 1 : 2
+  }\n  api:\n    image: docker.io/library/busybox:1.36\n    environment: [A=1]\n`;
+
+Deno.test({
+  name:
+    "one hash per compose service: an edit of web restarts only web's container, naming the key; a comment or x- extension restarts nothing",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const h = await makeHost(dir, {
+        [`${root}/config.yml`]: "services:\n  blog: {}\n",
+        [`${root}/blog/compose.yaml`]: twoServices("1.36"),
+      });
+      const first = await h.cli("apply");
+      assert.equal(first.code, 0, show(first));
+      const api = h.fake.container("gitops-blog-api.service");
+      const web = h.fake.container("gitops-blog-web.service");
+      assert.ok(api && web);
+      assert.match(api.labels["gitops-unit-hash"] ?? "", /^[0-9a-f]{16}$/);
+
+      await h.repo.commit({ [`${root}/blog/compose.yaml`]: twoServices("1.37") });
+      h.fake.clear();
+      const second = await h.cli("apply");
+      assert.equal(second.code, 0, show(second));
+      assert.match(
+        second.out,
+        /restart gitops-blog-web\.service .*content changed: compose service web \(compose\.yaml services\.web\.image\)/,
+      );
+      const restarted = h.fake.events.filter((e) => e.op === "restart").flatMap((e) => e.units);
+      assert.deepEqual(restarted, ["gitops-blog-web.service"], JSON.stringify(h.fake.events));
+      assert.equal(h.fake.container("gitops-blog-api.service")?.id, api.id, "api keeps running");
+      assert.notEqual(h.fake.container("gitops-blog-web.service")?.id, web.id);
+
+      await h.repo.commit({ [`${root}/blog/compose.yaml`]: twoServices("1.37", "# edited\n") });
+      const third = await h.cli("plan", "--detailed-exitcode");
+      assert.equal(third.code, 0, show(third));
+    });
+  },
+});

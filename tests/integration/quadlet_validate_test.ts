@@ -157,7 +157,7 @@ const labelValues = (words: readonly string[], key: string): string[] =>
 for (const mode of ["user", "system"] as const) {
   Deno.test({
     name:
-      `generate() returns the services hoist planned, with exactly hoist's two labels in ExecStart (${mode} mode)`,
+      `generate() returns the services hoist planned, with exactly hoist's labels in ExecStart: two, and a compose service's own hash on its container (${mode} mode)`,
     ignore,
     async fn() {
       const desired = read(
@@ -166,6 +166,9 @@ for (const mode of ["user", "system"] as const) {
           raw: {
             "db.container": `[Container]\nImage=${IMAGE}\nServiceName=raw-db\n`,
             "net.network": "[Network]\n",
+          },
+          blog: {
+            "compose.yaml": `services:\n  web:\n    image: ${IMAGE}\n  api:\n    image: ${IMAGE}\n`,
           },
         }),
         mode,
@@ -180,6 +183,12 @@ for (const mode of ["user", "system"] as const) {
           const words = execStartWords(g?.text ?? "");
           assert.deepEqual(labelValues(words, "gitops-service"), [s.name]);
           assert.deepEqual(labelValues(words, "gitops-hash"), [s.hash]);
+          assert.deepEqual(
+            labelValues(words, "gitops-unit-hash"),
+            u.group ? [u.group.hash] : [],
+            u.path,
+          );
+          assert.equal(u.group !== undefined, s.name === "blog", u.path);
         }
       }
       assert.equal(run.generated.get("gitops-raw/net.network")?.name, "net-network.service");
@@ -213,6 +222,11 @@ const TAMPERED: readonly {
     name: "a forged gitops-hash after hoist's",
     tamper: (c) => c + "\n[Container]\nLabel=gitops-hash=forged\n",
     message: /sets gitops-hash to \[.*"forged"\]/,
+  },
+  {
+    name: "a gitops-unit-hash on a container that is no compose service's",
+    tamper: (c) => c + "\n[Container]\nLabel=gitops-unit-hash=0123456789abcdef\n",
+    message: /sets the label "gitops-unit-hash", which hoist reserves/,
   },
   {
     name: "a %i specifier in a label key",
@@ -252,6 +266,32 @@ for (const c of TAMPERED) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "the generated service is checked against the plan: a forged or second gitops-unit-hash on a compose service's container blocks the project",
+  ignore,
+  async fn() {
+    const desired = read(services({
+      blog: { "compose.yaml": `services:\n  web:\n    image: ${IMAGE}\n` },
+      ok: { "manifest.yml": `Container:\n  Image: ${IMAGE}\n` },
+    }));
+    const path = "gitops-blog/gitops-blog-web.container";
+    for (const extra of ["Label=gitops-unit-hash=forged", "PodmanArgs=-l gitops-unit-hash=0"]) {
+      const units = unitsOf(desired);
+      units.set(path, `${units.get(path) ?? ""}\n[Container]\n${extra}\n`);
+      const checked = checkGenerated(desired, await validator().generate(units, []));
+      const blog = checked.services.find((s) => s.name === "blog");
+      assert.equal(blog?.status, "blocked", extra);
+      const messages = (blog?.problems ?? []).map((p) => p.message);
+      assert.ok(
+        messages.some((m) => /sets gitops-unit-hash to \[/.test(m)),
+        `${extra}: ${messages.join("\n")}`,
+      );
+      assert.equal(checked.services.find((s) => s.name === "ok")?.status, "ready");
+    }
+  },
+});
 
 Deno.test({
   name:

@@ -62,6 +62,10 @@ export interface ComposeUnit {
   readonly keyLines: Readonly<Record<string, number>>;
   /** A `.container`'s `env_file`s that it reads from converted copies. */
   readonly envFiles?: readonly EnvCopy[];
+  /** The compose service a `.container` or `.build` belongs to; absent for networks and volumes. */
+  readonly composeService?: string;
+  /** The compose key each line came from → those lines (`UnitBuilder.byKey`). */
+  readonly byKey: Readonly<Record<string, string>>;
 }
 
 /** A converted compose file. */
@@ -220,7 +224,7 @@ function convertProject(
     const c: ServiceCtx = {
       name: s.key,
       path: keyPath("services", s.key),
-      unit: new UnitBuilder(d),
+      unit: new UnitBuilder(d, keyPath("services", s.key)),
       d,
       names,
       paths: input.paths,
@@ -236,7 +240,12 @@ function convertProject(
   });
   for (const { s, c } of built) waitedFor(d, s, c, shared);
   const out: ComposeUnit[] = [];
-  const render = (fileName: string, type: UnitType, unit: UnitBuilder, envFiles?: EnvCopy[]) => {
+  const render = (
+    fileName: string,
+    type: UnitType,
+    unit: UnitBuilder,
+    of?: { service: string; envFiles?: EnvCopy[] },
+  ) => {
     const place = { file: input.file, service: input.service ?? project, fileName, type };
     d.problems.push(...unitRuleProblems(unit.entries(), place));
     const text = renderUnitText(unit.sections());
@@ -245,7 +254,9 @@ function convertProject(
       type,
       text,
       keyLines: unit.keyLines(),
-      ...(envFiles?.length ? { envFiles } : {}),
+      byKey: unit.byKey(),
+      ...(of?.envFiles?.length ? { envFiles: of.envFiles } : {}),
+      ...(of ? { composeService: of.service } : {}),
     });
   };
   for (const { s, c } of built) {
@@ -257,8 +268,10 @@ function convertProject(
       c.path,
     );
     const n = names.services.get(s.key);
-    if (n) render(`${n.unit}.container`, "container", c.unit, c.envFiles);
-    for (const x of c.extra) render(x.fileName, x.type, x.unit);
+    if (n) {
+      render(`${n.unit}.container`, "container", c.unit, { service: s.key, envFiles: c.envFiles });
+    }
+    for (const x of c.extra) render(x.fileName, x.type, x.unit, { service: s.key });
   }
   for (const r of networks) {
     if (r.names.unit !== undefined && (r.key !== "default" || shared.usedNetworks.has("default"))) {

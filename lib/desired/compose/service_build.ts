@@ -19,7 +19,7 @@ export function build(e: CEntry, image: CEntry | undefined, c: ServiceCtx): void
   const path = keyPath(c.path, "build");
   const names = c.names.services.get(c.name);
   if (names === undefined) return;
-  const unit = new UnitBuilder(c.d);
+  const unit = new UnitBuilder(c.d, c.path);
   const fields = e.value.kind === "map"
     ? e.value.entries
     : [{ key: "context", line: e.line, value: e.value }];

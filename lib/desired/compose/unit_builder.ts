@@ -65,8 +65,13 @@ export class UnitBuilder {
   readonly #lines = new Map<Section, [string, string][]>();
   readonly #entries: UnitEntry[] = [];
   readonly #keyLines: Record<string, number> = {};
+  readonly #byKey = new Map<string, string[]>();
 
-  constructor(readonly diagnostics: Diagnostics) {}
+  /**
+   * `root`: the key path whose direct keys group this unit's lines for {@link byKey}
+   * (`services.web` groups `services.web.ports[0]` under `services.web.ports`).
+   */
+  constructor(readonly diagnostics: Diagnostics, readonly root?: string) {}
 
   /**
    * Adds `key=value` to `section`, unless `value` has a line break, a control character or a
@@ -89,6 +94,8 @@ export class UnitBuilder {
     this.#lines.set(section, list);
     this.#entries.push({ section, key, value, line });
     this.#keyLines[`${section}.${key}`] ??= line;
+    const group = keyGroup(path, this.root);
+    this.#byKey.set(group, [...(this.#byKey.get(group) ?? []), `${section}.${key}=${value}`]);
   }
 
   /** True when `section` has `key`. */
@@ -113,4 +120,24 @@ export class UnitBuilder {
   keyLines(): Readonly<Record<string, number>> {
     return this.#keyLines;
   }
+
+  /**
+   * The compose key each line came from (`services.web.ports`) → those lines as written, sorted
+   * by key: what a plan names when the unit changes.
+   */
+  byKey(): Readonly<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const k of [...this.#byKey.keys()].sort()) out[k] = this.#byKey.get(k)?.join("\n") ?? "";
+    return out;
+  }
+}
+
+/** `root.key` for a path under `root` (`services.web.ports[0]` → `services.web.ports`), else the path without indexes. */
+function keyGroup(path: string, root: string | undefined): string {
+  if (root !== undefined && path.startsWith(`${root}.`)) {
+    const rest = path.slice(root.length + 1);
+    const key = /^("(?:[^"\\]|\\.)*"|[^.[]+)/.exec(rest)?.[1] ?? rest;
+    return `${root}.${key}`;
+  }
+  return path.replace(/\[\d+\].*$/, "");
 }

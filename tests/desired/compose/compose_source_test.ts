@@ -44,6 +44,7 @@ Deno.test({
       `[Container]
 Label=gitops-service=blog
 Label=gitops-hash=${blog.hash}
+Label=gitops-unit-hash=${blog.units[0]?.group?.hash}
 Image=docker.io/library/busybox:1
 ContainerName=blog-web
 EnvironmentFile=${dir}/.hoist-env/repo/app.env
@@ -60,6 +61,17 @@ WantedBy=default.target
       "site/index.html",
     ]);
     assert.equal(blog.units[0]?.keyLines?.["Container.EnvironmentFile"], 4);
+    assert.match(blog.units[0]?.group?.hash ?? "", /^[0-9a-f]{16}$/);
+    assert.deepEqual(blog.units[0]?.group?.inputs, [
+      "app.env",
+      "compose.yaml services.web",
+      "compose.yaml services.web.container_name",
+      "compose.yaml services.web.env_file",
+      "compose.yaml services.web.image",
+      "compose.yaml services.web.volumes",
+      "site/index.html",
+    ]);
+    assert.equal(blog.units[1]?.group, undefined, "the network is the project's");
   },
 });
 
