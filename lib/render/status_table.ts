@@ -5,7 +5,8 @@
  */
 import type { DesiredState } from "../desired/types.ts";
 import type { ObservedState } from "../types/observed.ts";
-import { containersOf, isCurrentHash, serviceUnitsOf } from "../reconcile/service_state.ts";
+import { runsCurrent } from "../reconcile/own_hashes.ts";
+import { containersOf, serviceUnitsOf } from "../reconcile/service_state.ts";
 import type { UnitState } from "../types/observed.ts";
 
 /** `active (running)`, `failed (exit-code)`, `not loaded`. */
@@ -94,7 +95,7 @@ export function statusRows(desired: DesiredState, observed: ObservedState): Stat
       unitState,
       lastChange: observed.inventory.services.get(name)?.changedAt ?? "",
       inSync: d?.status === "ready" && running.length > 0 &&
-        running.every((c) => isCurrentHash(d, c.hash)),
+        running.every((c) => runsCurrent(d, c, observed.inventory.services.get(name))),
     };
   });
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { DesiredState } from "../../lib/desired/types.ts";
+import { statusRows } from "../../lib/render/status_table.ts";
 import { PURE } from "../support/pure.ts";
 import {
   configYml,
@@ -167,5 +168,23 @@ Deno.test({
       straight.find((l) => l.startsWith("restart ")) ?? "",
       /gitops-blog-web\.service gitops-blog-api\.service/,
     );
+  },
+});
+
+Deno.test({
+  name:
+    "statusRows() counts a compose project in sync when each container runs its compose service's own hash, whatever project hash it was started with",
+  permissions: PURE,
+  fn() {
+    const host = running(WEB_IMAGE);
+    const v1 = running(V1);
+    // api was not restarted for web's edit: it still carries the project hash it started with
+    host.containers = host.containers.map((c) =>
+      c.unit === "gitops-blog-api.service" ? (v1.containers.find((x) => x.unit === c.unit) ?? c) : c
+    );
+    const [row] = statusRows(WEB_IMAGE, host);
+    assert.equal(row?.inSync, true);
+    host.containers = host.containers.map((c) => ({ ...c, unitHash: "0123456789abcdef" }));
+    assert.equal(statusRows(WEB_IMAGE, host)[0]?.inSync, false);
   },
 });
