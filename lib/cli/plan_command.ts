@@ -24,6 +24,8 @@ export interface PlanCommandOptions {
   readonly adopt?: boolean;
   /** apply --retry-failed: deploy these services' hashes although they failed health here. */
   readonly retryFailed?: readonly string[];
+  /** apply --now: deploy outside the `[rollout]` windows and before `min_commit_age`. */
+  readonly now?: boolean;
   /** apply --metrics-file: where to write the node_exporter textfile (over `[metrics] textfile`). */
   readonly metricsFile?: string;
 }
@@ -48,6 +50,7 @@ export async function planCommand(
     allowRollback: opts.allowRollback,
     adopt: opts.adopt === true,
     ...(opts.retryFailed === undefined ? {} : { retryFailed: opts.retryFailed }),
+    ...(opts.now === true ? { now: true } : {}),
   });
   const textfile = opts.metricsFile ?? config.metrics.textfile;
   if (!opts.dryRun && textfile !== undefined) {
@@ -69,9 +72,10 @@ export async function planCommand(
     }
   }
   if (!outcome.ok) return printError(io, outcome.error);
-  const { plan, applied } = outcome.value;
+  const { plan, applied, waiting } = outcome.value;
   if (opts.json) {
-    io.out(safeJson(planJson(plan, resultJson(applied))) + "\n");
+    const extra = { ...resultJson(applied), ...(waiting === undefined ? {} : { waiting }) };
+    io.out(safeJson(planJson(plan, extra)) + "\n");
   } else if (globals.quiet) {
     // errors and one summary line: what a timer's journal needs
     printProblems(io, plan.problems, true);
@@ -83,6 +87,7 @@ export async function planCommand(
       }\n`,
     );
     if (applied?.failed) io.out(appliedText(applied));
+    if (waiting !== undefined) io.out(`hoist: ${oneLine(waiting.reason)}\n`);
   } else {
     io.out(renderPlanText(plan, { color: io.color }));
     if (applied) io.out(appliedText(applied));

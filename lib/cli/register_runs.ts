@@ -45,6 +45,7 @@ export function addPlanCommands(program: Program, exec: Exec): void {
       "--retry-failed <service...>",
       "deploy SERVICE's hash even though it failed health here",
     )
+    .option("--now", "deploy now, outside the [rollout] windows and before min_commit_age")
     .option(
       "--metrics-file <path>",
       "write this run's metrics for node_exporter's textfile collector (default: [metrics] textfile)",
@@ -64,6 +65,7 @@ export function addPlanCommands(program: Program, exec: Exec): void {
           allowRollback: !!opts.allowRollback,
           adopt: !!opts.adopt,
           ...(opts.retryFailed === undefined ? {} : { retryFailed: opts.retryFailed }),
+          ...(opts.now ? { now: true } : {}),
           ...(opts.metricsFile === undefined ? {} : { metricsFile: opts.metricsFile }),
         })
       )

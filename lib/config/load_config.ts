@@ -19,6 +19,9 @@ import {
 import { notifyConfig, notifySchema, type NotifySink } from "./notify_config.ts";
 import { type ComposePolicy, composePolicy, composeSchema } from "./compose_config.ts";
 import { type RemoteConfig, remoteConfig, remoteSchema } from "./remote_config.ts";
+import { rolloutConfig, rolloutSchema } from "./rollout_config.ts";
+import { type StateConfig, stateConfig, stateSchema } from "./state_config.ts";
+import type { RolloutPolicy } from "../health/rollout.ts";
 import {
   composeFileSchema,
   type ServiceOptions,
@@ -150,6 +153,10 @@ export interface Config {
   readonly services: Readonly<Record<string, ServiceOptions>>;
   /** `[compose.policy]`: what compose files may ask for on this host. */
   readonly composePolicy: ComposePolicy;
+  /** `[rollout]`: when changes deploy (windows, in a time zone) and how old a commit must be. */
+  readonly rollout: RolloutPolicy;
+  /** `[state]`: what the state DB keeps. */
+  readonly state: StateConfig;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -249,6 +256,8 @@ const schema = z.strictObject({
   metrics: metricsSchema.optional(),
   notify: z.array(notifySchema).optional(),
   remote: remoteSchema.optional(),
+  rollout: rolloutSchema.optional(),
+  state: stateSchema.optional(),
 });
 
 /** The default config file: `/etc/hoist/config.toml` as root, else `$XDG_CONFIG_HOME/hoist/config.toml`. */
@@ -305,7 +314,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
         "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose, health), [compose.policy] (privileged, network_mode_host, " +
         "ipc_host, pid_host, cap_add, devices, bind_roots, bind_only, external_networks), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
         "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
-        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file), [remote] (admin_keys), [[notify]]",
+        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file), [remote] (admin_keys), [rollout] (windows, time_zone, min_commit_age), [state] (keep_deployments), [[notify]]",
     );
   }
   const c = result.data;
@@ -402,6 +411,8 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     remote: remoteConfig(c.remote),
     services: serviceOptions(c.services, text, file),
     composePolicy: composePolicy(c.compose),
+    rollout: rolloutConfig(c.rollout, (key) => findKeyLine(text, ["rollout", key]), file),
+    state: stateConfig(c.state),
   };
 }
 

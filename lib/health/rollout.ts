@@ -86,16 +86,68 @@ export function inWindow(w: RolloutWindow, at: Date, timeZone: string): boolean 
     (w.days.has((day + 6) % 7) && minute < w.endMin);
 }
 
-/** What the policy says about deploying a commit now. */
+/** What the policy says about deploying a commit now; `until` is when it would go (ISO). */
 export type RolloutDecision =
   | { readonly go: true }
-  | { readonly go: false; readonly reason: string };
+  | { readonly go: false; readonly reason: string; readonly until?: string };
+
+/** Whether `at` falls in any of the policy's windows (always, when it has none). */
+function open(policy: RolloutPolicy, at: Date): boolean {
+  return policy.windows.length === 0 ||
+    policy.windows.some((w) => inWindow(w, at, policy.timeZone));
+}
 
 /**
- * Go, or wait: outside every window ("waiting for window Mon-Fri 02:00-05:00 (Europe/Berlin)"),
- * or for a commit younger than `minCommitAgeMs` ("waiting: commit is 12m old, min_commit_age
- * 30m"). `now: true` (`hoist apply --now`) overrides both; no windows means any time; a commit
- * without a known time is not held by its age.
+ * The first minute at or after `from` inside a window: jumps from one window start (or local
+ * midnight, where a window runs past it) to the next, so a DST shift only costs another jump.
+ * Undefined when no window opens in the next 8 days (none do, or the zone skips them).
+ */
+export function nextOpening(policy: RolloutPolicy, from: Date): Date | undefined {
+  const first = Math.ceil(from.getTime() / 60_000) * 60_000;
+  const isOpen = (t: number) => t >= first && open(policy, new Date(t));
+  const starts = policy.windows.flatMap((w) =>
+    w.startMin < w.endMin ? [w.startMin] : [w.startMin, 0]
+  );
+  let t = first;
+  for (let i = 0; i < 64 && t - first <= 8 * 86_400_000; i++) {
+    // a jump over a DST change lands an hour off: look an hour either side too
+    const hit = [t, t - 3_600_000, t + 3_600_000].filter(isOpen).sort((a, b) => a - b)[0];
+    if (hit !== undefined) {
+      let h = hit;
+      for (let k = 0; k < 60 && isOpen(h - 60_000); k++) h -= 60_000;
+      return new Date(h);
+    }
+    const { minute } = localTime(new Date(t), policy.timeZone);
+    const jump = Math.min(...starts.map((m) => (m - minute + 1440) % 1440 || 1440));
+    t += jump * 60_000;
+  }
+  return undefined;
+}
+
+/** `Thu 2026-12-03 02:00 Europe/Berlin`: a time as the policy's windows read. */
+export function localStamp(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    weekday: "short",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(at);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
+  return `${get("weekday")} ${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${
+    get("minute")
+  } ${timeZone}`;
+}
+
+/**
+ * Go, or wait: outside every window ("waiting for window Mon-Fri 02:00-05:00 (next opens at Thu
+ * 2026-12-03 02:00 Europe/Berlin)"), or for a commit younger than `minCommitAgeMs` ("waiting:
+ * commit is 12m old, min_commit_age 30m, deploys at …", the first window minute after its soak
+ * when there are windows). `now: true` (`hoist apply --now`) overrides both; no windows means any
+ * time; a commit without a known time is not held by its age.
  */
 export function rolloutDecision(
   policy: RolloutPolicy,
@@ -104,23 +156,35 @@ export function rolloutDecision(
   now: boolean,
 ): RolloutDecision {
   if (now) return { go: true };
-  if (policy.windows.length > 0 && !policy.windows.some((w) => inWindow(w, at, policy.timeZone))) {
-    return {
-      go: false,
-      reason: `waiting for window ${
-        policy.windows.map((w) => w.text).join(", ")
-      } (${policy.timeZone})`,
-    };
-  }
+  const until = (d: Date | undefined) => d === undefined ? {} : { until: d.toISOString() };
   if (committedAtSec !== undefined && policy.minCommitAgeMs > 0) {
     const age = at.getTime() - committedAtSec * 1000;
     if (age < policy.minCommitAgeMs) {
       const m = (ms: number) => `${Math.max(0, Math.floor(ms / 60_000))}m`;
+      const soaked = nextOpening(policy, new Date(committedAtSec * 1000 + policy.minCommitAgeMs));
       return {
         go: false,
-        reason: `waiting: commit is ${m(age)} old, min_commit_age ${m(policy.minCommitAgeMs)}`,
+        reason: `waiting: commit is ${m(age)} old, min_commit_age ${m(policy.minCommitAgeMs)}, ` +
+          `deploys at ${
+            soaked === undefined
+              ? "no window in the next 8 days"
+              : localStamp(soaked, policy.timeZone)
+          }`,
+        ...until(soaked),
       };
     }
+  }
+  if (!open(policy, at)) {
+    const next = nextOpening(policy, at);
+    return {
+      go: false,
+      reason: `waiting for window ${policy.windows.map((w) => w.text).join(", ")} (${
+        next === undefined
+          ? `${policy.timeZone}, none opens in the next 8 days`
+          : `next opens at ${localStamp(next, policy.timeZone)}`
+      })`,
+      ...until(next),
+    };
   }
   return { go: true };
 }

@@ -14,6 +14,7 @@ import { createHealthProbes } from "../adapters/health_probe.ts";
 import { createUnitFacts } from "../adapters/unit_facts.ts";
 import { readyServices } from "../desired/types.ts";
 import { type HeldBack, holdBack } from "../health/breaker.ts";
+import { rolloutGate } from "../health/rollout_gate.ts";
 import { serviceUnitsOf } from "../reconcile/service_state.ts";
 import { type ManualRollback, manualRollback } from "../apply/manual_rollback.ts";
 import type { DeploymentRow, HealthHistoryRow } from "../state/store.ts";
@@ -35,9 +36,6 @@ const log = logger("run");
  */
 const SETTLE_MS = 1_500;
 
-/** Deployments kept in the state DB (with their actions, verdicts and rollbacks). */
-const KEEP_DEPLOYMENTS = 200;
-
 /** How to run. */
 export interface RunOptions {
   readonly dryRun: boolean;
@@ -51,6 +49,8 @@ export interface RunOptions {
   readonly adopt?: boolean;
   /** Deploy these services' desired hash even if it failed health here before (the breaker). */
   readonly retryFailed?: readonly string[];
+  /** `hoist apply --now`: deploy outside the `[rollout]` windows and before `min_commit_age`. */
+  readonly now?: boolean;
 }
 
 /** The plan, and what applying it did (absent for dry runs and blocked plans). */
@@ -61,6 +61,8 @@ export interface RunResult extends PlanResult {
   readonly heldBack?: readonly HeldBack[];
   /** One line per service the health gate rolled back or left down. */
   readonly rolledBack?: readonly string[];
+  /** Set when `[rollout]` holds the changes: nothing was applied; why, and until when (ISO). */
+  readonly waiting?: { readonly reason: string; readonly until?: string };
 }
 
 /**
@@ -79,14 +81,27 @@ export function runApply(
       const adopted = await adoptOrRefuse(deps, config, store, first, opts, startedAt);
       // the circuit breaker: a hash that failed health here is not deployed again by itself
       const gated = holdBack(adopted.plan, store.failedHashes(), opts.retryFailed ?? []);
-      const planned = { ...adopted, plan: gated.plan, heldBack: gated.held };
+      // [rollout]: a new commit's changes wait for a window and for min_commit_age
+      const rollout = rolloutGate(
+        config.rollout,
+        gated.plan,
+        adopted.fetched,
+        deps.clock(),
+        opts.now === true,
+      );
+      const planned = {
+        ...adopted,
+        plan: rollout.plan,
+        heldBack: gated.held,
+        ...(rollout.waiting === undefined ? {} : { waiting: rollout.waiting }),
+      };
       log.info("host {host} at {revision}: {actions} action(s), {problems} problem(s)", {
         host: config.host,
         revision: planned.plan.revision,
         actions: planned.plan.actions.length,
         problems: planned.plan.problems.length,
       });
-      if (opts.dryRun || planned.plan.blocked) return planned;
+      if (opts.dryRun || planned.plan.blocked || rollout.waiting !== undefined) return planned;
       return await applyAndRecord(deps, config, store, planned, startedAt);
     })
   );
@@ -218,7 +233,7 @@ async function applyAndRecord(
   const deploymentId = recording.deployment === undefined
     ? undefined
     : store.recordDeployment(recording.deployment);
-  if (deploymentId !== undefined) store.pruneDeployments(KEEP_DEPLOYMENTS);
+  if (deploymentId !== undefined) store.pruneDeployments(config.state.keepDeployments);
   const h = gate.recording;
   if (h.checks.length + h.rollbacks.length + h.healthy.length + h.failed.length > 0) {
     store.recordHealth(deploymentId, h);
