@@ -5,11 +5,14 @@
  * served from `[secrets] host_dirs`), where one container fetches a page from the other by its
  * compose service name over the project network, with the values compose would give the env
  * files (quotes and `$` as compose reads them, which podman's --env-file does not); a project
- * `[compose.policy]` refuses is blocked while the other deploys. Prefix `c7-`, ports 18900–18999
+ * `[compose.policy]` refuses is blocked while the other deploys; editing one compose service of a
+ * two-service project restarts only its container, and a comment or an `x-` extension restarts
+ * nothing; a podman-compose volume is migrated in place. Prefix `c7-`, ports 18900–18999
  * (issue 11).
  */
 import assert from "node:assert/strict";
 import {
+  containers,
   E2E_USER,
   e2eGate,
   hoist,
@@ -202,3 +205,92 @@ Deno.test({
     }
   },
 });
+
+/** Two compose services serving pages; `two`'s page and a comment are what the edits change. */
+const TWO = (port: number, page: string, comment = "") =>
+  `${comment}services:
+  one:
+    image: \${IMAGE}
+    ports:
+      - "127.0.0.1:${port}:8080"
+    command: ["sh", "-c", "mkdir -p /w; echo one > /w/index.html; exec httpd -f -p 8080 -h /w"]
+  two:
+    image: \${IMAGE}
+    x-note: ${comment === "" ? "first" : "second"}
+    environment:
+      PAGE: ${page}
+    ports:
+      - "127.0.0.1:${port + 10}:8080"
+    command: ["sh", "-c", "mkdir -p /w; echo $$PAGE > /w/index.html; exec httpd -f -p 8080 -h /w"]
+`;
+
+for (const [who, port] of [["system", BASE + 4], ["user", BASE + 5]] as const) {
+  Deno.test({
+    name: `e2e compose (${
+      who === "user" ? "rootless" : "rootful"
+    }): editing one compose service restarts only its container, the plan naming it and its key; a comment or an x- extension restarts nothing`,
+    ignore,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+      const user = who === "user" ? ["--user"] : [];
+      const clean = async () => {
+        await sweep(who, "c7-ed");
+        await inside(who, ["systemctl", ...user, "stop", "c7-ed_default-network.service"]);
+        await inside(who, ["systemctl", ...user, "reset-failed", "c7-ed*"]);
+        await inside(who, ["podman", "network", "rm", "-f", "ed_default"]);
+      };
+      await clean();
+      const repo = await Repo.create(who, {
+        "services/ed/compose.yaml": TWO(port, "v1"),
+        "services/ed/.env": `IMAGE=${IMAGE}\n`,
+      });
+      const ids = async () => {
+        const all = await containers(who);
+        const id = (name: string) => all.find((c) => c.name === name && c.state === "running")?.id;
+        return { one: id("ed-one"), two: id("ed-two") };
+      };
+      try {
+        const config = `${repo.dir}/config.toml`;
+        await Deno.writeTextFile(
+          config,
+          repo.configText(`c7ed${who}`, PREFIX).replace(
+            'path = "gitops"',
+            'layout = "services"\npath = "services"',
+          ),
+        );
+        if (who === "user") await sh("chown", ["-R", E2E_USER, repo.dir]);
+        const first = await hoist(who, ["apply", "--config", config]);
+        assert.equal(first.code, 0, first.stdout + first.stderr);
+        assert.equal(await http(port + 10, 300), "v1");
+        const before = await ids();
+        assert.ok(before.one && before.two, JSON.stringify(before));
+
+        await repo.write({ "services/ed/compose.yaml": TWO(port, "v2") });
+        await repo.commit("two serves v2");
+        const second = await hoist(who, ["apply", "--config", config]);
+        assert.equal(second.code, 0, second.stdout + second.stderr);
+        assert.match(
+          second.stdout,
+          /content changed: compose service two \(compose\.yaml services\.two\.environment\)/,
+        );
+        assert.equal(await http(port + 10, 300), "v2");
+        const after = await ids();
+        assert.equal(after.one, before.one, "one's container keeps running");
+        assert.ok(after.two !== undefined && after.two !== before.two, "two got a new container");
+        assert.equal(await http(port, 50), "one");
+
+        await repo.write({ "services/ed/compose.yaml": TWO(port, "v2", "# reviewed\n") });
+        await repo.commit("a comment and an x- extension");
+        const third = await hoist(who, ["apply", "--config", config]);
+        assert.equal(third.code, 0, third.stdout + third.stderr);
+        assert.doesNotMatch(third.stdout, /restart/, third.stdout);
+        assert.deepEqual(await ids(), after, "nothing restarted");
+      } finally {
+        await clean();
+        await repo.remove();
+      }
+    },
+  });
+}
