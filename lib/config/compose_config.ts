@@ -1,6 +1,7 @@
 /**
- * The `[compose.policy]` table of the agent config → {@link ComposePolicy}: what a compose file
- * may ask for on this host (pgo's policy checks). Pure; `load_config.ts` puts the schema in its
+ * The `[compose]` table of the agent config → {@link ComposePolicy}: what a compose file may ask
+ * for on this host (`[compose.policy]`, pgo's policy checks), and the unmapped keys that are only
+ * warnings here (`[compose] ignore`). Pure; `load_config.ts` puts the schema in its
  * own.
  *
  * @module
@@ -27,6 +28,12 @@ export interface ComposePolicy {
   readonly bindOnly: boolean;
   /** External networks a project may join; empty: any. */
   readonly externalNetworks: readonly string[];
+  /**
+   * `[compose] ignore`: key paths (`services.web.deploy`) or key names (`deploy`) hoist does not
+   * map that are warnings on this host instead of errors, as if every compose file listed them
+   * in `x-hoist: {ignore: […]}`.
+   */
+  readonly ignore: readonly string[];
 }
 
 /** Everything allowed: a host with no `[compose.policy]`. */
@@ -40,12 +47,17 @@ export const OPEN_POLICY: ComposePolicy = {
   bindRoots: undefined,
   bindOnly: false,
   externalNetworks: [],
+  ignore: [],
 };
 
 const absolute = z.string().startsWith("/", "must be an absolute path");
 
 /** The schema of `[compose]`. */
 export const composeSchema = z.strictObject({
+  ignore: z.array(
+    z.string().regex(/^[^\s]+$/, "must be a key path such as deploy or services.web.deploy"),
+  )
+    .optional(),
   policy: z.strictObject({
     privileged: z.boolean().optional(),
     network_mode_host: z.boolean().optional(),
@@ -59,7 +71,7 @@ export const composeSchema = z.strictObject({
   }).optional(),
 });
 
-/** `[compose]` as parsed → the host's policy, defaults filled in. */
+/** `[compose]` as parsed → the host's policy and ignore list, defaults filled in. */
 export function composePolicy(parsed: z.infer<typeof composeSchema> | undefined): ComposePolicy {
   const p = parsed?.policy ?? {};
   return {
@@ -72,6 +84,7 @@ export function composePolicy(parsed: z.infer<typeof composeSchema> | undefined)
     bindRoots: p.bind_roots?.map((r) => r.length > 1 ? r.replace(/\/+$/, "") : r),
     bindOnly: p.bind_only ?? false,
     externalNetworks: p.external_networks ?? [],
+    ignore: parsed?.ignore ?? [],
   };
 }
 

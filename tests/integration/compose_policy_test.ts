@@ -65,3 +65,35 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "hoist plan with [compose] ignore: a key hoist does not map is a warning in the plan for every project of the host, and the project deploys",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const root = `gitops/${EXAMPLE_HOST}`;
+      const h = await makeHost(dir, {
+        [`${root}/config.yml`]: "services:\n  app: {}\n",
+        [`${root}/app/compose.yaml`]:
+          "services:\n  web:\n    image: docker.io/library/busybox:1.36\n    deploy:\n      replicas: 2\n",
+      });
+      const blocked = await h.cli("plan");
+      assert.equal(blocked.code, 1, show(blocked));
+      assert.match(
+        blocked.out + blocked.err,
+        /services\.web\.deploy: not supported by quadlets; remove it/,
+      );
+      await writeConfig(dir, h.repo.path, EXAMPLE_HOST, '[compose]\nignore = ["deploy"]\n');
+      const plan = await h.cli("plan");
+      assert.equal(plan.code, 0, show(plan));
+      assert.match(
+        plan.out + plan.err,
+        new RegExp(
+          `warning: ${root}/app/compose\\.yaml:4: services\\.web\\.deploy: not supported by quadlets; ignored \\(\\[compose\\] ignore\\)`,
+        ),
+      );
+      assert.match(plan.out, /write gitops-app\/gitops-app-web\.container/);
+    });
+  },
+});

@@ -48,7 +48,7 @@ export interface ComposeInput {
   readonly offline?: boolean;
   /** The hoist service the problems block. */
   readonly service?: string;
-  /** What the host's `[compose.policy]` refuses (default: nothing). */
+  /** What the host's `[compose.policy]` refuses (default: nothing), and its `[compose] ignore`. */
   readonly policy?: ComposePolicy;
 }
 
@@ -116,6 +116,7 @@ export function convertCompose(input: ComposeInput): Read<ComposeProject | undef
   const d: Diagnostics = {
     file: input.file,
     ignore: ignoreList(tree.value),
+    hostIgnore: new Set(input.policy?.ignore ?? []),
     problems,
     ...(input.service ? { service: input.service } : {}),
   };

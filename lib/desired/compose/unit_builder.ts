@@ -27,13 +27,23 @@ export interface Diagnostics {
   readonly service?: string;
   /** Key paths (`services.web.deploy`) or last segments (`deploy`) that are only warnings. */
   readonly ignore: ReadonlySet<string>;
+  /** The same, from the agent config's `[compose] ignore`. */
+  readonly hostIgnore?: ReadonlySet<string>;
   readonly problems: Problem[];
 }
 
-/** True when `path` (or its last segment) is listed in x-hoist.ignore. */
-export function ignored(d: Diagnostics, path: string): boolean {
+/**
+ * Where `path` (or its last segment) is listed as ignored: the compose file's x-hoist.ignore, the
+ * agent config's `[compose] ignore`, or nowhere (undefined).
+ */
+export function ignored(
+  d: Diagnostics,
+  path: string,
+): "x-hoist.ignore" | "[compose] ignore" | undefined {
   const last = path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, "");
-  return d.ignore.has(path) || d.ignore.has(last);
+  if (d.ignore.has(path) || d.ignore.has(last)) return "x-hoist.ignore";
+  if (d.hostIgnore?.has(path) || d.hostIgnore?.has(last)) return "[compose] ignore";
+  return undefined;
 }
 
 /** An error at `path` (`services.web.ports[0]: …`). */
@@ -51,13 +61,16 @@ export function warn(d: Diagnostics, path: string, line: number, message: string
 }
 
 /**
- * A key hoist does not map: an error, or a warning when x-hoist.ignore lists it. `why` replaces
+ * A key hoist does not map: an error, or a warning when x-hoist.ignore or the agent config's
+ * `[compose] ignore` lists it. `why` replaces
  * the default "not supported by quadlets".
  */
 export function unsupported(d: Diagnostics, path: string, line: number, why?: string): void {
   const reason = why ?? "not supported by quadlets";
-  if (ignored(d, path)) warn(d, path, line, `${reason}; ignored (x-hoist.ignore)`);
-  else fail(d, path, line, `${reason}; remove it or list it under x-hoist.ignore`);
+  const where = ignored(d, path);
+  if (where === undefined) {
+    fail(d, path, line, `${reason}; remove it or list it under x-hoist.ignore`);
+  } else warn(d, path, line, `${reason}; ignored (${where})`);
 }
 
 /** One unit being built. */

@@ -1,3 +1,4 @@
+import { OPEN_POLICY } from "../../../lib/config/compose_config.ts";
 import assert from "node:assert/strict";
 import { MAX_COMPOSE_NODES } from "../../../lib/desired/compose/compose_tree.ts";
 import { MAX_SERVICES } from "../../../lib/desired/compose/convert_compose.ts";
@@ -132,6 +133,29 @@ Deno.test({
         "gitops-p_default.network",
       ]);
     }
+  },
+});
+
+Deno.test({
+  name:
+    "the agent config's [compose] ignore turns an unsupported key into a warning in every compose file of the host, naming where it is ignored",
+  permissions: PURE,
+  fn() {
+    for (const entry of ["deploy", "services.web.deploy"]) {
+      const read = convert(`${WEB}    deploy: {replicas: 2}\n`, {
+        policy: { ...OPEN_POLICY, ignore: [entry] },
+      });
+      assert.deepEqual(messages(read), [
+        "warning: p/compose.yaml:4: services.web.deploy: not supported by quadlets; ignored ([compose] ignore)",
+      ]);
+      assert.ok(read.value, "the project converts");
+    }
+    const other = convert(`${WEB}    deploy: {replicas: 2}\n`, {
+      policy: { ...OPEN_POLICY, ignore: ["services.api.deploy"] },
+    });
+    assert.deepEqual(messages(other), [
+      "error: p/compose.yaml:4: services.web.deploy: not supported by quadlets; remove it or list it under x-hoist.ignore",
+    ]);
   },
 });
 
