@@ -11,7 +11,11 @@
  *   after, which the throttle thins out);
  * - `recovered`: the first run without a failure after one that produced a failure event.
  *
- * `rolled-back` and `held-back` exist as kinds for the health checks to come; none is produced.
+ * - `rolled-back`: a service the health gate rolled back to its last healthy revision (instead
+ *   of `failed`; a rollback that failed too, or had nothing to go back to, stays `failed`);
+ * - `held-back`: a service the breaker keeps at its running revision because its desired hash
+ *   failed health here, told once per (service, hash) while it is held.
+ *
  * A run that could not take the lock (`lock-busy`: another run is at it) tells nothing.
  *
  * @module
@@ -46,13 +50,20 @@ export interface NotifyState {
   readonly fetchFailures: Readonly<Record<string, number>>;
   /** The last run that told anything told of a failure. */
   readonly failing: boolean;
+  /** Service → the hash whose `held-back` was told and is still held (absent: none). */
+  readonly heldBack?: Readonly<Record<string, string>>;
 }
 
 /** The state before the first run. */
 export const INITIAL_STATE: NotifyState = { fetchFailures: {}, failing: false };
 
 /** Kinds that make the next good run a `recovered`. */
-const FAILURES: ReadonlySet<EventKind> = new Set(["failed", "refused", "fetch-failed"]);
+const FAILURES: ReadonlySet<EventKind> = new Set([
+  "failed",
+  "refused",
+  "fetch-failed",
+  "rolled-back",
+]);
 
 /** Longest summary kept (a message, not a log). */
 const SUMMARY_MAX = 300;
@@ -74,13 +85,32 @@ export function deriveEvents(
   opts: { readonly fetchFailures: number; readonly at: string },
 ): { events: readonly NotifyEvent[]; state: NotifyState } {
   const base = { host: config.host, at: opts.at };
-  if (!outcome.ok) return errorEvents(config, outcome, state, opts);
+  if (!outcome.ok) {
+    const out = errorEvents(config, outcome, state, opts);
+    // a run that stopped early says nothing about what is held back: keep what was told
+    return { ...out, state: withHeld(out.state, state.heldBack) };
+  }
   const r = outcome.value;
   const facts = runFacts(config, outcome);
   const events: NotifyEvent[] = [];
   const actions = r.applied?.actions ?? [];
   const where = (service: string | undefined) => ({ ...base, ...origin(r, service) });
+  const rolledBack = new Set(
+    (r.rollbacks ?? []).filter((b) => b.result === "rolled-back").map((b) => b.service),
+  );
+  for (const b of (r.rollbacks ?? []).filter((x) => rolledBack.has(x.service))) {
+    const said = r.rolledBack?.find((l) => l.startsWith(`${b.service}: `));
+    const summary = said?.slice(b.service.length + 2) ??
+      `rolled back ${b.fromHash.slice(0, 12)} → ${b.toHash?.slice(0, 12)} (${b.reason})`;
+    events.push({
+      ...where(b.service),
+      kind: "rolled-back",
+      service: b.service,
+      summary: line(summary),
+    });
+  }
   for (const s of facts.services) {
+    if (rolledBack.has(s.service)) continue;
     const problem = r.plan.problems.find((p) => p.level === "error" && p.service === s.service) ??
       r.desired.services.find((d) => d.name === s.service)?.problems.find((p) =>
         p.level === "error"
@@ -94,6 +124,20 @@ export function deriveEvents(
     }
   }
   const failedServices = new Set(events.map((e) => e.service));
+  const told = state.heldBack ?? {};
+  for (const h of r.heldBack ?? []) {
+    if (told[h.service] === h.hash) continue;
+    events.push({
+      ...where(h.service),
+      kind: "held-back",
+      service: h.service,
+      summary: line(
+        `held back: hash ${h.hash.slice(0, 12)} failed health at ${h.at} (${h.reason}); ` +
+          `fix it in a new commit or run hoist apply --retry-failed ${h.service}`,
+      ),
+    });
+  }
+  const held = Object.fromEntries((r.heldBack ?? []).map((h) => [h.service, h.hash]));
   const changed = [
     ...new Set(
       actions.filter((a) => a.result === "ok" && a.kind !== "run-script" && a.service !== "")
@@ -133,7 +177,16 @@ export function deriveEvents(
   if (state.failing && !failing) {
     events.push({ ...where(undefined), kind: "recovered", summary: line(facts.summary.message) });
   }
-  return { events, state: { fetchFailures: {}, failing } };
+  return { events, state: withHeld({ fetchFailures: {}, failing }, held) };
+}
+
+/** `state` with `held` as what is held back (left out when nothing is). */
+function withHeld(
+  state: NotifyState,
+  held: Readonly<Record<string, string>> | undefined,
+): NotifyState {
+  const { heldBack: _, ...rest } = state;
+  return held === undefined || Object.keys(held).length === 0 ? rest : { ...rest, heldBack: held };
 }
 
 /** A run that stopped before or while planning. */

@@ -17,7 +17,7 @@ import { type HeldBack, holdBack } from "../health/breaker.ts";
 import { rolloutGate } from "../health/rollout_gate.ts";
 import { serviceUnitsOf } from "../reconcile/service_state.ts";
 import { type ManualRollback, manualRollback } from "../apply/manual_rollback.ts";
-import type { DeploymentRow, HealthHistoryRow } from "../state/store.ts";
+import type { DeploymentRow, HealthHistoryRow, RollbackRecord } from "../state/store.ts";
 import { readPrefixedUnits, reloadMarkPath } from "../observed/collect_observed.ts";
 import { adoptInventory } from "../reconcile/adopt.ts";
 import { deploymentRecord } from "../reconcile/deployment_record.ts";
@@ -61,6 +61,8 @@ export interface RunResult extends PlanResult {
   readonly heldBack?: readonly HeldBack[];
   /** One line per service the health gate rolled back or left down. */
   readonly rolledBack?: readonly string[];
+  /** The health gate's rollbacks, as recorded (notifications tell of them). */
+  readonly rollbacks?: readonly RollbackRecord[];
   /** Set when `[rollout]` holds the changes: nothing was applied; why, and until when (ISO). */
   readonly waiting?: { readonly reason: string; readonly until?: string };
 }
@@ -242,6 +244,7 @@ async function applyAndRecord(
     ...planned,
     applied,
     rolledBack: gate.lines,
+    rollbacks: gate.recording.rollbacks,
     ...(deploymentId === undefined ? {} : { deploymentId }),
   };
 }

@@ -65,7 +65,11 @@ export function openNotifyStore(path: string): NotifyStore {
       );
       if (row === undefined) return undefined;
       const v = JSON.parse(String(row.value)) as Partial<NotifyState>;
-      return { fetchFailures: v.fetchFailures ?? {}, failing: v.failing === true };
+      return {
+        fetchFailures: v.fetchFailures ?? {},
+        failing: v.failing === true,
+        ...(v.heldBack === undefined ? {} : { heldBack: v.heldBack }),
+      };
     },
     setState(state) {
       db.prepare("INSERT OR REPLACE INTO state (key, value) VALUES ('events', ?)").run(
