@@ -8,11 +8,15 @@
 import { type Problem, problem } from "../errors.ts";
 import { repoPaths } from "./compose/compose_paths.ts";
 import { convertCompose, projectLookup } from "./compose/convert_compose.ts";
+import type { ObjectFile } from "./compose/compose_paths.ts";
 import { composeEnvFiles } from "./compose_env_files.ts";
+import { sha256Hex } from "./digest.ts";
 import { MANIFEST } from "./parse_manifest.ts";
 import type { Read } from "./read.ts";
 import { readText } from "./repo_files.ts";
+import { secretDigest } from "./secrets.ts";
 import type { ServiceFolder } from "./service_context.ts";
+import type { DesiredFile } from "./types.ts";
 import type { DraftSource, UnitDraft } from "./unit_draft.ts";
 
 /** The file names of a compose project, in the order compose itself looks for them. */
@@ -119,6 +123,7 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
   const drafts = (converted.value?.units ?? []).map((u): UnitDraft => {
     const envFiles = composeEnvFiles(folder, u.envFiles ?? [], lookup);
     problems.push(...envFiles.problems);
+    const files = [...envFiles.value, ...(u.objects ?? []).map((o) => objectFile(folder, o))];
     return {
       path: `${ctx.prefix}${name}/${u.fileName}`,
       fileName: u.fileName,
@@ -127,13 +132,28 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
       source: file,
       sourceText: read.text,
       keyLines: u.keyLines,
-      ...(envFiles.value.length > 0 ? { files: envFiles.value } : {}),
+      ...(files.length > 0 ? { files } : {}),
       ...(converted.value?.restartOnChange === false ? { restartOnChange: false as const } : {}),
       ...(u.composeService === undefined ? {} : { composeService: u.composeService }),
       byKey: u.byKey,
     };
   });
   return { value: drafts, problems };
+}
+
+/**
+ * The file of a `content:`/`environment:` secret or config in the service's copy; a variable's
+ * value counts by keyed digest and is written 0600.
+ */
+function objectFile(folder: ServiceFolder, o: ObjectFile): DesiredFile {
+  const data = new TextEncoder().encode(o.text);
+  return {
+    path: o.path,
+    data,
+    digest: o.secret ? secretDigest(folder.ctx.secrets, data) : sha256Hex(data),
+    ...(o.secret ? { secret: true } : {}),
+    origin: o.origin,
+  };
 }
 
 /** Errors for a second compose file, or a manifest.yml, in the same folder. */

@@ -18,7 +18,14 @@ import {
 } from "./path_types.ts";
 import { literal } from "./unit_words.ts";
 
-export type { EnvCopy, HostDirInputs, PathPolicy, PathUse, ResolvedPath } from "./path_types.ts";
+export type {
+  EnvCopy,
+  HostDirInputs,
+  ObjectFile,
+  PathPolicy,
+  PathUse,
+  ResolvedPath,
+} from "./path_types.ts";
 export { ENV_COPY_DIR } from "./path_types.ts";
 
 /**
@@ -36,6 +43,7 @@ export { ENV_COPY_DIR } from "./path_types.ts";
  */
 export function repoPaths(tree: RepoTree, dir: string, hostDirs?: HostDirInputs): PathPolicy {
   return {
+    copy: true,
     resolve(rel, use, required) {
       const norm = posix.normalize(rel).replace(/\/+$/, "");
       if (use === "env_file" && norm.startsWith("../")) {

@@ -10,7 +10,7 @@ import type { UnitType } from "../types.ts";
 import type { Mode } from "../../types/mode.ts";
 import { renderUnitText } from "../unit_text.ts";
 import { unitRuleProblems } from "../unit_rules.ts";
-import type { EnvCopy, PathPolicy } from "./compose_paths.ts";
+import type { EnvCopy, ObjectFile, PathPolicy } from "./compose_paths.ts";
 import { type CEntry, type CNode, composeTree } from "./compose_tree.ts";
 import type { ComposePolicy } from "../../config/compose_config.ts";
 import { policyProblems } from "./compose_policy.ts";
@@ -20,7 +20,8 @@ import { resolveExtends } from "./extends.ts";
 import type { Lookup } from "./interpolate.ts";
 import { describe, field, items, keyPath, text } from "./nodes.ts";
 import { PODMAN_NAME, type ProjectNames } from "./project_names.ts";
-import { declaredFiles, declaredResources, networkUnit, volumeUnit } from "./project_resources.ts";
+import { declaredFiles } from "./file_objects.ts";
+import { declaredResources, networkUnit, volumeUnit } from "./project_resources.ts";
 import { activeServices, serviceNames } from "./project_services.ts";
 import type { ServiceCtx } from "./service_ctx.ts";
 import { waitedFor } from "./waited_for.ts";
@@ -62,6 +63,8 @@ export interface ComposeUnit {
   readonly keyLines: Readonly<Record<string, number>>;
   /** A `.container`'s `env_file`s that it reads from converted copies. */
   readonly envFiles?: readonly EnvCopy[];
+  /** The files of `content:`/`environment:` secrets and configs a `.container` mounts. */
+  readonly objects?: readonly ObjectFile[];
   /** The compose service a `.container` or `.build` belongs to; absent for networks and volumes. */
   readonly composeService?: string;
   /** The compose key each line came from → those lines (`UnitBuilder.byKey`). */
@@ -212,9 +215,10 @@ function convertProject(
     networks: new Map(networks.map((r) => [r.key, r.names])),
     volumes: new Map(volumes.map((r) => [r.key, r.names])),
   };
+  const objects = { lookup, offline: input.offline ?? false };
   const declared = {
-    secrets: declaredFiles(d, "secrets", field(root, "secrets")?.value),
-    configs: declaredFiles(d, "configs", field(root, "configs")?.value),
+    secrets: declaredFiles(d, "secrets", field(root, "secrets")?.value, objects),
+    configs: declaredFiles(d, "configs", field(root, "configs")?.value, objects),
   };
   const shared = {
     healthy: new Set<string>(),
@@ -231,6 +235,7 @@ function convertProject(
       paths: input.paths,
       lookup,
       envFiles: [],
+      objects: [],
       extra: [],
       ...shared,
     };
@@ -245,7 +250,7 @@ function convertProject(
     fileName: string,
     type: UnitType,
     unit: UnitBuilder,
-    of?: { service: string; envFiles?: EnvCopy[] },
+    of?: { service: string; envFiles?: EnvCopy[]; objects?: ObjectFile[] },
   ) => {
     const place = { file: input.file, service: input.service ?? project, fileName, type };
     d.problems.push(...unitRuleProblems(unit.entries(), place));
@@ -257,6 +262,7 @@ function convertProject(
       keyLines: unit.keyLines(),
       byKey: unit.byKey(),
       ...(of?.envFiles?.length ? { envFiles: of.envFiles } : {}),
+      ...(of?.objects?.length ? { objects: of.objects } : {}),
       ...(of ? { composeService: of.service } : {}),
     });
   };
@@ -270,7 +276,11 @@ function convertProject(
     );
     const n = names.services.get(s.key);
     if (n) {
-      render(`${n.unit}.container`, "container", c.unit, { service: s.key, envFiles: c.envFiles });
+      render(`${n.unit}.container`, "container", c.unit, {
+        service: s.key,
+        envFiles: c.envFiles,
+        objects: c.objects,
+      });
     }
     for (const x of c.extra) render(x.fileName, x.type, x.unit, { service: s.key });
   }

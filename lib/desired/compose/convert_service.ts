@@ -10,7 +10,7 @@ import { SERVICE_KEYS } from "./service_keys.ts";
 import { build } from "./service_build.ts";
 import { scalarText, type ServiceCtx } from "./service_ctx.ts";
 import { defaultNetwork } from "./service_links.ts";
-import { type FileObject, fileObjects } from "./service_volumes.ts";
+import { type FileObject, fileObjects } from "./file_objects.ts";
 import { fail, unsupported } from "./unit_builder.ts";
 import { literal } from "./unit_words.ts";
 

@@ -43,8 +43,27 @@ export type ResolvedPath =
   | { readonly ok: false; readonly skip: true }
   | { readonly ok: false; readonly skip?: false; readonly message: string; readonly hint: string };
 
+/**
+ * A file hoist writes into the service's copy for a secret or config declared with `content:` or
+ * `environment:` (`.hoist-env/secrets/<name>`); `secret` ones (from a variable) are written 0600
+ * and hashed by keyed digest, never shown.
+ */
+export interface ObjectFile {
+  /** Path in the service's copy. */
+  readonly path: string;
+  readonly text: string;
+  readonly secret: boolean;
+  /** What declared it (`secrets.db_password.environment`), for messages and plan reasons. */
+  readonly origin: string;
+}
+
 /** Turns the relative paths of one compose file into unit text. */
 export interface PathPolicy {
+  /**
+   * True when the paths point into hoist's copy of the service folder, where hoist can write the
+   * files of `content:`/`environment:` secrets and configs (false for `hoist convert`).
+   */
+  readonly copy?: boolean;
   /** `rel` as written (`./a.env`, `conf`, `.`); `required: false` lets a missing file be skipped. */
   resolve(rel: string, use: PathUse, required: boolean): ResolvedPath;
 }

@@ -1,13 +1,12 @@
 /**
  * The top-level `networks` and `volumes` of a compose file → their names and `.network` /
- * `.volume` units; `secrets` and `configs` → the files they name.
+ * `.volume` units (`secrets` and `configs`: `file_objects.ts`).
  *
  * @module
  */
 import type { CEntry, CNode } from "./compose_tree.ts";
 import { describe, field, isTrue, items, keyPath, pairs, text } from "./nodes.ts";
 import { PODMAN_NAME, type ResourceNames, resourceNames } from "./project_names.ts";
-import type { FileObject } from "./service_volumes.ts";
 import { type Diagnostics, fail, UnitBuilder, unsupported } from "./unit_builder.ts";
 import { literal, word } from "./unit_words.ts";
 
@@ -173,30 +172,4 @@ function labels(
   for (const l of list ?? []) {
     unit.add(section, "Label", word(`${l.key}=${l.value ?? ""}`), l.line, keyPath(at, l.key));
   }
-}
-
-/** Top-level `secrets` / `configs` with `file:` → the file each names; other forms refused. */
-export function declaredFiles(
-  d: Diagnostics,
-  kind: "secrets" | "configs",
-  node: CNode | undefined,
-): Map<string, FileObject> {
-  const out = new Map<string, FileObject>();
-  for (const e of node?.kind === "map" ? node.entries : []) {
-    const path = keyPath(kind, e.key);
-    const file = field(e.value, "file");
-    const t = file ? text(file.value) : undefined;
-    if (t !== undefined && file) {
-      out.set(e.key, { file: t, line: file.line });
-      for (const x of e.value.kind === "map" ? e.value.entries : []) {
-        if (x.key !== "file" && x.key !== "name") unsupported(d, keyPath(path, x.key), x.line);
-      }
-    } else {unsupported(
-        d,
-        path,
-        e.line,
-        `only file-based ${kind} (file: ./path) are supported so far`,
-      );}
-  }
-  return out;
 }

@@ -6,7 +6,7 @@
  */
 import type { Lookup } from "./interpolate.ts";
 import type { CEntry, CNode } from "./compose_tree.ts";
-import type { EnvCopy, PathPolicy } from "./compose_paths.ts";
+import type { EnvCopy, ObjectFile, PathPolicy } from "./compose_paths.ts";
 import { describe, items, keyPath, text } from "./nodes.ts";
 import type { ProjectNames } from "./project_names.ts";
 import { type Diagnostics, fail, type Section, type UnitBuilder } from "./unit_builder.ts";
@@ -33,6 +33,8 @@ export interface ServiceCtx {
   readonly usedNetworks: Set<string>;
   /** The converted `env_file` copies its `.container` reads. */
   readonly envFiles: EnvCopy[];
+  /** The files of `content:`/`environment:` secrets and configs it mounts. */
+  readonly objects: ObjectFile[];
   /** Units besides the service's `.container` (its `.build`). */
   readonly extra: { fileName: string; type: "build"; unit: UnitBuilder }[];
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CEntry, CNode } from "./compose_tree.ts";
+import type { CNode } from "./compose_tree.ts";
 import { describe, field, isTrue, keyPath, text } from "./nodes.ts";
 import { resourceRef } from "./project_names.ts";
 import { type KeyHandler, pathOf, scalarList, type ServiceCtx } from "./service_ctx.ts";
@@ -25,12 +25,6 @@ const MODES = new Set([
   "rslave",
   "rprivate",
 ]);
-
-/** A file-based secret or config declared at the top level: its path as written. */
-export interface FileObject {
-  readonly file: string;
-  readonly line: number;
-}
 
 /** The unit text of a mount source, or undefined after an error. */
 function source(c: ServiceCtx, src: string, path: string, line: number): string | undefined {
@@ -203,56 +197,3 @@ export const tmpfs: KeyHandler = (e, c) => {
     c.unit.add("Container", "Tmpfs", literal(t), e.value.line, path);
   }
 };
-
-/**
- * `secrets` / `configs` → a read-only bind of the declared file, at `/run/secrets/<name>` (or
- * `target`) for secrets and `/<name>` (or `target`) for configs.
- */
-export function fileObjects(
-  kind: "secrets" | "configs",
-  declared: ReadonlyMap<string, FileObject>,
-): KeyHandler {
-  return (e: CEntry, c: ServiceCtx) => {
-    const path = pathOf(c, e);
-    if (e.value.kind !== "seq") {
-      fail(c.d, path, e.value.line, `expected a list, got ${describe(e.value)}`);
-      return;
-    }
-    for (const [i, item] of e.value.items.entries()) {
-      const at = keyPath(path, i);
-      const name = item.kind === "map" ? text(field(item, "source")?.value ?? item) : text(item);
-      if (name === undefined) {
-        fail(c.d, at, item.line, `expected a name or {source, target}, got ${describe(item)}`);
-        continue;
-      }
-      for (const x of item.kind === "map" ? item.entries : []) {
-        if (x.key === "uid" || x.key === "gid" || x.key === "mode") {
-          unsupported(c.d, keyPath(at, x.key), x.line, "not supported for file-based " + kind);
-        } else if (x.key !== "source" && x.key !== "target") {
-          fail(c.d, keyPath(at, x.key), x.line, "unknown key");
-        }
-      }
-      const obj = declared.get(name);
-      if (obj === undefined) {
-        fail(
-          c.d,
-          at,
-          item.line,
-          `${kind.slice(0, -1)} ${JSON.stringify(name)} is not declared with file:`,
-          `Add it under the top-level ${kind}: with file:`,
-        );
-        continue;
-      }
-      const target = item.kind === "map" ? text(field(item, "target")?.value ?? item) : undefined;
-      const base = kind === "secrets" ? "/run/secrets/" : "/";
-      const dest = target === undefined
-        ? `${base}${name}`
-        : target.startsWith("/")
-        ? target
-        : `${base}${target}`;
-      const r = c.paths.resolve(obj.file, "file", true);
-      if (r.ok) c.unit.add("Container", "Volume", `${r.value}:${literal(dest)}:ro`, item.line, at);
-      else if (!r.skip) fail(c.d, at, item.line, r.message, r.hint);
-    }
-  };
-}
