@@ -19,6 +19,7 @@ export const EVENT_KINDS = [
   "refused",
   "fetch-failed",
   "recovered",
+  "remote",
 ] as const;
 
 /** A kind of notification event. */
@@ -160,10 +161,16 @@ export const DEFAULT_TEMPLATES: Readonly<Record<EventKind, { title: string; body
   "refused": { title: "{host}: refused {source} at {rev}", body: "{summary}" },
   "fetch-failed": { title: "{host}: cannot fetch {source}", body: "{summary}" },
   "recovered": { title: "{host}: recovered", body: "{summary}" },
+  "remote": { title: "{host}: {service} operated remotely", body: "{summary}" },
 };
 
-/** Event kinds a sink gets when `on` is not set: all but `deployed`. */
-export const DEFAULT_ON: readonly EventKind[] = EVENT_KINDS.filter((k) => k !== "deployed");
+/**
+ * Event kinds a sink gets when `on` is not set: all but `deployed` and `remote` (what people did
+ * on purpose: ask for them with `on`).
+ */
+export const DEFAULT_ON: readonly EventKind[] = EVENT_KINDS.filter((k) =>
+  k !== "deployed" && k !== "remote"
+);
 
 /**
  * Compiles `{field}` template text; `{{` and `}}` are literal braces. Returns the parts, or why

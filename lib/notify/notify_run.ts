@@ -102,17 +102,41 @@ export function notifyDeps(deps: Deps, config: Config): NotifyDeps {
  * const report = await notifyRun(notifyDeps(deps, config), config, outcome, deps.clock());
  * ```
  */
-export async function notifyRun(
+export function notifyRun(
   nd: NotifyDeps,
   config: Config,
   outcome: Outcome<RunResult>,
   now: Date,
 ): Promise<DeliveryReport> {
+  return send(nd, config, now, (s) => decide(s, config, outcome, now));
+}
+
+/**
+ * Throttles `events` (made elsewhere: `hoist serve`'s remote operations) per sink and sends what
+ * is due, as {@link notifyRun} does for a run's; the run state (failing, held back) is left alone.
+ * `keyOf` names what the throttle counts together besides sink and kind (default: the service).
+ */
+export function notifyEvents(
+  nd: NotifyDeps,
+  config: Config,
+  events: readonly NotifyEvent[],
+  now: Date,
+  keyOf?: (event: NotifyEvent) => string,
+): Promise<DeliveryReport> {
+  return send(nd, config, now, (s) => dueSends(s, config, events, now, keyOf));
+}
+
+async function send(
+  nd: NotifyDeps,
+  config: Config,
+  now: Date,
+  pick: (s: NotifyStore) => { events: readonly NotifyEvent[]; sends: Due[]; suppressed: number },
+): Promise<DeliveryReport> {
   if (config.notify.length === 0) return { events: [], deliveries: [], suppressed: 0, errors: [] };
   let store: NotifyStore | undefined;
   try {
     const s = store = nd.openStore();
-    const due = s.transaction(() => decide(s, config, outcome, now));
+    const due = s.transaction(() => pick(s));
     const deliveries = await deliverAll(nd, config, due.sends);
     const skipped = due.sends.filter((_, i) => deliveries[i]?.result === "skipped");
     s.transaction(() => {
@@ -209,13 +233,24 @@ function decide(store: NotifyStore, config: Config, outcome: Outcome<RunResult>,
     at: now.toISOString(),
   });
   store.setState(state);
+  return dueSends(store, config, events, now);
+}
+
+/** The messages of `events` each sink is due to get now, after its throttle. */
+function dueSends(
+  store: NotifyStore,
+  config: Config,
+  events: readonly NotifyEvent[],
+  now: Date,
+  keyOf: (event: NotifyEvent) => string = (e) => e.service ?? e.source ?? "",
+) {
   const sends: Due[] = [];
   let suppressed = 0;
   for (const sink of config.notify) {
     for (const event of events.filter(sinkFilter(sink))) {
       const key = {
         sink: sink.name,
-        service: event.service ?? event.source ?? "",
+        service: keyOf(event),
         kind: event.kind,
       };
       const previous = store.row(key);

@@ -56,6 +56,7 @@ const NOUNS: Readonly<Record<NotifyEvent["kind"], string>> = {
   "refused": "refusals",
   "fetch-failed": "failed fetches",
   "recovered": "recoveries",
+  "remote": "remote operations",
 };
 
 /**

@@ -24,6 +24,7 @@ export const NTFY_STYLE: Readonly<Record<EventKind, { priority: number; tags: st
   "refused": { priority: 4, tags: ["no_entry"] },
   "fetch-failed": { priority: 3, tags: ["warning"] },
   "recovered": { priority: 3, tags: ["white_check_mark"] },
+  "remote": { priority: 3, tags: ["joystick"] },
 };
 
 /** Gotify priority (0-10) per kind. */
@@ -35,6 +36,7 @@ export const GOTIFY_PRIORITY: Readonly<Record<EventKind, number>> = {
   "refused": 8,
   "fetch-failed": 5,
   "recovered": 5,
+  "remote": 5,
 };
 
 const USER_AGENT = `hoist/${VERSION}`;

@@ -140,7 +140,11 @@ function readKeyFile(file: string, entry: RepoEntry, scope: KeyScope): RemoteKey
   };
 }
 
-function readKeyText(file: string, text: string, scope: KeyScope): RemoteKeys {
+/**
+ * The keys of one key file's text (`file` names it in messages); each line that is not a key is a
+ * warning at its line, and the other lines still count.
+ */
+export function readKeyText(file: string, text: string, scope: KeyScope): RemoteKeys {
   const keys: RemoteKey[] = [];
   const problems: Problem[] = [];
   for (const [i, raw] of text.split("\n").entries()) {
