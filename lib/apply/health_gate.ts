@@ -165,7 +165,13 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
     const rolledAt = now();
     const done = await rollBackTo(toRollBack, {
       quadletDir: input.quadletDir,
-      healthOf: (svc) => input.services.get(svc)?.health,
+      // the restored revision is judged by the default check (its image's HEALTHCHECK, else
+      // settle), as `hoist rollback` judges it: the probe configured now came with the commit
+      // that failed and may check what only the new revision serves (health is not in the hash)
+      healthOf: (svc) => {
+        const h = input.services.get(svc)?.health;
+        return h?.probe.kind === "none" ? h : undefined;
+      },
     }, deps);
     for (const [k, r] of toRollBack.entries()) {
       const out = done[k];

@@ -254,3 +254,46 @@ Deno.test({
     assert.deepEqual((await healthGate(none, deps)).recording.checks, []);
   },
 });
+
+Deno.test({
+  name:
+    "healthGate() judges a rollback by the default check, not by the probe the failed commit configured",
+  permissions: "none",
+  async fn() {
+    const up = (unit: string, _now: number, restartedAt: number | undefined): UnitFacts => ({
+      unit,
+      active: "active",
+      sub: "running",
+      result: "success",
+      nRestarts: 0,
+      activeSince: restartedAt ?? T0,
+    });
+    const { deps } = fakeHost(up);
+    // the commit that failed checks a page only it would serve: the old revision never passes it
+    deps.probes.http = () => Promise.resolve({ ok: false, reason: "http 404" });
+    const base = input(["web"], [old("web")]);
+    const web = base.services.get("web");
+    assert.ok(web !== undefined);
+    const health = {
+      probe: { kind: "http" as const, url: "http://127.0.0.1:8080/healthz", status: 200 },
+      startPeriodMs: 0,
+      intervalMs: 500,
+      timeoutMs: 500,
+      retries: 2,
+      windowMs: 20_000,
+      settleMs: 3_000,
+    };
+    const out = await healthGate(
+      { ...base, services: new Map([["web", { ...web, health }]]) },
+      deps,
+    );
+    assert.deepEqual(
+      out.recording.checks.map((c) => [c.phase, c.probe, c.verdict, c.reason]),
+      [
+        ["deploy", "http", "unhealthy", "http 404 after 2 tries"],
+        ["rollback", "settle", "healthy", "up 10s without a restart"],
+      ],
+    );
+    assert.deepEqual(out.recording.rollbacks.map((r) => r.result), ["rolled-back"]);
+  },
+});
