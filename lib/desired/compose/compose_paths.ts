@@ -10,6 +10,7 @@ import type { RepoTree } from "../../types/repo_tree.ts";
 import { readRepoFile } from "../repo_files.ts";
 import { hostEnvFile } from "./host_env_file.ts";
 import {
+  type ComposeFileRead,
   ENV_COPY_DIR,
   type HostDirInputs,
   type PathPolicy,
@@ -19,6 +20,7 @@ import {
 import { literal } from "./unit_words.ts";
 
 export type {
+  ComposeFileRead,
   EnvCopy,
   HostDirInputs,
   ObjectFile,
@@ -60,6 +62,51 @@ export function repoPaths(tree: RepoTree, dir: string, hostDirs?: HostDirInputs)
         envCopy: { from: { kind: "repo", path: `${dir}/${norm}` }, target },
       };
     },
+    readCompose: (rel) => readComposeFile(tree, dir, rel),
+  };
+}
+
+/** A compose file inside the service folder `dir` (no `..` out, no symlink out). */
+function readComposeFile(tree: RepoTree, dir: string, rel: string): ComposeFileRead {
+  const norm = posix.normalize(rel);
+  if (posix.isAbsolute(norm) || norm === ".." || norm.startsWith("../")) {
+    return {
+      ok: false,
+      message: `${rel} is outside the service folder`,
+      hint: "include: and extends: {file:} read compose files inside the service folder only",
+    };
+  }
+  const path = `${dir}/${norm}`;
+  if (tree.entries.get(path) === undefined) {
+    return {
+      ok: false,
+      message: `${rel} does not exist in ${dir}/`,
+      hint: `Add ${path} or fix the path`,
+    };
+  }
+  const read = readRepoFile(tree, path, dir);
+  if (!read.ok) return { ok: false, message: read.problem.message, hint: read.problem.hint ?? "" };
+  const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  try {
+    const sub = posix.dirname(norm);
+    return { ok: true, file: path, sub: sub === "." ? "" : sub, text: text.decode(read.data) };
+  } catch {
+    return { ok: false, message: `${rel} is not UTF-8 text`, hint: "Save it as UTF-8" };
+  }
+}
+
+/**
+ * `policy` for a compose file in the subfolder `sub` of the service folder (an included file):
+ * its relative paths are relative to its own folder, as compose reads them.
+ */
+export function rebased(policy: PathPolicy, sub: string): PathPolicy {
+  if (sub === "") return policy;
+  const join = (rel: string) => posix.isAbsolute(rel) ? rel : posix.join(sub, rel);
+  const read = policy.readCompose;
+  return {
+    ...(policy.copy === undefined ? {} : { copy: policy.copy }),
+    resolve: (rel, use, required) => policy.resolve(join(rel), use, required),
+    ...(read ? { readCompose: (rel: string) => read(join(rel)) } : {}),
   };
 }
 

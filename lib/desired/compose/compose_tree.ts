@@ -28,6 +28,8 @@ export interface CEntry {
   readonly key: string;
   readonly line: number;
   readonly value: CNode;
+  /** The compose file it comes from when not the one being converted (`extends: {file:}`). */
+  readonly file?: string;
 }
 
 /**

@@ -17,6 +17,7 @@ import { policyProblems } from "./compose_policy.ts";
 import { convertService } from "./convert_service.ts";
 import { parseDotenv } from "./dotenv.ts";
 import { resolveExtends } from "./extends.ts";
+import { includedParts, mergeByKey, networksOf, objectsOf, type Part } from "./include.ts";
 import type { Lookup } from "./interpolate.ts";
 import { describe, field, items, keyPath, text } from "./nodes.ts";
 import { PODMAN_NAME, type ProjectNames } from "./project_names.ts";
@@ -65,6 +66,8 @@ export interface ComposeUnit {
   readonly envFiles?: readonly EnvCopy[];
   /** The files of `content:`/`environment:` secrets and configs a `.container` mounts. */
   readonly objects?: readonly ObjectFile[];
+  /** The included compose file it comes from (`include:`); absent: the main file. */
+  readonly source?: { readonly file: string; readonly text: string };
   /** The compose service a `.container` or `.build` belongs to; absent for networks and volumes. */
   readonly composeService?: string;
   /** The compose key each line came from → those lines (`UnitBuilder.byKey`). */
@@ -83,6 +86,7 @@ export { MAX_SERVICES } from "./project_services.ts";
 
 const TOP_KEYS = new Set([
   "version",
+  "include",
   "name",
   "services",
   "networks",
@@ -187,27 +191,42 @@ function convertProject(
   input: ComposeInput,
   lookup: Lookup,
 ): ComposeUnit[] {
-  for (const e of root.entries) checkTopKey(d, e);
-  const services = activeServices(
-    d,
-    withExtends(d, field(root, "services")),
-    field(root, "x-hoist"),
+  const offline = input.offline ?? false;
+  const parts = includedParts({ d, root, paths: input.paths }, {
+    lookup,
+    offline,
+    ...(input.service ? { service: input.service } : {}),
+  });
+  for (const part of parts) for (const e of part.root.entries) checkTopKey(part.d, e);
+  const hoist = field(root, "x-hoist");
+  const services = mergeByKey(
+    parts.map((part) => ({
+      part,
+      items: part === parts[0] || field(part.root, "services")
+        ? activeServices(part.d, withExtends(part, field(part.root, "services"), lookup), hoist)
+        : [],
+    })),
+    "services",
   );
-  const networks = declaredResources(
-    d,
-    "networks",
-    field(root, "networks")?.value,
-    project,
-    input.prefix,
-  );
-  const volumes = declaredResources(
-    d,
-    "volumes",
-    field(root, "volumes")?.value,
-    project,
-    input.prefix,
-  );
-  if (input.policy) policyProblems(d, services, networks, input.policy);
+  const resources = (kind: "networks" | "volumes") =>
+    parts.map((part) => {
+      const list = declaredResources(
+        part.d,
+        kind,
+        field(part.root, kind)?.value,
+        project,
+        input.prefix,
+      );
+      return kind === "networks" ? networksOf(part, list) : { part, items: list };
+    });
+  const networks = mergeByKey(resources("networks"), "networks");
+  const volumes = mergeByKey(resources("volumes"), "volumes");
+  if (input.policy) {
+    for (const part of parts) {
+      const own = services.filter((s) => s.part === part);
+      if (own.length > 0) policyProblems(part.d, own, networks, input.policy);
+    }
+  }
   const names: ProjectNames = {
     project,
     prefix: input.prefix,
@@ -215,11 +234,21 @@ function convertProject(
     networks: new Map(networks.map((r) => [r.key, r.names])),
     volumes: new Map(volumes.map((r) => [r.key, r.names])),
   };
-  const objects = { lookup, offline: input.offline ?? false };
-  const declared = {
-    secrets: declaredFiles(d, "secrets", field(root, "secrets")?.value, objects),
-    configs: declaredFiles(d, "configs", field(root, "configs")?.value, objects),
-  };
+  const objects = { lookup, offline };
+  const declaredOf = (kind: "secrets" | "configs") =>
+    new Map(
+      mergeByKey(
+        parts.map((part) => ({
+          part,
+          items: objectsOf(
+            part,
+            declaredFiles(part.d, kind, field(part.root, kind)?.value, objects),
+          ),
+        })),
+        kind,
+      ).map((o) => [o.key, o.object]),
+    );
+  const declared = { secrets: declaredOf("secrets"), configs: declaredOf("configs") };
   const shared = {
     healthy: new Set<string>(),
     completed: new Set<string>(),
@@ -229,10 +258,10 @@ function convertProject(
     const c: ServiceCtx = {
       name: s.key,
       path: keyPath("services", s.key),
-      unit: new UnitBuilder(d, keyPath("services", s.key)),
-      d,
+      unit: new UnitBuilder(s.part.d, keyPath("services", s.key)),
+      d: s.part.d,
       names,
-      paths: input.paths,
+      paths: s.part.paths,
       lookup,
       envFiles: [],
       objects: [],
@@ -244,15 +273,16 @@ function convertProject(
     }
     return { s, c };
   });
-  for (const { s, c } of built) waitedFor(d, s, c, shared);
+  for (const { s, c } of built) waitedFor(c.d, s, c, shared);
   const out: ComposeUnit[] = [];
   const render = (
+    part: Part,
     fileName: string,
     type: UnitType,
     unit: UnitBuilder,
     of?: { service: string; envFiles?: EnvCopy[]; objects?: ObjectFile[] },
   ) => {
-    const place = { file: input.file, service: input.service ?? project, fileName, type };
+    const place = { file: part.d.file, service: input.service ?? project, fileName, type };
     d.problems.push(...unitRuleProblems(unit.entries(), place));
     const text = renderUnitText(unit.sections());
     out.push({
@@ -264,6 +294,7 @@ function convertProject(
       ...(of?.envFiles?.length ? { envFiles: of.envFiles } : {}),
       ...(of?.objects?.length ? { objects: of.objects } : {}),
       ...(of ? { composeService: of.service } : {}),
+      ...(part.source ? { source: part.source } : {}),
     });
   };
   for (const { s, c } of built) {
@@ -276,31 +307,39 @@ function convertProject(
     );
     const n = names.services.get(s.key);
     if (n) {
-      render(`${n.unit}.container`, "container", c.unit, {
+      render(s.part, `${n.unit}.container`, "container", c.unit, {
         service: s.key,
         envFiles: c.envFiles,
         objects: c.objects,
       });
     }
-    for (const x of c.extra) render(x.fileName, x.type, x.unit, { service: s.key });
+    for (const x of c.extra) render(s.part, x.fileName, x.type, x.unit, { service: s.key });
   }
   for (const r of networks) {
     if (r.names.unit !== undefined && (r.key !== "default" || shared.usedNetworks.has("default"))) {
-      render(`${r.names.unit}.network`, "network", networkUnit(d, r));
+      render(r.part, `${r.names.unit}.network`, "network", networkUnit(r.part.d, r));
     }
   }
   for (const r of volumes) {
-    if (r.names.unit !== undefined) render(`${r.names.unit}.volume`, "volume", volumeUnit(d, r));
+    if (r.names.unit !== undefined) {
+      render(r.part, `${r.names.unit}.volume`, "volume", volumeUnit(r.part.d, r));
+    }
   }
   return out;
 }
 
-/** The `services:` entry with each service's same-file `extends` merged in. */
-function withExtends(d: Diagnostics, services: CEntry | undefined): CEntry | undefined {
+/**
+ * The `services:` entry with each service's `extends` merged in (from the same file, or from
+ * another compose file of the service folder).
+ */
+function withExtends(part: Part, services: CEntry | undefined, lookup: Lookup): CEntry | undefined {
   if (services === undefined || services.value.kind !== "map") return services;
   return {
     ...services,
-    value: { ...services.value, entries: resolveExtends(d, services.value.entries) },
+    value: {
+      ...services.value,
+      entries: resolveExtends(part.d, services.value.entries, { paths: part.paths, lookup }),
+    },
   };
 }
 
@@ -309,7 +348,7 @@ function checkTopKey(d: Diagnostics, e: CEntry): void {
     if (e.key === "x-hoist") checkHoistKeys(d, e);
     return;
   }
-  if (e.key === "include" || e.key === "models") {
+  if (e.key === "models") {
     unsupported(d, e.key, e.line, "not supported by hoist yet");
   } else unsupported(d, keyPath("", e.key), e.line, "not a compose top-level key");
 }

@@ -59,14 +59,18 @@ export function convertService(
     );
   }
   for (const e of node.entries) {
-    const path = keyPath(c.path, e.key);
+    // a key extended from another compose file: its problems name that file
+    const k = e.file === undefined || e.file === c.d.file
+      ? c
+      : { ...c, d: { ...c.d, file: e.file } };
+    const path = keyPath(k.path, e.key);
     if (e.key.startsWith("x-")) continue;
     const rule = SERVICE_KEYS[e.key];
-    if (rule === undefined) unsupported(c.d, path, e.line, "not a compose service key");
-    else if (rule === "unsupported") unsupported(c.d, path, e.line);
-    else if (rule !== "project") rule(e, c);
-    else if (e.key === "secrets" || e.key === "configs") fileObjects(e.key, declared[e.key])(e, c);
-    else if (e.key === "pull_policy") pullPolicy(e, c);
+    if (rule === undefined) unsupported(k.d, path, e.line, "not a compose service key");
+    else if (rule === "unsupported") unsupported(k.d, path, e.line);
+    else if (rule !== "project") rule(e, k);
+    else if (e.key === "secrets" || e.key === "configs") fileObjects(e.key, declared[e.key])(e, k);
+    else if (e.key === "pull_policy") pullPolicy(e, k);
   }
   if (!get("network_mode") && !get("networks")) defaultNetwork(c, node.line);
 }

@@ -1,12 +1,25 @@
 /**
- * {@link resolveExtends}: `extends: {service: base}` within one compose file, merged as the compose
- * specification says (13-merge.md, 05-services.md "extends").
+ * {@link resolveExtends}: `extends: {service: base}` within one compose file, or
+ * `extends: {file: base.yaml, service: base}` from another compose file next to it, merged as the
+ * compose specification says (13-merge.md, 05-services.md "extends").
  *
  * @module
  */
-import type { CEntry, CNode } from "./compose_tree.ts";
+import { posix } from "node:path";
+import type { PathPolicy } from "./compose_paths.ts";
+import { type CEntry, type CNode, composeTree } from "./compose_tree.ts";
+import type { Lookup } from "./interpolate.ts";
 import { describe, field, keyPath, text } from "./nodes.ts";
-import { type Diagnostics, fail, unsupported } from "./unit_builder.ts";
+import { type Diagnostics, fail } from "./unit_builder.ts";
+
+/** What `extends: {file:}` needs: the folder's compose files and the project's variables. */
+export interface ExtendsInputs {
+  readonly paths: PathPolicy;
+  readonly lookup: Lookup;
+  readonly offline?: boolean;
+  /** `file#service` of the services being extended across files, to refuse loops. */
+  readonly chain?: readonly string[];
+}
 
 /** Keys whose lists are really mappings (`NAME=value` items), merged by name. */
 const MAPPING_KEYS = new Set([
@@ -27,14 +40,20 @@ type MapNode = CNode & { kind: "map" };
  * The services with every `extends` of the same file applied: the base's keys first, the main
  * service's mappings overriding by key, sequences appended (ports, volumes, secrets and configs
  * replaced where they share a target), `command`, `entrypoint` and `healthcheck.test` replaced,
- * scalars replaced. `extends: {file: …}`, unknown bases and cycles are errors.
+ * scalars replaced. A base from another file (`file:`, next to this one: a file in a subfolder
+ * would resolve its relative paths from elsewhere) keeps that file's name on its keys, so their
+ * problems name it. A file outside the folder, unknown bases and loops are errors.
  *
  * @example
  * ```ts
  * resolveExtends(d, services.entries); // each entry with its base merged in, `extends` removed
  * ```
  */
-export function resolveExtends(d: Diagnostics, services: readonly CEntry[]): CEntry[] {
+export function resolveExtends(
+  d: Diagnostics,
+  services: readonly CEntry[],
+  inputs?: ExtendsInputs,
+): CEntry[] {
   const byName = new Map(services.map((s) => [s.key, s]));
   const done = new Map<string, CEntry>();
   const resolve = (s: CEntry, stack: readonly string[]): CEntry => {
@@ -49,12 +68,12 @@ export function resolveExtends(d: Diagnostics, services: readonly CEntry[]): CEn
     if (ext === undefined || s.value.kind !== "map") return s;
     const path = keyPath(keyPath("services", s.key), "extends");
     const own: MapNode = { ...s.value, entries: s.value.entries.filter((e) => e !== ext) };
+    const baseName = text(ext.value) ?? text(field(ext.value, "service")?.value ?? ext.value);
     const file = field(ext.value, "file");
     if (file) {
-      unsupported(d, keyPath(path, "file"), file.line, "extends with file: is not supported yet");
-      return { ...s, value: own };
+      const base = baseName === undefined ? undefined : fromFile(d, file, baseName, s, inputs);
+      return { ...s, value: base === undefined ? own : mergeService(base, own) };
     }
-    const baseName = text(ext.value) ?? text(field(ext.value, "service")?.value ?? ext.value);
     const base = baseName === undefined ? undefined : byName.get(baseName);
     if (baseName === undefined || base === undefined || base.value.kind !== "map") {
       fail(
@@ -89,6 +108,82 @@ export function resolveExtends(d: Diagnostics, services: readonly CEntry[]): CEn
     return { ...s, value: mergeService(resolvedBase, own) };
   };
   return services.map((s) => resolve(s, []));
+}
+
+/**
+ * The service `name` of the compose file `file:` names, its own `extends` resolved, each key
+ * marked with that file; undefined after an error.
+ */
+function fromFile(
+  d: Diagnostics,
+  file: CEntry,
+  name: string,
+  s: CEntry,
+  inputs: ExtendsInputs | undefined,
+): MapNode | undefined {
+  const at = keyPath(keyPath(keyPath("services", s.key), "extends"), "file");
+  const rel = text(file.value);
+  if (rel === undefined) {
+    fail(d, at, file.line, `expected a path, got ${describe(file.value)}`);
+    return undefined;
+  }
+  const read = inputs?.paths.readCompose?.(rel);
+  if (read === undefined) {
+    fail(
+      d,
+      at,
+      file.line,
+      "extends: {file:} needs the other files of the service folder, which hoist convert does not read",
+      "Check the project with hoist validate or hoist render in the repository",
+    );
+    return undefined;
+  }
+  if (!read.ok) {
+    fail(d, at, file.line, read.message, read.hint);
+    return undefined;
+  }
+  if (read.sub !== "") {
+    fail(
+      d,
+      at,
+      file.line,
+      `${rel} is in a subfolder; hoist extends from files next to ${posix.basename(d.file)} only`,
+      "Move the base file next to the compose file (or use include:, whose paths stay relative to each file)",
+    );
+    return undefined;
+  }
+  const link = `${read.file}#${name}`;
+  const chain = inputs?.chain ?? [];
+  if (chain.includes(link) || chain.length > 16) {
+    fail(d, at, file.line, `extends loops: ${[...chain, link].join(" → ")}`);
+    return undefined;
+  }
+  const other: Diagnostics = { ...d, file: read.file };
+  const tree = composeTree(read.text, {
+    file: read.file,
+    lookup: inputs?.lookup ?? (() => undefined),
+    offline: inputs?.offline ?? false,
+    ...(d.service ? { service: d.service } : {}),
+  });
+  d.problems.push(...tree.problems);
+  if (tree.value === undefined) return undefined;
+  const services = field(tree.value, "services");
+  const entries = services?.value.kind === "map" ? services.value.entries : [];
+  const base = entries.find((e) => e.key === name);
+  if (base === undefined || base.value.kind !== "map") {
+    fail(d, at, file.line, `${JSON.stringify(name)} is not a service of ${rel}`);
+    return undefined;
+  }
+  const resolved = resolveExtends(other, entries, {
+    ...(inputs ??
+      { paths: { resolve: () => ({ ok: false, skip: true }) }, lookup: () => undefined }),
+    chain: [...chain, `${d.file}#${s.key}`, link],
+  }).find((e) => e.key === name);
+  if (resolved === undefined || resolved.value.kind !== "map") return undefined;
+  return {
+    ...resolved.value,
+    entries: resolved.value.entries.map((e) => e.file ? e : { ...e, file: read.file }),
+  };
 }
 
 /** `main` over `base`, key by key. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { CEntry, CNode } from "./compose_tree.ts";
-import { ENV_COPY_DIR } from "./compose_paths.ts";
+import { ENV_COPY_DIR, type PathPolicy } from "./compose_paths.ts";
 import type { Lookup } from "./interpolate.ts";
 import { describe, field, keyPath, text } from "./nodes.ts";
 import { type KeyHandler, pathOf, type ServiceCtx } from "./service_ctx.ts";
@@ -19,7 +19,13 @@ import { literal } from "./unit_words.ts";
  * shown).
  */
 export type FileObject =
-  | { readonly kind: "file"; readonly file: string; readonly line: number }
+  | {
+    readonly kind: "file";
+    readonly file: string;
+    readonly line: number;
+    /** How `file` resolves, when declared in another file than the service's (`include:`). */
+    readonly paths?: PathPolicy;
+  }
   | {
     readonly kind: "text";
     readonly text: string;
@@ -216,7 +222,7 @@ function mountSource(
   line: number,
 ): string | undefined {
   if (obj.kind === "file") {
-    const r = c.paths.resolve(obj.file, "file", true);
+    const r = (obj.paths ?? c.paths).resolve(obj.file, "file", true);
     if (r.ok) return r.value;
     if (!r.skip) fail(c.d, at, line, r.message, r.hint);
     return undefined;

@@ -66,4 +66,15 @@ export interface PathPolicy {
   readonly copy?: boolean;
   /** `rel` as written (`./a.env`, `conf`, `.`); `required: false` lets a missing file be skipped. */
   resolve(rel: string, use: PathUse, required: boolean): ResolvedPath;
+  /**
+   * Another compose file of the service folder (`include:`, `extends: {file:}`): its path as
+   * problems name it, its folder relative to the service folder ("" at the top), and its text;
+   * absent where no folder can be read (`hoist convert`).
+   */
+  readCompose?(rel: string): ComposeFileRead;
 }
+
+/** A compose file read for `include:` or `extends: {file:}`, or why it cannot be. */
+export type ComposeFileRead =
+  | { readonly ok: true; readonly file: string; readonly sub: string; readonly text: string }
+  | { readonly ok: false; readonly message: string; readonly hint: string };
