@@ -47,7 +47,10 @@ export const composeSource: DraftSource = {
   read: readCompose,
 };
 
-/** The compose file the agent config picks for the folder's service (`compose = "…"`), if any. */
+/**
+ * The compose file config.yml (`compose:`) or the agent config (`compose = "…"`) picks for the
+ * folder's service, if any.
+ */
 export function chosenComposeFile({ name, ctx }: ServiceFolder): string | undefined {
   return ctx.compose?.services?.[name] ?? ctx.compose?.source;
 }
@@ -68,14 +71,28 @@ export function readChosenCompose(folder: ServiceFolder): Read<UnitDraft[]> {
   const chosen = chosenComposeFile(folder);
   if (chosen === undefined || composeSource.matches(chosen)) return { value: [], problems: [] };
   if (folder.tree.entries.get(`${folder.dir}/${chosen}`)?.kind !== "file") {
+    const picked = folder.ctx.compose?.picked;
+    const inYml = picked?.service === folder.name && picked.file === chosen;
     return {
       value: [],
       problems: [
-        problem("error", `${chosen} does not exist; the agent config picks it with compose =`, {
-          file: folder.dir,
-          service: folder.name,
-          hint: `Add ${chosen} to ${folder.dir}/, or fix compose = "${chosen}" in the agent config`,
-        }),
+        inYml
+          ? problem(
+            "error",
+            `${folder.dir}/${chosen} does not exist; config.yml picks it with compose:`,
+            {
+              file: folder.ctx.configFile,
+              line: picked.line,
+              service: folder.name,
+              hint: `Add ${chosen} to ${folder.dir}/, or fix services.${folder.name}.compose`,
+            },
+          )
+          : problem("error", `${chosen} does not exist; the agent config picks it with compose =`, {
+            file: folder.dir,
+            service: folder.name,
+            hint:
+              `Add ${chosen} to ${folder.dir}/, or fix compose = "${chosen}" in the agent config`,
+          }),
       ],
     };
   }
@@ -118,7 +135,7 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
     ...(ctx.policy === undefined ? {} : { policy: ctx.policy }),
     ...variables,
   });
-  const problems = [...converted.problems];
+  const problems = [...converted.problems, ...unusedAgentChoice(folder)];
   const { lookup } = projectLookup(variables); // its problems are converted's
   const drafts = (converted.value?.units ?? []).map((u): UnitDraft => {
     const envFiles = composeEnvFiles(folder, u.envFiles ?? [], lookup);
@@ -154,6 +171,24 @@ function objectFile(folder: ServiceFolder, o: ObjectFile): DesiredFile {
     ...(o.secret ? { secret: true } : {}),
     origin: o.origin,
   };
+}
+
+/** A warning when config.yml and the agent config name different compose files for the service. */
+function unusedAgentChoice({ name, ctx }: ServiceFolder): Problem[] {
+  const picked = ctx.compose?.picked;
+  if (picked?.service !== name || picked.agent === undefined || picked.agent === picked.file) {
+    return [];
+  }
+  return [problem(
+    "warning",
+    `services.${name}.compose picks ${picked.file}; the agent config's [services.${name}] compose = "${picked.agent}" is not used`,
+    {
+      file: ctx.configFile,
+      line: picked.line,
+      service: name,
+      hint: "Name the compose file in one place (config.yml wins where both do)",
+    },
+  )];
 }
 
 /** Errors for a second compose file, or a manifest.yml, in the same folder. */

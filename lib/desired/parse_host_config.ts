@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, type Pair } from "yaml";
 import { type Problem, problem } from "../errors.ts";
+import { type ComposeChoice, readComposeChoice } from "./compose_choice.ts";
 import { readServiceEntry, type ServiceEntry } from "./health_config.ts";
 import type { Read } from "./read.ts";
 import { describeNode, pairKey, parseYamlDoc, scalarString } from "./yaml_doc.ts";
@@ -18,6 +19,7 @@ export interface HostConfig {
   readonly services: readonly (
     & { readonly name: string; readonly line: number | undefined }
     & ServiceEntry
+    & { readonly compose?: ComposeChoice }
   )[];
   readonly pre?: string;
   readonly post?: string;
@@ -104,9 +106,16 @@ function readServices(
       ));
       continue;
     }
-    const entry = readServiceEntry(name, svc.value, at);
+    const compose = readComposeChoice(name, svc.value, at);
+    problems.push(...compose.problems);
+    const entry = readServiceEntry(name, compose.rest, at);
     problems.push(...entry.problems);
-    services.push({ name, line: at.lineOf(svc.key), ...entry.value });
+    services.push({
+      name,
+      line: at.lineOf(svc.key),
+      ...entry.value,
+      ...(compose.value === undefined ? {} : { compose: compose.value }),
+    });
   }
   return { value: services, problems };
 }

@@ -11,6 +11,7 @@ import { finishServices } from "./finish_services.ts";
 import { type HostConfig, parseHostConfig } from "./parse_host_config.ts";
 import type { Read } from "./read.ts";
 import { readService } from "./read_service.ts";
+import { withComposeChoice } from "./compose_choice.ts";
 import { collectFiles, hasDir, readText } from "./repo_files.ts";
 import { NO_SECRETS, type SecretInputs } from "./secrets.ts";
 import type { ServiceContext } from "./service_context.ts";
@@ -86,7 +87,7 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
         folders.get(s.name) ?? { revision: tree.revision, entries: new Map() },
         s.name,
         s.line,
-        ctx,
+        withComposeChoice(ctx, s.name, s.compose),
       );
       // config.yml's health settings: how apply judges it, not part of its hash
       return read.status === "ready" && s.health !== undefined

@@ -29,11 +29,20 @@ export interface ServiceContext {
   readonly secrets: SecretInputs;
   /**
    * The compose file to read instead of `compose.yaml` and its variants: by service
-   * (`[services.<name>] compose`), else for every service of the source (`compose` on it).
+   * (config.yml's `compose:`, else `[services.<name>] compose`), else for every service of the
+   * source (`compose` on it).
    */
   readonly compose?: {
     readonly source?: string;
     readonly services?: Readonly<Record<string, string>>;
+    /** config.yml's `services.<name>.compose`, which wins over the agent config's. */
+    readonly picked?: {
+      readonly service: string;
+      readonly file: string;
+      readonly line: number | undefined;
+      /** The agent config's `[services.<name>] compose`, which config.yml overrides. */
+      readonly agent?: string;
+    };
   };
   /** The host's `[compose.policy]` (default: everything allowed). */
   readonly policy?: ComposePolicy;
