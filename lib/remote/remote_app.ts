@@ -20,16 +20,21 @@ import { NonceLog } from "./nonces.ts";
 import { type KeySource, NO_KEYS, type RemoteKeys, repoKeys } from "./repo_keys.ts";
 
 /** The trees of each fetched source, as {@link repoKeys} reads them. */
-export function keySources(config: Config, fetched: readonly FetchedSource[]): KeySource[] {
-  return fetched.map((f) =>
-    f.trees.kind === "branch-per-service" ? f.trees : {
+export async function keySources(
+  config: Config,
+  fetched: readonly FetchedSource[],
+): Promise<KeySource[]> {
+  const trees = await Promise.all(fetched.map((f) => f.loadTrees()));
+  return fetched.map((f, i) => {
+    const t = trees[i]!;
+    return t.kind === "branch-per-service" ? t : {
       kind: "host-folders",
-      tree: f.trees.tree,
+      tree: t.tree,
       root: f.source.kind === "host-folders" && f.source.path !== ""
         ? `${f.source.path.replace(/\/+$/, "")}/${config.host}`
         : config.host,
-    }
-  );
+    };
+  });
 }
 
 /** A service of the desired state, as the API needs it. */
@@ -110,7 +115,7 @@ export function remoteApp(deps: Deps, config: Config, host: RemoteHost): RemoteS
   return {
     app,
     async update(fetched, next) {
-      sources = keySources(config, fetched);
+      sources = await keySources(config, fetched);
       desired = next;
       await reload();
     },

@@ -9,14 +9,14 @@ import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { applyPlan, type ApplyResult, plannedUnits } from "../apply/apply_plan.ts";
-import { healthGate } from "../apply/health_gate.ts";
+import type { GateResult } from "../apply/health_gate.ts";
 import { createHealthProbes } from "../adapters/health_probe.ts";
 import { createUnitFacts } from "../adapters/unit_facts.ts";
 import { readyServices } from "../desired/types.ts";
 import { type HeldBack, holdBack } from "../health/breaker.ts";
 import { rolloutGate } from "../health/rollout_gate.ts";
 import { serviceUnitsOf } from "../reconcile/service_state.ts";
-import { type ManualRollback, manualRollback } from "../apply/manual_rollback.ts";
+import type { ManualRollback } from "../apply/manual_rollback.ts";
 import type { DeploymentRow, HealthHistoryRow, RollbackRecord } from "../state/store.ts";
 import { readPrefixedUnits, reloadMarkPath } from "../observed/collect_observed.ts";
 import { adoptInventory } from "../reconcile/adopt.ts";
@@ -203,7 +203,12 @@ async function applyAndRecord(
     settleMs: SETTLE_MS,
     reloadMark: { path: reloadMarkPath(config.stateDir), root: config.stateDir },
   });
-  const gate = await healthGate({
+  // the health gate judges only what this run (re)started; a plan that starts nothing loads none
+  // of its code (nor the YAML parser its settings need)
+  const starts = planned.plan.actions.some((a) => a.kind === "start" || a.kind === "restart");
+  const gate: GateResult = !starts ? noGate(executed) : await (await import(
+    "../apply/health_gate.ts"
+  )).healthGate({
     plan: planned.plan,
     applied: executed,
     prev: planned.observed.inventory.services,
@@ -249,6 +254,11 @@ async function applyAndRecord(
   };
 }
 
+/** The health gate's result for a run that started nothing: nothing judged, nothing recorded. */
+function noGate(applied: ApplyResult): GateResult {
+  return { applied, recording: { checks: [], rollbacks: [], healthy: [], failed: [] }, lines: [] };
+}
+
 /**
  * Each ready service's health settings (config.yml's `services.<name>.health`, else the agent
  * config's; absent: the default) and the revision a pass records as healthy.
@@ -283,21 +293,26 @@ export function runRollback(
   opts: { service: string; to?: string; dryRun: boolean; lockTimeoutMs: number },
 ): Promise<Outcome<ManualRollback>> {
   return attempt(() =>
-    withLockedStore(deps, config, opts.lockTimeoutMs, (store) =>
-      manualRollback(store, {
-        fs: deps.fs,
-        systemctl: deps.systemctl,
-        facts: createUnitFacts(deps.run, config.mode),
-        probes: createHealthProbes(deps.run),
-        clock: deps.clock,
-        sleep: deps.sleep,
-      }, {
-        service: opts.service,
-        ...(opts.to === undefined ? {} : { to: opts.to }),
-        dryRun: opts.dryRun,
-        quadletDir: config.quadletDir,
-        host: config.host,
-      }))
+    withLockedStore(
+      deps,
+      config,
+      opts.lockTimeoutMs,
+      async (store) =>
+        (await import("../apply/manual_rollback.ts")).manualRollback(store, {
+          fs: deps.fs,
+          systemctl: deps.systemctl,
+          facts: createUnitFacts(deps.run, config.mode),
+          probes: createHealthProbes(deps.run),
+          clock: deps.clock,
+          sleep: deps.sleep,
+        }, {
+          service: opts.service,
+          ...(opts.to === undefined ? {} : { to: opts.to }),
+          dryRun: opts.dryRun,
+          quadletDir: config.quadletDir,
+          host: config.host,
+        }),
+    )
   );
 }
 

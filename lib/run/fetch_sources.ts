@@ -3,8 +3,8 @@
  * anti-rollback (the new commit descends from the last deployed one), then signatures checked by
  * git's verify-commit against only the configured keys, then the signed tip's committer date
  * (not before the last deployed commit's, not in the future); the decisions themselves are the pure
- * functions of lib/trust/trust_verdict.ts. Only then are the commits' trees read — from the
- * commit objects, never from a working tree.
+ * functions of lib/trust/trust_verdict.ts. Only then may the commits' trees be read — from the
+ * commit objects, never from a working tree, and only when asked for (`loadTrees`).
  *
  * @module
  */
@@ -38,11 +38,27 @@ export type SourceTrees =
 export interface FetchedSource {
   readonly source: SourceConfig;
   readonly verdict: SourceVerdict;
-  readonly trees: SourceTrees;
+  /**
+   * Reads the trees from the verified commits (`git archive`), once: later calls share the first
+   * read. A run whose desired state comes from the desired-state cache never calls it.
+   */
+  readonly loadTrees: () => Promise<SourceTrees>;
   /** What to record as deployed once applied. */
   readonly records: readonly Omit<SourceRecord, "deployedAt">[];
   /** True when a record differs from what the store holds (a new commit, signer or policy). */
   readonly changed: boolean;
+}
+
+/** A fetched source with its trees read. */
+export interface LoadedSource {
+  readonly source: SourceConfig;
+  readonly trees: SourceTrees;
+}
+
+/** Reads the trees of every fetched source (their `git archive`s run at once). */
+export async function loadSources(fetched: readonly FetchedSource[]): Promise<LoadedSource[]> {
+  const trees = await Promise.all(fetched.map((f) => f.loadTrees()));
+  return fetched.map((f, i) => ({ source: f.source, trees: trees[i]! }));
 }
 
 /** Run-time switches. */
@@ -137,7 +153,8 @@ async function fetchOne(
       }),
     );
   }
-  const trees = await readTrees(deps, config, source, cache, checked);
+  let trees: Promise<SourceTrees> | undefined;
+  const loadTrees = () => trees ??= readTrees(deps, config, source, cache, checked);
   const verdict = sourceVerdict({
     source: source.name,
     requireSigned: config.trust.requireSigned,
@@ -156,7 +173,7 @@ async function fetchOne(
     return !prev || prev.commit !== r.commit || prev.policy !== r.policy ||
       prev.signer !== r.signer || prev.committedAt !== r.committedAt;
   });
-  return { source, verdict, trees, records, changed };
+  return { source, verdict, loadTrees, records, changed };
 }
 
 /**

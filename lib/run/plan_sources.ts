@@ -5,15 +5,8 @@
  * @module
  */
 import type { Config } from "../config/load_config.ts";
-import { type Problem, problem } from "../errors.ts";
 import type { Deps } from "../deps.ts";
 import { checkGenerated } from "../desired/check_generated.ts";
-import { mergeDesired } from "../desired/merge_desired.ts";
-import { withAgentHealth } from "../health/with_agent_health.ts";
-import { type BranchOptions, readBranches } from "../desired/read_branches.ts";
-import { readServicesFolder } from "../desired/read_services_folder.ts";
-import { readDesired } from "../desired/read_desired.ts";
-import type { SecretInputs } from "../desired/secrets.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
 import { collectObserved } from "../observed/collect_observed.ts";
 import { finishPlan } from "../reconcile/finish_plan.ts";
@@ -22,8 +15,8 @@ import { reconcile } from "../reconcile/reconcile.ts";
 import type { Plan } from "../reconcile/types.ts";
 import type { Store } from "../state/store.ts";
 import type { ObservedState } from "../types/observed.ts";
+import { cachedDesired, sameObservables } from "./desired_cache.ts";
 import type { FetchedSource } from "./fetch_sources.ts";
-import { prepareSecrets } from "./prepare_secrets.ts";
 
 /** The plan and what it was computed from. */
 export interface PlanResult {
@@ -31,77 +24,6 @@ export interface PlanResult {
   readonly desired: DesiredState;
   readonly observed: ObservedState;
   readonly fetched: readonly FetchedSource[];
-}
-
-/** Reads the desired state of every fetched source and merges them. Pure. */
-export function desiredFromSources(
-  config: Config,
-  fetched: readonly FetchedSource[],
-  secrets: SecretInputs,
-): DesiredState {
-  const common = {
-    host: config.host,
-    prefix: config.unitPrefix,
-    mode: config.mode,
-    stateDir: config.stateDir,
-    secrets,
-    scripts: config.services,
-    policy: config.composePolicy,
-  };
-  const services = Object.entries(config.services).flatMap(([name, o]) =>
-    o.compose === undefined ? [] : [[name, o.compose] as const]
-  );
-  const merged = mergeDesired(fetched.map((f) => {
-    const compose = {
-      ...(f.source.compose === undefined ? {} : { source: f.source.compose }),
-      ...(services.length > 0 ? { services: Object.fromEntries(services) } : {}),
-    };
-    return {
-      source: f.source.name,
-      desired: readSource(f, { ...common, compose }, config.file),
-    };
-  }));
-  const unknown = unknownServiceTables(config, merged);
-  const desired = withAgentHealth(merged, config.services, config.file);
-  return unknown.length === 0
-    ? desired
-    : { ...desired, problems: [...desired.problems, ...unknown] };
-}
-
-/** A warning for each `[services.<name>]` of the agent config that names no service of the host. */
-function unknownServiceTables(config: Config, desired: DesiredState): Problem[] {
-  const names = new Set(desired.services.map((s) => s.name));
-  return Object.keys(config.services).filter((n) => !names.has(n)).map((n) =>
-    problem("warning", `[services.${n}] names no service of this host; its settings are unused`, {
-      file: config.file,
-      hint: `Services here: ${[...names].sort().join(", ") || "none"}`,
-    })
-  );
-}
-
-/** One fetched source's desired state, read as its layout says. */
-function readSource(
-  f: FetchedSource,
-  common: Omit<BranchOptions, "source">,
-  configFile: string,
-): DesiredState {
-  const { source, trees } = f;
-  if (trees.kind === "branch-per-service") {
-    return readBranches(trees.branches, { ...common, source: source.name });
-  }
-  if (source.kind === "services-folder") {
-    return readServicesFolder(trees.tree, {
-      ...common,
-      path: source.path,
-      configFile,
-      ...(source.services === undefined ? {} : { services: source.services }),
-    });
-  }
-  return readDesired(trees.tree, {
-    ...common,
-    path: source.kind === "host-folders" ? source.path : "",
-    source: source.name,
-  });
 }
 
 /** Computes the plan for the fetched sources against the host as it is now. */
@@ -112,18 +34,30 @@ export async function planFromSources(
   store: Store,
   opts: { dryRun: boolean } = { dryRun: true },
 ): Promise<PlanResult> {
-  const secrets = await prepareSecrets(deps, config, fetched, { prune: !opts.dryRun });
-  const unchecked = desiredFromSources(config, fetched, secrets);
-  const observed = await collectObserved(
-    deps,
-    { quadletDir: config.quadletDir, stateDir: config.stateDir },
-    unchecked,
-    store.loadInventory(),
-  );
+  // an unchanged commit (and host-side inputs) needs no `git archive` and no reading
+  const cache = await cachedDesired(deps, config, fetched, { prune: !opts.dryRun });
+  const observe = (desired: DesiredState) =>
+    collectObserved(
+      deps,
+      { quadletDir: config.quadletDir, stateDir: config.stateDir },
+      desired,
+      store.loadInventory(),
+    );
+  let unchecked = cache.hit ?? await cache.read();
+  let observed = await observe(unchecked);
   const options = { keepCopies: config.keepCopies };
   // unit names systemd loads from a file other than the one hoist writes, judged on full paths
-  const read = blockTakeovers(unchecked, observed, config.quadletDir);
-  const first = reconcile(read, observed, options);
+  let read = blockTakeovers(unchecked, observed, config.quadletDir);
+  let first = reconcile(read, observed, options);
+  if (cache.hit !== undefined && first.actions.some((a) => a.kind === "copy")) {
+    // the cached state lacks its files' bytes, which only copy actions write: read it in full
+    // (the same state by its key, so what was observed for it still holds)
+    const full = await cache.read();
+    if (!sameObservables(full, unchecked)) observed = await observe(full);
+    unchecked = full;
+    read = blockTakeovers(unchecked, observed, config.quadletDir);
+    first = reconcile(read, observed, options);
+  }
   const facts = {
     requireSigned: config.trust.requireSigned,
     configFile: config.file,

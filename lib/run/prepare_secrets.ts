@@ -19,11 +19,11 @@ import {
   type SecretInputs,
 } from "../desired/secrets.ts";
 import { HoistError } from "../errors.ts";
-import type { FetchedSource } from "./fetch_sources.ts";
+import type { LoadedSource } from "./fetch_sources.ts";
 import type { RepoTree } from "../types/repo_tree.ts";
 
 /** Each tree of a fetched source, with the key prefix readService looks its files up by. */
-function treesOf(f: FetchedSource): { prefix: string; tree: RepoTree }[] {
+function treesOf(f: LoadedSource): { prefix: string; tree: RepoTree }[] {
   return f.trees.kind === "host-folders"
     ? [{ prefix: "", tree: f.trees.tree }]
     : [...f.trees.branches].map(([branch, tree]) => ({
@@ -40,8 +40,9 @@ function treesOf(f: FetchedSource): { prefix: string; tree: RepoTree }[] {
 export async function prepareSecrets(
   deps: Deps,
   config: Config,
-  fetched: readonly FetchedSource[],
+  fetched: readonly LoadedSource[],
   opts: { prune: boolean },
+  host?: HostSecretInputs,
 ): Promise<SecretInputs> {
   const decrypted = new Map<string, Decrypted>();
   const cacheDir = `${config.stateDir}/secrets`;
@@ -83,11 +84,32 @@ export async function prepareSecrets(
       if (!used.has(name)) await deps.fs.remove(`${cacheDir}/${name}`, cacheDir);
     }
   }
+  const { vars, hostDirs, hostFiles } = host ?? await hostSecretInputs(deps, config);
+  const key = secretsUsed || hostDirs.size > 0 ? await hostKey(deps, cacheDir) : undefined;
+  return {
+    decrypted,
+    vars,
+    ...(key === undefined ? {} : { key }),
+    ...(hostDirs.size > 0 ? { hostDirs, hostFiles } : {}),
+  };
+}
+
+/** What the desired state reads of the host besides the trees and decryption. */
+export interface HostSecretInputs {
+  /** The host environment under `[secrets] env_files`' variables. */
+  readonly vars: ReadonlyMap<string, string>;
+  /** `[secrets] host_dirs`, trailing slashes dropped. */
+  readonly hostDirs: ReadonlyMap<string, string>;
+  /** The text of each file directly in a host folder, by host path. */
+  readonly hostFiles: ReadonlyMap<string, string>;
+}
+
+/** Reads `[secrets] env_files` over the environment and the `host_dirs` folders' files. */
+export async function hostSecretInputs(deps: Deps, config: Config): Promise<HostSecretInputs> {
   const hostDirs = new Map(
     Object.entries(config.secrets.hostDirs).map(([k, d]) => [k, d.replace(/(.)\/+$/, "$1")]),
   );
   const hostFiles = await readHostDirs(deps, hostDirs);
-  const key = secretsUsed || hostDirs.size > 0 ? await hostKey(deps, cacheDir) : undefined;
   const vars = new Map<string, string>();
   for (const [k, v] of Object.entries(deps.env)) if (v !== undefined) vars.set(k, v);
   for (const file of config.secrets.envFiles) {
@@ -101,12 +123,7 @@ export async function prepareSecrets(
     }
     for (const [k, v] of parseDotenv(text)) vars.set(k, v);
   }
-  return {
-    decrypted,
-    vars,
-    ...(key === undefined ? {} : { key }),
-    ...(hostDirs.size > 0 ? { hostDirs, hostFiles } : {}),
-  };
+  return { vars, hostDirs, hostFiles };
 }
 
 /**
@@ -129,7 +146,7 @@ async function readHostDirs(
 }
 
 /** Name of the host's digest key in state_dir/secrets. */
-const KEY_FILE = "key";
+export const KEY_FILE = "key";
 
 /** The host's key for keyed digests of secrets; made once (32 random bytes, 0600). */
 async function hostKey(deps: Deps, cacheDir: string): Promise<string> {

@@ -6,10 +6,10 @@
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { HoistError, type Problem } from "../errors.ts";
-import { fetchSources } from "./fetch_sources.ts";
+import { fetchSources, loadSources } from "./fetch_sources.ts";
 import { withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
-import { desiredFromSources } from "./plan_sources.ts";
+import { desiredFromSources } from "./desired_from_sources.ts";
 import { prepareSecrets } from "./prepare_secrets.ts";
 
 /** What render reports. */
@@ -29,8 +29,9 @@ export function runRender(
   return attempt(async () => {
     const desired = await withLockedStore(deps, config, 60_000, async (store) => {
       const fetched = await fetchSources(deps, config, store, { allowRollback: false });
-      const secrets = await prepareSecrets(deps, config, fetched, { prune: false });
-      return desiredFromSources(config, fetched, secrets);
+      const loaded = await loadSources(fetched);
+      const secrets = await prepareSecrets(deps, config, loaded, { prune: false });
+      return desiredFromSources(config, loaded, secrets);
     });
     const svc = desired.services.find((s) => s.name === service);
     if (!svc) {

@@ -108,22 +108,29 @@ async function scenario(t: Deno.TestContext): Promise<void> {
     });
 
     await t.step(
-      "a no-op asks systemd with list-units only and lists no podman objects",
+      "a no-op asks systemd with list-units only, lists no podman objects, reads no tree",
       async () => {
-        const r = await hoist(WHO, [
-          "plan",
-          "--detailed-exitcode",
-          "--verbose",
-          "--config",
-          config,
-        ]);
+        const plan = () =>
+          hoist(WHO, ["plan", "--detailed-exitcode", "--verbose", "--config", config]);
+        const r = await plan();
         assert.equal(r.code, 0, r.stdout + r.stderr);
         assert.match(r.stdout, /No changes\./);
+        // the desired state of this commit comes from state_dir/desired-cache.json: no git archive
         assert.deepEqual(
           spawned(r.stderr).sort(),
-          ["git archive", "git fetch", "podman ps", "systemctl list-units"],
+          ["git fetch", "podman ps", "systemctl list-units"],
           r.stderr,
         );
+        // without a readable cache the tree is read again, and the plan is the same
+        const cache = `${repo.dir}/state/desired-cache.json`;
+        await Deno.writeTextFile(cache, "{ not json");
+        const again = await plan();
+        assert.equal(again.code, 0, again.stdout + again.stderr);
+        assert.match(again.stdout, /No changes\./);
+        assert.ok(spawned(again.stderr).includes("git archive"), again.stderr);
+        assert.equal((await Deno.stat(cache)).mode! & 0o777, 0o600);
+        const third = await plan();
+        assert.equal(spawned(third.stderr).includes("git archive"), false, third.stderr);
       },
     );
 

@@ -104,7 +104,8 @@ export function applied(spec: RunSpec = {}): Outcome<RunResult> {
           verdict: "trusted",
           checked: 1,
         },
-        trees: { kind: "host-folders", tree: { revision, entries: new Map() } },
+        loadTrees: () =>
+          Promise.resolve({ kind: "host-folders", tree: { revision, entries: new Map() } }),
         records: [{ source: "main", branch: "main", commit: revision, signer, policy: "p" }],
         changed: true,
       }],

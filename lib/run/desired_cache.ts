@@ -1,0 +1,349 @@
+/**
+ * The desired-state cache: the desired state the last full reading of the fetched trees gave,
+ * kept in `state_dir/desired-cache.json` (0600, written atomically) under a key of everything that
+ * reading depends on, so that a run of an unchanged commit neither runs `git archive` nor loads
+ * and runs the repository readers again (issue 10: a timer run every two minutes should cost next
+ * to nothing).
+ *
+ * The key is a sha256 over:
+ * - the cache format and hoist's version (another hoist reads the trees again);
+ * - the agent config, every field (a canonical JSON of the loaded {@link Config});
+ * - each source's name and the commit of each of its branches (a commit pins its trees);
+ * - the host-side inputs: the variables the reading looked up (the environment under
+ *   `[secrets] env_files`, by name and value; all of them when it enumerated them), the text of
+ *   every file in the `[secrets] host_dirs` folders, and the host's digest key
+ *   (`state_dir/secrets/key`) — all read again on every run, which needs no process.
+ *
+ * Decrypted secrets are not part of the key: a decryption result is fixed by its ciphertext
+ * (which the commit pins), and a reading where one failed is not stored. The value is the desired
+ * state without the bytes of its files (only their digests and sizes): secrets never reach the
+ * cache file, and a plan that copies files reads the trees again before it is used. A file that
+ * does not parse, holds another format or another version is ignored and replaced.
+ *
+ * @module
+ */
+import type { Config } from "../config/load_config.ts";
+import type { Deps } from "../deps.ts";
+import { sha256Hex } from "../desired/digest.ts";
+import type { SecretInputs } from "../desired/secrets.ts";
+import type { DesiredState } from "../desired/types.ts";
+import { logger } from "../log.ts";
+import { VERSION } from "../version.ts";
+import { type FetchedSource, loadSources } from "./fetch_sources.ts";
+import {
+  type HostSecretInputs,
+  hostSecretInputs,
+  KEY_FILE,
+  prepareSecrets,
+} from "./prepare_secrets.ts";
+
+const log = logger("run");
+
+/** Bumped whenever the entry's shape or the key's parts change. */
+const FORMAT = 1;
+
+/** Where the cache lives. */
+export function desiredCachePath(stateDir: string): string {
+  return `${stateDir}/desired-cache.json`;
+}
+
+/** The variables a reading looked up by name, or `"all"` when it enumerated them. */
+export type VarsRead = readonly string[] | "all";
+
+/** Everything but the variables' names that the key covers. */
+export interface CacheInputs {
+  readonly config: Config;
+  /** `[source, branch, commit]` of every fetched branch. */
+  readonly commits: readonly (readonly [string, string, string])[];
+  readonly host: HostSecretInputs;
+  /** The content of `state_dir/secrets/key`, absent when there is none. */
+  readonly hostKey: string | undefined;
+}
+
+/**
+ * The cache key of `inputs` for a reading that looked up `vars`.
+ *
+ * @example
+ * ```ts
+ * cacheKey(inputs, ["WEB_DB_PASSWORD"]) === cacheKey(inputs, ["WEB_DB_PASSWORD"]); // true
+ * ```
+ */
+export function cacheKey(inputs: CacheInputs, vars: VarsRead): string {
+  const values = vars === "all"
+    ? [...inputs.host.vars].sort(byFirst)
+    : [...new Set(vars)].sort().map((n) => [n, inputs.host.vars.get(n) ?? null]);
+  return sha256Hex(JSON.stringify([
+    FORMAT,
+    VERSION,
+    canonical(inputs.config),
+    inputs.commits,
+    vars === "all" ? "all" : "named",
+    values,
+    [...inputs.host.hostFiles].sort(byFirst),
+    inputs.hostKey ?? null,
+  ]));
+}
+
+const byFirst = (a: readonly [string, unknown], b: readonly [string, unknown]) =>
+  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+
+/** `value` with every object's keys sorted (the agent config is plain data). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(byFirst);
+  return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
+}
+
+/**
+ * The variables of a reading, noting which it looked up (`get`/`has`) and whether it enumerated
+ * them, so the key covers exactly the variables the desired state depends on.
+ */
+export class RecordingVars implements ReadonlyMap<string, string> {
+  readonly #vars: ReadonlyMap<string, string>;
+  readonly #names = new Set<string>();
+  #all = false;
+
+  constructor(vars: ReadonlyMap<string, string>) {
+    this.#vars = vars;
+  }
+
+  /** What was read so far. */
+  get read(): VarsRead {
+    return this.#all ? "all" : [...this.#names].sort();
+  }
+
+  get(name: string): string | undefined {
+    this.#names.add(name);
+    return this.#vars.get(name);
+  }
+
+  has(name: string): boolean {
+    this.#names.add(name);
+    return this.#vars.has(name);
+  }
+
+  get size(): number {
+    this.#all = true;
+    return this.#vars.size;
+  }
+
+  forEach(
+    fn: (value: string, key: string, map: ReadonlyMap<string, string>) => void,
+    thisArg?: unknown,
+  ): void {
+    this.#all = true;
+    this.#vars.forEach((v, k) => fn.call(thisArg, v, k, this));
+  }
+
+  entries(): MapIterator<[string, string]> {
+    this.#all = true;
+    return this.#vars.entries();
+  }
+
+  keys(): MapIterator<string> {
+    this.#all = true;
+    return this.#vars.keys();
+  }
+
+  values(): MapIterator<string> {
+    this.#all = true;
+    return this.#vars.values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
+/** One stored reading. */
+interface Entry {
+  readonly format: number;
+  readonly hoist: string;
+  readonly key: string;
+  readonly vars: VarsRead;
+  /** Written by an apply, which pruned the secrets cache to this reading's files. */
+  readonly pruned: boolean;
+  readonly desired: unknown;
+}
+
+/** The cache's answer for one run. */
+export interface CachedDesired {
+  /**
+   * The stored desired state when every input is unchanged, without its files' bytes (each
+   * file's `data` is empty): good for planning; a plan that copies files needs {@link read}.
+   */
+  readonly hit: DesiredState | undefined;
+  /** Reads the trees and the desired state in full (and stores it when there was no hit). */
+  read(): Promise<DesiredState>;
+}
+
+/**
+ * Looks the fetched sources' desired state up; `prune` (an apply) also needs a stored reading
+ * that pruned the secrets cache, which a dry run's does not.
+ */
+export async function cachedDesired(
+  deps: Deps,
+  config: Config,
+  fetched: readonly FetchedSource[],
+  opts: { prune: boolean },
+): Promise<CachedDesired> {
+  const path = desiredCachePath(config.stateDir);
+  const keyPath = `${config.stateDir}/secrets/${KEY_FILE}`;
+  const commits = fetched.flatMap((f) =>
+    f.records.map((r) => [f.source.name, r.branch, r.commit] as const)
+  );
+  const host = await hostSecretInputs(deps, config);
+  const inputs: CacheInputs = {
+    config,
+    commits,
+    host,
+    hostKey: (await deps.fs.readText(keyPath))?.trim(),
+  };
+  const entry = parseEntry(await deps.fs.readText(path));
+  const hit = entry !== undefined && entry.key === cacheKey(inputs, entry.vars) &&
+      (entry.pruned || !opts.prune)
+    ? decodeDesired(entry.desired)
+    : undefined;
+  log.debug("desired-state cache: {answer}", { answer: hit ? "hit" : "miss" });
+  return {
+    hit,
+    async read() {
+      const loaded = await loadSources(fetched);
+      const prepared = await prepareSecrets(deps, config, loaded, opts, host);
+      const vars = new RecordingVars(prepared.vars);
+      const secrets: SecretInputs = { ...prepared, vars };
+      const { desiredFromSources } = await import("./desired_from_sources.ts");
+      const desired = desiredFromSources(config, loaded, secrets);
+      if (hit !== undefined || ![...prepared.decrypted.values()].every((d) => d.ok)) {
+        return desired;
+      }
+      // the key as it is after the reading (prepareSecrets may have made the host key)
+      const after = { ...inputs, hostKey: (await deps.fs.readText(keyPath))?.trim() };
+      await store(deps, path, () => ({
+        format: FORMAT,
+        hoist: VERSION,
+        key: cacheKey(after, vars.read),
+        vars: vars.read,
+        pruned: opts.prune,
+        desired: encodeDesired(desired),
+      }));
+      return desired;
+    },
+  };
+}
+
+/** Writes the entry; a failure costs the next run a full reading, so it is only logged. */
+async function store(deps: Deps, path: string, entry: () => Entry): Promise<void> {
+  try {
+    await deps.fs.writeAtomic(path, JSON.stringify(entry()), 0o600);
+  } catch (e) {
+    log.warn("desired-state cache {path} not written: {error}", {
+      path,
+      error: e instanceof Error ? e.message : String(e),
+    });
+  }
+}
+
+/** The stored entry, if the file holds one of this format and hoist version. */
+function parseEntry(text: string | undefined): Entry | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const e = JSON.parse(text) as Partial<Entry> | null;
+    if (e === null || typeof e !== "object" || e.format !== FORMAT || e.hoist !== VERSION) {
+      return undefined;
+    }
+    if (typeof e.key !== "string" || typeof e.pruned !== "boolean") return undefined;
+    const vars = e.vars;
+    if (vars !== "all" && !(Array.isArray(vars) && vars.every((v) => typeof v === "string"))) {
+      return undefined;
+    }
+    return e as Entry;
+  } catch {
+    return undefined;
+  }
+}
+
+// Markers of the JSON form; a NUL starts no key the readers make, and an object that has such a
+// key anyway is stored as its entries.
+const BYTES = "\0bytes";
+const MAP = "\0map";
+const SET = "\0set";
+const OBJ = "\0obj";
+
+/**
+ * `desired` as JSON-able data: maps and sets kept as such, every byte array replaced by its
+ * length (the cache never holds file contents). Throws on values JSON cannot carry.
+ */
+export function encodeDesired(desired: DesiredState): unknown {
+  return encode(desired);
+}
+
+function encode(v: unknown): unknown {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new TypeError(`cannot store the number ${v}`);
+    return v;
+  }
+  if (v instanceof Uint8Array) return { [BYTES]: v.length };
+  if (Array.isArray(v)) return v.map((x) => x === undefined ? null : encode(x));
+  if (v instanceof Map) return { [MAP]: [...v].map(([k, x]) => [encode(k), encode(x)]) };
+  if (v instanceof Set) return { [SET]: [...v].map(encode) };
+  if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    if (entries.some(([k]) => k.startsWith("\0"))) {
+      return { [OBJ]: entries.map(([k, x]) => [k, encode(x)]) };
+    }
+    return Object.fromEntries(entries.map(([k, x]) => [k, encode(x)]));
+  }
+  throw new TypeError(`cannot store a ${typeof v} (${Object.prototype.toString.call(v)})`);
+}
+
+/** The inverse of {@link encodeDesired}: byte arrays come back empty. */
+export function decodeDesired(data: unknown): DesiredState {
+  return decode(data) as DesiredState;
+}
+
+function decode(v: unknown): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map(decode);
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1) {
+    const only = o[keys[0]!];
+    if (keys[0] === BYTES && typeof only === "number") return new Uint8Array(0);
+    if (keys[0] === MAP && Array.isArray(only)) {
+      return new Map(only.map((kv) => {
+        const [k, x] = kv as [unknown, unknown];
+        return [decode(k), decode(x)];
+      }));
+    }
+    if (keys[0] === SET && Array.isArray(only)) return new Set(only.map(decode));
+    if (keys[0] === OBJ && Array.isArray(only)) {
+      return Object.fromEntries(only.map((kv) => {
+        const [k, x] = kv as [string, unknown];
+        return [k, decode(x)];
+      }));
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, decode(o[k])]));
+}
+
+/**
+ * Whether observing the host for `a` asks what it asks for `b`: the same services, hashes, copy
+ * folders and unit files (a cached and a full reading of one key always are).
+ */
+export function sameObservables(a: DesiredState, b: DesiredState): boolean {
+  const shape = (d: DesiredState) =>
+    JSON.stringify([
+      d.services.map((s) =>
+        s.status === "ready"
+          ? [s.name, s.hash, s.dir, s.units.map((u) => [u.path, u.serviceUnit, u.content])]
+          : [s.name]
+      ),
+      d.hosts.map((h) => [h.dir, h.files.length]),
+    ]);
+  const same = shape(a) === shape(b);
+  if (!same) log.warn("desired-state cache: the full reading differs from the cached one");
+  return same;
+}
