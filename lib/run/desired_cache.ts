@@ -16,9 +16,10 @@
  *
  * Decrypted secrets are not part of the key: a decryption result is fixed by its ciphertext
  * (which the commit pins), and a reading where one failed is not stored. The value is the desired
- * state without the bytes of its files (only their digests and sizes): secrets never reach the
- * cache file, and a plan that copies files reads the trees again before it is used. A file that
- * does not parse, holds another format or another version is ignored and replaced.
+ * state without the bytes of its secret files (`secret: true`, kept as their digests only):
+ * secrets never reach the cache file, and a plan that copies files reads the trees again before it
+ * is used. A file that does not parse, holds another format or another version is ignored and
+ * replaced.
  *
  * @module
  */
@@ -170,8 +171,8 @@ interface Entry {
 /** The cache's answer for one run. */
 export interface CachedDesired {
   /**
-   * The stored desired state when every input is unchanged, without its files' bytes (each
-   * file's `data` is empty): good for planning; a plan that copies files needs {@link read}.
+   * The stored desired state when every input is unchanged, without its secret files' bytes
+   * (their `data` is empty): good for planning; a plan that copies files needs {@link read}.
    */
   readonly hit: DesiredState | undefined;
   /** Reads the trees and the desired state in full (and stores it when there was no hit). */
@@ -267,39 +268,43 @@ function parseEntry(text: string | undefined): Entry | undefined {
 // Markers of the JSON form; a NUL starts no key the readers make, and an object that has such a
 // key anyway is stored as its entries.
 const BYTES = "\0bytes";
+const BASE64 = "\0base64";
 const MAP = "\0map";
 const SET = "\0set";
 const OBJ = "\0obj";
 
 /**
- * `desired` as JSON-able data: maps and sets kept as such, every byte array replaced by its
- * length (the cache never holds file contents). Throws on values JSON cannot carry.
+ * `desired` as JSON-able data: maps and sets kept as such, byte arrays as base64, except those of
+ * an object marked `secret: true` (a secret file), which keep only their length: the cache never
+ * holds a secret. Throws on values JSON cannot carry.
  */
 export function encodeDesired(desired: DesiredState): unknown {
   return encode(desired);
 }
 
-function encode(v: unknown): unknown {
+function encode(v: unknown, secret = false): unknown {
   if (v === null || typeof v === "string" || typeof v === "boolean") return v;
   if (typeof v === "number") {
     if (!Number.isFinite(v)) throw new TypeError(`cannot store the number ${v}`);
     return v;
   }
-  if (v instanceof Uint8Array) return { [BYTES]: v.length };
+  if (v instanceof Uint8Array) return secret ? { [BYTES]: v.length } : { [BASE64]: v.toBase64() };
   if (Array.isArray(v)) return v.map((x) => x === undefined ? null : encode(x));
   if (v instanceof Map) return { [MAP]: [...v].map(([k, x]) => [encode(k), encode(x)]) };
-  if (v instanceof Set) return { [SET]: [...v].map(encode) };
+  if (v instanceof Set) return { [SET]: [...v].map((x) => encode(x)) };
   if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    const o = v as Record<string, unknown>;
+    const entries = Object.entries(o).filter(([, x]) => x !== undefined);
+    const field = (x: unknown) => encode(x, x instanceof Uint8Array && o.secret === true);
     if (entries.some(([k]) => k.startsWith("\0"))) {
-      return { [OBJ]: entries.map(([k, x]) => [k, encode(x)]) };
+      return { [OBJ]: entries.map(([k, x]) => [k, field(x)]) };
     }
-    return Object.fromEntries(entries.map(([k, x]) => [k, encode(x)]));
+    return Object.fromEntries(entries.map(([k, x]) => [k, field(x)]));
   }
   throw new TypeError(`cannot store a ${typeof v} (${Object.prototype.toString.call(v)})`);
 }
 
-/** The inverse of {@link encodeDesired}: byte arrays come back empty. */
+/** The inverse of {@link encodeDesired}: secret files' bytes come back empty. */
 export function decodeDesired(data: unknown): DesiredState {
   return decode(data) as DesiredState;
 }
@@ -312,6 +317,7 @@ function decode(v: unknown): unknown {
   if (keys.length === 1) {
     const only = o[keys[0]!];
     if (keys[0] === BYTES && typeof only === "number") return new Uint8Array(0);
+    if (keys[0] === BASE64 && typeof only === "string") return Uint8Array.fromBase64(only);
     if (keys[0] === MAP && Array.isArray(only)) {
       return new Map(only.map((kv) => {
         const [k, x] = kv as [unknown, unknown];

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config/load_config.ts";
 import type { Config } from "../../lib/config/load_config.ts";
-import type { DesiredState } from "../../lib/desired/types.ts";
+import type { DesiredFile, DesiredState } from "../../lib/desired/types.ts";
 import {
   cachedDesired,
   type CacheInputs,
@@ -145,28 +145,38 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the cache's JSON form keeps maps, sets and NUL-led keys, and drops every file's bytes",
+  name:
+    "the cache's JSON form keeps maps, sets, NUL-led keys and files' bytes, but no secret file's bytes",
   permissions: "none",
   fn() {
+    const enc = new TextEncoder();
     const desired = {
       revision: "r",
       services: [{
         name: "web",
-        files: [{ path: "index.html", data: new TextEncoder().encode("secret"), digest: "d" }],
+        files: [
+          { path: "db.env", data: enc.encode("PASSWORD=s3cret"), digest: "k", secret: true },
+          { path: "index.html", data: enc.encode("<h1>hi</h1>"), digest: "d" },
+        ],
         inputs: { "\0map": "a key that looks like a marker" },
         ports: new Map([[80, new Set(["tcp"])]]),
         optional: undefined,
       }],
     } as unknown as DesiredState;
     const text = JSON.stringify(encodeDesired(desired));
-    assert.equal(text.includes("secret"), false);
+    assert.equal(text.includes("s3cret"), false);
+    assert.equal(text.includes(enc.encode("PASSWORD=s3cret").toBase64()), false);
     const back = decodeDesired(JSON.parse(text)) as unknown as {
-      services: [
-        { files: [{ data: Uint8Array }]; inputs: object; ports: Map<number, Set<string>> },
-      ];
+      services: [{
+        files: [{ data: Uint8Array; secret: true }, { data: Uint8Array }];
+        inputs: object;
+        ports: Map<number, Set<string>>;
+      }];
     };
     const svc = back.services[0];
     assert.deepEqual(svc.files[0].data, new Uint8Array(0));
+    assert.equal(svc.files[0].secret, true);
+    assert.equal(new TextDecoder().decode(svc.files[1].data), "<h1>hi</h1>");
     assert.deepEqual(svc.inputs, { "\0map": "a key that looks like a marker" });
     assert.deepEqual(svc.ports, new Map([[80, new Set(["tcp"])]]));
     assert.equal("optional" in svc, false);
@@ -185,6 +195,7 @@ async function setup(dir: string) {
     "gitops/pi/config.yml": "services:\n  web: {}\n",
     "gitops/pi/web/manifest.yml": MANIFEST,
     "gitops/pi/web/app.env": "GREETING=${GREETING}\n",
+    "gitops/pi/web/index.html": "<h1>hi</h1>\n",
   });
   const envFile = `${dir}/env`;
   await Deno.writeTextFile(envFile, "WEB_GREETING=hello\n");
@@ -227,14 +238,20 @@ Deno.test("a second run of the same commit hits the cache and runs no git archiv
       const hollow = (d: DesiredState) =>
         JSON.stringify(encodeDesired(decodeDesired(encodeDesired(d))));
       assert.equal(hollow(second.desired), hollow(first.desired));
+      // the env file, filled from [secrets] env_files, is secret: its bytes are not stored
+      const text = (f: DesiredFile | undefined) => new TextDecoder().decode(f?.data);
       const web = second.desired.services[0];
       assert.ok(web?.status === "ready");
-      assert.deepEqual(web.files.map((f) => f.data.length), [0]);
+      assert.deepEqual(web.files.map((f) => [f.path, text(f)]), [
+        ["app.env", ""],
+        ["index.html", "<h1>hi</h1>\n"],
+      ]);
+      assert.equal((await Deno.readTextFile(path)).includes("hello"), false);
       // reading in full after a hit gives the bytes back, from the tree
       const full = await second.cache.read();
       const fullWeb = full.services[0];
       assert.ok(fullWeb?.status === "ready");
-      assert.equal(new TextDecoder().decode(fullWeb.files[0]?.data), "GREETING=hello\n");
+      assert.equal(text(fullWeb.files.find((f) => f.path === "app.env")), "GREETING=hello\n");
     } finally {
       s.store.close();
     }
@@ -255,7 +272,8 @@ Deno.test("a new commit, a changed env_files variable, a hoist version or a brok
       assert.equal(changed.hit, false, "env_files value");
       const web = changed.desired.services[0];
       assert.ok(web?.status === "ready");
-      assert.equal(new TextDecoder().decode(web.files[0]?.data), "GREETING=bye\n");
+      const appEnv = web.files.find((f) => f.path === "app.env");
+      assert.equal(new TextDecoder().decode(appEnv?.data), "GREETING=bye\n");
       // WEB_GREETING is set, so GREETING (the unprefixed fallback) is never looked up
       const env = (more: Record<string, string>) => ({
         ...s.deps,
