@@ -4,8 +4,10 @@
  * state DB records the verdicts and the rollback), the next apply holds it back instead of
  * retrying it, a fix commit deploys (rootful); a `Restart=always` crash loop, which never reaches
  * `failed`, is detected by systemd's restart count and rolled back (rootless); a container whose
- * HEALTHCHECK fails is rolled back, and a slow starter inside its start period is kept.
- * Ports 19300–19399.
+ * HEALTHCHECK fails is rolled back, and a slow starter inside its start period is kept; probes
+ * configured in config.yml and in the agent config (http, tcp, command) judge instead of the
+ * default, a failing one rolling back only its service (12.8 rootful, 12.9 rootless).
+ * Ports 19300–19399 and 19400–19449.
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
@@ -121,6 +123,23 @@ Deno.test({
       );
       assert.equal((await webContainer("system"))?.id, running?.id, "web was not restarted");
       assert.equal(recorded(db, "web").checks.length, 3, "no new verdict: nothing was deployed");
+
+      // hoist status shows the last verdict (the rollback's) and what the breaker holds back
+      const status = await hoist("system", ["status", "--json", "--config", config]);
+      assert.equal(status.code, 0, status.stderr + status.stdout);
+      const row = JSON.parse(status.stdout).services.find((r: { service: string }) =>
+        r.service === "web"
+      );
+      assert.deepEqual(
+        [row?.health?.verdict, row?.health?.phase, row?.health?.hash, row?.heldBack?.hash],
+        ["healthy", "rollback", goodHash, badHash],
+      );
+      const table = await hoist("system", ["status", "--config", config]);
+      assert.match(table.stdout, new RegExp(`held back \\(${badHash.slice(0, 12)} failed\\)`));
+      assert.match(
+        table.stderr,
+        new RegExp(`web: held back: hash ${badHash.slice(0, 12)} failed health at`),
+      );
 
       // hoist history shows both revisions and the rollback
       const history = await hoist("system", ["history", "web", "--config", config]);
@@ -312,6 +331,146 @@ Deno.test({
       assert.deepEqual(api.rollbacks, []);
     } finally {
       await sweep("user", PREFIX);
+      await repo.remove();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "e2e 12.8 configured probes: an http check of config.yml answered 404 rolls web back; a tcp check and an agent-config command check keep their services; a compose healthcheck is the default check (rootful)",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    const prefix = `${PREFIX}pr-`;
+    await sweep("system", prefix);
+    const [web, db, job, cmp] = [19401, 19402, 19403, 19404];
+    // a compose project's healthcheck: becomes HealthCmd=, which the default (auto) check runs
+    const compose = (page: string) =>
+      `services:\n  app:\n    image: ${IMAGE}\n    ports: ["127.0.0.1:${cmp}:8080"]\n` +
+      `    command: ["sh", "-c", "mkdir -p /w && echo ${page} > /w/index.html && exec httpd -f -p 8080 -h /w"]\n` +
+      `    healthcheck:\n      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]\n      interval: 1s\n`;
+    const hostConfig = (path: string) =>
+      "services:\n" +
+      `  web:\n    health:\n      http: { url: "http://127.0.0.1:${web}${path}", status: 200, body: page }\n` +
+      "      interval: 500ms\n      retries: 3\n      window: 30s\n" +
+      `  db:\n    health: { tcp: "127.0.0.1:${db}", interval: 500ms }\n` +
+      "  job: {}\n  cmp: {}\n";
+    const repo = await Repo.create("system", {
+      "gitops/hlthost/config.yml": hostConfig("/"),
+      "gitops/hlthost/web/manifest.yml": manifest(web, "page-v1"),
+      "gitops/hlthost/db/manifest.yml": manifest(db, "db-v1"),
+      "gitops/hlthost/job/manifest.yml": manifest(job, "job-v1"),
+      "gitops/hlthost/cmp/compose.yaml": compose("cmp-v1"),
+    });
+    try {
+      const config = await repo.config("hlthost", prefix);
+      // job's check comes from the agent config: config.yml says nothing about it
+      await Deno.writeTextFile(
+        config,
+        '\n[services.job.health]\ncommand = ["test", "-s", "/w/index.html"]\ninterval = "500ms"\n',
+        { append: true },
+      );
+      const state = `${repo.dir}/state/state.db`;
+      const first = await hoist("system", ["apply", "--quiet", "--config", config]);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.equal(await http(web), "page-v1");
+      const probes = [["web", "http"], ["db", "tcp"], ["job", "command"], ["cmp", "container"]];
+      for (const [s = "", kind = ""] of probes) {
+        const reasons = recorded(state, s).checks.map((c) => c.reason);
+        assert.equal(reasons.length, 1, s);
+        // judged by its configured probe, not by settle (the first probes may come too early)
+        assert.match(reasons[0] ?? "", new RegExp(`^${kind} passed after \\d+ probe\\(s\\)$`), s);
+      }
+
+      // web now checks a page it does not serve (404); db and job change and stay healthy
+      await repo.write({
+        "gitops/hlthost/config.yml": hostConfig("/healthz"),
+        "gitops/hlthost/web/manifest.yml": manifest(web, "page-v2"),
+        "gitops/hlthost/db/manifest.yml": manifest(db, "db-v2"),
+        "gitops/hlthost/job/manifest.yml": manifest(job, "job-v2"),
+      });
+      await repo.commit("web checks /healthz, which it does not serve");
+      const bad = await hoist("system", ["apply", "--config", config]);
+      assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+      assert.match(
+        bad.stdout,
+        /web: rolled back [0-9a-f]{8}… → [0-9a-f]{8}… \(http 404 after 3 tries\)/,
+      );
+      assert.equal(await http(web), "page-v1", "the old page is served again");
+      assert.deepEqual(recorded(state, "web").checks.map((c) => [c.phase, c.verdict]), [
+        ["deploy", "healthy"],
+        ["deploy", "unhealthy"],
+        ["rollback", "healthy"],
+      ]);
+      assert.equal(await http(db), "db-v2");
+      assert.equal(await http(job), "job-v2");
+      for (const s of ["db", "job"]) {
+        const r = recorded(state, s);
+        assert.deepEqual(r.checks.map((c) => c.verdict), ["healthy", "healthy"], s);
+        assert.deepEqual(r.rollbacks, [], s);
+      }
+    } finally {
+      await sweep("system", prefix);
+      await repo.remove();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "e2e 12.9 configured probes, rootless: a command check that fails rolls web back; a tcp check keeps api at its new revision",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    const prefix = `${PREFIX}pu-`;
+    await sweep("user", prefix);
+    const [web, api] = [19441, 19442];
+    const hostConfig = (file: string) =>
+      "services:\n" +
+      `  web:\n    health:\n      command: [test, -f, ${file}]\n      interval: 500ms\n      retries: 2\n` +
+      `  api:\n    health: { tcp: "127.0.0.1:${api}" }\n`;
+    const repo = await Repo.create("user", {
+      "gitops/hlthost/config.yml": hostConfig("/w/index.html"),
+      "gitops/hlthost/web/manifest.yml": manifest(web, "v1"),
+      "gitops/hlthost/api/manifest.yml": manifest(api, "api-v1"),
+    });
+    try {
+      const config = await repo.config("hlthost", prefix);
+      const state = `${repo.dir}/state/state.db`;
+      const first = await hoist("user", ["apply", "--quiet", "--config", config]);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.equal(await http(web), "v1");
+      assert.match(
+        recorded(state, "web").checks[0]?.reason ?? "",
+        /^command passed after \d+ probe/,
+      );
+
+      await repo.write({
+        "gitops/hlthost/config.yml": hostConfig("/w/ready"),
+        "gitops/hlthost/web/manifest.yml": manifest(web, "v2"),
+        "gitops/hlthost/api/manifest.yml": manifest(api, "api-v2"),
+      });
+      await repo.commit("web waits for a file it never writes");
+      const bad = await hoist("user", ["apply", "--config", config]);
+      assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+      assert.match(
+        bad.stdout,
+        /web: rolled back [0-9a-f]{8}… → [0-9a-f]{8}… \(command exited 1 after 2 tries\)/,
+      );
+      assert.equal(await http(web), "v1");
+      assert.equal(await http(api), "api-v2");
+      const apiChecks = recorded(state, "api").checks;
+      assert.deepEqual(apiChecks.map((c) => c.verdict), ["healthy", "healthy"]);
+      for (const c of apiChecks) assert.match(c.reason, /^tcp passed after \d+ probe/);
+    } finally {
+      await sweep("user", prefix);
       await repo.remove();
     }
   },
