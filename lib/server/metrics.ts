@@ -60,6 +60,9 @@ export class Metrics {
   readonly #sourceInfo;
   readonly #up;
   readonly #blocked;
+  readonly #rollbacks;
+  readonly #heldBack;
+  readonly #waiting;
 
   constructor(mode: "server" | "textfile") {
     const registers = [this.#registry];
@@ -141,6 +144,25 @@ export class Metrics {
       labelNames: ["service"] as const,
       registers,
     });
+    this.#rollbacks = new Counter({
+      name: "hoist_health_rollbacks_total",
+      help:
+        "Services the health gate rolled back (rolled-back) or left down (down, failed), by result",
+      labelNames: ["service", "result"] as const,
+      registers: counters,
+    });
+    this.#heldBack = new Gauge({
+      name: "hoist_service_held_back",
+      help:
+        "1 when the circuit breaker keeps the service at its running revision after the last run",
+      labelNames: ["service"] as const,
+      registers,
+    });
+    this.#waiting = new Gauge({
+      name: "hoist_rollout_waiting",
+      help: "1 when the last run's changes wait for a [rollout] window or min_commit_age",
+      registers,
+    });
   }
 
   /** Records one finished run. */
@@ -176,6 +198,15 @@ export class Metrics {
       this.#blocked.set({ service: s.service }, s.blocked ? 1 : 0);
     }
     for (const s of facts.restarts) this.#restarts.inc({ service: s.service, reason: s.reason });
+    for (const b of facts.rollbacks ?? []) {
+      this.#rollbacks.inc({ service: b.service, result: b.result });
+    }
+    this.#heldBack.reset();
+    const held = new Set(facts.heldBack ?? []);
+    for (const s of facts.services) {
+      this.#heldBack.set({ service: s.service }, held.has(s.service) ? 1 : 0);
+    }
+    this.#waiting.set(facts.waiting === true ? 1 : 0);
   }
 
   /** Sets when the last successful run finished (seconds since the epoch), e.g. from a previous textfile. */

@@ -25,6 +25,12 @@ export interface RunFacts {
   readonly services: readonly { service: string; up: boolean; blocked: boolean }[];
   /** Each (re)start hoist made, with the reason code of the action. */
   readonly restarts: readonly { service: string; reason: ReasonCode }[];
+  /** The health gate's rollbacks: rolled-back, or down (nothing to go back to, or it failed too). */
+  readonly rollbacks?: readonly { service: string; result: "rolled-back" | "down" | "failed" }[];
+  /** Services the circuit breaker kept at their running revision. */
+  readonly heldBack?: readonly string[];
+  /** True when `[rollout]` kept the run's changes waiting (nothing applied). */
+  readonly waiting?: boolean;
 }
 
 /** Error codes that mean the source was refused by the trust rules. */
@@ -99,6 +105,9 @@ export function runFacts(config: Config, outcome: Outcome<RunResult>): RunFacts 
     ),
     services,
     restarts: started.map((a) => ({ service: a.service, reason: a.code })),
+    rollbacks: (r.rollbacks ?? []).map((b) => ({ service: b.service, result: b.result })),
+    heldBack: (r.heldBack ?? []).map((h) => h.service),
+    waiting: r.waiting !== undefined,
   };
 }
 
