@@ -10,7 +10,9 @@ import type { Exec, Program } from "./registry.ts";
 export function addOtherCommands(program: Program, exec: Exec): void {
   const other = () => import("./other_commands.ts");
   program.command("status")
-    .description("per service: desired hash, running hash, container state, last change")
+    .description(
+      "per service: desired hash, running hash, container and unit state, last health verdict (or held back), last change",
+    )
     .option("--json", "print JSON")
     .action((opts) =>
       exec(async (ctx) => (await other()).statusCommand(ctx, { json: !!opts.json }))
