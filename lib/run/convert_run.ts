@@ -35,7 +35,13 @@ export interface ConvertReport {
 /** The prefix of unit names, hoist's default `unit_prefix`. */
 export const CONVERT_PREFIX = "gitops-";
 
-/** Reads the file and its `.env`, converts, and runs the generator on the units. */
+/** How many times convert reads more files for `include:` and `extends: {file:}` (depth). */
+const MAX_ROUNDS = 16;
+
+/**
+ * Reads the file, its `.env` and the compose files it includes or extends, converts, and runs
+ * the generator on the units.
+ */
 export function runConvert(deps: Deps, opts: ConvertOptions): Promise<Outcome<ConvertReport>> {
   return attempt(async () => {
     const abs = posix.normalize(
@@ -48,17 +54,27 @@ export function runConvert(deps: Deps, opts: ConvertOptions): Promise<Outcome<Co
     const dir = posix.dirname(abs);
     const envFile = posix.join(posix.dirname(opts.file), ".env");
     const envText = await deps.fs.readText(posix.join(dir, ".env"));
-    const converted = convertCompose({
-      file: opts.file,
-      text,
-      project: posix.basename(dir),
-      ...(opts.project === undefined ? {} : { projectOverride: opts.project }),
-      prefix: CONVERT_PREFIX,
-      mode: opts.mode,
-      vars: (n) => deps.env[n],
-      paths: hostPaths(dir),
-      ...(envText === undefined ? {} : { dotEnv: { file: envFile, text: envText } }),
-    });
+    // include: and extends: {file:} name other files: convert, read what it asked for, again
+    const files = new Map<string, string | undefined>();
+    const once = (wanted: Set<string>) =>
+      convertCompose({
+        file: opts.file,
+        text,
+        project: posix.basename(dir),
+        ...(opts.project === undefined ? {} : { projectOverride: opts.project }),
+        prefix: CONVERT_PREFIX,
+        mode: opts.mode,
+        vars: (n) => deps.env[n],
+        paths: hostPaths(dir, { files, wanted, shown: posix.dirname(opts.file) }),
+        ...(envText === undefined ? {} : { dotEnv: { file: envFile, text: envText } }),
+      });
+    let wanted = new Set<string>();
+    let converted = once(wanted);
+    for (let round = 0; wanted.size > 0 && round < MAX_ROUNDS; round++) {
+      for (const path of wanted) files.set(path, await deps.fs.readText(path));
+      wanted = new Set();
+      converted = once(wanted);
+    }
     const units = converted.value?.units ?? [];
     const generator = await deps.quadlet.validate(
       new Map(units.map((u) => [u.fileName, u.text])),

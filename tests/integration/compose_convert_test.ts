@@ -126,3 +126,44 @@ error: ${dir}/compose.yaml:5: services.web.ports: expected a list, got a number
     });
   },
 });
+
+Deno.test({
+  name:
+    "hoist convert reads the files a compose file includes or extends: an included file's paths from its own folder, a missing one an error naming its line",
+  async fn() {
+    await withTempDir(async (dir) => {
+      await Deno.mkdir(`${dir}/app/db`, { recursive: true });
+      await Deno.writeTextFile(
+        `${dir}/app/compose.yaml`,
+        "include: [db/compose.yaml]\nservices:\n  web:\n    extends: {file: base.yaml, service: base}\n",
+      );
+      await Deno.writeTextFile(
+        `${dir}/app/base.yaml`,
+        "services:\n  base:\n    image: docker.io/library/busybox:1.36\n    environment: [A=1]\n",
+      );
+      await Deno.writeTextFile(
+        `${dir}/app/db/compose.yaml`,
+        'services:\n  db:\n    image: docker.io/library/busybox:1.36\n    volumes: ["./data:/data"]\n',
+      );
+      const run = await hoist(dir, {}, "convert", "--json", `${dir}/app/compose.yaml`);
+      assert.equal(run.code, 0, run.out + run.err);
+      const report = JSON.parse(run.out) as { units: { file: string; content: string }[] };
+      const text = (name: string) => report.units.find((u) => u.file === name)?.content ?? "";
+      assert.match(text("gitops-app-web.container"), /^Environment=A=1$/m);
+      assert.match(
+        text("gitops-app-db.container"),
+        new RegExp(`^Volume=${dir}/app/db/data:/data$`, "m"),
+      );
+
+      await Deno.remove(`${dir}/app/base.yaml`);
+      const missing = await hoist(dir, {}, "convert", `${dir}/app/compose.yaml`);
+      assert.equal(missing.code, 1, missing.out + missing.err);
+      assert.match(
+        missing.err,
+        new RegExp(
+          `${dir}/app/compose\\.yaml:4: services\\.web\\.extends\\.file: base\\.yaml does not exist`,
+        ),
+      );
+    });
+  },
+});

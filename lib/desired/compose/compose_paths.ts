@@ -170,19 +170,47 @@ function encryptedOriginal(tree: RepoTree, path: string): boolean {
 }
 
 /**
+ * The other compose files `hoist convert` has read (absolute path → text, undefined: no such
+ * file), and the ones the conversion asked for that it has not read yet (`wanted`, filled in).
+ */
+export interface HostComposeFiles {
+  readonly files: ReadonlyMap<string, string | undefined>;
+  readonly wanted: Set<string>;
+  /** How problems name `dir` (the compose file's folder as the user wrote it). */
+  readonly shown: string;
+}
+
+/**
  * Paths next to a compose file on this machine (`hoist convert`): relative paths become absolute
  * ones under `dir`, as compose resolves them; nothing is checked, since no repository is involved.
+ * With `compose`, `include:` and `extends: {file:}` read the files given there and ask for the
+ * others (the caller reads them and converts again).
  *
  * @example
  * ```ts
  * hostPaths("/srv/blog").resolve("../secrets/a.env", "file", true); // { ok: true, value: "/srv/secrets/a.env" }
  * ```
  */
-export function hostPaths(dir: string): PathPolicy {
+export function hostPaths(dir: string, compose?: HostComposeFiles): PathPolicy {
   return {
     resolve(rel) {
       const path = posix.isAbsolute(rel) ? rel : posix.join(dir, rel);
       return { ok: true, value: literal(posix.normalize(path).replace(/(.)\/+$/, "$1")) };
     },
+    ...(compose ? { readCompose: (rel: string) => hostComposeFile(dir, compose, rel) } : {}),
   };
+}
+
+function hostComposeFile(dir: string, compose: HostComposeFiles, rel: string): ComposeFileRead {
+  const path = posix.normalize(posix.isAbsolute(rel) ? rel : posix.join(dir, rel));
+  if (!compose.files.has(path)) {
+    compose.wanted.add(path);
+    return { ok: false, message: `${rel} is not read yet`, hint: "" };
+  }
+  const text = compose.files.get(path);
+  if (text === undefined) {
+    return { ok: false, message: `${rel} does not exist`, hint: `Add ${path} or fix the path` };
+  }
+  const sub = posix.relative(dir, posix.dirname(path));
+  return { ok: true, file: posix.join(compose.shown, posix.relative(dir, path)), sub, text };
 }

@@ -133,8 +133,8 @@ function fromFile(
       d,
       at,
       file.line,
-      "extends: {file:} needs the other files of the service folder, which hoist convert does not read",
-      "Check the project with hoist validate or hoist render in the repository",
+      "extends: {file:}: no other compose file can be read here",
+      "hoist convert, validate and render read the files of the folder",
     );
     return undefined;
   }

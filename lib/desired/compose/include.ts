@@ -59,8 +59,8 @@ export function includedParts(main: Part, inputs: IncludeInputs): Part[] {
           part.d,
           at,
           line,
-          "include: needs the other files of the service folder, which hoist convert does not read",
-          "Check the project with hoist validate or hoist render in the repository",
+          "include: no other compose file can be read here",
+          "hoist convert, validate and render read the files of the folder",
         );
         continue;
       }

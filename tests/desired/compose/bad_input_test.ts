@@ -19,10 +19,10 @@ const CASES: [string, string, string[]][] = [
     "error: p/compose.yaml:4: servics: not a compose top-level key; remove it or list it under x-hoist.ignore",
   ]],
   ["include:", `include: [other.yaml]\n${WEB}`, [
-    "error: p/compose.yaml:1: include[0]: include: needs the other files of the service folder, which hoist convert does not read",
+    "error: p/compose.yaml:1: include[0]: include: no other compose file can be read here",
   ]],
   ["extends: with a file", `${WEB}    extends: {file: base.yaml, service: web}\n`, [
-    "error: p/compose.yaml:4: services.web.extends.file: extends: {file:} needs the other files of the service folder, which hoist convert does not read",
+    "error: p/compose.yaml:4: services.web.extends.file: extends: {file:}: no other compose file can be read here",
   ]],
   ["ports: 80 instead of a list", `${WEB}    ports: 80\n`, [
     "error: p/compose.yaml:4: services.web.ports: expected a list, got a number",
