@@ -81,13 +81,21 @@ Deno.test({
 
 Deno.test({
   name:
-    "include: is refused with file:line for a file outside the folder, a missing file, a loop, a service two files define, project_directory, and bad keys in the included file",
+    "include: is refused with file:line for a file outside the folder (by path or symlink), a missing file, a loop, a service two files define, project_directory, and bad keys in the included file",
   permissions: PURE,
   fn() {
     const web = `services:\n  web:\n    image: ${IMAGE}\n`;
     const cases: [string, Record<string, FakeEntry>, string[]][] = [
       ["outside", { "app/compose.yaml": `include: [../other/compose.yaml]\n${web}` }, [
         "error: app/compose.yaml:1: include[0]: ../other/compose.yaml is outside the service folder",
+      ]],
+      ["a symlink out of the folder", {
+        "app/compose.yaml": `include: [inc.yaml]\n${web}`,
+        "app/inc.yaml": { symlink: "../other/compose.yaml" },
+        "other/compose.yaml": web,
+      }, [
+        "error: app/compose.yaml:1: include[0]: symlink points outside app/ (../other/compose.yaml)",
+        "error: app/inc.yaml: symlink points outside app/ (../other/compose.yaml)",
       ]],
       ["missing", { "app/compose.yaml": `include: [db.yaml]\n${web}` }, [
         "error: app/compose.yaml:1: include[0]: db.yaml does not exist in app/",
