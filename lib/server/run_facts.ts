@@ -140,7 +140,8 @@ function summaryLine(r: RunResult, result: RunSummary["result"]): string {
   const errors = r.plan.problems.filter((p) => p.level === "error").length;
   switch (result) {
     case "no-change":
-      return `no changes at ${r.plan.revision.slice(0, 12)}`;
+      // [rollout] held the changes: say so, not "no changes"
+      return r.waiting?.reason ?? `no changes at ${r.plan.revision.slice(0, 12)}`;
     case "changed":
       return `${changeCount(r.plan)} change(s) applied at ${r.plan.revision.slice(0, 12)}`;
     default:

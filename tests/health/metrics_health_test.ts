@@ -50,6 +50,14 @@ Deno.test({
         }),
       });
       const text = await m.text();
+      assert.equal(
+        runFacts(testConfig(), {
+          ok: true,
+          value: { ...base.value, waiting: { reason: "waiting for window Sat 00:00-24:00 (…)" } },
+        }).summary.message,
+        "waiting for window Sat 00:00-24:00 (…)",
+        "a waiting run does not say no changes",
+      );
       assert.match(text, /^hoist_service_held_back\{service="db"\} 1$/m, mode);
       assert.match(text, /^hoist_service_held_back\{service="web"\} 0$/m, mode);
       assert.match(text, /^hoist_rollout_waiting 1$/m, mode);
