@@ -4,7 +4,7 @@
  *
  * 1. No import cycles among `main.ts` and `lib/`. The graph is `deno info --json`, which lists
  *    static imports, `import type`, `export … from` and `import("literal")`.
- * 2. Pure code (PURE: desired, reconcile, render, trust, config, types, and `lib/errors.ts`, since
+ * 2. Pure code (PURE: desired, reconcile, render, trust, config, types, images, and `lib/errors.ts`, since
  *    pure code may import it) imports only pure code and PURE_PACKAGES: `yaml`, `smol-toml`, `zod`,
  *    `diff`, `node:path` (posix string helpers; `resolve()` would read the cwd, keep it out) and
  *    `node:crypto` (createHash/createHmac; its random* functions are caught by rule 3). Anything
@@ -30,7 +30,7 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../", import.meta.url);
 const PURE = ["lib/desired/", "lib/reconcile/", "lib/render/", "lib/trust/", "lib/config/"]
-  .concat("lib/doctor/", "lib/init/", "lib/types/", "lib/health/", "lib/errors.ts");
+  .concat("lib/doctor/", "lib/init/", "lib/types/", "lib/health/", "lib/images/", "lib/errors.ts");
 const PURE_PACKAGES = new Set([
   ...["npm:yaml", "npm:smol-toml", "npm:zod", "npm:diff"],
   ...["node:path", "node:path/posix", "node:crypto"],

@@ -13,6 +13,12 @@ export interface PodmanImages {
   /** The local image id `ref` names, or undefined when there is none. */
   imageId(ref: string): Promise<string | undefined>;
   /**
+   * The registry digests the local image `ref` names was pulled or pushed by
+   * (`podman image inspect --format {{json .RepoDigests}}`: `repo@sha256:…`, for a multi-arch
+   * image the list's digest as well as the instance's); undefined when there is no such image.
+   */
+  repoDigests(ref: string): Promise<string[] | undefined>;
+  /**
    * Pulls `ref` (with `authFile`, hoist's auth.json, when given); throws a HoistError with the
    * registry's message when it cannot.
    */
@@ -38,6 +44,15 @@ export function createPodmanImages(run: Runner, bin = "podman"): PodmanImages {
       });
       const id = new TextDecoder().decode(r.stdout).trim();
       return r.code === 0 && /^[0-9a-f]{64}$/.test(id) ? id : undefined;
+    },
+    async repoDigests(ref) {
+      refOk(ref);
+      const r = await run({
+        cmd: bin,
+        args: ["image", "inspect", "--format", "{{json .RepoDigests}}", "--", ref],
+      });
+      if (r.code !== 0) return undefined;
+      return parseRepoDigests(new TextDecoder().decode(r.stdout));
     },
     async pull(ref, timeoutMs, authFile) {
       refOk(ref);
@@ -69,4 +84,20 @@ export function createPodmanImages(run: Runner, bin = "podman"): PodmanImages {
       }
     },
   };
+}
+
+/**
+ * `["127.0.0.1:5000/a/web@sha256:…", …]` (podman's `{{json .RepoDigests}}`) → each entry that
+ * ends in a sha256 digest; anything else is dropped.
+ */
+export function parseRepoDigests(text: string): string[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(text.trim() || "null");
+  } catch {
+    return [];
+  }
+  return Array.isArray(list)
+    ? list.filter((d): d is string => typeof d === "string" && /@sha256:[0-9a-f]{64}$/.test(d))
+    : [];
 }

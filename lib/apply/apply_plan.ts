@@ -6,9 +6,18 @@
  * @module
  */
 import type { Fs } from "../adapters/fs.ts";
+import type { ProxyReload } from "../adapters/proxy_reload.ts";
 import type { Scripts } from "../adapters/scripts.ts";
 import type { Systemctl } from "../adapters/systemctl.ts";
 import { logger } from "../log.ts";
+import type { PullSettings } from "./pull_images.ts";
+import {
+  type AccountExec,
+  accountOf,
+  accountPulls,
+  routedShow,
+  systemctlOf,
+} from "./account_exec.ts";
 import { actionNeeds } from "../reconcile/action_needs.ts";
 import type { ApplyResult } from "../reconcile/deployment_record.ts";
 import type { ActionRecord } from "../reconcile/records.ts";
@@ -19,7 +28,13 @@ import {
   type StepStatus,
   unloadedFailures,
 } from "../reconcile/settle.ts";
-import { type Action, actionService, actionTarget, type Plan } from "../reconcile/types.ts";
+import {
+  type Action,
+  actionService,
+  actionTarget,
+  type Plan,
+  type SnippetAction,
+} from "../reconcile/types.ts";
 import type { InventoryUnit } from "../types/observed.ts";
 
 export type { ApplyResult } from "../reconcile/deployment_record.ts";
@@ -33,6 +48,12 @@ export interface ApplyDeps {
   readonly scripts: Scripts;
   readonly sleep: (ms: number) => Promise<void>;
   readonly clock: () => Date;
+  /** For the plan's pull actions (without it they fail, saying so). */
+  readonly pull?: PullSettings;
+  /** Other accounts' adapters, for actions with `user` (without it those fail, saying so). */
+  readonly accountExec?: (user: string) => AccountExec | undefined;
+  /** Runs `[proxy] reload` after a proxy-snippet action (without it that reload fails). */
+  readonly proxy?: ProxyReload;
 }
 
 /** Settings of one apply. */
@@ -72,6 +93,7 @@ export async function applyPlan(
   const failedEarly = new Set<number>();
   let marked = false;
   const started: number[] = [];
+  const pull = accountPulls(plan.actions, deps);
   for (const [i, action] of plan.actions.entries()) {
     const base = {
       kind: action.kind,
@@ -90,7 +112,7 @@ export async function applyPlan(
       marked = true;
       await deps.fs.writeAtomic(mark.path, `${plan.revision}\n`, 0o600);
     }
-    const error = await execute(action, deps, opts).catch((e) =>
+    const error = await execute(action, deps, opts, () => pull(i)).catch((e) =>
       e instanceof Error ? e.message : String(e)
     );
     if ((action.kind === "start" || action.kind === "restart") && error === undefined) {
@@ -105,7 +127,8 @@ export async function applyPlan(
     );
     if (error !== undefined) log.warn("{kind} {unit} failed: {error}", { ...base, error });
     if (action.kind === "daemon-reload" && error === undefined) {
-      const missing = await waitLoaded(action.waitFor, deps, opts.loadTimeoutMs)
+      const manager = { ...deps, systemctl: systemctlOf(action.user, deps) };
+      const missing = await waitLoaded(action.waitFor, manager, opts.loadTimeoutMs)
         .catch(() => [...action.waitFor]); // cannot tell: treat every unit as not loaded
       for (const f of unloadedFailures(plan.actions, i, missing)) {
         records.push(f.record);
@@ -114,7 +137,11 @@ export async function applyPlan(
     }
   }
   if (opts.settleMs !== undefined && started.length > 0) {
-    for (const f of await settleFailures(plan.actions, started, deps, opts.settleMs)) {
+    const routed = {
+      ...deps,
+      systemctl: { ...deps.systemctl, show: routedShow(plan.actions, deps) },
+    };
+    for (const f of await settleFailures(plan.actions, started, routed, opts.settleMs)) {
       records.push(f.record);
       steps[f.index] = "failed";
       log.warn("{unit} ({service}) failed: {error}", { ...f.record });
@@ -158,7 +185,14 @@ function unitsOf(a: Action | undefined): readonly string[] {
 /** The unit files `plan` may write, to record as hoist's before anything is written. */
 export function plannedUnits(plan: Plan): InventoryUnit[] {
   return plan.actions.flatMap((a) =>
-    a.kind === "write" ? [{ path: a.unit, service: a.service, serviceUnit: a.serviceUnit }] : []
+    a.kind === "write"
+      ? [{
+        path: a.unit,
+        service: a.service,
+        serviceUnit: a.serviceUnit,
+        ...(a.user === undefined ? {} : { user: a.user }),
+      }]
+      : []
   );
 }
 
@@ -167,34 +201,54 @@ async function execute(
   action: Action,
   deps: ApplyDeps,
   opts: ApplyOptions,
+  pull: () => Promise<string | undefined>,
 ): Promise<string | undefined> {
   switch (action.kind) {
+    case "pull":
+      return await pull();
     case "copy":
       await deps.fs.createFolder(action.dir, action.files);
+      if (action.scope === "service" && action.user !== undefined) {
+        await accountOf(action.user, deps).shareCopy(action.dir);
+      }
       return;
     case "prune":
       for (const dir of action.dirs) await deps.fs.removeTree(dir);
       return;
     case "write":
+      if (action.user !== undefined) {
+        await accountOf(action.user, deps).files.write(action.unit, action.content);
+        return;
+      }
       await deps.fs.writeAtomic(`${opts.quadletDir}/${action.unit}`, action.content, 0o644);
       return;
     case "remove":
+      if (action.user !== undefined) {
+        await accountOf(action.user, deps).files.remove(action.unit);
+        return;
+      }
       await deps.fs.remove(`${opts.quadletDir}/${action.unit}`, opts.quadletDir);
       return;
     case "daemon-reload":
-      await deps.systemctl.daemonReload();
+      await systemctlOf(action.user, deps).daemonReload();
       return;
-    case "start":
-      if (action.resetFailed) await deps.systemctl.resetFailed(action.units);
-      await deps.systemctl.start(action.units);
+    case "start": {
+      const ctl = systemctlOf(action.user, deps);
+      if (action.resetFailed) await ctl.resetFailed(action.units);
+      await ctl.start(action.units);
       return;
-    case "restart":
-      if (action.resetFailed) await deps.systemctl.resetFailed(action.units);
-      await deps.systemctl.restart(action.units);
+    }
+    case "restart": {
+      const ctl = systemctlOf(action.user, deps);
+      if (action.resetFailed) await ctl.resetFailed(action.units);
+      await ctl.restart(action.units);
       return;
+    }
     case "stop":
-      await deps.systemctl.stop(action.units);
+      await systemctlOf(action.user, deps).stop(action.units);
       return;
+    case "proxy-snippet":
+      return await writeSnippet(action, deps);
     case "run-script": {
       await deps.fs.mkdirp(action.cwd);
       const r = await deps.scripts.run(action.script, action.cwd, {
@@ -203,6 +257,26 @@ async function execute(
       });
       return r.code === 0 ? undefined : `${action.phase}.script exited ${r.code}: ${r.output}`;
     }
+  }
+}
+
+/**
+ * Writes the snippet, then runs the reload command. A failed reload puts the previous text back
+ * (or removes a first snippet): the file stays what the proxy runs, and the next run, seeing the
+ * difference again, tries again.
+ */
+async function writeSnippet(a: SnippetAction, deps: ApplyDeps): Promise<string | undefined> {
+  await deps.fs.writeAtomic(a.path, a.content, 0o644);
+  if (a.reload.length === 0) return;
+  try {
+    if (deps.proxy === undefined) throw new Error("no reload command runner");
+    await deps.proxy.reload(a.reload);
+    return;
+  } catch (e) {
+    if (a.previous === null) await deps.fs.remove(a.path, a.path.slice(0, a.path.lastIndexOf("/")));
+    else await deps.fs.writeAtomic(a.path, a.previous, 0o644);
+    const why = e instanceof Error ? e.message : String(e);
+    return `reload failed, ${a.path} put back as it was: ${why}`;
   }
 }
 

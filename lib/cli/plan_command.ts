@@ -71,6 +71,14 @@ export async function planCommand(
       }
     }
   }
+  if (!opts.dryRun && outcome.ok) {
+    // [images] check_every: the auto services' scheduled update check, once it is due
+    const { scheduledUpdateLines } = await import("./update_command.ts");
+    const desired = outcome.value.desired;
+    for (const l of await scheduledUpdateLines(deps, config, desired, opts.lockTimeout * 1000)) {
+      io.err(l + "\n");
+    }
+  }
   if (!outcome.ok) return printError(io, outcome.error);
   const { plan, applied, waiting } = outcome.value;
   if (opts.json) {

@@ -73,13 +73,27 @@ export function addPlanCommands(program: Program, exec: Exec): void {
 
   program.command("update")
     .description(
-      "pull SERVICE's images and restart it if one changed (pending changes wait for apply)",
+      "check SERVICE's images against their registry, pull what changed and restart it " +
+        "(pinned images are Git's; pending changes wait for apply)",
     )
-    .argument("<service...>", "service names as listed in config.yml")
+    .argument("[service...]", "service names as listed in config.yml (none: every manual/auto one)")
+    .option("--dry-run", "only check: show which images have an update, pull nothing")
     .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nPolicies (config.yml services.<name>.images): pinned (default with a digest) is never\n" +
+        "updated here; manual (default with a tag) only by hoist update; auto also by the\n" +
+        "scheduled check ([images] check_every). Examples:\n" +
+        "  hoist update --dry-run      # which services have an image update\n" +
+        "  hoist update web            # check, pull if the registry has a new image, restart",
+    )
     .action((services, opts) =>
       exec(async (ctx) =>
-        (await import("./update_command.ts")).updateCommand(ctx, { services, json: !!opts.json })
+        (await import("./update_command.ts")).updateCommand(ctx, {
+          services,
+          json: !!opts.json,
+          dryRun: !!opts.dryRun,
+        })
       )
     );
 }

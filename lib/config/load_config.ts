@@ -8,10 +8,12 @@ import { z } from "zod";
 import { HoistError } from "../errors.ts";
 import type { Mode } from "../types/mode.ts";
 import { registriesConfig, type RegistryConfig, registrySchema } from "./registries_config.ts";
+import { type ImagesConfig, imagesConfig, imagesSchema } from "./images_config.ts";
 import {
   type MetricsConfig,
   metricsConfig,
   metricsSchema,
+  parseDuration,
   type ServeConfig,
   serveConfig,
   serveSchema,
@@ -19,6 +21,7 @@ import {
 import { notifyConfig, notifySchema, type NotifySink } from "./notify_config.ts";
 import { type ComposePolicy, composePolicy, composeSchema } from "./compose_config.ts";
 import { type RemoteConfig, remoteConfig, remoteSchema } from "./remote_config.ts";
+import { type ProxyConfig, proxyConfig, proxySchema } from "./proxy_config.ts";
 import { rolloutConfig, rolloutSchema } from "./rollout_config.ts";
 import { type StateConfig, stateConfig, stateSchema } from "./state_config.ts";
 import type { RolloutPolicy } from "../health/rollout.ts";
@@ -48,6 +51,8 @@ interface SourceBase {
   readonly webhookSecretFile?: string;
   /** The compose file of its service folders, instead of `compose.yaml` and its variants. */
   readonly compose?: string;
+  /** `timeout`: how long one git fetch of this source may take; the adapter's 60 s when unset. */
+  readonly timeoutMs?: number;
 }
 
 /** A branch holding `<path>/<host>/…`: one folder per host. */
@@ -141,6 +146,8 @@ export interface Config {
   readonly quadletBin: string | undefined;
   /** Credentials for private registries (`[[registries]]`), read from their files at run time. */
   readonly registries: readonly RegistryConfig[];
+  /** `[images]`: the scheduled update check of `auto` services, and pruning (absent: defaults). */
+  readonly images?: ImagesConfig;
   /** `hoist serve`'s settings (`[serve]`). */
   readonly serve: ServeConfig;
   /** `[metrics]`: the textfile a timer run writes. */
@@ -149,6 +156,8 @@ export interface Config {
   readonly notify: readonly NotifySink[];
   /** `[remote]`: keys that may operate the whole host through hoist serve's remote API. */
   readonly remote: RemoteConfig;
+  /** `[proxy]`: the Caddyfile snippet made from config.yml's `urls` (absent: none is written). */
+  readonly proxy?: ProxyConfig;
   /** `[services.<name>]`: per-service settings for layouts without config.yml. */
   readonly services: Readonly<Record<string, ServiceOptions>>;
   /** `[compose.policy]`: what compose files may ask for on this host. */
@@ -192,6 +201,9 @@ const sourceSchema = z.strictObject({
   ssh_known_hosts: absolute.optional(),
   token_file: absolute.optional(),
   webhook_secret_file: absolute.optional(),
+  timeout: z.string().refine((t) => (parseDuration(t) ?? 0) >= 1000, {
+    message: 'must be a duration of at least 1s, like "60s" or "5m"',
+  }).optional(),
 }).refine((s) => s.branch === undefined || s.branches === undefined, {
   message: "set either branch (host folders) or branches (one branch per service), not both",
 }).refine((s) => s.service === undefined || (s.branches ?? s.layout ?? s.path) === undefined, {
@@ -252,12 +264,14 @@ const schema = z.strictObject({
     allow_rollback: z.boolean().default(false),
   }).optional(),
   registries: z.array(registrySchema).optional(),
+  images: imagesSchema.optional(),
   serve: serveSchema.optional(),
   metrics: metricsSchema.optional(),
   notify: z.array(notifySchema).optional(),
   remote: remoteSchema.optional(),
   rollout: rolloutSchema.optional(),
   state: stateSchema.optional(),
+  proxy: proxySchema.optional(),
 });
 
 /** The default config file: `/etc/hoist/config.toml` as root, else `$XDG_CONFIG_HOME/hoist/config.toml`. */
@@ -311,10 +325,10 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       messages.join("\n"),
       "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
         "[source] or [[sources]] (name, url, branch, branches, path, layout, services, service, compose, ssh_key, " +
-        "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose, health), [compose] (ignore), [compose.policy] (privileged, network_mode_host, " +
+        "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose, health, user), [compose] (ignore), [compose.policy] (privileged, network_mode_host, " +
         "ipc_host, pid_host, cap_add, devices, bind_roots, bind_only, external_networks), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
         "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
-        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file), [remote] (admin_keys), [rollout] (windows, time_zone, min_commit_age), [state] (keep_deployments), [[notify]]",
+        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file), [images] (check_every, prune), [remote] (admin_keys), [rollout] (windows, time_zone, min_commit_age), [state] (keep_deployments), [proxy] (caddy_snippet, reload), [[notify]]",
     );
   }
   const c = result.data;
@@ -348,6 +362,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       ...(r.token_file === undefined ? {} : { tokenFile: r.token_file }),
       ...(r.webhook_secret_file === undefined ? {} : { webhookSecretFile: r.webhook_secret_file }),
       ...(r.compose === undefined ? {} : { compose: r.compose }),
+      ...(r.timeout === undefined ? {} : { timeoutMs: parseDuration(r.timeout)! }),
     };
     const branch = r.branch ?? "main";
     if (r.branches !== undefined && r.branches.length > 0) {
@@ -405,11 +420,13 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     keepCopies: c.keep_copies ?? 3,
     quadletBin: c.quadlet_bin,
     registries: registriesConfig(c.registries),
+    ...(c.images === undefined ? {} : { images: imagesConfig(c.images) }),
     serve: serveConfig(c.serve),
     metrics: metricsConfig(c.metrics),
     notify: notifyConfig(c.notify ?? [], text, file),
     remote: remoteConfig(c.remote),
-    services: serviceOptions(c.services, text, file),
+    ...(c.proxy === undefined ? {} : { proxy: proxyConfig(c.proxy) }),
+    services: serviceOptions(c.services, text, file, mode),
     composePolicy: composePolicy(c.compose),
     rollout: rolloutConfig(c.rollout, (key) => findKeyLine(text, ["rollout", key]), file),
     state: stateConfig(c.state),

@@ -21,7 +21,9 @@
  */
 import { isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { type Problem, problem } from "../errors.ts";
+import { type ProxyUrl, readUrls } from "./proxy_urls.ts";
 import type { Read } from "./read.ts";
+import { readUpdatePolicy, type UpdatePolicy } from "../images/update_policy.ts";
 import { describeNode, pairKey, scalarString } from "./yaml_doc.ts";
 
 /** What is probed. `auto`: the image's HEALTHCHECK when it has one, else `settle`. */
@@ -74,6 +76,10 @@ export const DEFAULT_HEALTH: HealthSettings = {
 /** A service entry's settings in config.yml. */
 export interface ServiceEntry {
   readonly health?: HealthSettings;
+  /** `urls`: hostnames the reverse-proxy snippet routes to its containers (`proxy_urls.ts`). */
+  readonly urls?: readonly ProxyUrl[];
+  /** `images`: when its images may change outside Git (`pinned`, `manual`, `auto`). */
+  readonly images?: UpdatePolicy;
 }
 
 /** Lines of YAML nodes, and errors placed at them (parse_host_config's `Place`). */
@@ -123,13 +129,34 @@ export function readServiceEntry(name: string, value: unknown, at: EntryPlace): 
   }
   const problems: Problem[] = [];
   let health: HealthSettings | undefined;
+  let urls: ProxyUrl[] | undefined;
+  let images: UpdatePolicy | undefined;
   for (const pair of value.items) {
     const key = pairKey(pair);
+    if (key === "images") {
+      const read = readUpdatePolicy(scalarString(pair.value));
+      if ("error" in read) {
+        problems.push(
+          at.error(
+            `services.${name}.images ${read.error}`,
+            pair.value ?? pair.key,
+            "Write images: pinned, images: manual or images: auto",
+          ),
+        );
+      } else images = read.policy;
+      continue;
+    }
+    if (key === "urls") {
+      const read = readUrls(name, pair.value, pair.key, at);
+      problems.push(...read.problems);
+      urls = read.value;
+      continue;
+    }
     if (key !== "health") {
       problems.push(at.error(
         `services.${name}: unknown settings ${JSON.stringify(key ?? describeNode(pair.key))}`,
         pair.key,
-        `A service entry knows only "health"; the service is configured by its folder`,
+        `A service entry knows "health" and "urls"; the service is configured by its folder`,
       ));
       continue;
     }
@@ -137,7 +164,14 @@ export function readServiceEntry(name: string, value: unknown, at: EntryPlace): 
     problems.push(...read.problems);
     health = read.value;
   }
-  return { value: health === undefined ? {} : { health }, problems };
+  return {
+    value: {
+      ...(health === undefined ? {} : { health }),
+      ...(urls === undefined ? {} : { urls }),
+      ...(images === undefined ? {} : { images }),
+    },
+    problems,
+  };
 }
 
 /** `health: none`, or a map of one probe and its timings. */

@@ -15,7 +15,8 @@ import { withComposeChoice } from "./compose_choice.ts";
 import { collectFiles, hasDir, readText } from "./repo_files.ts";
 import { NO_SECRETS, type SecretInputs } from "./secrets.ts";
 import type { ServiceContext } from "./service_context.ts";
-import type { DesiredHost, DesiredState, RepoEntry, RepoTree } from "./types.ts";
+import type { DesiredHost, DesiredService, DesiredState, RepoEntry, RepoTree } from "./types.ts";
+import { blockService } from "./block_service.ts";
 
 /** Where this host's folder is and how units are named. */
 export interface ReadOptions {
@@ -90,16 +91,66 @@ export function readDesired(tree: RepoTree, opts: ReadOptions): DesiredState {
         withComposeChoice(ctx, s.name, s.compose),
       );
       // config.yml's health settings: how apply judges it, not part of its hash
-      return read.status === "ready" && s.health !== undefined
+      const judged = read.status === "ready" && s.health !== undefined
         ? { ...read, health: s.health }
         : read;
+      // config.yml's update policy for its images, not part of its hash either
+      const policed = judged.status === "ready" && s.images !== undefined
+        ? { ...judged, updatePolicy: s.images }
+        : judged;
+      return withUser(policed, s.user, configFile, opts.mode);
     });
   return {
     ...state,
-    services: finishServices(services),
+    services: withUrls(finishServices(services), config.services, configFile),
     hosts: [host.value],
     problems: [...read.problems, ...host.problems],
   };
+}
+
+/**
+ * config.yml's `services.<name>.user` on the service; in user mode (rootless hoist, which cannot
+ * act for another account) an error at its line that blocks the service.
+ */
+function withUser(
+  service: DesiredService,
+  user: { readonly name: string; readonly line: number | undefined } | undefined,
+  file: string,
+  mode: ReadOptions["mode"],
+): DesiredService {
+  if (user === undefined || service.status !== "ready") return service;
+  if (mode === "user") {
+    return blockService(
+      service,
+      problem(
+        "error",
+        `services.${service.name}.user: hoist runs rootless (mode = "user") and cannot deploy for another account`,
+        {
+          file,
+          line: user.line,
+          service: service.name,
+          hint:
+            "Remove user, or run hoist as root (system mode) to deploy services for other accounts",
+        },
+      ),
+    );
+  }
+  return {
+    ...service,
+    user: { name: user.name, file, ...(user.line === undefined ? {} : { line: user.line }) },
+  };
+}
+
+/** config.yml's `services.<name>.urls` on each service, ready or blocked (`proxy_snippet.ts`). */
+function withUrls(
+  services: DesiredState["services"],
+  entries: HostConfig["services"],
+  file: string,
+): DesiredState["services"][number][] {
+  return services.map((s) => {
+    const urls = entries.find((e) => e.name === s.name)?.urls;
+    return urls === undefined ? s : { ...s, urls: { file, urls } };
+  });
 }
 
 /** No folder for the host: the error names the hosts the repository has. */

@@ -5,6 +5,8 @@
  */
 import type { Problem } from "../errors.ts";
 import type { HealthSettings } from "./health_config.ts";
+import type { UpdatePolicy } from "../images/update_policy.ts";
+import type { ServiceUrls } from "./proxy_urls.ts";
 
 export type { RepoEntry, RepoTree } from "../types/repo_tree.ts";
 
@@ -63,6 +65,8 @@ interface ServiceBase {
   readonly dependsOn: readonly string[];
   /** Problems found reading it; a blocked service has at least one error among them. */
   readonly problems: readonly Problem[];
+  /** config.yml's `services.<name>.urls`: hostnames the reverse-proxy snippet routes to it. */
+  readonly urls?: ServiceUrls;
 }
 
 /** A service read without errors: everything needed to deploy it. */
@@ -95,6 +99,25 @@ export interface ReadyService extends ServiceBase {
    * config's `[services.<name>] health`; absent: the default (the image's HEALTHCHECK, else settle).
    */
   readonly health?: HealthSettings;
+  /**
+   * config.yml's `services.<name>.images`: when its images may change outside Git (absent: by
+   * each reference, `pinned` with a digest, else `manual`; see lib/images/update_policy.ts).
+   * Not part of the hash.
+   */
+  readonly updatePolicy?: UpdatePolicy;
+  /**
+   * config.yml's `services.<name>.user` (else the agent config's `[services.<name>] user`): in
+   * system mode the service runs rootless for that account (its quadlet folder, user manager and
+   * podman storage); absent: the manager hoist runs against. Not part of the hash.
+   */
+  readonly user?: ServiceUser;
+}
+
+/** The account a service runs as, and where that was said (for messages). */
+export interface ServiceUser {
+  readonly name: string;
+  readonly file: string;
+  readonly line?: number;
 }
 
 /**

@@ -13,6 +13,12 @@ import { orderServices } from "./order_services.ts";
 import { type OrphanPlan, planOrphans } from "./orphans.ts";
 import { ownershipProblems } from "./ownership.ts";
 import { planService, type ServicePlan } from "./service_plan.ts";
+import {
+  accountRefusals,
+  reloadActions,
+  withOrphanUsers,
+  withServiceUser,
+} from "./service_users.ts";
 import { notifyHealthyWarnings } from "../health/notify_healthy.ts";
 import type { Action, InventoryChange, Plan, UnitAction } from "./types.ts";
 
@@ -63,14 +69,17 @@ export function reconcile(
   for (const svc of desired.services) {
     problems.push(...svc.problems);
     if (svc.status === "blocked") continue;
-    const refused = ownershipProblems(svc, observed);
+    const refused = [...ownershipProblems(svc, observed), ...accountRefusals(svc, observed)];
     problems.push(...refused);
-    if (refused.length > 0) continue;
-    const plan = planService(svc, ctx);
+    if (refused.some((p) => p.level === "error")) continue;
+    const plan = withServiceUser(planService(svc, ctx), svc.user?.name);
     problems.push(...plan.problems, ...notifyHealthyWarnings(svc));
     plans.push(plan);
   }
-  const orphans = planOrphans(new Set(desired.services.map((s) => s.name)), observed, invUnits);
+  const orphans = withOrphanUsers(
+    planOrphans(new Set(desired.services.map((s) => s.name)), observed, invUnits),
+    observed,
+  );
   const { order, cycle } = orderServices(dependencyGraph(desired, observed, invUnits));
   if (cycle.length > 0) {
     problems.push(
@@ -94,29 +103,49 @@ export function reconcile(
 }
 
 /**
- * Why systemd needs a daemon-reload although this plan writes nothing, or undefined: an earlier
- * run left its "reload pending" mark (killed, or its reload failed, after writing files), a unit
- * hoist owns or wants reports NeedDaemonReload=yes, or a desired unit's file is on disk but
- * systemd has not loaded it.
+ * Why each manager (hoist's own: undefined; an account's for services with `user =`) needs a
+ * daemon-reload although this plan writes nothing there: an earlier run left its "reload pending"
+ * mark (killed, or its reload failed, after writing files: every manager), a unit hoist owns or
+ * wants reports NeedDaemonReload=yes, or a desired unit's file is on disk but systemd has not
+ * loaded it.
  */
-function reloadPending(desired: DesiredState, observed: ObservedState): string | undefined {
-  if (observed.reloadPending) return "an earlier run wrote unit files and did not reload";
+function reloadPending(
+  desired: DesiredState,
+  observed: ObservedState,
+): Map<string | undefined, string> {
   const ready = readyServices(desired.services);
-  const units = [
-    ...new Set([
-      ...ready.flatMap((s) => s.units.map((u) => u.serviceUnit)),
-      ...[...observed.inventory.services.values()].flatMap((s) => s.serviceUnits),
-    ]),
-  ].sort();
+  const owner = new Map<string, string | undefined>();
+  for (const s of observed.inventory.services.values()) {
+    for (const u of s.serviceUnits) owner.set(u, s.user);
+  }
+  for (const s of ready) for (const u of s.units) owner.set(u.serviceUnit, s.user?.name);
+  const out = new Map<string | undefined, string>();
+  if (observed.reloadPending) {
+    for (const m of new Set([undefined, ...owner.values()])) {
+      out.set(m, "an earlier run wrote unit files and did not reload");
+    }
+    return out;
+  }
+  const byManager = (units: readonly string[]) => {
+    const groups = new Map<string | undefined, string[]>();
+    for (const u of units) groups.set(owner.get(u), [...groups.get(owner.get(u)) ?? [], u]);
+    return groups;
+  };
+  const units = [...owner.keys()].sort();
   const stale = units.filter((u) => observed.units.get(u)?.needReload === true);
-  if (stale.length > 0) return `systemd has older definitions of ${stale.join(", ")}`;
+  for (const [m, list] of byManager(stale)) {
+    out.set(m, `systemd has older definitions of ${list.join(", ")}`);
+  }
   const unloaded = ready.flatMap((s) =>
     s.units.filter((u) =>
       observed.files.get(u.path) === u.content &&
       observed.units.get(u.serviceUnit)?.load === "not-found"
     ).map((u) => u.serviceUnit)
   ).sort();
-  return unloaded.length > 0 ? `systemd has not loaded ${unloaded.join(", ")}` : undefined;
+  for (const [m, list] of byManager(unloaded)) {
+    if (!out.has(m)) out.set(m, `systemd has not loaded ${list.join(", ")}`);
+  }
+  return out;
 }
 
 /** Unit files hoist knows: the desired ones, and the inventory's still on disk. */
@@ -142,7 +171,8 @@ function knownUnits(
 }
 
 /**
- * Every action in execution order: host copies, pre.script, stops (reverse dependency order),
+ * Every action in execution order: host copies, pre.script, pulls (each service's first action, so
+ * a failed pull skips the rest of its service), stops (reverse dependency order),
  * removes, copies, writes, one daemon-reload, the services' setup.sh and pre scripts, starts and
  * restarts (dependency order), the services' post scripts, prunes, post.script.
  */
@@ -155,24 +185,19 @@ function orderActions(
 ): Action[] {
   const starts = new Map(plans.flatMap((p) => p.start ? [[p.start.service, p.start]] : []));
   const ordered = order.flatMap((n) => starts.get(n) ?? []);
+  const pulls = new Map(plans.flatMap((p) => p.pull ? [[p.pull.service, p.pull]] : []));
   // Stops in reverse dependency order: a service stops before what it requires.
   const stops: UnitAction[] = [...plans.flatMap((p) => p.stops), ...orphans.stops]
     .sort((a, b) => order.indexOf(b.service) - order.indexOf(a.service));
   const removes = [...plans.flatMap((p) => p.removes), ...orphans.removes];
   const writes = plans.flatMap((p) => p.writes);
   const pending = reloadPending(desired, observed);
-  const reload: Action[] = writes.length > 0 || removes.length > 0 || pending !== undefined
-    ? [{
-      kind: "daemon-reload",
-      waitFor: ordered.flatMap((a) => a.units),
-      ...(writes.length > 0 || removes.length > 0 || pending === undefined
-        ? { code: "units-changed", reason: "unit files changed" }
-        : { code: "reload-pending", reason: pending }),
-    }]
-    : [];
+  // one per manager whose files change (each account's own, for services with user =)
+  const reload: Action[] = reloadActions([...writes, ...removes], ordered, pending);
   return [
     ...hostCopies(desired, observed),
     ...scriptActions(desired, "pre"),
+    ...order.flatMap((n) => pulls.get(n) ?? []),
     ...stops,
     ...removes,
     ...plans.flatMap((p) => p.copies),

@@ -12,9 +12,11 @@ import { recreateWarning } from "./dependency_graph.ts";
 import { containersOf, isCurrentHash, isUp, serviceUnitsOf } from "./service_state.ts";
 import { ownHashWrite, runsCurrent } from "./own_hashes.ts";
 import { crashLoopWarnings, heldRestart, startAction } from "./start_action.ts";
+import { pullAction } from "./pull_action.ts";
 import type {
   InventoryChange,
   PruneAction,
+  PullAction,
   ReasonCode,
   RemoveAction,
   ServiceCopyAction,
@@ -25,6 +27,8 @@ import type {
 /** The actions of one service, by phase; reconcile() puts the phases of all services in order. */
 export interface ServicePlan {
   readonly problems: readonly Problem[];
+  /** Its images, pulled before anything of it stops (a (re)start for a new hash only). */
+  readonly pull: PullAction | undefined;
   readonly stops: readonly UnitAction[];
   readonly removes: readonly RemoveAction[];
   readonly copies: readonly ServiceCopyAction[];
@@ -79,6 +83,7 @@ export function planService(svc: ReadyService, ctx: ServicePlanContext): Service
   const start = startAction(svc, prev, observed, configChanged);
   return {
     problems,
+    pull: pullAction(svc, start),
     stops: staleStops(svc, prev, gone, observed),
     removes: gone.map((u) => ({
       kind: "remove",

@@ -49,6 +49,10 @@ export type ReasonCode =
   | "not-running"
   /** run-script: config.yml's pre/post script, run on every apply. */
   | "script"
+  /** pull: the images a service is about to (re)start on, fetched before anything of it stops. */
+  | "images-first"
+  /** proxy-snippet: a route of config.yml's `urls` was added, changed or removed. */
+  | "urls-changed"
   /** consequence: systemd restarts a unit with one hoist restarts (Requires=, BindsTo=, PartOf=). */
   | "restarted-by-systemd"
   /** consequence: systemd stops a unit with one hoist stops or restarts. */
@@ -65,6 +69,8 @@ export interface WriteAction {
   readonly serviceUnit: string;
   /** Environment variables whose values plan output masks (in `previous`: adopted older units). */
   readonly sensitive?: readonly string[];
+  /** The account whose manager and files it concerns (`user =`); absent: hoist's own. */
+  readonly user?: string;
   readonly code: ReasonCode;
   readonly reason: string;
 }
@@ -75,6 +81,8 @@ export interface RemoveAction {
   readonly service: string;
   readonly unit: string;
   readonly previous: string | null;
+  /** The account whose manager and files it concerns (`user =`); absent: hoist's own. */
+  readonly user?: string;
   readonly code: ReasonCode;
   readonly reason: string;
 }
@@ -92,6 +100,8 @@ interface CopyBase {
 export interface ServiceCopyAction extends CopyBase {
   readonly scope: "service";
   readonly service: string;
+  /** The account that runs the service (`user =`): the copy is made readable by it alone. */
+  readonly user?: string;
 }
 
 /** The copy of a host folder: `${HOST_DIR}` and the scripts' working folder. */
@@ -117,6 +127,8 @@ export interface PruneAction {
 export interface ReloadAction {
   readonly kind: "daemon-reload";
   readonly waitFor: readonly string[];
+  /** The account whose user manager reloads (`user =`); absent: hoist's own manager. */
+  readonly user?: string;
   readonly code: ReasonCode;
   readonly reason: string;
 }
@@ -133,6 +145,8 @@ export interface UnitAction {
    * reported, not reset).
    */
   readonly resetFailed?: boolean;
+  /** The account whose manager and files it concerns (`user =`); absent: hoist's own. */
+  readonly user?: string;
   readonly code: ReasonCode;
   readonly reason: string;
 }
@@ -153,6 +167,42 @@ export interface ScriptAction {
   readonly reason: string;
 }
 
+/**
+ * Fetch the registry images a service is about to (re)start on for a new hash, before any of its
+ * units is stopped, written or restarted: it is the first action of its service, so a failed pull
+ * skips the rest of that service, which keeps running what it runs. The executor pulls each
+ * distinct image of consecutive pull actions once, a few at a time.
+ */
+export interface PullAction {
+  readonly kind: "pull";
+  readonly service: string;
+  readonly images: readonly {
+    readonly ref: string;
+    /** `missing`: only when no local image has this reference; `always`: what the registry has. */
+    readonly policy: "missing" | "always";
+  }[];
+  /** The account whose podman storage pulls (`user =`); absent: hoist's own. */
+  readonly user?: string;
+  readonly code: ReasonCode;
+  readonly reason: string;
+}
+
+/**
+ * Write the reverse-proxy snippet (`[proxy] caddy_snippet`, made from config.yml's `urls`)
+ * atomically, then run `reload` (`[proxy] reload`, argv; empty: none). Planned only when the text
+ * changes, last in the plan, so the containers it routes to have started. `previous` is the file
+ * on disk, for the diff (null: none yet).
+ */
+export interface SnippetAction {
+  readonly kind: "proxy-snippet";
+  readonly path: string;
+  readonly content: string;
+  readonly previous: string | null;
+  readonly reload: readonly string[];
+  readonly code: ReasonCode;
+  readonly reason: string;
+}
+
 /** Every step the executor knows. It switches on `kind` alone. */
 export type Action =
   | WriteAction
@@ -161,7 +211,9 @@ export type Action =
   | PruneAction
   | ReloadAction
   | UnitAction
-  | ScriptAction;
+  | ScriptAction
+  | PullAction
+  | SnippetAction;
 
 /**
  * A unit systemd restarts or stops by itself because of an action of the plan: not an action
@@ -189,6 +241,8 @@ export interface InventoryChange {
     readonly serviceUnits: readonly string[];
     /** Quadlet files of the service (also those already on disk, which hoist adopts). */
     readonly units: readonly { readonly path: string; readonly serviceUnit: string }[];
+    /** The account it runs as (`user =`); absent: hoist's own manager. */
+    readonly user?: string;
   } | null;
 }
 
@@ -214,6 +268,7 @@ export interface Plan {
 export function actionService(a: Action): string | undefined {
   switch (a.kind) {
     case "daemon-reload":
+    case "proxy-snippet":
       return undefined;
     case "run-script":
       return a.service;
@@ -226,8 +281,9 @@ export function actionService(a: Action): string | undefined {
 
 /**
  * What an action acts on, as one string: the quadlet path (write, remove), the folder (copy),
- * the folders joined by a space (prune), "" (daemon-reload), the phase (run-script), or the
- * systemd units joined by a space (start, restart, stop).
+ * the folders joined by a space (prune), "" (daemon-reload), the phase (run-script), the image
+ * references joined by a space (pull), the snippet's path (proxy-snippet), or the systemd units
+ * joined by a space (start, restart, stop).
  */
 export function actionTarget(a: Action): string {
   switch (a.kind) {
@@ -242,6 +298,10 @@ export function actionTarget(a: Action): string {
       return "";
     case "run-script":
       return a.phase;
+    case "pull":
+      return a.images.map((i) => i.ref).join(" ");
+    case "proxy-snippet":
+      return a.path;
     default:
       return a.units.join(" ");
   }

@@ -141,7 +141,10 @@ function renderAction(a: Action, paint: Paint): string[] {
     const code = sign === "+" ? GREEN : sign === "-" ? RED : sign === "~" ? YELLOW : CYAN;
     return `${paint(code, sign)} ${text}`;
   };
-  const of = (service: string) => (service === "" ? "" : ` (${oneLine(service)})`);
+  // an action for another account (user =) says whose manager, folder or storage it acts on
+  const user = "user" in a && a.user !== undefined ? oneLine(a.user) : undefined;
+  const as = user === undefined ? "" : `, as ${user}`;
+  const of = (service: string) => (service === "" ? "" : ` (${oneLine(service)}${as})`);
   const reason = `: ${oneLine(a.reason)}`;
   switch (a.kind) {
     case "write":
@@ -180,7 +183,7 @@ function renderAction(a: Action, paint: Paint): string[] {
       ];
     case "daemon-reload":
       return [
-        head("~", `daemon-reload${reason}`),
+        head("~", `daemon-reload${user === undefined ? "" : ` (${user}'s manager)`}${reason}`),
         ...(a.waitFor.length === 0
           ? []
           : [indent(`then wait for ${a.waitFor.map(oneLine).join(", ")}`)]),
@@ -191,6 +194,21 @@ function renderAction(a: Action, paint: Paint): string[] {
       const sign = a.kind === "start" ? "+" : a.kind === "stop" ? "-" : "~";
       return [head(sign, `${a.kind} ${a.units.map(oneLine).join(", ")}${of(a.service)}${reason}`)];
     }
+    case "pull":
+      return [
+        head("+", `pull ${plural(a.images.length, "image")}${of(a.service)}${reason}`),
+        ...a.images.map((i) =>
+          indent(
+            `${oneLine(i.ref)}${i.policy === "missing" ? " (unless in local storage)" : ""}`,
+          )
+        ),
+      ];
+    case "proxy-snippet":
+      return [
+        head(a.previous === null ? "+" : "~", `write ${oneLine(a.path)}${reason}`),
+        ...unifiedDiff(a.path.replace(/^\/+/, ""), a.previous ?? "", a.content, paint),
+        ...(a.reload.length === 0 ? [] : [indent(`then run ${a.reload.map(oneLine).join(" ")}`)]),
+      ];
     case "run-script": {
       const where = a.cwd === "" ? "" : ` in ${oneLine(a.cwd)}`;
       return [

@@ -16,6 +16,9 @@ import { readyServices } from "../desired/types.ts";
 import { type HeldBack, holdBack } from "../health/breaker.ts";
 import { rolloutGate } from "../health/rollout_gate.ts";
 import { serviceUnitsOf } from "../reconcile/service_state.ts";
+import { keepStopped, type RecordedStop } from "../reconcile/keep_stopped.ts";
+import { clearStops, recordedStops } from "../state/remote_store.ts";
+import { withKeyWarnings } from "../remote/key_warnings.ts";
 import type { ManualRollback } from "../apply/manual_rollback.ts";
 import type { DeploymentRow, HealthHistoryRow, RollbackRecord } from "../state/store.ts";
 import { readPrefixedUnits, reloadMarkPath } from "../observed/collect_observed.ts";
@@ -26,6 +29,9 @@ import { fetchSources } from "./fetch_sources.ts";
 import { openConfigStore, withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
 import { planFromSources, type PlanResult } from "./plan_sources.ts";
+import { pullSettings } from "./pull_settings.ts";
+import { accountExecs } from "./account_execs.ts";
+import { withoutAccountStarts } from "../reconcile/service_users.ts";
 
 const log = logger("run");
 
@@ -63,6 +69,8 @@ export interface RunResult extends PlanResult {
   readonly rolledBack?: readonly string[];
   /** The health gate's rollbacks, as recorded (notifications tell of them). */
   readonly rollbacks?: readonly RollbackRecord[];
+  /** Services stopped through the remote API and left stopped. */
+  readonly stopped?: readonly RecordedStop[];
   /** Set when `[rollout]` holds the changes: nothing was applied; why, and until when (ISO). */
   readonly waiting?: { readonly reason: string; readonly until?: string };
 }
@@ -83,10 +91,14 @@ export function runApply(
       const adopted = await adoptOrRefuse(deps, config, store, first, opts, startedAt);
       // the circuit breaker: a hash that failed health here is not deployed again by itself
       const gated = holdBack(adopted.plan, store.failedHashes(), opts.retryFailed ?? []);
+      // stop stays stopped: a service stopped through the remote API is not started again
+      // a malformed ssh/ key of the repository is a warning with its file and line
+      const keyed = withKeyWarnings(gated.plan, adopted.desired);
+      const stops = keepStopped(keyed, adopted.desired, recordedStops(config.stateDir));
       // [rollout]: a new commit's changes wait for a window and for min_commit_age
       const rollout = rolloutGate(
         config.rollout,
-        gated.plan,
+        stops.plan,
         adopted.fetched,
         deps.clock(),
         opts.now === true,
@@ -95,6 +107,7 @@ export function runApply(
         ...adopted,
         plan: rollout.plan,
         heldBack: gated.held,
+        stopped: stops.kept,
         ...(rollout.waiting === undefined ? {} : { waiting: rollout.waiting }),
       };
       log.info("host {host} at {revision}: {actions} action(s), {problems} problem(s)", {
@@ -104,7 +117,9 @@ export function runApply(
         problems: planned.plan.problems.length,
       });
       if (opts.dryRun || planned.plan.blocked || rollout.waiting !== undefined) return planned;
-      return await applyAndRecord(deps, config, store, planned, startedAt);
+      const result = await applyAndRecord(deps, config, store, planned, startedAt);
+      clearStops(config.stateDir, stops.lifted.map((s) => s.service));
+      return result;
     })
   );
 }
@@ -196,7 +211,12 @@ async function applyAndRecord(
   startedAt: string,
 ): Promise<RunResult> {
   store.recordUnits(plannedUnits(planned.plan));
-  const executed = await applyPlan(planned.plan, deps, {
+  const accounts = accountExecs(deps, config, planned.observed.accounts);
+  const executed = await applyPlan(planned.plan, {
+    ...deps,
+    pull: pullSettings(deps, config),
+    ...(accounts === undefined ? {} : { accountExec: accounts }),
+  }, {
     quadletDir: config.quadletDir,
     now: startedAt,
     loadTimeoutMs: 10_000,
@@ -209,7 +229,8 @@ async function applyAndRecord(
   const gate: GateResult = !starts ? noGate(executed) : await (await import(
     "../apply/health_gate.ts"
   )).healthGate({
-    plan: planned.plan,
+    // services of other accounts (user =) are judged by apply's settle check only
+    plan: withoutAccountStarts(planned.plan),
     applied: executed,
     prev: planned.observed.inventory.services,
     services: gatedServices(planned),

@@ -7,6 +7,8 @@
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { checkGenerated } from "../desired/check_generated.ts";
+import { withRegistryAuth } from "../images/registry_env.ts";
+import { parseImageChecks, withImageNotes } from "../images/image_checks.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
 import { collectObserved } from "../observed/collect_observed.ts";
 import { finishPlan } from "../reconcile/finish_plan.ts";
@@ -17,6 +19,7 @@ import type { Store } from "../state/store.ts";
 import type { ObservedState } from "../types/observed.ts";
 import { cachedDesired, sameObservables } from "./desired_cache.ts";
 import type { FetchedSource } from "./fetch_sources.ts";
+import { imageChecksPath, registryAuthEnv } from "./registry_auth.ts";
 
 /** The plan and what it was computed from. */
 export interface PlanResult {
@@ -36,6 +39,8 @@ export async function planFromSources(
 ): Promise<PlanResult> {
   // an unchanged commit (and host-side inputs) needs no `git archive` and no reading
   const cache = await cachedDesired(deps, config, fetched, { prune: !opts.dryRun });
+  // REGISTRY_AUTH_FILE for the pulls the units make themselves, where hoist has credentials
+  const auth = await registryAuthEnv(config);
   const observe = (desired: DesiredState) =>
     collectObserved(
       deps,
@@ -43,7 +48,9 @@ export async function planFromSources(
       desired,
       store.loadInventory(),
     );
-  let unchecked = cache.hit ?? await cache.read();
+  // the last update checks, shown as "image update available" (hoist update records them)
+  const checks = parseImageChecks(await deps.fs.readText(imageChecksPath(config)));
+  let unchecked = withImageNotes(withRegistryAuth(cache.hit ?? await cache.read(), auth), checks);
   let observed = await observe(unchecked);
   const options = { keepCopies: config.keepCopies };
   // unit names systemd loads from a file other than the one hoist writes, judged on full paths
@@ -52,7 +59,7 @@ export async function planFromSources(
   if (cache.hit !== undefined && first.actions.some((a) => a.kind === "copy")) {
     // the cached state lacks its files' bytes, which only copy actions write: read it in full
     // (the same state by its key, so what was observed for it still holds)
-    const full = await cache.read();
+    const full = withImageNotes(withRegistryAuth(await cache.read(), auth), checks);
     if (!sameObservables(full, unchecked)) observed = await observe(full);
     unchecked = full;
     read = blockTakeovers(unchecked, observed, config.quadletDir);

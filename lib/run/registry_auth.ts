@@ -10,6 +10,13 @@ import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { HoistError } from "../errors.ts";
 import { authJson, parseCredentialLines, type RegistryLogin } from "../images/auth_json.ts";
+import type { RegistryAuthEnv } from "../images/registry_env.ts";
+import type { RegistryCredentials } from "../adapters/registry_digest.ts";
+
+/** Where the last image update checks are recorded (`hoist update`, read by `hoist plan`). */
+export function imageChecksPath(config: Pick<Config, "stateDir">): string {
+  return `${config.stateDir}/image_checks.json`;
+}
 
 /** Where the auth file is written. */
 export function authFilePath(config: Pick<Config, "stateDir">): string {
@@ -17,15 +24,48 @@ export function authFilePath(config: Pick<Config, "stateDir">): string {
 }
 
 /**
- * Writes the auth file when `[[registries]]` lists any, and returns its path (undefined: none
- * configured, podman uses its own login).
+ * The auth file and the hosts it has credentials for, for the units' `REGISTRY_AUTH_FILE`
+ * (undefined: no `[[registries]]`). A `credentials_file`'s hosts are read from it (only the hosts
+ * are kept); an unreadable or malformed one is an error naming the file and line.
  */
-export async function prepareAuthFile(
-  deps: Pick<Deps, "fs">,
+export async function registryAuthEnv(
   config: Pick<Config, "registries" | "stateDir">,
   read: (path: string, what: string) => Promise<string> = readPrivateFile,
-): Promise<string | undefined> {
+): Promise<RegistryAuthEnv | undefined> {
   if (config.registries.length === 0) return undefined;
+  const hosts = new Set<string>();
+  for (const r of config.registries) {
+    if (r.kind !== "credentials-file") {
+      hosts.add(r.host);
+      continue;
+    }
+    const parsed = parseCredentialLines(
+      await read(r.credentialsFile, "[[registries]] credentials_file"),
+    );
+    if (parsed.errors.length > 0) throw credentialLinesError(r.credentialsFile, parsed.errors);
+    for (const l of parsed.logins) hosts.add(l.host);
+  }
+  return { file: authFilePath(config), hosts: [...hosts].sort() };
+}
+
+function credentialLinesError(file: string, errors: readonly string[]): HoistError {
+  return new HoistError(
+    "config-invalid",
+    `${file}: ${errors.join("; ")}`,
+    "One login per line: user:token@registry (e.g. me:ghp_…@ghcr.io)",
+  );
+}
+
+/** The credentials of `[[registries]]`, read from their files. */
+interface ReadLogins {
+  readonly logins: readonly RegistryLogin[];
+  readonly fromFiles: readonly { host: string; entry: Record<string, unknown> }[];
+}
+
+async function readLogins(
+  config: Pick<Config, "registries">,
+  read: (path: string, what: string) => Promise<string>,
+): Promise<ReadLogins> {
   const logins: RegistryLogin[] = [];
   const fromFiles: { host: string; entry: Record<string, unknown> }[] = [];
   for (const r of config.registries) {
@@ -36,13 +76,7 @@ export async function prepareAuthFile(
       const parsed = parseCredentialLines(
         await read(r.credentialsFile, "[[registries]] credentials_file"),
       );
-      if (parsed.errors.length > 0) {
-        throw new HoistError(
-          "config-invalid",
-          `${r.credentialsFile}: ${parsed.errors.join("; ")}`,
-          "One login per line: user:token@registry (e.g. me:ghp_…@ghcr.io)",
-        );
-      }
+      if (parsed.errors.length > 0) throw credentialLinesError(r.credentialsFile, parsed.errors);
       logins.push(...parsed.logins);
     } else {
       const text = await read(r.authFile, `[[registries]] ${r.host} auth_file`);
@@ -66,8 +100,52 @@ export async function prepareAuthFile(
       fromFiles.push({ host: r.host, entry: entry as Record<string, unknown> });
     }
   }
+  return { logins, fromFiles };
+}
+
+/**
+ * Writes the auth file when `[[registries]]` lists any, and returns its path (undefined: none
+ * configured, podman uses its own login).
+ */
+export async function prepareAuthFile(
+  deps: Pick<Deps, "fs">,
+  config: Pick<Config, "registries" | "stateDir">,
+  read: (path: string, what: string) => Promise<string> = readPrivateFile,
+): Promise<string | undefined> {
+  if (config.registries.length === 0) return undefined;
+  const { logins, fromFiles } = await readLogins(config, read);
   const path = authFilePath(config);
   const text = authJson(logins, fromFiles);
   if ((await deps.fs.readText(path)) !== text) await deps.fs.writeAtomic(path, text, 0o600);
   return path;
+}
+
+/**
+ * Each configured registry host's login, for hoist's own registry queries (update checks); an
+ * `auth_file` entry counts when it holds `auth` (base64 user:password), as podman login writes.
+ * Later entries win for the same host.
+ */
+export async function registryLogins(
+  config: Pick<Config, "registries">,
+  read: (path: string, what: string) => Promise<string> = readPrivateFile,
+): Promise<Map<string, RegistryCredentials>> {
+  const out = new Map<string, RegistryCredentials>();
+  if (config.registries.length === 0) return out;
+  const { logins, fromFiles } = await readLogins(config, read);
+  for (const f of fromFiles) {
+    const auth = f.entry["auth"];
+    if (typeof auth !== "string") continue;
+    let decoded: string;
+    try {
+      decoded = new TextDecoder().decode(Uint8Array.from(atob(auth), (c) => c.charCodeAt(0)));
+    } catch {
+      continue;
+    }
+    const colon = decoded.indexOf(":");
+    if (colon > 0) {
+      out.set(f.host, { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) });
+    }
+  }
+  for (const l of logins) out.set(l.host, { username: l.username, password: l.password });
+  return out;
 }

@@ -1,8 +1,12 @@
 /**
- * `hoist update SERVICE…` (and, next, `POST /redeploy-and-update/<service>`): pull the images the
- * deployed commit names for a service and restart it only when an image changed. A failed pull
- * leaves the service running its current image. The commit is fetched and verified as for a plan,
- * under the state_dir lock, and nothing else is changed: pending changes wait for `apply`.
+ * `hoist update [SERVICE…] [--dry-run]` (and `POST /redeploy-and-update/<service>`): for each
+ * service's registry images, by its update policy (lib/images/update_policy.ts): `pinned` is left
+ * to Git; otherwise the registry is asked for the tag's digest (one query, no pull) and compared
+ * with the digest the local image was pulled by; only a difference is pulled, and the service is
+ * restarted only when an image id changed. A failed check or pull leaves the service running its
+ * current image. Every check is recorded in `state_dir/image_checks.json` for `hoist plan`. The
+ * commit is fetched and verified as for a plan, under the state_dir lock, and nothing else is
+ * changed: pending changes wait for `apply`.
  *
  * @module
  */
@@ -11,16 +15,26 @@ import type { Deps } from "../deps.ts";
 import { unitEntries } from "../desired/unit_text.ts";
 import { type DesiredService, type ReadyService, readyServices } from "../desired/types.ts";
 import { HoistError } from "../errors.ts";
-import { parseImageRef } from "../images/image_ref.ts";
+import { type ImageRef, isFullyQualified } from "../images/image_ref.ts";
+import { type ImageCheck, mergeImageChecks, parseImageChecks } from "../images/image_checks.ts";
+import { policyRefusal, refPolicy, type UpdatePolicy } from "../images/update_policy.ts";
 import { createPodmanImages, type PodmanImages } from "../adapters/podman_images.ts";
+import {
+  createRegistryDigests,
+  type RegistryCredentials,
+  type RegistryDigests,
+} from "../adapters/registry_digest.ts";
 import { fetchSources } from "./fetch_sources.ts";
 import { withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
 import { planFromSources } from "./plan_sources.ts";
-import { prepareAuthFile } from "./registry_auth.ts";
+import { imageChecksPath, prepareAuthFile, registryLogins } from "./registry_auth.ts";
 
 /** How long one pull may take. */
 export const PULL_TIMEOUT_MS = 5 * 60_000;
+
+/** How long one registry query (a digest check) may take. */
+export const CHECK_TIMEOUT_MS = 30_000;
 
 /** What to pull and what to restart for one service. */
 export interface UpdateTargets {
@@ -31,7 +45,8 @@ export interface UpdateTargets {
 }
 
 /**
- * The images and entry units of `service` (pure).
+ * The images and entry units of `service` (pure). A container with `AutoUpdate=` is left to
+ * `podman auto-update`: its image is not hoist's to update.
  *
  * @example
  * ```ts
@@ -42,10 +57,11 @@ export function updateTargets(service: ReadyService): UpdateTargets {
   const images = new Set<string>();
   for (const u of service.units) {
     if (u.type !== "container") continue;
-    for (const e of unitEntries(u.content)) {
-      if (e.section === "Container" && e.key === "Image" && !/\.(image|build)$/.test(e.value)) {
-        images.add(e.value);
-      }
+    const entries = unitEntries(u.content).filter((e) => e.section === "Container");
+    // AutoUpdate= (written in the repository): podman auto-update owns this image, not hoist
+    if (entries.some((e) => e.key === "AutoUpdate" && e.value.trim() !== "")) continue;
+    for (const e of entries) {
+      if (e.key === "Image" && !/\.(image|build)$/.test(e.value)) images.add(e.value);
     }
   }
   return {
@@ -54,11 +70,17 @@ export function updateTargets(service: ReadyService): UpdateTargets {
   };
 }
 
-/** One image: the id before and after the pull, or why it could not be pulled. */
+/** One image: its policy, the check, the id before and after a pull, or why it was not updated. */
 export interface ImageUpdate {
   readonly image: string;
+  readonly policy: UpdatePolicy;
   readonly before: string | undefined;
   readonly after: string | undefined;
+  /** The digest the local image was pulled by, and what the registry names now (when checked). */
+  readonly local?: string;
+  readonly remote?: string;
+  /** Not considered, and why (`pinned`: Git decides). */
+  readonly skipped?: string;
   readonly error?: string;
 }
 
@@ -68,22 +90,40 @@ export interface ServiceUpdate {
   readonly images: readonly ImageUpdate[];
   /** True when an image changed and the units were restarted. */
   readonly restarted: boolean;
-  /** Why it was not updated (a failed pull, a failed restart, a blocked service). */
+  /** Why it was not updated (a failed check or pull, a failed restart, a blocked service). */
   readonly error?: string;
 }
 
 /** The update of each service asked for. */
 export interface UpdateReport {
   readonly revision: string;
+  readonly dryRun: boolean;
   readonly services: readonly ServiceUpdate[];
 }
 
-/** Updates `services` (names from config.yml); an unknown name is a `not-found` error. */
+/** How to update. */
+export interface UpdateOptions {
+  readonly lockTimeoutMs: number;
+  /** Check only: nothing is pulled or restarted (the checks are recorded). */
+  readonly dryRun?: boolean;
+  /**
+   * The scheduled check: only `auto` services (when no service is named), and the time recorded
+   * as the last scheduled check.
+   */
+  readonly scheduled?: boolean;
+  readonly images?: PodmanImages;
+  readonly digests?: RegistryDigests;
+}
+
+/**
+ * Updates `services` (names from config.yml; none: every service with a `manual` or `auto` image,
+ * or only `auto` ones for the scheduled check); an unknown name is a `not-found` error.
+ */
 export function runUpdate(
   deps: Deps,
   config: Config,
   services: readonly string[],
-  opts: { readonly lockTimeoutMs: number; readonly images?: PodmanImages },
+  opts: UpdateOptions,
 ): Promise<Outcome<UpdateReport>> {
   return attempt(() =>
     withLockedStore(deps, config, opts.lockTimeoutMs, async (store) => {
@@ -100,34 +140,86 @@ export function runUpdate(
           `Services here: ${[...found.keys()].sort().join(", ") || "none"}`,
         );
       }
-      const images = opts.images ?? createPodmanImages(deps.run);
-      const authFile = await prepareAuthFile(deps, config);
+      const names = services.length > 0
+        ? services
+        : defaultServices(readyServices(planned.desired.services), opts.scheduled === true);
+      const dryRun = opts.dryRun === true;
+      const ctx: UpdateContext = {
+        images: opts.images ?? createPodmanImages(deps.run),
+        digests: opts.digests ?? createRegistryDigests({ timeoutMs: CHECK_TIMEOUT_MS }),
+        logins: names.length === 0 ? new Map() : await registryLogins(config),
+        authFile: dryRun || names.length === 0 ? undefined : await prepareAuthFile(deps, config),
+        dryRun,
+        at: deps.clock().toISOString(),
+      };
       const out: ServiceUpdate[] = [];
-      for (const name of services) {
-        const service = found.get(name) as DesiredService;
-        out.push(await updateOne(deps, images, service, authFile));
+      for (const name of names) {
+        out.push(await updateOne(deps, ctx, found.get(name) as DesiredService));
       }
-      for (const u of out) {
-        const changed = u.images.filter((i) => i.before !== i.after && i.error === undefined);
-        store.recordEvent(
-          deps.clock().toISOString(),
-          u.error === undefined ? "image-update" : "image-update-failed",
-          u.error ??
-            (u.restarted
-              ? `${u.service}: ${changed.map((i) => i.image).join(", ")} changed; restarted`
-              : `${u.service}: images unchanged`),
-        );
+      const path = imageChecksPath(config);
+      const checks = mergeImageChecks(
+        parseImageChecks(await deps.fs.readText(path)),
+        out.flatMap((u) => u.images.flatMap((i) => checkOf(u.service, i, ctx.at))),
+        opts.scheduled === true ? ctx.at : undefined,
+      );
+      await deps.fs.writeAtomic(path, JSON.stringify(checks, null, 2) + "\n", 0o600);
+      if (!dryRun) {
+        for (const u of out) {
+          const changed = u.images.filter((i) => i.before !== i.after && i.error === undefined);
+          store.recordEvent(
+            ctx.at,
+            u.error === undefined ? "image-update" : "image-update-failed",
+            u.error ??
+              (u.restarted
+                ? `${u.service}: ${changed.map((i) => i.image).join(", ")} changed; restarted`
+                : `${u.service}: images unchanged`),
+          );
+        }
       }
-      return { revision: planned.desired.revision, services: out };
+      return { revision: planned.desired.revision, dryRun, services: out };
     })
   );
 }
 
+/** The services an update without names considers: any non-pinned image (scheduled: `auto`). */
+export function defaultServices(services: readonly ReadyService[], scheduled: boolean): string[] {
+  return services.filter((s) =>
+    updateTargets(s).images.some((image) => {
+      const r = refPolicy(s.updatePolicy, image);
+      return typeof r !== "string" && r.ref.digest === undefined &&
+        (scheduled ? r.policy === "auto" : r.policy !== "pinned");
+    })
+  ).map((s) => s.name).sort();
+}
+
+interface UpdateContext {
+  readonly images: PodmanImages;
+  readonly digests: RegistryDigests;
+  readonly logins: ReadonlyMap<string, RegistryCredentials>;
+  readonly authFile: string | undefined;
+  readonly dryRun: boolean;
+  readonly at: string;
+}
+
+function checkOf(service: string, i: ImageUpdate, at: string): ImageCheck[] {
+  if (i.skipped !== undefined || (i.remote === undefined && i.error === undefined)) return [];
+  // after a pull the local image is the registry's
+  const local = i.after !== i.before && i.error === undefined ? i.remote : i.local;
+  return [{
+    service,
+    image: i.image,
+    policy: i.policy,
+    ...(local === undefined ? {} : { local }),
+    ...(i.remote === undefined ? {} : { remote: i.remote }),
+    ...(i.error === undefined ? {} : { error: i.error }),
+    at,
+  }];
+}
+
 async function updateOne(
   deps: Deps,
-  images: PodmanImages,
+  ctx: UpdateContext,
   service: DesiredService,
-  authFile: string | undefined,
 ): Promise<ServiceUpdate> {
   const ready = readyServices([service])[0];
   if (ready === undefined) {
@@ -140,26 +232,12 @@ async function updateOne(
   }
   const targets = updateTargets(ready);
   const results: ImageUpdate[] = [];
-  for (const image of targets.images) {
-    const ref = parseImageRef(image);
-    if (typeof ref === "string") {
-      results.push({ image, before: undefined, after: undefined, error: `${image}: ${ref}` });
-      continue;
-    }
-    const before = await images.imageId(image);
-    try {
-      await images.pull(image, PULL_TIMEOUT_MS, authFile);
-      results.push({ image, before, after: await images.imageId(image) });
-    } catch (e) {
-      if (!(e instanceof HoistError)) throw e;
-      results.push({ image, before, after: before, error: e.message });
-    }
-  }
+  for (const image of targets.images) results.push(await updateImage(ctx, ready, image));
   const failed = results.find((r) => r.error !== undefined)?.error;
   if (failed !== undefined) {
     return { service: service.name, images: results, restarted: false, error: failed };
   }
-  if (!results.some((r) => r.before !== r.after)) {
+  if (ctx.dryRun || !results.some((r) => r.before !== r.after)) {
     return { service: service.name, images: results, restarted: false };
   }
   try {
@@ -170,4 +248,81 @@ async function updateOne(
     return { service: service.name, images: results, restarted: false, error: e.message };
   }
   return { service: service.name, images: results, restarted: true };
+}
+
+/** Checks one image and, unless it is current (or this is a dry run), pulls it. */
+async function updateImage(
+  ctx: UpdateContext,
+  service: ReadyService,
+  image: string,
+): Promise<ImageUpdate> {
+  const read = refPolicy(service.updatePolicy, image);
+  if (typeof read === "string") {
+    return { image, policy: "manual", before: undefined, after: undefined, error: read };
+  }
+  const { ref, policy } = read;
+  const none = { image, policy, before: undefined, after: undefined };
+  if (policy === "pinned" || ref.digest !== undefined) {
+    return {
+      ...none,
+      skipped: ref.digest === undefined
+        ? `pinned (services.${service.name}.images): only Git changes it`
+        : `pinned by its digest${ref.tag === undefined ? "" : ` (tag ${ref.tag} only shown)`}: ` +
+          "only Git changes it",
+    };
+  }
+  const refused = policyRefusal(policy, ref);
+  if (refused !== undefined) return { ...none, error: refused };
+  const before = await ctx.images.imageId(image);
+  let remote: string;
+  if (isFullyQualified(ref)) {
+    const locals = localDigests(ref, await ctx.images.repoDigests(image));
+    try {
+      remote = await ctx.digests.digest(
+        { text: image, registry: ref.registry as string, path: ref.path, tag: ref.tag ?? "latest" },
+        ctx.logins.get(ref.registry as string),
+      );
+    } catch (e) {
+      if (!(e instanceof HoistError)) throw e;
+      const local = locals[0];
+      return { ...none, before, after: before, ...(local ? { local } : {}), error: e.message };
+    }
+    // a multi-arch image is recorded by its list's digest and its instance's
+    const local = locals.includes(remote) ? remote : locals[0];
+    const checked = { ...(local ? { local } : {}), remote };
+    if (local === remote || ctx.dryRun) return { ...none, before, after: before, ...checked };
+    return await pulled(ctx, { ...none, ...checked }, before);
+  }
+  // a short name (manual only): its registry is registries.conf's to pick, so podman pulls it
+  if (ctx.dryRun) {
+    return { ...none, before, after: before, skipped: "a short name: not checked" };
+  }
+  return await pulled(ctx, none, before);
+}
+
+async function pulled(
+  ctx: UpdateContext,
+  base: Omit<ImageUpdate, "before" | "after">,
+  before: string | undefined,
+): Promise<ImageUpdate> {
+  try {
+    await ctx.images.pull(base.image, PULL_TIMEOUT_MS, ctx.authFile);
+    return { ...base, before, after: await ctx.images.imageId(base.image) };
+  } catch (e) {
+    if (!(e instanceof HoistError)) throw e;
+    return { ...base, before, after: before, error: e.message };
+  }
+}
+
+/** The digests of `ref`'s repository among the local image's RepoDigests. */
+export function localDigests(ref: ImageRef, repoDigests: readonly string[] | undefined): string[] {
+  const repo = `${ref.registry}/${ref.path}`;
+  const alias = ref.registry === "docker.io" && !ref.path.includes("/")
+    ? `docker.io/library/${ref.path}`
+    : repo;
+  const digests = (repoDigests ?? []).filter((d) => {
+    const name = d.slice(0, d.lastIndexOf("@"));
+    return name === repo || name === alias;
+  }).map((d) => d.slice(d.lastIndexOf("@") + 1));
+  return digests;
 }

@@ -17,7 +17,8 @@ import { planJson } from "../render/plan_json.ts";
 import { runApply, type RunResult } from "../run/apply_run.ts";
 import type { Outcome } from "../run/outcome.ts";
 import { openDeliveryStore } from "../state/delivery_store.ts";
-import { openRemoteStore, remoteDbPath } from "../state/remote_store.ts";
+import { openRemoteStore, remoteDbPath, type RemoteRecord } from "../state/remote_store.ts";
+import { remoteEvent } from "../notify/remote_event.ts";
 import { DeliveryLog } from "./deliveries.ts";
 import { Metrics } from "./metrics.ts";
 import { handle, type ServerApp } from "./routes.ts";
@@ -88,13 +89,16 @@ export async function serve(
     await readFileOrThrow(deps, serveConfig.statusAuthFile, "status_auth_file"),
   );
   const remoteStore = openRemoteStore(remoteDbPath(config.stateDir));
+  const notices = remoteNotices(deps, config);
   const remote: RemoteState = remoteApp(deps, config, {
-    // every operation is recorded, and counted in the metrics
+    // every operation is recorded, counted in the metrics, and (restart, stop, start, pull by a
+    // verified key) told to the [[notify]] sinks that ask for "remote"
     store: {
       ...remoteStore,
       record(r) {
         remoteStore.record(r);
         metrics.remote(r.op, r.result);
+        notices.tell(r);
       },
     },
     bodyLimit: serveConfig.bodyLimit,
@@ -211,6 +215,7 @@ export async function serve(
     clearInterval(timer);
     log.info("stopping: waiting for the running reconcile");
     await queue.close();
+    await notices.sent();
     deliveryStore.close();
     remoteStore.close();
     if (opts.signals) {
@@ -218,6 +223,32 @@ export async function serve(
     }
     opts.signal?.removeEventListener("abort", onSignal);
   }
+}
+
+/**
+ * Sends the `remote` notification of each told operation, one after the other, after the answer
+ * (a slow sink never delays the API); {@link sent} waits for those under way.
+ */
+function remoteNotices(deps: Deps, config: Config) {
+  let chain = Promise.resolve();
+  return {
+    tell(r: RemoteRecord) {
+      if (config.notify.length === 0) return;
+      const event = remoteEvent(config.host, r);
+      if (event === undefined) return;
+      chain = chain.then(async () => {
+        const { notifyDeps, notifyEvents } = await import("../notify/notify_run.ts");
+        await notifyEvents(
+          notifyDeps(deps, config),
+          config,
+          [event],
+          deps.clock(),
+          () => `${r.service} ${r.op}`,
+        );
+      }).catch((e) => log.warn("remote notification not sent: {error}", { error: String(e) }));
+    },
+    sent: () => chain,
+  };
 }
 
 /** One reconcile, as `hoist apply` does it; never throws. */
@@ -242,6 +273,12 @@ async function reconcileOnce(
     ? "warn"
     : "info";
   log[level]("run {id}: {result}: {message}", { id: request.id, ...facts.summary });
+  if (outcome.ok) {
+    // [images] check_every: the auto services' scheduled update check, once it is due
+    const { scheduledUpdateLines } = await import("../cli/update_command.ts");
+    const lines = await scheduledUpdateLines(deps, config, outcome.value.desired, LOCK_WAIT_MS);
+    for (const l of lines) log.warn("run {id}: {line}", { id: request.id, line: l });
+  }
   if (config.notify.length > 0) {
     // loaded only when sinks are configured; bounded, never throws
     const { notifyDeps, notifyRun } = await import("../notify/notify_run.ts");

@@ -3,7 +3,10 @@
  * htpasswd auth, on the host's loopback, which the namespace shares), with hoist's credentials from
  * `[[registries]]` (podman itself is not logged in): a new image pushed under the same tag is
  * pulled and the service restarted on it; unchanged, nothing restarts; when the registry refuses
- * the password, the service keeps running its image and the password is in no output. Rootful.
+ * the password, the service keeps running its image and the password is in no output. Then pull
+ * before stop: a commit naming a tag only the registry has is pulled before web is touched; the
+ * registry refusing it fails the apply and web keeps serving; with the password back, the same
+ * commit pulls and restarts. Rootful.
  * Ports 19100–19199.
  */
 import assert from "node:assert/strict";
@@ -120,6 +123,19 @@ Deno.test({
       // a new image under the same tag, pushed from "elsewhere": the local tag still names v1
       const v2 = await pushVersion(ref, "v2", creds);
       await podman("tag", KEEP, ref);
+      // a dry run asks the registry (no pull), records it, and plan shows it
+      const checked = await hoist("system", ["update", "--dry-run", "--config", config]);
+      assert.equal(checked.code, 0, checked.stderr + checked.stdout);
+      assert.match(
+        checked.stdout,
+        /^web: \S+ update available \(sha256:[0-9a-f]{12}… → sha256:[0-9a-f]{12}…\); nothing pulled \(dry run\)$/m,
+      );
+      assert.equal((await web())?.id, first.id);
+      const planned = await hoist("system", ["plan", "--config", config]);
+      assert.match(
+        planned.stdout + planned.stderr,
+        /web: image update available: \S+hoist-e2e\/web:latest \(sha256:/,
+      );
       const updated = await hoist("system", ["update", "web", "--config", config]);
       assert.equal(updated.code, 0, updated.stderr + updated.stdout);
       assert.match(
@@ -138,14 +154,52 @@ Deno.test({
       assert.equal(refused.code, 1, refused.stderr + refused.stdout);
       assert.match(
         refused.stdout,
-        /cannot pull .*; not updated, still running its current image$/m,
+        /cannot check .*401 unauthorized.*; not updated, still running its current image$/m,
       );
-      for (const out of [applied, same, updated, refused]) {
+      for (const out of [applied, same, checked, planned, updated, refused]) {
         assert.ok(!`${out.stdout}${out.stderr}`.includes(registry.password), "the password leaked");
         assert.ok(!`${out.stdout}${out.stderr}`.includes("wrong-password"), "the password leaked");
       }
       assert.equal((await web())?.id, second?.id);
       assert.equal((await web())?.state, "running");
+
+      // pull before stop: a commit switching web to a tag only the registry has, which refuses
+      // hoist's password: apply fails naming the pull and web keeps serving from its container
+      const v3 = `${registry.host}/hoist-e2e/web:v3`;
+      await pushVersion(v3, "v3", creds);
+      const v3Id = (await podman("image", "inspect", "--format", "{{.Id}}", v3)).replace(
+        /^sha256:/,
+        "",
+      );
+      await podman("untag", v3, v3); // only the registry has it now
+      const page = await http(PORT);
+      await repo.write({ "gitops/updhost/web/manifest.yml": manifest(v3) });
+      await repo.commit("web: v3");
+      const blocked = await hoist("system", ["apply", "--config", config]);
+      assert.equal(blocked.code, 1, blocked.stderr + blocked.stdout);
+      assert.match(
+        blocked.stdout + blocked.stderr,
+        new RegExp(
+          `pull .*${v3.replace(/[.]/g, "\\.")}.*(unauthorized|authentication required)`,
+          "i",
+        ),
+      );
+      assert.equal((await web())?.id, second?.id, "web was not stopped");
+      assert.equal((await web())?.state, "running");
+      assert.equal(await http(PORT), page);
+
+      // with the right password the same commit pulls v3 first, then restarts web on it
+      await Deno.writeTextFile(passwordFile, `${registry.password}\n`, { mode: 0o600 });
+      const pulled = await hoist("system", ["apply", "--config", config]);
+      assert.equal(pulled.code, 0, pulled.stderr + pulled.stdout);
+      assert.match(pulled.stdout, /pull 1 image \(web\)/);
+      await http(PORT);
+      assert.notEqual((await web())?.id, second?.id);
+      assert.equal(await runningImage(), v3Id);
+      for (const out of [blocked, pulled]) {
+        assert.ok(!`${out.stdout}${out.stderr}`.includes(registry.password), "the password leaked");
+        assert.ok(!`${out.stdout}${out.stderr}`.includes("wrong-password"), "the password leaked");
+      }
     } finally {
       if (repo !== undefined) {
         await repo.write({ "gitops/updhost/config.yml": "services: {}\n" });

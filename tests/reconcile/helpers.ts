@@ -239,10 +239,24 @@ export function actionLine(a: Action, names: ReadonlyMap<string, string> = new M
   return named;
 }
 
-/** The plan as lines, hashes named after the given desired states. */
+/**
+ * The plan as lines, hashes named after the given desired states. Pull actions are left out
+ * (most scenarios name registry images, and the pulls say nothing about what they test); see
+ * {@link pullLines} and tests/reconcile/pull_test.ts.
+ */
 export function planLines(plan: Plan, ...states: readonly DesiredState[]): string[] {
   const names = hashNames(...states);
-  return plan.actions.map((a) => actionLine(a, names));
+  return plan.actions.filter((a) => a.kind !== "pull").map((a) => actionLine(a, names));
+}
+
+/** The plan's lines with its pull actions, each image with its policy. */
+export function pullLines(plan: Plan, ...states: readonly DesiredState[]): string[] {
+  const names = hashNames(...states);
+  return plan.actions.map((a) =>
+    a.kind === "pull"
+      ? `pull ${a.service}: ${a.images.map((i) => `${i.ref} (${i.policy})`).join(", ")}`
+      : actionLine(a, names)
+  );
 }
 
 /** Index of the first action matching `pred`, failing the test when there is none. */

@@ -36,7 +36,7 @@ Deno.test({
       "daemon-reload, wait for gitops-api.service",
       "restart api: gitops-api.service (content changed: manifest.yml)",
     ]);
-    assert.equal(p.actions[0]?.code, "reload-pending");
+    assert.equal(p.actions.find((a) => a.kind === "daemon-reload")?.code, "reload-pending");
   },
 });
 

@@ -73,6 +73,19 @@ const cases: { name: string; units: DesiredUnit[]; images: string[]; restart: st
     images: ["quay.io/x/y@sha256:" + "a".repeat(64)],
     restart: ["gitops-web.service"],
   },
+  {
+    name: "a container with AutoUpdate= is podman auto-update's: its image is left out",
+    units: [
+      unit(
+        "gitops-web/a.container",
+        "container",
+        "[Container]\nImage=ghcr.io/acme/a:1\nAutoUpdate=registry\n",
+      ),
+      unit("gitops-web/b.container", "container", "[Container]\nImage=ghcr.io/acme/b:1\n"),
+    ],
+    images: ["ghcr.io/acme/b:1"],
+    restart: ["a.service", "b.service"],
+  },
 ];
 
 for (const c of cases) {

@@ -29,14 +29,18 @@
  *   among those named (systemd lists only units it holds in memory).
  * - `podman ps -a --format json` lists the containers, filtered by `--filter label=K[=V]`;
  *   `podman pod ps`, `network ls` and `volume ls` (`--format json`) list nothing.
+ * - local images: none at first; `podman pull [--quiet] [--authfile F] -- REF` adds REF (an id
+ *   from a counter) unless {@link FakeHost.refusePull} names it (then it fails with that
+ *   message, as a registry's refusal); `podman image inspect --format {{.Id}} -- REF` answers
+ *   the id of a pulled REF, and fails for any other.
  *
  * NOT MODELLED: system mode (anything without `--user` fails); SourcePath/FragmentPath in
  * `systemctl show` (so a unit name taken by a file hoist did not write is never seen), and any
  * unit not generated from the quadlet folder; ordering (After=/Before=), PartOf=, Restart=,
  * timers and jobs (every change is instant); a Wants= dependency that fails to start (systemd
  * would start the unit anyway; the fake fails it); containers that exit after starting (State
- * is always `running`, Image always busybox, ids and StartedAt come from a counter); images,
- * networks, volumes and pods in podman (their units only become active, their listings are
+ * is always `running`, Image always busybox, ids and StartedAt come from a counter); image
+ * contents, registries and digests; networks, volumes and pods in podman (their units only become active, their listings are
  * empty); any other podman or
  * systemctl command.
  *
@@ -102,6 +106,10 @@ export interface FakeHost {
   readonly events: HostEvent[];
   /** Units whose start fails (as if the container exited at once). */
   readonly failStart: Set<string>;
+  /** Local images: reference → id (filled by `podman pull`). */
+  readonly images: Map<string, string>;
+  /** References whose pull fails, with podman's message. */
+  readonly refusePull: Map<string, string>;
   /** `git fetch`, `podman ps`, `systemctl show`, `bash`, `quadlet`… for each recorded call. */
   commands(): string[];
   /** Forgets the recorded calls and events (the host state stays). */
@@ -128,6 +136,8 @@ export function createFakeHost(opts: {
   const containers = new Map<string, FakeContainer>();
   const events: HostEvent[] = [];
   const failStart = new Set<string>();
+  const images = new Map<string, string>();
+  const refusePull = new Map<string, string>();
   let serial = 0;
 
   const enc = new TextEncoder();
@@ -259,6 +269,17 @@ export function createFakeHost(opts: {
       // no pods, networks or volumes are modelled: their listings are empty
       return args.includes("json") ? ok("[]\n") : fail(125, `fake podman: ${listing} needs json`);
     }
+    const ref = args[args.length - 1] ?? "";
+    if (args[0] === "pull" && args[args.length - 2] === "--") {
+      const refused = refusePull.get(ref);
+      if (refused !== undefined) return fail(125, `Error: ${refused}\n`);
+      images.set(ref, images.get(ref) ?? `${++serial}`.padStart(64, "f"));
+      return ok(`${images.get(ref)}\n`);
+    }
+    if (listing === "image inspect" && args.includes("{{.Id}}")) {
+      const id = images.get(ref);
+      return id === undefined ? fail(125, `Error: ${ref}: image not known\n`) : ok(`${id}\n`);
+    }
     if (args[0] !== "ps" || !args.includes("-a") || !args.includes("json")) {
       return fail(125, `fake podman: unsupported command ${args.join(" ")}`);
     }
@@ -303,6 +324,8 @@ export function createFakeHost(opts: {
     calls: counted.calls,
     events,
     failStart,
+    images,
+    refusePull,
     commands: () => counted.calls.map(describeCommand),
     clear() {
       counted.calls.length = 0;
