@@ -130,6 +130,7 @@ async function fetchOne(
     cacheDir: cache,
     // History is needed to check ancestry and to verify every new commit.
     shallow: config.trust.allowRollback && config.trust.verify === "tip",
+    ...(source.timeoutMs === undefined ? {} : { timeoutMs: source.timeoutMs }),
     auth: {
       ...(source.sshKey === undefined ? {} : { sshKey: source.sshKey }),
       ...(source.knownHosts === undefined ? {} : { knownHosts: source.knownHosts }),

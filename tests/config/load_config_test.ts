@@ -267,3 +267,21 @@ Deno.test({
     assert.equal(ok.sources[0]?.tokenFile, "/etc/hoist/token");
   },
 });
+
+Deno.test({
+  name: "parseConfig() reads a source's fetch timeout, and refuses one that is not a duration",
+  permissions: "none",
+  fn() {
+    const read = (t: string) =>
+      parseConfig(`[source]\nurl = "/srv/g.git"\ntimeout = "${t}"\n`, "c.toml", user).sources[0]
+        ?.timeoutMs;
+    assert.equal(read("90s"), 90_000);
+    assert.equal(read("5m"), 300_000);
+    assert.equal(parseConfig(minimal, "c.toml", user).sources[0]?.timeoutMs, undefined);
+    for (const bad of ["fast", "0", "500ms", "-1s", "1d"]) {
+      const e = configError(`[source]\nurl = "/srv/g.git"\ntimeout = "${bad}"\n`);
+      assert.equal(e.code, "config-invalid");
+      assert.match(e.message, /config\.toml:3: .*timeout: must be a duration of at least 1s/, bad);
+    }
+  },
+});
