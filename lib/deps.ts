@@ -15,6 +15,8 @@ import { createScripts, type Scripts } from "./adapters/scripts.ts";
 import { createSignatures } from "./adapters/signatures.ts";
 import { createSops, type Sops } from "./adapters/sops.ts";
 import { createSystemctl, type ListingSystemctl } from "./adapters/systemctl.ts";
+import { createAccountAccess } from "./adapters/user_manager.ts";
+import type { AccountAccess } from "./observed/observe_accounts.ts";
 import type { Config } from "./config/load_config.ts";
 import { openStore, type Store } from "./state/store.ts";
 import type { Signatures } from "./trust/types.ts";
@@ -27,6 +29,8 @@ export interface Deps {
   readonly git: Git;
   readonly podman: Podman;
   readonly systemctl: ListingSystemctl;
+  /** Other accounts (services with `user =`, system mode only); absent: none is reached. */
+  readonly accounts?: AccountAccess;
   readonly quadlet: Quadlet;
   readonly scripts: Scripts;
   readonly signatures: Signatures;
@@ -34,8 +38,15 @@ export interface Deps {
   /** hoist's environment (variables for `.env` files). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly openStore: (path: string) => Store;
-  /** Takes the exclusive lock at `path`, waiting up to `timeoutMs`; returns its release. */
-  readonly lock: (path: string, timeoutMs: number) => Promise<() => void>;
+  /**
+   * Takes the exclusive lock at `path`, waiting up to `timeoutMs` (`onWait` is told the holder's
+   * pid when the lock is not free at once); returns its release.
+   */
+  readonly lock: (
+    path: string,
+    timeoutMs: number,
+    onWait?: (holder: string | undefined) => void,
+  ) => Promise<() => void>;
   /** Reads a folder on disk as a repository snapshot (`hoist validate`). */
   readonly readDirTree: (dir: string) => Promise<RepoTree>;
   /** The working folder, for relative source paths. */
@@ -65,6 +76,7 @@ export async function buildDeps(config: DepsConfig, run: Runner = createRunner()
     git: createGit(run, fs),
     podman: createPodman(run),
     systemctl: createSystemctl(run, config.mode),
+    ...(config.mode === "system" ? { accounts: createAccountAccess(run, fs) } : {}),
     quadlet: createQuadlet(run, fs, config.mode, quadletBin),
     scripts: createScripts(run),
     signatures: createSignatures(run, fs),

@@ -38,8 +38,12 @@ export interface ListingSystemctl extends Systemctl {
   list(units: readonly string[]): Promise<Map<string, UnitState>>;
 }
 
-/** Argv prefix for the mode. */
-export function baseArgs(mode: Mode): string[] {
+/**
+ * Argv prefix for the mode; with `account`, that account's user manager (rootful hoist deploying
+ * a service with `user =`): `--user --machine=NAME@`.
+ */
+export function baseArgs(mode: Mode, account?: string): string[] {
+  if (account !== undefined) return ["--user", `--machine=${account}@`];
   return mode === "user" ? ["--user"] : [];
 }
 
@@ -138,13 +142,15 @@ function activeSince(text: string | undefined): { activeSince?: number } {
   return ms === undefined ? {} : { activeSince: ms };
 }
 
-/** Creates the systemctl adapter. */
+/** Creates the systemctl adapter (of `account`'s user manager when given). */
 export function createSystemctl(
   run: Runner,
   mode: Mode,
   bin = "systemctl",
+  account?: string,
 ): ListingSystemctl {
-  const ctl = (args: string[]) => checked(run, { cmd: bin, args: [...baseArgs(mode), ...args] });
+  const prefix = baseArgs(mode, account);
+  const ctl = (args: string[]) => checked(run, { cmd: bin, args: [...prefix, ...args] });
   const each = async (verb: string, units: readonly string[]) => {
     for (const batch of batches(units)) await ctl([verb, "--", ...batch]);
   };

@@ -92,6 +92,9 @@ export async function applyPlan(
   const steps: StepStatus[] = [];
   const failedEarly = new Set<number>();
   let marked = false;
+  // the mark goes once every manager's reload (hoist's own, each account's) succeeded
+  const lastReload = plan.actions.findLastIndex((a) => a.kind === "daemon-reload");
+  let reloadFailed = false;
   const started: number[] = [];
   const pull = accountPulls(plan.actions, deps);
   for (const [i, action] of plan.actions.entries()) {
@@ -118,7 +121,8 @@ export async function applyPlan(
     if ((action.kind === "start" || action.kind === "restart") && error === undefined) {
       started.push(i);
     }
-    if (mark && action.kind === "daemon-reload" && error === undefined) {
+    if (action.kind === "daemon-reload" && error !== undefined) reloadFailed = true;
+    if (mark && i === lastReload && !reloadFailed) {
       await deps.fs.remove(mark.path, mark.root);
     }
     steps[i] = error === undefined ? "ok" : "failed";

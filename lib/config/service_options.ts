@@ -8,6 +8,8 @@
 import { z } from "zod";
 import { entryPlace, type HealthSettings, readHealthValue } from "../desired/health_config.ts";
 import { HoistError } from "../errors.ts";
+import type { Mode } from "../types/mode.ts";
+import { userNameError } from "../desired/service_user.ts";
 
 /** One service's settings from the agent config. */
 export interface ServiceOptions {
@@ -22,6 +24,13 @@ export interface ServiceOptions {
    * would say it (`health = { tcp = "127.0.0.1:5432" }`); config.yml's wins where it has one.
    */
   readonly health?: HealthSettings;
+  /**
+   * The account the service runs as, rootless (system mode only), as config.yml's
+   * `services.<name>.user` would say it; config.yml's wins where it has one.
+   */
+  readonly user?: string;
+  /** The line of `user` in the agent config, for messages. */
+  readonly userLine?: number;
 }
 
 const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -43,6 +52,9 @@ export const serviceOptionsSchema = z.record(
     compose: composeFileSchema.optional(),
     // checked by readHealthValue, with the same rules and messages as config.yml's
     health: z.unknown().optional(),
+    user: z.string().refine((u) => userNameError(u) === undefined, {
+      message: "must be a login name: lower-case letters, digits, '_' or '-', not root",
+    }).optional(),
   }),
 );
 
@@ -54,6 +66,7 @@ export function serviceOptions(
   parsed: z.infer<typeof serviceOptionsSchema> | undefined,
   text = "",
   file = "config.toml",
+  mode: Mode = "system",
 ): Readonly<Record<string, ServiceOptions>> {
   const out: Record<string, ServiceOptions> = {};
   const errors: string[] = [];
@@ -74,7 +87,19 @@ export function serviceOptions(
       }
       health = read.value;
     }
+    const userLine = o.user === undefined
+      ? undefined
+      : findLine(text, ["services", name, "user"]) ?? findLine(text, ["services", name]);
+    if (o.user !== undefined && mode === "user") {
+      errors.push(
+        `${file}${
+          userLine === undefined ? "" : `:${userLine}`
+        }: [services.${name}] user: hoist runs rootless (mode = "user") and cannot deploy for another account (remove user, or run hoist as root in system mode)`,
+      );
+    }
     out[name] = {
+      ...(o.user === undefined ? {} : { user: o.user }),
+      ...(userLine === undefined ? {} : { userLine }),
       ...(o.pre === undefined ? {} : { pre: o.pre }),
       ...(o.post === undefined ? {} : { post: o.post }),
       ...(o.compose === undefined ? {} : { compose: o.compose }),
@@ -85,7 +110,9 @@ export function serviceOptions(
     throw new HoistError(
       "config-invalid",
       errors.join("\n"),
-      'health = "none", or a table of one probe (http, tcp, command, container) and start_period, interval, timeout, retries, window, settle',
+      errors.every((e) => e.includes("] user: "))
+        ? 'Remove user from [services.<name>], or set mode = "system" and run hoist as root'
+        : 'health = "none", or a table of one probe (http, tcp, command, container) and start_period, interval, timeout, retries, window, settle',
     );
   }
   return out;

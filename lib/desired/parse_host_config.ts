@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { isMap, isScalar, type Pair } from "yaml";
+import { isMap, isScalar, type Pair, YAMLMap } from "yaml";
 import { type Problem, problem } from "../errors.ts";
 import { type ComposeChoice, readComposeChoice } from "./compose_choice.ts";
 import { readServiceEntry, type ServiceEntry } from "./health_config.ts";
+import { userNameError } from "./service_user.ts";
 import type { Read } from "./read.ts";
 import { describeNode, pairKey, parseYamlDoc, scalarString } from "./yaml_doc.ts";
 
@@ -20,6 +21,7 @@ export interface HostConfig {
     & { readonly name: string; readonly line: number | undefined }
     & ServiceEntry
     & { readonly compose?: ComposeChoice }
+    & { readonly user?: { readonly name: string; readonly line: number | undefined } }
   )[];
   readonly pre?: string;
   readonly post?: string;
@@ -106,7 +108,9 @@ function readServices(
       ));
       continue;
     }
-    const compose = readComposeChoice(name, svc.value, at);
+    const user = readUser(name, svc.value, at);
+    problems.push(...user.problems);
+    const compose = readComposeChoice(name, user.rest, at);
     problems.push(...compose.problems);
     const entry = readServiceEntry(name, compose.rest, at);
     problems.push(...entry.problems);
@@ -114,10 +118,38 @@ function readServices(
       name,
       line: at.lineOf(svc.key),
       ...entry.value,
+      ...(user.value === undefined ? {} : { user: user.value }),
       ...(compose.value === undefined ? {} : { compose: compose.value }),
     });
   }
   return { value: services, problems };
+}
+
+/**
+ * `services.<name>.user`: the account the service runs as (validated here, looked up at apply),
+ * and the entry without it for the other settings.
+ */
+function readUser(
+  name: string,
+  value: unknown,
+  at: Place,
+): Read<{ name: string; line: number | undefined } | undefined> & { rest: unknown } {
+  const pair = isMap(value) ? value.items.find((p) => pairKey(p) === "user") : undefined;
+  if (!isMap(value) || pair === undefined) return { value: undefined, problems: [], rest: value };
+  const rest = new YAMLMap();
+  rest.range = value.range ?? null;
+  rest.items = value.items.filter((p) => p !== pair);
+  const user = isScalar(pair.value) ? pair.value.value : undefined;
+  const why = userNameError(user);
+  if (why !== undefined) {
+    const hint = `Write "user: svc-${name}": an account that exists on the host and lingers`;
+    return {
+      value: undefined,
+      problems: [at.error(`services.${name}.user ${why}`, pair.value ?? pair.key, hint)],
+      rest,
+    };
+  }
+  return { value: { name: String(user), line: at.lineOf(pair.value) }, problems: [], rest };
 }
 
 /** `pre:` or `post:`, a map with one string `script`. */

@@ -22,12 +22,15 @@ import type {
   UnitState,
 } from "../types/observed.ts";
 import { observeUnits } from "./unit_states.ts";
+import { type AccountAccess, accountScope, observeAccounts } from "./observe_accounts.ts";
 
 /** What observe needs. */
 export interface ObserveDeps {
   readonly fs: Fs;
   readonly podman: Podman;
   readonly systemctl: Pick<ListingSystemctl, "list" | "show">;
+  /** Other accounts (services with `user =`); without it none is looked at. */
+  readonly accounts?: AccountAccess;
 }
 
 /** Where hoist's files live on the host. */
@@ -103,12 +106,14 @@ export async function collectObserved(
     units: ReadonlyMap<string, InventoryUnit>;
   },
 ): Promise<ObservedState> {
+  // what lives with other accounts (user =) is read there, not from hoist's own manager
+  const scope = accountScope(desired, inventory);
   const serviceUnits = [
     ...new Set([
       ...readyServices(desired.services).flatMap((s) => s.units.map((u) => u.serviceUnit)),
       ...[...inventory.services.values()].flatMap((s) => s.serviceUnits),
     ]),
-  ].sort();
+  ].filter((u) => !scope.units.has(u)).sort();
   const owned = new Set([
     ...[...inventory.services.values()].flatMap((s) => s.serviceUnits),
     ...[...inventory.units.values()].map((u) => u.serviceUnit),
@@ -136,18 +141,22 @@ export async function collectObserved(
     ),
   ]);
   host.catch(() => {}); // awaited below; a file read failing first must not leave it unhandled
+  const others = observeAccounts(deps.accounts, scope, owned);
+  others.catch(() => {}); // awaited below, like host
   const unitPaths = new Set([
     ...readyServices(desired.services).flatMap((s) => s.units.map((u) => u.path)),
     ...inventory.units.keys(),
   ]);
   // the reads below are independent: issued at once, collected in a fixed order
-  const sortedPaths = [...unitPaths].sort();
+  const sortedPaths = [...unitPaths].filter((p) => !scope.paths.has(p)).sort();
   const texts = await inBatches(sortedPaths, (p) => deps.fs.readText(`${paths.quadletDir}/${p}`));
   const files = new Map<string, string>();
   sortedPaths.forEach((p, i) => {
     const text = texts[i];
     if (text !== undefined) files.set(p, text);
   });
+  const theirs = await others;
+  for (const [p, text] of theirs.files) files.set(p, text);
   const dirs = [
     ...readyServices(desired.services).map((s) => s.dir),
     ...desired.hosts.map((h) => h.dir),
@@ -192,8 +201,12 @@ export async function collectObserved(
   return {
     files,
     copies,
-    containers: podman.containers,
-    units: systemd.units,
+    containers: theirs.containers.length === 0
+      ? podman.containers
+      : [...podman.containers, ...theirs.containers],
+    units: theirs.units.size === 0 ? systemd.units : new Map([...systemd.units, ...theirs.units]),
+    ...(scope.names.length === 0 ? {} : { accounts: theirs.accounts }),
+    ...(theirs.objects.size === 0 ? {} : { accountObjects: theirs.objects }),
     ...(existing === undefined ? {} : { objects: existing }),
     inventory: { services: inventory.services, units: inventory.units, copies: copyLists },
     runtime: missing.length === 0,

@@ -19,7 +19,7 @@ function blocksAll(a: Action): boolean {
 /**
  * For each action (by index), the indices of the earlier actions it needs: every earlier
  * pre.script and host copy, every earlier action of the same service, and, for a start or
- * restart, the daemon-reload.
+ * restart, the daemon-reload of its manager (hoist's own, or its account's for `user`).
  *
  * @example
  * ```ts
@@ -29,15 +29,16 @@ function blocksAll(a: Action): boolean {
 export function actionNeeds(actions: readonly Action[]): number[][] {
   const global: number[] = [];
   const byService = new Map<string, number[]>();
-  let reload: number | undefined;
+  const reloads = new Map<string | undefined, number>();
   return actions.map((a, i) => {
     const service = actionService(a);
     const own = service === undefined ? [] : byService.get(service) ?? [];
     const needs = [...global, ...own];
-    if ((a.kind === "start" || a.kind === "restart") && reload !== undefined) needs.push(reload);
+    const reload = a.kind === "start" || a.kind === "restart" ? reloads.get(a.user) : undefined;
+    if (reload !== undefined) needs.push(reload);
     if (blocksAll(a)) global.push(i);
     if (service !== undefined) byService.set(service, [...own, i]);
-    if (a.kind === "daemon-reload") reload = i;
+    if (a.kind === "daemon-reload") reloads.set(a.user, i);
     return [...new Set(needs)].sort((x, y) => x - y);
   });
 }

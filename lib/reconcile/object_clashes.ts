@@ -53,7 +53,10 @@ function deployedObjects(svc: ReadyService, observed: ObservedState): Set<Object
  * ```
  */
 export function objectClashProblems(svc: ReadyService, observed: ObservedState): Problem[] {
-  const existing = observed.objects;
+  // a service of another account (user =) is judged against that account's podman storage
+  const existing = svc.user === undefined
+    ? observed.objects
+    : observed.accountObjects?.get(svc.user.name);
   if (existing === undefined) return [];
   const written = svc.units.filter((u) => observed.files.get(u.path) !== u.content);
   if (written.length === 0) return [];

@@ -122,7 +122,12 @@ export function settleInventory(
   plan.actions.forEach((a, i) => {
     if (steps[i] !== "ok") return;
     if (a.kind === "write") {
-      upsertUnits.push({ path: a.unit, service: a.service, serviceUnit: a.serviceUnit });
+      upsertUnits.push({
+        path: a.unit,
+        service: a.service,
+        serviceUnit: a.serviceUnit,
+        ...(a.user === undefined ? {} : { user: a.user }),
+      });
     }
     if (a.kind === "remove") deleteUnits.push(a.unit);
   });
@@ -141,8 +146,14 @@ export function settleInventory(
       deleteServices.push(change.service);
       continue;
     }
+    const user = change.record.user === undefined ? {} : { user: change.record.user };
     for (const u of change.record.units) {
-      upsertUnits.push({ path: u.path, service: change.service, serviceUnit: u.serviceUnit });
+      upsertUnits.push({
+        path: u.path,
+        service: change.service,
+        serviceUnit: u.serviceUnit,
+        ...user,
+      });
     }
     if (startFailed.has(change.service)) continue;
     upsertServices.push({
@@ -152,6 +163,7 @@ export function settleInventory(
       serviceUnits: change.record.serviceUnits,
       revision: plan.revision,
       changedAt: now,
+      ...user,
     });
   }
   return {

@@ -29,6 +29,8 @@ export interface PlanJsonAction {
   readonly unit: string;
   /** Why, for display. */
   readonly reason: string;
+  /** The account whose manager, folder or storage it acts on (`user =`); absent: hoist's own. */
+  readonly user?: string;
 }
 
 /** One {@link Consequence} of {@link PlanJson}: a unit systemd restarts or stops by itself. */
@@ -127,5 +129,12 @@ export function planJson(plan: Plan, extra: Record<string, unknown> = {}): PlanJ
 }
 
 function actionJson(a: Action): PlanJsonAction {
-  return { kind: a.kind, service: actionService(a) ?? "", unit: actionTarget(a), reason: a.reason };
+  const user = "user" in a ? a.user : undefined;
+  return {
+    kind: a.kind,
+    service: actionService(a) ?? "",
+    unit: actionTarget(a),
+    reason: a.reason,
+    ...(user === undefined ? {} : { user }),
+  };
 }

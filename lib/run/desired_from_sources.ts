@@ -10,6 +10,7 @@ import type { Config } from "../config/load_config.ts";
 import { type Problem, problem } from "../errors.ts";
 import { mergeDesired } from "../desired/merge_desired.ts";
 import { withAgentHealth } from "../health/with_agent_health.ts";
+import { withAgentUsers } from "../desired/service_user.ts";
 import { type BranchOptions, readBranches } from "../desired/read_branches.ts";
 import { readServicesFolder } from "../desired/read_services_folder.ts";
 import { readDesired } from "../desired/read_desired.ts";
@@ -46,7 +47,11 @@ export function desiredFromSources(
     };
   }));
   const unknown = unknownServiceTables(config, merged);
-  const desired = withAgentHealth(merged, config.services, config.file);
+  const desired = withAgentUsers(
+    withAgentHealth(merged, config.services, config.file),
+    config.services,
+    config.file,
+  );
   return unknown.length === 0
     ? desired
     : { ...desired, problems: [...desired.problems, ...unknown] };

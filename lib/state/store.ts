@@ -149,13 +149,15 @@ CREATE TABLE IF NOT EXISTS failed_hashes (
 `;
 
 /** The schema version {@link SCHEMA} plus {@link migrate} give (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * Brings a database made by an older hoist up to {@link SCHEMA_VERSION}; the tables SCHEMA
  * creates are already there. Version 2 adds `sources.committed_at` (NULL for rows written before:
  * the next signed commit's date is then not compared with an unknown one). Version 3 adds the
  * health tables (health_checks, rollbacks, healthy_revisions, failed_hashes), which SCHEMA creates.
+ * Version 4 adds `services.user` and `inventory_units.user`: the account a service runs as
+ * (`user =`), NULL for hoist's own manager (every row written before).
  */
 function migrate(db: DatabaseSync): void {
   const version = Number(db.prepare("PRAGMA user_version").get()?.user_version ?? 0);
@@ -163,6 +165,10 @@ function migrate(db: DatabaseSync): void {
   const columns = db.prepare("PRAGMA table_info(sources)").all().map((c) => String(c.name));
   if (!columns.includes("committed_at")) {
     db.exec("ALTER TABLE sources ADD COLUMN committed_at INTEGER");
+  }
+  for (const table of ["services", "inventory_units"]) {
+    const has = db.prepare(`PRAGMA table_info(${table})`).all().map((c) => String(c.name));
+    if (!has.includes("user")) db.exec(`ALTER TABLE ${table} ADD COLUMN user TEXT`);
   }
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
 }
@@ -360,9 +366,9 @@ export function openStore(path: string): Store {
       if (units.length === 0) return;
       tx("record the unit files about to be written", () => {
         const put = db.prepare(
-          "INSERT OR REPLACE INTO inventory_units (path, service, service_unit) VALUES (?, ?, ?)",
+          "INSERT OR REPLACE INTO inventory_units (path, service, service_unit, user) VALUES (?, ?, ?, ?)",
         );
-        for (const u of units) put.run(u.path, u.service, u.serviceUnit);
+        for (const u of units) put.run(u.path, u.service, u.serviceUnit, u.user ?? null);
       });
     },
     recordSources(rows) {
@@ -387,6 +393,7 @@ export function openStore(path: string): Store {
           serviceUnits,
           revision: String(r.revision),
           changedAt: String(r.changed_at),
+          ...(typeof r.user === "string" ? { user: r.user } : {}),
         });
       }
       const units = new Map<string, InventoryUnit>();
@@ -395,6 +402,7 @@ export function openStore(path: string): Store {
           path: String(r.path),
           service: String(r.service),
           serviceUnit: String(r.service_unit),
+          ...(typeof r.user === "string" ? { user: r.user } : {}),
         });
       }
       return { services, units };
@@ -415,13 +423,15 @@ export function openStore(path: string): Store {
         const delUnit = db.prepare("DELETE FROM inventory_units WHERE path = ?");
         for (const p of inv.deleteUnits) delUnit.run(p);
         const putUnit = db.prepare(
-          "INSERT OR REPLACE INTO inventory_units (path, service, service_unit) VALUES (?, ?, ?)",
+          "INSERT OR REPLACE INTO inventory_units (path, service, service_unit, user) VALUES (?, ?, ?, ?)",
         );
-        for (const u of inv.upsertUnits) putUnit.run(u.path, u.service, u.serviceUnit);
+        for (const u of inv.upsertUnits) {
+          putUnit.run(u.path, u.service, u.serviceUnit, u.user ?? null);
+        }
         const delSvc = db.prepare("DELETE FROM services WHERE name = ?");
         for (const n of inv.deleteServices) delSvc.run(n);
         const putSvc = db.prepare(
-          "INSERT OR REPLACE INTO services (name, hash, inputs, service_units, revision, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+          "INSERT OR REPLACE INTO services (name, hash, inputs, service_units, revision, changed_at, user) VALUES (?, ?, ?, ?, ?, ?, ?)",
         );
         for (const s of inv.upsertServices) {
           putSvc.run(
@@ -431,6 +441,7 @@ export function openStore(path: string): Store {
             JSON.stringify(s.serviceUnits),
             s.revision,
             s.changedAt,
+            s.user ?? null,
           );
         }
         putSources(d.sources ?? []);

@@ -63,6 +63,8 @@ export interface InventoryService {
   readonly revision: string;
   /** ISO time of the last change. */
   readonly changedAt: string;
+  /** The account it was deployed for (`user =`); absent: hoist's own manager. */
+  readonly user?: string;
 }
 
 /** A file hoist wrote into quadlet_dir. */
@@ -71,6 +73,8 @@ export interface InventoryUnit {
   readonly path: string;
   readonly service: string;
   readonly serviceUnit: string;
+  /** The account whose quadlet folder holds it (`user =`); absent: hoist's quadlet_dir. */
+  readonly user?: string;
 }
 
 /** Everything hoist owns: it never touches anything else. */
@@ -109,4 +113,26 @@ export interface ObservedState {
    */
   readonly reloadPending?: boolean;
   readonly warnings: readonly Problem[];
+  /**
+   * The accounts services run as (`user =`), by name: absent where no such account exists.
+   * Only looked up when a service names one.
+   */
+  readonly accounts?: ReadonlyMap<string, ObservedAccount | undefined>;
+  /**
+   * Each account's podman objects (by account name), listed like {@link ObservedState.objects}
+   * only when the run writes a unit of a service of that account.
+   */
+  readonly accountObjects?: ReadonlyMap<string, ReadonlyMap<ObjectKey, ExistingObject>>;
+}
+
+/** An account as observe found it (`/etc/passwd`, systemd's linger folder). */
+export interface ObservedAccount {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+  /** Its user manager runs without a login (`loginctl enable-linger`). */
+  readonly lingers: boolean;
+  /** `/etc/subuid` and `/etc/subgid` give it ranges (rootless podman needs them); absent: unknown. */
+  readonly subids?: boolean;
 }

@@ -155,7 +155,9 @@ Deno.test("a corrupt row in state.db is one error naming the table and row; a no
     const first = await hoist("plan", "--config", cfg);
     assert.equal(first.code, 0, show(first));
     const db = new DatabaseSync(`${dir}/state/state.db`);
-    db.prepare("INSERT INTO services VALUES (?, ?, ?, ?, ?, ?)").run(
+    db.prepare(
+      "INSERT INTO services (name, hash, inputs, service_units, revision, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(
       "web",
       "h1",
       "{not json",

@@ -136,7 +136,7 @@ Deno.test("a state.db of schema version 2 gains the health tables and keeps its 
     store.close();
     const db = new DatabaseSync(`${dir}/state.db`);
     assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
-    assert.equal(SCHEMA_VERSION, 3);
+    assert.ok(SCHEMA_VERSION >= 3);
     db.close();
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -96,15 +96,18 @@ Deno.test("openStore() names a corrupt row: its table, its key and the column, w
     openStore(`${dir}/state.db`).close();
     const cases = [
       {
-        sql: "INSERT INTO services VALUES ('web', 'h', '{not json', '[]', 'r', 't')",
+        sql:
+          "INSERT INTO services (name, hash, inputs, service_units, revision, changed_at) VALUES ('web', 'h', '{not json', '[]', 'r', 't')",
         column: "inputs",
       },
       {
-        sql: "INSERT INTO services VALUES ('web', 'h', '{\"a\": 1}', '[]', 'r', 't')",
+        sql:
+          "INSERT INTO services (name, hash, inputs, service_units, revision, changed_at) VALUES ('web', 'h', '{\"a\": 1}', '[]', 'r', 't')",
         column: "inputs",
       },
       {
-        sql: "INSERT INTO services VALUES ('web', 'h', '{}', '\"x\"', 'r', 't')",
+        sql:
+          "INSERT INTO services (name, hash, inputs, service_units, revision, changed_at) VALUES ('web', 'h', '{}', '\"x\"', 'r', 't')",
         column: "service_units",
       },
     ];

@@ -1,0 +1,130 @@
+/**
+ * Services deployed for another account (`user =`, system mode): every action of such a service
+ * names the account whose quadlet folder, user manager and podman storage it concerns, and each
+ * manager whose files change gets its own daemon-reload. Pure.
+ *
+ * @module
+ */
+import { accountProblem } from "../desired/service_user.ts";
+import type { ReadyService } from "../desired/types.ts";
+import { type Problem, problem } from "../errors.ts";
+import type { ObservedState } from "../types/observed.ts";
+import type { OrphanPlan } from "./orphans.ts";
+import type { ServicePlan } from "./service_plan.ts";
+import type { Action, Plan, ReasonCode, ReloadAction, UnitAction } from "./types.ts";
+
+/**
+ * Why `svc` cannot be deployed for its account: the account is missing or does not linger, or
+ * the service runs for another manager than the inventory says (hoist does not move a running
+ * service between managers); a warning (it still deploys) when the account has no subordinate
+ * ids. [] when it can (or names no account).
+ */
+export function accountRefusals(svc: ReadyService, observed: ObservedState): Problem[] {
+  const prev = observed.inventory.services.get(svc.name);
+  const before = prev?.user ?? [...observed.inventory.units.values()]
+    .find((u) => u.service === svc.name && u.user !== undefined)?.user;
+  const wanted = svc.user?.name;
+  const where = { file: svc.user?.file, line: svc.user?.line, service: svc.name };
+  if ((prev !== undefined || before !== undefined) && before !== wanted) {
+    const from = before === undefined ? "hoist's own manager" : `account ${before}`;
+    const to = wanted === undefined ? "hoist's own manager" : `account ${wanted}`;
+    return [problem(
+      "error",
+      `services.${svc.name} runs for ${from}; the repository now wants ${to}: hoist does not move a running service between managers`,
+      {
+        ...where,
+        hint:
+          `Remove ${svc.name} from config.yml and apply (it is stopped and removed), then add it back with the new user`,
+      },
+    )];
+  }
+  if (svc.user === undefined) return [];
+  const found = accountProblem(svc.name, svc.user.name, observed.accounts?.get(svc.user.name));
+  return found === undefined ? [] : [{ ...found, ...placed(svc) }];
+}
+
+function placed(svc: ReadyService): { file?: string; line?: number } {
+  if (svc.user === undefined) return {};
+  return { file: svc.user.file, ...(svc.user.line === undefined ? {} : { line: svc.user.line }) };
+}
+
+/** `plan` with every action and the inventory record naming `user` (unchanged when undefined). */
+export function withServiceUser(plan: ServicePlan, user: string | undefined): ServicePlan {
+  if (user === undefined) return plan;
+  const tag = <T extends object>(a: T): T & { user: string } => ({ ...a, user });
+  return {
+    ...plan,
+    pull: plan.pull === undefined ? undefined : tag(plan.pull),
+    stops: plan.stops.map(tag),
+    removes: plan.removes.map(tag),
+    copies: plan.copies.map(tag),
+    writes: plan.writes.map(tag),
+    start: plan.start === undefined ? undefined : tag(plan.start),
+    inventory: plan.inventory?.record
+      ? { ...plan.inventory, record: { ...plan.inventory.record, user } }
+      : plan.inventory,
+  };
+}
+
+/** The orphans' stops and removes naming the account the inventory records for them. */
+export function withOrphanUsers(orphans: OrphanPlan, observed: ObservedState): OrphanPlan {
+  const inv = observed.inventory;
+  const userOf = (service: string, path?: string) =>
+    (path === undefined ? undefined : inv.units.get(path)?.user) ?? inv.services.get(service)?.user;
+  return {
+    ...orphans,
+    stops: orphans.stops.map((a) => {
+      const user = userOf(a.service);
+      return user === undefined ? a : { ...a, user };
+    }),
+    removes: orphans.removes.map((a) => {
+      const user = userOf(a.service, a.unit);
+      return user === undefined ? a : { ...a, user };
+    }),
+  };
+}
+
+/**
+ * One daemon-reload per manager: hoist's own and each account's, when its files changed or a
+ * reload is `pending` for it (by manager: undefined is hoist's own); each waits for the units it
+ * starts.
+ */
+export function reloadActions(
+  changed: readonly Pick<Action & { kind: "write" | "remove" }, "user">[],
+  starts: readonly UnitAction[],
+  pending: ReadonlyMap<string | undefined, string>,
+): ReloadAction[] {
+  const changedUsers = new Set(changed.map((a) => a.user));
+  const all = new Set([...changedUsers, ...pending.keys()]);
+  // hoist's own manager first, then the accounts by name (sort() never compares undefined)
+  const managers = [
+    ...(all.has(undefined) ? [undefined] : []),
+    ...[...all].filter((u): u is string => u !== undefined).sort(),
+  ];
+  return managers.map((user) => {
+    const why: { code: ReasonCode; reason: string } = changedUsers.has(user)
+      ? {
+        code: "units-changed",
+        reason: user === undefined ? "unit files changed" : `unit files of ${user} changed`,
+      }
+      : { code: "reload-pending", reason: pending.get(user) ?? "" };
+    return {
+      kind: "daemon-reload",
+      waitFor: starts.filter((a) => a.user === user).flatMap((a) => a.units),
+      ...(user === undefined ? {} : { user }),
+      ...why,
+    };
+  });
+}
+
+/**
+ * `plan` without the starts and restarts of services deployed for another account: what the
+ * health gate judges (it probes and rolls back through hoist's own manager and quadlet folder
+ * only); those services are judged by apply's settle check alone.
+ */
+export function withoutAccountStarts(plan: Plan): Plan {
+  const actions = plan.actions.filter((a) =>
+    !((a.kind === "start" || a.kind === "restart") && a.user !== undefined)
+  );
+  return actions.length === plan.actions.length ? plan : { ...plan, actions };
+}

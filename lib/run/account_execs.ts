@@ -1,0 +1,48 @@
+/**
+ * The executor's adapters for the accounts the observed state found (services with `user =`):
+ * each account's user manager, quadlet folder, copy sharing and podman storage for pulls.
+ *
+ * @module
+ */
+import { createPodmanImages } from "../adapters/podman_images.ts";
+import { shareCopy } from "../adapters/user_manager.ts";
+import type { AccountExec } from "../apply/account_exec.ts";
+import type { Config } from "../config/load_config.ts";
+import type { Deps } from "../deps.ts";
+import type { ObservedAccount } from "../types/observed.ts";
+import { PULL_PARALLEL, PULL_TIMEOUT_MS } from "./pull_settings.ts";
+
+/**
+ * Account name → its adapters, for the accounts observe found (and that linger); undefined for
+ * any other name, so an action for it fails saying so.
+ */
+export function accountExecs(
+  deps: Pick<Deps, "accounts">,
+  config: Pick<Config, "stateDir">,
+  accounts: ReadonlyMap<string, ObservedAccount | undefined> | undefined,
+): ((user: string) => AccountExec | undefined) | undefined {
+  const access = deps.accounts;
+  if (access === undefined || accounts === undefined || accounts.size === 0) return undefined;
+  const made = new Map<string, AccountExec>();
+  return (user) => {
+    const account = accounts.get(user);
+    if (account === undefined || !account.lingers) return undefined;
+    const known = made.get(user);
+    if (known !== undefined) return known;
+    const target = access.target(account);
+    const exec: AccountExec = {
+      systemctl: target.systemctl,
+      files: target.files,
+      shareCopy: (dir) => shareCopy(dir, account.gid, config.stateDir),
+      // hoist's registry auth file stays in its 0700 state folder: the account pulls anonymously
+      pull: {
+        images: createPodmanImages(target.run),
+        authFile: () => Promise.resolve(undefined),
+        timeoutMs: PULL_TIMEOUT_MS,
+        parallel: PULL_PARALLEL,
+      },
+    };
+    made.set(user, exec);
+    return exec;
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * Services deployed rootless for another account (`user = "e2e"` in config.yml) by rootful hoist,
+ * against real systemd 257 + podman 5.4 (tests/e2e/setup.sh): a manifest, a raw quadlet and a
+ * compose service; their unit files land in the e2e user's quadlet folder (owned by e2e), their
+ * containers run in the e2e user's podman storage under its user manager and serve their pages
+ * (the manifest's from hoist's immutable copy); `hoist status` reads them there; a second apply
+ * restarts nothing; a nonexistent and a non-lingering account are refused with the fix while the
+ * deployed service keeps running; removing the service from config.yml stops it and removes its
+ * file from the e2e user's folder. Prefix `u6-`, ports 19850–19899 (issue 11).
+ */
+import assert from "node:assert/strict";
+import {
+  containers,
+  E2E_USER,
+  e2eGate,
+  hoist,
+  http,
+  IMAGE,
+  inside,
+  insideOk,
+  quadletDir,
+  Repo,
+} from "./harness.ts";
+
+const { ignore, why } = await e2eGate();
+
+const PREFIX = "u6-";
+const HOST = "u6host";
+const G = `gitops/${HOST}`;
+const PORT = 19850;
+/** `systemctl` of the e2e user's manager, as hoist reaches it. */
+const USER_CTL = ["systemctl", "--user", `--machine=${E2E_USER}@`];
+
+/** web (a manifest), raw (raw quadlet files) and cmp (a compose project), all for e2e. */
+const CONFIG = `services:\n  web:\n    user: ${E2E_USER}\n  raw:\n    user: ${E2E_USER}\n` +
+  `  cmp:\n    user: ${E2E_USER}\n`;
+const RAW = `[Container]
+Image=${IMAGE}
+Environment=PORT=8080 "MESSAGE=raw for e2e"
+PublishPort=127.0.0.1:${PORT + 1}:8080
+
+[Install]
+WantedBy=default.target
+`;
+const COMPOSE = `services:
+  app:
+    image: ${IMAGE}
+    environment:
+      PORT: "8080"
+      MESSAGE: compose for e2e
+    ports:
+      - "127.0.0.1:${PORT + 2}:8080"
+`;
+
+function manifest(port: number): string {
+  return [
+    "Container:",
+    `  Image: ${IMAGE}`,
+    "  Environment: PORT=8080",
+    "  Volume: ${SERVICE_DIR}/www:/www:ro",
+    `  PublishPort: 127.0.0.1:${port}:8080`,
+    "",
+  ].join("\n");
+}
+
+/** Stops and removes what an earlier, interrupted run left in the e2e user's folder. */
+async function cleanUp(): Promise<void> {
+  const dir = quadletDir("user");
+  await inside("system", [
+    "sh",
+    "-c",
+    `for f in ${dir}/${PREFIX}*.container; do [ -e "$f" ] || continue; ${
+      USER_CTL.join(" ")
+    } stop "$(basename "$f" .container).service"; rm -f "$f"; done; ${
+      USER_CTL.join(" ")
+    } daemon-reload`,
+  ]);
+  await inside("user", ["podman", "network", "rm", "-f", "cmp_default"]);
+}
+
+async function apply(config: string, expectCode = 0): Promise<string> {
+  const r = await hoist("system", ["apply", "--config", config]);
+  const out = r.stdout + r.stderr;
+  assert.equal(r.code, expectCode, `hoist apply exit ${r.code}\n${out}`);
+  return out;
+}
+
+/** The e2e user's containers of service `name` (by hoist's label; this file's units only). */
+async function userContainers(name: string) {
+  return (await containers("user")).filter((c) =>
+    c.labels["gitops-service"] === name && (c.labels.PODMAN_SYSTEMD_UNIT ?? "").startsWith(PREFIX)
+  );
+}
+
+Deno.test({
+  name:
+    "e2e user (rootful hoist, user = e2e): deployed into the e2e user's folder, manager and podman; a no-op restarts nothing; missing and non-lingering accounts are refused with the fix; removal stops it and removes its file",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await cleanUp();
+    const repo = await Repo.create("system", {
+      [`${G}/config.yml`]: CONFIG,
+      [`${G}/web/manifest.yml`]: manifest(PORT),
+      [`${G}/raw/${PREFIX}raw.container`]: RAW,
+      [`${G}/cmp/compose.yaml`]: COMPOSE,
+      [`${G}/web/www/index.html`]: "served for e2e\n",
+      [`${G}/ghost/manifest.yml`]: manifest(PORT + 5),
+      [`${G}/ghost/www/index.html`]: "never served\n",
+      [`${G}/idle/manifest.yml`]: manifest(PORT + 6),
+      [`${G}/idle/www/index.html`]: "never served\n",
+    });
+    const config = await repo.config(HOST, PREFIX);
+    const unitFile = `${quadletDir("user")}/${PREFIX}web.container`;
+    try {
+      let first = "";
+      await t.step(
+        "deploys web (manifest), raw (raw quadlet) and cmp (compose) rootless for e2e",
+        async () => {
+          first = await apply(config);
+          assert.equal(await http(PORT, 300), "served for e2e");
+          assert.equal(await http(PORT + 1, 300), "raw for e2e");
+          assert.equal(await http(PORT + 2, 300), "compose for e2e");
+          for (const name of ["raw", "cmp"]) {
+            assert.equal((await userContainers(name)).length, 1, `${name} runs in e2e's storage`);
+          }
+          // hoist's immutable copy: readable by e2e (its page is served from it) and nobody else
+          const copies = `${repo.dir}/state/services/web`;
+          const [copy] = [...Deno.readDirSync(copies)].filter((e) => !e.name.startsWith("."));
+          const mode = await insideOk("system", [
+            "stat",
+            "-c",
+            "%U:%G %a",
+            `${copies}/${copy?.name}`,
+          ]);
+          assert.equal(mode.trim(), `root:${E2E_USER} 750`);
+          const owner = await insideOk("system", ["stat", "-c", "%U %a", unitFile]);
+          assert.equal(owner.trim(), `${E2E_USER} 644`);
+          assert.equal(
+            (await insideOk("system", [...USER_CTL, "is-active", `${PREFIX}web.service`])).trim(),
+            "active",
+          );
+          const mine = await userContainers("web");
+          assert.equal(mine.length, 1, "one container in the e2e user's storage");
+          assert.equal(mine[0]?.state, "running");
+          const rootful = (await containers("system")).filter((c) =>
+            c.labels["gitops-service"] === "web" && c.name.startsWith(PREFIX)
+          );
+          assert.deepEqual(rootful, [], "nothing of web in root's storage");
+          const sys = await inside("system", [
+            "test",
+            "-e",
+            `/etc/containers/systemd/${PREFIX}web.container`,
+          ]);
+          assert.notEqual(sys.code, 0);
+        },
+      );
+
+      await t.step(
+        "a second apply restarts nothing; hoist status reads web from e2e's manager",
+        async () => {
+          const before = await userContainers("web");
+          const out = await apply(config);
+          assert.match(out, /No changes\./, out);
+          assert.deepEqual(
+            (await userContainers("web")).map((c) => c.id),
+            before.map((c) => c.id),
+          );
+          assert.ok(first.length > 0);
+          const r = await hoist("system", ["status", "--json", "--config", config]);
+          const rows = (JSON.parse(r.stdout) as {
+            services: { service: string; unitState: string; inSync: boolean }[];
+          }).services;
+          const web = rows.find((x) => x.service === "web");
+          assert.equal(web?.unitState, "active (running)", r.stdout);
+          assert.equal(web?.inSync, true, r.stdout);
+        },
+      );
+
+      await t.step(
+        "a missing and a non-lingering account are refused with the fix; web keeps running",
+        async () => {
+          const before = await userContainers("web");
+          await repo.write({
+            [`${G}/config.yml`]:
+              `${CONFIG}  ghost:\n    user: u6-nobody\n  idle:\n    user: daemon\n`,
+          });
+          await repo.commit("two services for accounts that cannot run them");
+          const out = await apply(config, 1);
+          assert.match(
+            out,
+            /config\.yml:9: services\.ghost\.user: no account "u6-nobody" on this host/,
+            out,
+          );
+          assert.match(out, /loginctl enable-linger u6-nobody/);
+          assert.match(
+            out,
+            /config\.yml:11: services\.idle\.user: account "daemon" does not linger/,
+            out,
+          );
+          assert.match(out, /Run loginctl enable-linger daemon/);
+          assert.deepEqual(
+            (await userContainers("web")).map((c) => c.id),
+            before.map((c) => c.id),
+          );
+          assert.equal(await http(PORT), "served for e2e");
+        },
+      );
+
+      await t.step(
+        "removed from config.yml: stopped, its file gone from e2e's folder",
+        async () => {
+          await repo.write({ [`${G}/config.yml`]: "services: {}\n" });
+          await repo.commit("remove web");
+          await apply(config);
+          const gone = await inside("system", ["test", "-e", unitFile]);
+          assert.notEqual(gone.code, 0, `${unitFile} is removed`);
+          for (const name of ["web", "raw", "cmp"]) {
+            assert.deepEqual(await userContainers(name), []);
+          }
+          const left = await insideOk("system", ["ls", "-A", quadletDir("user")]);
+          assert.deepEqual(left.split("\n").filter((f) => f.startsWith(PREFIX)), [], left);
+          const state = await inside("system", [...USER_CTL, "is-active", `${PREFIX}web.service`]);
+          assert.notEqual(state.stdout.trim(), "active");
+        },
+      );
+    } finally {
+      await cleanUp();
+      await repo.remove();
+    }
+  },
+});
