@@ -6,7 +6,10 @@
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { HoistError, hostError } from "../errors.ts";
+import { logger } from "../log.ts";
 import type { Store } from "../state/store.ts";
+
+const log = logger("run");
 
 /**
  * Opens the state store of `config`, creating state_dir; a state_dir that cannot be a folder
@@ -40,7 +43,17 @@ export async function withLockedStore<T>(
 ): Promise<T> {
   const store = await openConfigStore(deps, config);
   try {
-    const release = await deps.lock(`${config.stateDir}/lock`, lockTimeoutMs);
+    const path = `${config.stateDir}/lock`;
+    const release = await deps.lock(
+      path,
+      lockTimeoutMs,
+      (holder) =>
+        log.warn("another hoist run{pid} holds {path}; waiting up to {seconds} s for it", {
+          pid: holder === undefined ? "" : ` (pid ${holder})`,
+          path,
+          seconds: Math.round(lockTimeoutMs / 1000),
+        }),
+    );
     try {
       return await fn(store);
     } finally {
