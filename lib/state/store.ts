@@ -102,7 +102,8 @@ export interface Store {
   failedHashes(): FailedHash[];
   /**
    * Deletes all but the newest `keep` deployments, with their actions, health checks and
-   * rollbacks; returns how many deployments went.
+   * rollbacks, and all but each service's newest `keep` healthy revisions; returns how many
+   * deployments went.
    */
   pruneDeployments(keep: number): number;
   /** Health checks and rollbacks, newest first, of `service` or all. */
@@ -589,6 +590,13 @@ export function openStore(path: string): Store {
     },
     pruneDeployments(keep) {
       return tx("prune old deployments", () => {
+        // each service's healthy revisions (rollback targets, with their unit texts): the newest
+        // `keep`, as for deployments, so the table cannot grow with every commit forever
+        db.prepare(
+          "DELETE FROM healthy_revisions WHERE rowid IN (SELECT rowid FROM (SELECT rowid, " +
+            "ROW_NUMBER() OVER (PARTITION BY service ORDER BY at DESC, rowid DESC) AS n " +
+            "FROM healthy_revisions) WHERE n > ?)",
+        ).run(Math.max(1, keep));
         const row = db.prepare("SELECT id FROM deployments ORDER BY id DESC LIMIT 1 OFFSET ?")
           .get(Math.max(0, keep));
         if (row === undefined) return 0;

@@ -220,3 +220,26 @@ Deno.test("pruneDeployments() keeps the newest N deployments with their actions 
   assert.equal(store.pruneDeployments(200), 0);
   store.close();
 });
+
+Deno.test("pruneDeployments() keeps each service's newest N healthy revisions, whatever the deployments", () => {
+  const store = openStore(":memory:");
+  const api = (hash: string, at: string): HealthyRevision => ({
+    ...good(hash, at),
+    service: "api",
+  });
+  store.recordHealth(undefined, {
+    checks: [],
+    rollbacks: [],
+    healthy: [
+      good("w1", "2026-01-01T00:00:00Z"),
+      good("w3", "2026-01-03T00:00:00Z"),
+      good("w2", "2026-01-02T00:00:00Z"),
+      api("a1", "2026-01-01T00:00:00Z"),
+    ],
+    failed: [],
+  });
+  assert.equal(store.pruneDeployments(2), 0, "no deployment to prune");
+  assert.deepEqual(store.healthyRevisions("web").map((h) => h.hash), ["w3", "w2"]);
+  assert.deepEqual(store.healthyRevisions("api").map((h) => h.hash), ["a1"]);
+  store.close();
+});
