@@ -115,6 +115,6 @@ export function withAgentUsers(
     }
     return s;
   });
-  if (services.every((s, i) => s === desired.services[i])) return desired;
+  if (problems.length === 0 && services.every((s, i) => s === desired.services[i])) return desired;
   return { ...desired, services, problems: [...desired.problems, ...problems] };
 }
