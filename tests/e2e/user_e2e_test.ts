@@ -65,17 +65,17 @@ function manifest(port: number): string {
 
 /** Stops and removes what an earlier, interrupted run left in the e2e user's folder. */
 async function cleanUp(): Promise<void> {
-  const dir = quadletDir("user");
+  const ctl = USER_CTL.join(" ");
   await inside("system", [
     "sh",
     "-c",
-    `for f in ${dir}/${PREFIX}*.container; do [ -e "$f" ] || continue; ${
-      USER_CTL.join(" ")
-    } stop "$(basename "$f" .container).service"; rm -f "$f"; done; ${
-      USER_CTL.join(" ")
-    } daemon-reload`,
+    `cd "${quadletDir("user")}" || exit 0
+${ctl} stop '${PREFIX}*'; ${ctl} reset-failed '${PREFIX}*'
+rm -rf ./${PREFIX}*; ${ctl} daemon-reload`,
   ]);
-  await inside("user", ["podman", "network", "rm", "-f", "cmp_default"]);
+  for (const net of ["cmp_default", "u6app_default"]) {
+    await inside("user", ["podman", "network", "rm", "-f", net]);
+  }
 }
 
 async function apply(config: string, expectCode = 0): Promise<string> {
@@ -222,10 +222,55 @@ Deno.test({
           }
           const left = await insideOk("system", ["ls", "-A", quadletDir("user")]);
           assert.deepEqual(left.split("\n").filter((f) => f.startsWith(PREFIX)), [], left);
-          const state = await inside("system", [...USER_CTL, "is-active", `${PREFIX}web.service`]);
-          assert.notEqual(state.stdout.trim(), "active");
+          const active = await insideOk("system", [
+            ...USER_CTL,
+            "list-units",
+            "--plain",
+            "--no-legend",
+            "--state=active",
+            `${PREFIX}*`,
+          ]);
+          assert.equal(active.trim(), "", "nothing of this file's runs in e2e's manager");
         },
       );
+    } finally {
+      await cleanUp();
+      await repo.remove();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    'e2e user (rootful hoist, layout = "services"): [services.<name>] user = "e2e" in the agent config deploys a compose project with no config.yml for e2e, and removing it from the source removes it',
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await cleanUp();
+    const port = PORT + 10;
+    const repo = await Repo.create("system", {
+      "services/u6app/compose.yaml": COMPOSE.replace(`${PORT + 2}:8080`, `${port}:8080`)
+        .replace("compose for e2e", "agent config for e2e"),
+    });
+    try {
+      const config = `${repo.dir}/config.toml`;
+      const text = repo.configText("u6svc", PREFIX)
+        .replace('path = "gitops"', 'layout = "services"\npath = "services"') +
+        `\n[services.u6app]\nuser = "${E2E_USER}"\n`;
+      await Deno.writeTextFile(config, text);
+      await apply(config);
+      assert.equal(await http(port, 300), "agent config for e2e");
+      assert.equal((await userContainers("u6app")).length, 1, "runs in e2e's storage");
+      const plan = await hoist("system", ["plan", "--config", config]);
+      assert.match(plan.stdout, /No changes\./, plan.stdout + plan.stderr);
+      await repo.write({ "services/u6app/compose.yaml": null, "services/README.md": "none yet\n" });
+      await repo.commit("remove the project");
+      await apply(config);
+      assert.deepEqual(await userContainers("u6app"), []);
+      const left = await insideOk("system", ["ls", "-A", quadletDir("user")]);
+      assert.deepEqual(left.split("\n").filter((f) => f.startsWith(PREFIX)), [], left);
     } finally {
       await cleanUp();
       await repo.remove();
