@@ -5,7 +5,10 @@
  * For each N it deploys N tiny generated services (busybox, `Network=none`), checks they run and
  * that a plan says "No changes", then takes the median of `--runs` runs, interleaved, of
  *
- * - `hoist apply --quiet` (the timer's command line, through the same `/usr/local/bin/hoist`), and
+ * - `hoist apply --quiet` (the timer's command line, through the same `/usr/local/bin/hoist`),
+ * - the same as shipped, as near as this machine allows (`deno compile` needs a download it cannot
+ *   make): main.ts bundled, split at its dynamic imports (`deno bundle --code-splitting`, what
+ *   `deno task bench:startup` runs too), run by the same deno with the compile task's V8 flags, and
  * - the floor (issue 10's): Deno start (a hello world through a copy of that wrapper) + the
  *   `git fetch` hoist ran + the slower of the `podman ps` hoist ran and `systemctl show` of the
  *   units hoist asks about (hoist runs its two listings at once), each with hoist's own argv, read
@@ -13,12 +16,16 @@
  *   with the ratio against the floor made of it.
  *
  * Every run is timed inside the namespace (`date +%s%N` around it), so nsenter is not counted.
- * It also reports hoist's peak RSS (VmHWM at exit, from a `--preload`ed module; median of 3 runs),
+ * It also reports hoist's peak RSS (VmHWM at exit, from a `--preload`ed module; median of 3 runs;
+ * from source and as shipped),
  * the processes it spawned (its `--verbose` spawn lines; with strace on the host, every process
  * below it too) and the daemon-reloads the manager logged during all the no-op runs (any client).
  * Rootful by default (`--mode user` for the rootless manager). Nothing about timing is asserted.
  *
- *     deno task bench:noop [--n 50,200[,500]] [--runs 7] [--mode system|user] [--json]
+ * With several N it also prints each N's no-op time against the smallest N's (issue 10's target:
+ * 500 services at most 2× the 50-service time).
+ *
+ *     deno task bench:noop [--n 50,200,500] [--runs 7] [--mode system|user] [--json]
  *
  * @module
  */
@@ -35,6 +42,7 @@ import {
   insideOk,
   prepare,
   Repo,
+  ROOT,
   sh,
   spawned,
   sweep,
@@ -54,6 +62,8 @@ interface Result {
   readonly runs: number;
   readonly setupApplyMs: number;
   readonly hoistMs: number;
+  /** The same command as shipped: bundled, the compile task's V8 flags. */
+  readonly shippedMs: number;
   readonly floorMs: number;
   readonly ratio: number;
   readonly floor: {
@@ -68,6 +78,7 @@ interface Result {
   readonly ownFloorMs: number;
   readonly samplesMs: Readonly<Record<string, readonly number[]>>;
   readonly hoistPeakRssKiB: number;
+  readonly shippedPeakRssKiB: number;
   /** What hoist itself spawned (`--verbose`), e.g. `git fetch`. */
   readonly spawned: readonly string[];
   /** Every process below hoist (strace -f on the host), or null without strace. */
@@ -83,7 +94,7 @@ interface Result {
 
 const { values: opts } = parseArgs({
   options: {
-    n: { type: "string", default: "50,200" },
+    n: { type: "string", default: "50,200,500" },
     runs: { type: "string", default: "7" },
     mode: { type: "string", default: "system" },
     json: { type: "boolean", default: false },
@@ -91,7 +102,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log("deno task bench:noop [--n 50,200[,500]] [--runs 7] [--mode system|user] [--json]");
+  console.log("deno task bench:noop [--n 50,200,500] [--runs 7] [--mode system|user] [--json]");
   Deno.exit(0);
 }
 const sizes = opts.n.split(",").map(Number);
@@ -149,11 +160,50 @@ echo "$(( (e - s) / 1000 )) $c"
   }
   files.hello = wrapper.replace(main, `${BENCH}/hello.ts`);
   files["hoist-rss"] = wrapper.replace(" run ", ` run --preload ${BENCH}/hwm.ts `);
+  const flags = await compileV8Flags();
+  const shipped = wrapper.replace(main, `${BENCH}/bundle/main.js`).replace(
+    " run ",
+    ` run ${flags} `,
+  );
+  files["hoist-shipped"] = shipped;
+  files["hoist-shipped-rss"] = shipped.replace(" run ", ` run --preload ${BENCH}/hwm.ts `);
+  await bundle(`${BENCH}/bundle`);
   for (const [name, text] of Object.entries(files)) {
     await Deno.writeTextFile(`${BENCH}/${name}`, text);
     await Deno.chmod(`${BENCH}/${name}`, name.endsWith(".ts") ? 0o644 : 0o755);
   }
   await Deno.chmod(BENCH, 0o755);
+}
+
+/** The V8 flags of deno.json's compile task (what the shipped binary runs with). */
+async function compileV8Flags(): Promise<string> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)) as {
+    tasks: Record<string, string>;
+  };
+  const flags = /--v8-flags=(\S+)/.exec(config.tasks["compile:x86_64"] ?? "")?.[1];
+  if (flags === undefined) fail("deno.json's compile:x86_64 task sets no --v8-flags");
+  return `--v8-flags=${flags}`;
+}
+
+/** main.ts bundled into `outdir`, split at each dynamic import as a compiled binary loads them. */
+async function bundle(outdir: string): Promise<void> {
+  await Deno.remove(outdir, { recursive: true }).catch(() => {});
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform=deno",
+      "--code-splitting",
+      "--outdir",
+      outdir,
+      "main.ts",
+    ],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!r.success) fail(`deno bundle failed:\n${new TextDecoder().decode(r.stderr)}`);
+  await sh("chmod", ["-R", "a+rX", outdir]);
 }
 
 /** The repository files for services s1..sN. */
@@ -350,37 +400,46 @@ async function measure(repo: Repo, config: string, n: number): Promise<Result> {
   const floorCmd = floorCommands(verbose.stderr);
   const hoistCmd = [HOIST, "apply", "--quiet", "--config", config];
   await timed(hoistCmd); // warm-up, not counted
+  const shippedCmd = [`${BENCH}/hoist-shipped`, ...hoistCmd.slice(1)];
+  await timed(shippedCmd); // warm-up, not counted
   const samples = {
     hoist: [],
+    shipped: [],
     denoStart: [],
     gitFetch: [],
     podmanPs: [],
     systemctlShow: [],
     unitStates: [],
   } as Record<
-    "hoist" | "denoStart" | "gitFetch" | "podmanPs" | "systemctlShow" | "unitStates",
+    "hoist" | "shipped" | "denoStart" | "gitFetch" | "podmanPs" | "systemctlShow" | "unitStates",
     number[]
   >;
   progress(`N=${n}: ${runs} runs of hoist and of each floor part, interleaved`);
   for (let i = 0; i < runs; i++) {
     samples.hoist.push(await timed(hoistCmd));
+    samples.shipped.push(await timed(shippedCmd));
     samples.denoStart.push(await timed([`${BENCH}/hello`]));
     samples.gitFetch.push(await timed(floorCmd.fetch));
     samples.podmanPs.push(await timed(floorCmd.podman));
     samples.systemctlShow.push(await timed(floorCmd.systemctl));
     samples.unitStates.push(await timed(floorCmd.unitStates));
   }
-  const rss: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const r = await inside(who, [`${BENCH}/hoist-rss`, "apply", "--quiet", "--config", config]);
-    const kib = /bench-vmhwm-kib (\d+)/.exec(r.stderr)?.[1];
-    if (r.code !== 0 || kib === undefined) {
-      fail(`no-op apply for RSS failed (${r.code}): ${r.stderr}`);
+  const peakRss = async (wrapper: string) => {
+    const rss: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await inside(who, [`${BENCH}/${wrapper}`, "apply", "--quiet", "--config", config]);
+      const kib = /bench-vmhwm-kib (\d+)/.exec(r.stderr)?.[1];
+      if (r.code !== 0 || kib === undefined) {
+        fail(`no-op apply for RSS (${wrapper}) failed (${r.code}): ${r.stderr}`);
+      }
+      rss.push(Number(kib));
     }
-    rss.push(Number(kib));
-  }
+    return rss;
+  };
+  const rss = await peakRss("hoist-rss");
+  const shippedRss = await peakRss("hoist-shipped-rss");
   const trace = await traceProcesses(config);
-  const noopRuns = 1 + 1 + runs + rss.length + (trace === null ? 0 : 1);
+  const noopRuns = 1 + 1 + 1 + 2 * runs + rss.length + shippedRss.length + (trace === null ? 0 : 1);
   const daemonReloads = await reloadsSince(cursor, pid);
   const verboseReloads = spawnedArgv(verbose.stderr)
     .filter((a) => a[0]!.endsWith("systemctl") && a.includes("daemon-reload")).length;
@@ -404,11 +463,13 @@ async function measure(repo: Repo, config: string, n: number): Promise<Result> {
     runs,
     setupApplyMs,
     hoistMs,
+    shippedMs: median(samples.shipped),
     floorMs,
     ratio: hoistMs / floorMs,
     floor,
     samplesMs: samples,
     hoistPeakRssKiB: median(rss),
+    shippedPeakRssKiB: median(shippedRss),
     spawned: spawned(verbose.stderr),
     processes: trace === null ? null : Object.values(trace.programs).reduce((a, b) => a + b, 0),
     processPrograms: trace?.programs ?? null,
@@ -424,15 +485,30 @@ function table(results: readonly Result[]): string {
   const ms = (x: number) => `${Math.round(x)} ms`;
   const rows: Array<[string, (r: Result) => string]> = [
     [`hoist apply --quiet (median of ${runs})`, (r) => ms(r.hoistMs)],
+    ["  as shipped (bundled, compile's V8 flags)", (r) => ms(r.shippedMs)],
     ["floor = deno + fetch + max(ps, show)", (r) => ms(r.floorMs)],
     ["  deno start (hello world, same wrapper)", (r) => ms(r.floor.denoStartMs)],
     ["  git fetch (unchanged source)", (r) => ms(r.floor.gitFetchMs)],
     ["  podman ps -a --filter label=…", (r) => ms(r.floor.podmanPsMs)],
     ["  systemctl show (N services' units)", (r) => ms(r.floor.systemctlShowMs)],
     ["ratio hoist / floor", (r) => r.ratio.toFixed(2)],
+    ["  as shipped / floor", (r) => (r.shippedMs / r.floorMs).toFixed(2)],
     ["  hoist's own systemctl call (median)", (r) => ms(r.unitStatesMs)],
     ["  hoist / (deno + fetch + max(ps, own))", (r) => (r.hoistMs / r.ownFloorMs).toFixed(2)],
+    [
+      "  as shipped / (deno + fetch + max(ps, own))",
+      (r) => (r.shippedMs / r.ownFloorMs).toFixed(2),
+    ],
+    [
+      `hoist / hoist at N=${results[0]?.n}`,
+      (r) => (r.hoistMs / (results[0]?.hoistMs ?? r.hoistMs)).toFixed(2),
+    ],
+    [
+      `  as shipped / as shipped at N=${results[0]?.n}`,
+      (r) => (r.shippedMs / (results[0]?.shippedMs ?? r.shippedMs)).toFixed(2),
+    ],
     ["hoist peak RSS (VmHWM, median of 3)", (r) => `${(r.hoistPeakRssKiB / 1024).toFixed(0)} MiB`],
+    ["  as shipped", (r) => `${(r.shippedPeakRssKiB / 1024).toFixed(0)} MiB`],
     ["processes hoist spawned (--verbose)", (r) => String(r.spawned.length)],
     [
       "processes below hoist (strace -f)",
