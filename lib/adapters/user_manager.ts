@@ -180,8 +180,9 @@ export async function readAccounts(
   const out = new Map<string, ObservedAccount | undefined>();
   if (names.length === 0) return out;
   const passwd = parsePasswd(await fs.readText(passwdPath) ?? "");
-  const [subuid, subgid] = await Promise.all(
-    SUBID_FILES.map((f) => fs.readText(`${passwdPath.slice(0, -"passwd".length)}${f}`)),
+  const etc = passwdPath.slice(0, -"passwd".length);
+  const [subuid, subgid, group] = await Promise.all(
+    [...SUBID_FILES, "group"].map((f) => fs.readText(`${etc}${f}`)),
   );
   for (const name of [...new Set(names)].sort()) {
     const entry = passwd.get(name);
@@ -198,9 +199,35 @@ export async function readAccounts(
       ...entry,
       lingers: await fs.exists(lingerMark(name)),
       ...(u === undefined || g === undefined ? {} : { subids: u && g }),
+      ...(group === undefined ? {} : { privateGroup: isPrivateGroup(group, passwd, name) }),
     });
   }
   return out;
+}
+
+/**
+ * Whether `name`'s primary group is its alone: no other account of `passwd` has it as primary
+ * group, and `/etc/group` text lists no other member of it.
+ *
+ * @example
+ * ```ts
+ * isPrivateGroup("e2e:x:1001:\n", new Map([["e2e", { uid: 1001, gid: 1001, home: "/h" }]]), "e2e"); // true
+ * ```
+ */
+export function isPrivateGroup(
+  group: string,
+  passwd: ReadonlyMap<string, { uid: number; gid: number; home: string }>,
+  name: string,
+): boolean {
+  const gid = passwd.get(name)?.gid;
+  if (gid === undefined) return false;
+  if ([...passwd].some(([other, e]) => other !== name && e.gid === gid)) return false;
+  const line = group.split("\n").find((l) => l.split(":")[2] === String(gid));
+  if (line === undefined) return false;
+  const members = (line.split(":")[3] ?? "").split(",").map((m) => m.trim()).filter((m) =>
+    m !== ""
+  );
+  return members.every((m) => m === name);
 }
 
 /** The subordinate id files next to passwd. */
@@ -248,16 +275,24 @@ export function parsePasswd(
 }
 
 /**
- * Makes the immutable copy `dir` readable by `gid` and nobody else (root:gid, folders 0750,
- * files 0640) and lets the account reach it: each folder from `dir`'s parent up to `top` gets
- * o+x (traverse, not list).
+ * Makes the immutable copy `dir` readable by `account` and nobody else: `root:<its group>`,
+ * folders 0750 and files 0640 when its primary group is its own ({@link isPrivateGroup});
+ * otherwise owned by it with root's group, folders 0500 and files 0400 (read-only for it). Each
+ * folder from `dir`'s parent up to `top` gets o+x (traverse, not list), so the account reaches it.
  */
-export async function shareCopy(dir: string, gid: number, top: string): Promise<void> {
+export async function shareCopy(
+  dir: string,
+  account: Pick<ObservedAccount, "uid" | "gid" | "privateGroup">,
+  top: string,
+): Promise<void> {
+  const group = account.privateGroup === true;
   const walk = async (path: string) => {
     const st = await Deno.lstat(path);
     if (st.isSymlink) return;
-    await Deno.chown(path, 0, gid);
-    await Deno.chmod(path, st.isDirectory ? 0o750 : 0o640);
+    if (group) await Deno.chown(path, 0, account.gid);
+    else await Deno.chown(path, account.uid, 0);
+    const mode = group ? (st.isDirectory ? 0o750 : 0o640) : (st.isDirectory ? 0o500 : 0o400);
+    await Deno.chmod(path, mode);
     if (!st.isDirectory) return;
     for await (const e of Deno.readDir(path)) await walk(`${path}/${e.name}`);
   };

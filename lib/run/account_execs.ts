@@ -33,7 +33,7 @@ export function accountExecs(
     const exec: AccountExec = {
       systemctl: target.systemctl,
       files: target.files,
-      shareCopy: (dir) => shareCopy(dir, account.gid, config.stateDir),
+      shareCopy: (dir) => shareCopy(dir, account, config.stateDir),
       // hoist's registry auth file stays in its 0700 state folder: the account pulls anonymously
       pull: {
         images: createPodmanImages(target.run),

@@ -135,4 +135,9 @@ export interface ObservedAccount {
   readonly lingers: boolean;
   /** `/etc/subuid` and `/etc/subgid` give it ranges (rootless podman needs them); absent: unknown. */
   readonly subids?: boolean;
+  /**
+   * Its primary group is its own (no other account has it as primary group or is a member), so
+   * files shared with the group are shared with it alone; absent: unknown (not shared that way).
+   */
+  readonly privateGroup?: boolean;
 }

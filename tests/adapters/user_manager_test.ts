@@ -9,6 +9,7 @@ import { type CommandSpec, createRunner } from "../../lib/adapters/run_command.t
 import {
   asAccount,
   createAccountTarget,
+  isPrivateGroup,
   parsePasswd,
   readAccounts,
   shareCopy,
@@ -150,26 +151,44 @@ Deno.test({
 
 Deno.test({
   name:
-    "shareCopy() makes a copy root:GROUP, folders 0750 and files 0640, and lets the account traverse its parents",
+    "shareCopy() makes a copy readable by the account alone: root:GROUP 0750/0640 for a private group, else owned by it 0500/0400; its parents get o+x",
   ignore: !asRoot,
   async fn() {
-    const top = await Deno.makeTempDir({ prefix: "hoist-state-" });
-    try {
-      await Deno.chmod(top, 0o700);
-      const dir = `${top}/services/web/abc`;
-      await Deno.mkdir(`${dir}/www`, { recursive: true });
-      await Deno.writeTextFile(`${dir}/www/index.html`, "hi\n", { mode: 0o644 });
-      await Deno.writeTextFile(`${dir}/db.env`, "K=v\n", { mode: 0o600 });
-      await shareCopy(dir, 65534, top);
-      const mode = async (p: string) => ((await Deno.stat(p)).mode ?? 0) & 0o777;
-      assert.equal(await mode(dir), 0o750);
-      assert.equal(await mode(`${dir}/www/index.html`), 0o640);
-      assert.equal(await mode(`${dir}/db.env`), 0o640);
-      assert.equal((await Deno.stat(`${dir}/db.env`)).gid, 65534);
-      assert.equal(await mode(top), 0o701);
-      assert.equal((await mode(`${top}/services/web`)) & 0o001, 0o001);
-    } finally {
-      await Deno.remove(top, { recursive: true });
+    for (const privateGroup of [true, false]) {
+      const top = await Deno.makeTempDir({ prefix: "hoist-state-" });
+      try {
+        await Deno.chmod(top, 0o700);
+        const dir = `${top}/services/web/abc`;
+        await Deno.mkdir(`${dir}/www`, { recursive: true });
+        await Deno.writeTextFile(`${dir}/www/index.html`, "hi\n", { mode: 0o644 });
+        await Deno.writeTextFile(`${dir}/db.env`, "K=v\n", { mode: 0o600 });
+        await shareCopy(dir, { uid: 65534, gid: 65534, privateGroup }, top);
+        const st = async (p: string) => {
+          const s = await Deno.stat(p);
+          return `${s.uid}:${s.gid} ${((s.mode ?? 0) & 0o777).toString(8)}`;
+        };
+        const [d, f] = privateGroup
+          ? ["0:65534 750", "0:65534 640"]
+          : ["65534:0 500", "65534:0 400"];
+        assert.equal(await st(dir), d);
+        assert.equal(await st(`${dir}/www/index.html`), f);
+        assert.equal(await st(`${dir}/db.env`), f);
+        assert.equal(((await Deno.stat(top)).mode ?? 0) & 0o777, 0o701);
+        assert.equal(((await Deno.stat(`${top}/services/web`)).mode ?? 0) & 0o001, 0o001);
+      } finally {
+        await Deno.remove(top, { recursive: true });
+      }
     }
   },
+});
+
+Deno.test("isPrivateGroup() is true only when no other account has the group or is a member", () => {
+  const passwd = parsePasswd(
+    "e2e:x:1001:1001::/home/e2e:/bin/sh\nann:x:1002:100::/home/ann:/bin/sh\nbob:x:1003:100::/home/bob:/bin/sh\nsvc:x:1004:1004::/srv:/bin/sh\n",
+  );
+  const group = "e2e:x:1001:\nusers:x:100:\nsvc:x:1004:svc,ann\n";
+  assert.equal(isPrivateGroup(group, passwd, "e2e"), true);
+  assert.equal(isPrivateGroup(group, passwd, "ann"), false, "bob shares gid 100");
+  assert.equal(isPrivateGroup(group, passwd, "svc"), false, "ann is a member");
+  assert.equal(isPrivateGroup("", passwd, "e2e"), false, "no group line: not known to be private");
 });
