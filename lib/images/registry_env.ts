@@ -38,7 +38,8 @@ export function withRegistryAuth(
   const hosts = new Set(auth.hosts);
   let changed = false;
   const services = desired.services.map((s) => {
-    if (s.status !== "ready") return s;
+    // a service of another account (user =) cannot read hoist's auth file: it pulls anonymously
+    if (s.status !== "ready" || s.user !== undefined) return s;
     const units = s.units.map((u) => {
       const host = imageHost(u);
       if (host === undefined || !hosts.has(host)) return u;

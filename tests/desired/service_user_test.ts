@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { userNameError, withAgentUsers } from "../../lib/desired/service_user.ts";
 import type { DesiredState, ReadyService } from "../../lib/desired/types.ts";
+import { withRegistryAuth } from "../../lib/images/registry_env.ts";
 
 function ready(name: string, user?: string): ReadyService {
   return {
@@ -82,5 +83,38 @@ Deno.test({
       out.problems[0]?.message ?? "",
       /\[services\.web\] user is unused: config\.yml sets/,
     );
+  },
+});
+
+Deno.test({
+  name:
+    "withRegistryAuth() leaves a service of another account alone: it cannot read hoist's auth file",
+  permissions: "none",
+  fn() {
+    const unit = (name: string) => ({
+      path: `gitops-${name}.container`,
+      type: "container" as const,
+      serviceUnit: `gitops-${name}.service`,
+      entry: true,
+      content: "[Container]\nImage=registry.example.com/app:1\n",
+      source: `${name}/manifest.yml`,
+    });
+    const d: DesiredState = {
+      ...DESIRED,
+      services: [{ ...ready("api"), units: [unit("api")] }, {
+        ...ready("web", "svc-web"),
+        units: [unit("web")],
+      }],
+    };
+    const out = withRegistryAuth(d, {
+      file: "/var/lib/hoist/auth.json",
+      hosts: ["registry.example.com"],
+    });
+    const content = (name: string) => {
+      const s = out.services.find((x) => x.name === name);
+      return s?.status === "ready" ? s.units[0]?.content ?? "" : "";
+    };
+    assert.match(content("api"), /REGISTRY_AUTH_FILE=\/var\/lib\/hoist\/auth\.json/);
+    assert.doesNotMatch(content("web"), /REGISTRY_AUTH_FILE/);
   },
 });
