@@ -6,6 +6,7 @@
 import { checkDir, checkFile } from "./check_paths.ts";
 import { checkDb, checkLastRun, checkTimer } from "./check_host.ts";
 import { checkRootless } from "./check_rootless.ts";
+import { checkAccounts } from "./check_accounts.ts";
 import { checkLostDb, checkSpace } from "./check_state.ts";
 import { checkClock, checkReach, checkSigned, checkSops } from "./check_source.ts";
 import { checkGenerator, checkPodman, checkSystemd } from "./check_tools.ts";
@@ -31,6 +32,7 @@ export function doctorChecks(facts: DoctorFacts, searched: readonly string[]): C
   out.push(checkGenerator(facts.generator, config?.quadletBin, searched));
   out.push(checkPodman(facts.podman, facts.generator), checkSystemd(facts.systemd));
   out.push(...checkRootless(facts.rootless, facts.uid));
+  out.push(...checkAccounts(facts.accounts ?? []));
   for (const s of facts.sources) {
     out.push(checkReach(s));
     const signed = config && checkSigned(s, config);

@@ -6,7 +6,16 @@
  * @module
  */
 import type { Config } from "../config/load_config.ts";
+import type { ObservedAccount } from "../types/observed.ts";
 import type { SignatureResult } from "../types/signature.ts";
+
+/** One account a service runs as (`user =`): named in the agent config or recorded by the inventory. */
+export interface AccountFact {
+  readonly service: string;
+  readonly user: string;
+  /** What `/etc/passwd` and the linger folder say; undefined: no such account. */
+  readonly account: ObservedAccount | undefined;
+}
 
 /** How a check came out: an error makes `hoist doctor` exit 1, a warning is only shown. */
 export type CheckLevel = "ok" | "warning" | "error";
@@ -94,6 +103,8 @@ export type UnitProperties = Readonly<Record<string, string>>;
 /** What `hoist doctor` learns about this host. */
 export interface DoctorFacts {
   readonly configFile: string;
+  /** Accounts services run as (system mode; `user =`), from the agent config and the inventory. */
+  readonly accounts?: readonly AccountFact[];
   readonly config:
     | { readonly ok: true; readonly value: Config }
     | { readonly ok: false; readonly message: string; readonly hint?: string };

@@ -18,6 +18,7 @@ import { DOCTOR_UNITS, parseShow, UNIT_PROPERTIES } from "../doctor/check_host.t
 import { SOPS_KEY_VARS } from "../doctor/check_source.ts";
 import { doctorChecks } from "../doctor/doctor_checks.ts";
 import type {
+  AccountFact,
   CheckResult,
   DoctorFacts,
   PathStat,
@@ -27,6 +28,7 @@ import type {
 } from "../doctor/types.ts";
 import { HoistError } from "../errors.ts";
 import { checkStateDb } from "../state/db_check.ts";
+import { inventoryUsers } from "../state/inventory_users.ts";
 import { parseDf } from "../doctor/check_state.ts";
 import { HASH_LABEL, SERVICE_LABEL } from "../desired/labels.ts";
 import { unitTypeOf } from "../desired/quadlet_names.ts";
@@ -284,8 +286,10 @@ export async function collectDoctorFacts(
   });
   const dbPath = c ? `${c.stateDir}/state.db` : "";
   const dbExists = c !== undefined && await deps.fs.exists(dbPath);
+  const accounts = c?.mode === "system" ? await accountFacts(deps, c, dbExists ? dbPath : "") : [];
   return {
     configFile,
+    ...(accounts.length === 0 ? {} : { accounts }),
     config,
     uid: ctx.uid,
     dirs: c ? [{ key: "state_dir", stat: dirs[0]! }, { key: "quadlet_dir", stat: dirs[1]! }] : [],
@@ -310,6 +314,22 @@ export async function collectDoctorFacts(
     space: c ? await spaceFacts(deps, c) : [],
     hoistUnits: c ? await hoistUnitCount(deps, c.quadletDir) : 0,
   };
+}
+
+/**
+ * The accounts services run as: `[services.<name>] user` of the agent config and those the
+ * inventory records (config.yml's are known once deployed), looked up without a process.
+ */
+async function accountFacts(deps: Deps, c: Config, dbPath: string): Promise<AccountFact[]> {
+  const named = [
+    ...Object.entries(c.services).flatMap(([service, o]) =>
+      o.user === undefined ? [] : [{ service, user: o.user }]
+    ),
+    ...(dbPath === "" ? [] : inventoryUsers(dbPath)),
+  ];
+  if (named.length === 0 || deps.accounts === undefined) return [];
+  const found = await deps.accounts.lookup(named.map((n) => n.user));
+  return named.map((n) => ({ ...n, account: found.get(n.user) }));
 }
 
 /** `df -Pk` of state_dir's and quadlet_dir's file systems (the nearest existing folder). */
