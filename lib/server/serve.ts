@@ -243,7 +243,7 @@ function remoteNotices(deps: Deps, config: Config) {
           config,
           [event],
           deps.clock(),
-          () => `${r.service} ${r.op}`,
+          () => `${r.service} ${r.op} ${r.fingerprint}`,
         );
       }).catch((e) => log.warn("remote notification not sent: {error}", { error: String(e) }));
     },
