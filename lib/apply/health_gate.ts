@@ -20,6 +20,12 @@ import {
   rolledBackInventory,
   unblame,
 } from "../health/gate_plan.ts";
+import {
+  combineVerdicts,
+  type ComposeTarget,
+  type HealthCheck,
+  healthChecks,
+} from "../health/compose_checks.ts";
 import { resolveProbe } from "../health/resolve_probe.ts";
 import { rollbackLine, rollbackTarget } from "../health/rollback_target.ts";
 import type {
@@ -63,6 +69,8 @@ export interface GateInput {
     readonly health?: HealthSettings;
     /** Services it depends on (Requires=, After=): an unhealthy one is blamed, not this one. */
     readonly dependsOn?: readonly string[];
+    /** A compose project's compose services, each judged in its own container when restarted. */
+    readonly compose?: readonly ComposeTarget[];
     readonly revision: Omit<HealthyRevision, "at" | "revision">;
   }>;
   readonly healthy: readonly HealthyRevision[];
@@ -93,9 +101,8 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
       lines: [],
     };
   }
-  const settingsOf = (c: Candidate) => input.services.get(c.service)?.health;
   const judged = await Promise.all(
-    candidates.map((c) => judgeService(c, settingsOf(c), "deploy", c.hash, c.revision, deps)),
+    candidates.map((c) => judgeDeploy(c, input.services.get(c.service), deps)),
   );
   const now = () => deps.clock().toISOString();
   const fair = unblame(
@@ -310,6 +317,61 @@ export async function rollBackTo(
     const j = await judgeService(back, settings, "rollback", target.hash, target.revision, deps);
     return { check: j.check };
   }));
+}
+
+/**
+ * Judges a deployed service by its checks ({@link healthChecks}: a compose project's restarted
+ * compose services each by their own), in parallel, as one verdict ({@link combineVerdicts}).
+ */
+async function judgeDeploy(
+  c: Candidate,
+  service:
+    | { readonly health?: HealthSettings; readonly compose?: readonly ComposeTarget[] }
+    | undefined,
+  deps: GateDeps,
+): Promise<Judged> {
+  const checks: HealthCheck[] = c.startError !== undefined
+    ? [{ units: c.units, ...(service?.health ? { settings: service.health } : {}) }]
+    : healthChecks(c.restarted ?? c.units, c.units, service?.health, service?.compose ?? []);
+  const only = checks[0];
+  if (checks.length === 1 && only !== undefined && only.composeService === undefined) {
+    return await judgeService(
+      { ...c, units: only.units },
+      only.settings,
+      "deploy",
+      c.hash,
+      c.revision,
+      deps,
+    );
+  }
+  const parts = await Promise.all(
+    checks.map((k) =>
+      judgeService({ ...c, units: k.units }, k.settings, "deploy", c.hash, c.revision, deps)
+    ),
+  );
+  const verdict = combineVerdicts(
+    parts.map((p, i) => ({ ...checks[i], verdict: p.verdict })),
+  );
+  const first = parts[0]?.check;
+  const named = (i: number) => checks[i]?.composeService;
+  return {
+    verdict,
+    check: {
+      service: c.service,
+      hash: c.hash,
+      revision: c.revision,
+      phase: "deploy",
+      probe: parts.map((p, i) => {
+        const n = named(i);
+        return n === undefined ? p.check.probe : `${n}=${p.check.probe}`;
+      }).join(" "),
+      verdict: verdict.state === "pending" ? "unknown" : verdict.state,
+      reason: verdict.state === "pending" ? "no verdict" : verdict.reason,
+      startedAt: first?.startedAt ?? deps.clock().toISOString(),
+      finishedAt: parts.map((p) => p.check.finishedAt).sort().at(-1) ?? deps.clock().toISOString(),
+      probes: parts.reduce((n, p) => n + p.check.probes, 0),
+    },
+  };
 }
 
 /** Looks at one service until {@link judge} gives a verdict (bounded by its window). */

@@ -77,7 +77,7 @@ export function serviceOptions(
       const read = readHealthValue(
         name,
         o.health,
-        (path) => entryPlace(file, () => findLine(text, [...key, ...path]) ?? findLine(text, key)),
+        (path) => entryPlace(file, () => deepestLine(text, key, path)),
       );
       for (const p of read.problems) {
         errors.push(
@@ -112,10 +112,19 @@ export function serviceOptions(
       errors.join("\n"),
       errors.every((e) => e.includes("] user: "))
         ? 'Remove user from [services.<name>], or set mode = "system" and run hoist as root'
-        : 'health = "none", or a table of one probe (http, tcp, command, container) and start_period, interval, timeout, retries, window, settle',
+        : 'health = "none", or a table of one probe (http, tcp, command, container) and start_period, interval, timeout, retries, window, settle (and compose, the same per compose service)',
     );
   }
   return out;
+}
+
+/** The line of `[...key, ...path]`, else of the longest part of it found (at least `key`). */
+function deepestLine(text: string, key: readonly string[], path: readonly string[]) {
+  for (let n = path.length; n >= 0; n--) {
+    const line = findLine(text, [...key, ...path.slice(0, n)]);
+    if (line !== undefined) return line;
+  }
+  return undefined;
 }
 
 /**

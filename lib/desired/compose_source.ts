@@ -153,6 +153,7 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
       ...(converted.value?.restartOnChange === false ? { restartOnChange: false as const } : {}),
       ...(u.composeService === undefined ? {} : { composeService: u.composeService }),
       byKey: u.byKey,
+      ...(u.health === undefined ? {} : { health: u.health }),
     };
   });
   return { value: drafts, problems };

@@ -60,6 +60,11 @@ export interface HealthSettings {
   readonly windowMs: number;
   /** How long the units must stay up, without a restart, to count as healthy. */
   readonly settleMs: number;
+  /**
+   * `compose:`: a compose project's own settings per compose service (`web`, `db`), each judged
+   * in its own container; the other keys judge the project as a whole.
+   */
+  readonly compose?: Readonly<Record<string, HealthSettings>>;
 }
 
 /** The settings when config.yml says nothing (`auto`). */
@@ -91,7 +96,9 @@ export interface EntryPlace {
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const DURATIONS = ["start_period", "interval", "timeout", "window", "settle"] as const;
 const PROBES = ["http", "tcp", "command", "container"] as const;
-const KNOWN = [...PROBES, ...DURATIONS, "retries"];
+const KNOWN = [...PROBES, ...DURATIONS, "retries", "compose"];
+/** A compose service name (the compose specification's pattern). */
+const COMPOSE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
 /**
  * Parses a duration: `500ms`, `2s`, `1.5m`, `1h`, or a bare number of seconds. Undefined when
@@ -180,8 +187,9 @@ function readHealth(
   value: unknown,
   keyNode: unknown,
   at: EntryPlace,
+  where = `services.${name}.health`,
 ): Read<HealthSettings | undefined> {
-  const where = `services.${name}.health`;
+  const nested = where !== `services.${name}.health`;
   if (isScalar(value) && value.value === "none") {
     return { value: { ...DEFAULT_HEALTH, probe: { kind: "none" } }, problems: [] };
   }
@@ -201,16 +209,21 @@ function readHealth(
   const nodes: Record<string, unknown> = {};
   for (const pair of value.items) {
     const key = pairKey(pair);
-    if (key === undefined || !KNOWN.includes(key)) {
+    if (key === undefined || !KNOWN.includes(key) || (nested && key === "compose")) {
+      const known = nested ? KNOWN.filter((k) => k !== "compose") : KNOWN;
       problems.push(at.error(
         `${where}: unknown key ${JSON.stringify(key ?? describeNode(pair.key))}`,
         pair.key,
-        `health knows: ${KNOWN.join(", ")}`,
+        `health knows: ${known.join(", ")}`,
       ));
       continue;
     }
     nodes[key] = pair.value ?? pair.key;
-    if ((PROBES as readonly string[]).includes(key)) {
+    if (key === "compose") {
+      const read = readComposeHealth(name, pair.value, pair.key, at, where);
+      problems.push(...read.problems);
+      if (read.value !== undefined) out.compose = read.value;
+    } else if ((PROBES as readonly string[]).includes(key)) {
       probes.push(key);
       const probe = readProbe(`${where}.${key}`, key, pair.value ?? pair.key, at);
       problems.push(...probe.problems);
@@ -268,6 +281,45 @@ function readHealth(
     if (nodes[k] !== undefined && out[k === "interval" ? "intervalMs" : "timeoutMs"] <= 0) {
       problems.push(at.error(`${where}.${k} must be more than 0`, nodes[k], `Write ${k}: 2s`));
     }
+  }
+  return problems.length > 0 ? { value: undefined, problems } : { value: out, problems };
+}
+
+/** `compose: { web: {…}, db: none }`: each compose service's own settings, by the same rules. */
+function readComposeHealth(
+  name: string,
+  value: unknown,
+  keyNode: unknown,
+  at: EntryPlace,
+  where: string,
+): Read<Readonly<Record<string, HealthSettings>> | undefined> {
+  if (!isMap(value)) {
+    return {
+      value: undefined,
+      problems: [at.error(
+        `${where}.compose must be a map of compose services, got ${describeNode(value ?? keyNode)}`,
+        value ?? keyNode,
+        `Write "compose:\n  web: { http: http://127.0.0.1:8080/ }\n  db: none"`,
+      )],
+    };
+  }
+  const problems: Problem[] = [];
+  const out: Record<string, HealthSettings> = {};
+  for (const pair of value.items) {
+    const key = pairKey(pair);
+    if (key === undefined || !COMPOSE_NAME.test(key)) {
+      problems.push(at.error(
+        `${where}.compose: ${
+          JSON.stringify(key ?? describeNode(pair.key))
+        } is not a compose service name`,
+        pair.key,
+        "Name a service of the project's compose file (letters, digits, ., _ and -)",
+      ));
+      continue;
+    }
+    const read = readHealth(name, pair.value, pair.key, at, `${where}.compose.${key}`);
+    problems.push(...read.problems);
+    if (read.value !== undefined) out[key] = read.value;
   }
   return problems.length > 0 ? { value: undefined, problems } : { value: out, problems };
 }

@@ -70,10 +70,17 @@ export function readService(
   };
   if (ready.status !== "ready") return ready;
   const held = drafts.value.some((d) => d.restartOnChange === false);
+  // compose services' own x-hoist health settings: how apply judges each, not part of the hash
+  const composeHealth = Object.fromEntries(
+    drafts.value.flatMap((d) =>
+      d.health !== undefined && d.composeService !== undefined ? [[d.composeService, d.health]] : []
+    ),
+  );
   return {
     ...ready,
     ...(Object.keys(scripts).length > 0 ? { scripts } : {}),
     ...(held ? { restartOnChange: false as const } : {}),
+    ...(Object.keys(composeHealth).length > 0 ? { composeHealth } : {}),
   };
 }
 

@@ -100,6 +100,11 @@ export interface ReadyService extends ServiceBase {
    */
   readonly health?: HealthSettings;
   /**
+   * A compose project's `x-hoist: { health }` by compose service (`web`): each judged in its own
+   * container, unless `health.compose` sets that compose service. Not part of the hash.
+   */
+  readonly composeHealth?: Readonly<Record<string, HealthSettings>>;
+  /**
    * config.yml's `services.<name>.images`: when its images may change outside Git (absent: by
    * each reference, `pinned` with a digest, else `manual`; see lib/images/update_policy.ts).
    * Not part of the hash.

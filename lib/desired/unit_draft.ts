@@ -7,6 +7,7 @@
 import type { Read } from "./read.ts";
 import type { ServiceFolder } from "./service_context.ts";
 import type { DesiredFile, UnitType } from "./types.ts";
+import type { HealthSettings } from "./health_config.ts";
 
 /** A unit read from a service folder and checked, before labels, hashing and templating. */
 export interface UnitDraft {
@@ -34,6 +35,8 @@ export interface UnitDraft {
   readonly composeService?: string;
   /** Compose drafts: the compose key each line came from → those lines. */
   readonly byKey?: Readonly<Record<string, string>>;
+  /** A compose `.container`'s own health settings (`x-hoist: { health }`); not hashed. */
+  readonly health?: HealthSettings;
 }
 
 /** Secret environment values as the text of an env file, and the variables it sets. */

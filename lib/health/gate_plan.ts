@@ -20,6 +20,8 @@ export interface Candidate {
   readonly revision: string;
   /** Its generated `.service` units, judged by systemd's facts. */
   readonly units: readonly string[];
+  /** The units the start or restart named (a compose project's restarted compose services). */
+  readonly restarted?: readonly string[];
   /** The start's own failure (it died right after starting): unhealthy without looking. */
   readonly startError?: string;
   /** True when systemctl itself failed the start (no unit ever ran), rather than it dying after. */
@@ -56,6 +58,7 @@ export function gateCandidates(
       ...(before === undefined ? {} : { prevHash: before.hash }),
       revision: plan.revision,
       units: units.length > 0 ? units : a.units,
+      restarted: a.units,
       ...(failed?.error === undefined ? {} : { startError: failed.error }),
       ...(refused ? { startRefused: true } : {}),
     });

@@ -297,3 +297,106 @@ Deno.test({
     assert.deepEqual(out.recording.rollbacks.map((r) => r.result), ["rolled-back"]);
   },
 });
+
+/** A compose project blog (db, web) whose apply restarted `restarted` of its containers. */
+function composeInput(restarted: string[]): GateInput {
+  const base = input(["blog"], [old("blog")]);
+  const units = ["blog-db.service", "blog-web.service"];
+  const blog = base.services.get("blog");
+  assert.ok(blog !== undefined);
+  const command = {
+    probe: { kind: "command" as const, argv: ["check-web"] },
+    startPeriodMs: 0,
+    intervalMs: 500,
+    timeoutMs: 500,
+    retries: 2,
+    windowMs: 20_000,
+    settleMs: 3_000,
+  };
+  return {
+    ...base,
+    plan: {
+      ...base.plan,
+      actions: base.plan.actions.map((a) => a.kind === "restart" ? { ...a, units: restarted } : a),
+      inventory: base.plan.inventory.map((c) =>
+        c.record ? { ...c, record: { ...c.record, serviceUnits: units } } : c
+      ),
+    },
+    services: new Map([["blog", {
+      ...blog,
+      compose: [
+        { service: "db", unit: "blog-db.service" },
+        { service: "web", unit: "blog-web.service", health: command },
+      ],
+    }]]),
+  };
+}
+
+const upSince = (unit: string, _now: number, restartedAt: number | undefined): UnitFacts => ({
+  unit,
+  active: "active",
+  sub: "running",
+  result: "success",
+  nRestarts: 0,
+  activeSince: restartedAt ?? T0,
+});
+
+Deno.test({
+  name:
+    "healthGate() judges each restarted compose service in its own container; one failing rolls the project back, naming it",
+  permissions: "none",
+  async fn() {
+    const { deps } = fakeHost(upSince);
+    const asked: string[] = [];
+    const facts = deps.facts.facts;
+    deps.facts.facts = (units) => {
+      asked.push(...units);
+      return facts(units);
+    };
+    deps.probes.containerOf = (unit) => {
+      asked.push(`containerOf ${unit}`);
+      return Promise.resolve({
+        name: unit.replace(".service", "-ctr"),
+        healthcheck: unit === "blog-db.service",
+      });
+    };
+    deps.probes.command = (container, argv) => {
+      asked.push(`command ${container} ${argv.join(" ")}`);
+      return Promise.resolve({ ok: false, reason: "command exit 1" });
+    };
+    deps.probes.container = (container) => {
+      asked.push(`container ${container}`);
+      return Promise.resolve({ ok: true });
+    };
+    const both = await healthGate(composeInput(["blog-db.service", "blog-web.service"]), deps);
+    const deploy = both.recording.checks.filter((c) => c.phase === "deploy");
+    assert.deepEqual(deploy.map((c) => [c.probe, c.verdict, c.reason]), [
+      ["db=container web=command", "unhealthy", "web: command exit 1 after 2 tries"],
+    ]);
+    assert.ok(asked.includes("container blog-db-ctr"), asked.join("\n"));
+    assert.ok(asked.includes("command blog-web-ctr check-web"), asked.join("\n"));
+    assert.ok(!asked.some((a) => a.startsWith("command blog-db")), asked.join("\n"));
+    assert.match(both.lines[0] ?? "", /^blog: rolled back blog-new… → blog-old… \(web: command/);
+    assert.deepEqual(both.recording.rollbacks.map((r) => r.result), ["rolled-back"]);
+
+    // only web restarted: db is neither probed nor are its facts read
+    asked.length = 0;
+    const one = await healthGate(composeInput(["blog-web.service"]), deps);
+    assert.ok(asked.includes("command blog-web-ctr check-web"), asked.join("\n"));
+    assert.ok(!asked.some((a) => a.includes("blog-db")), asked.join("\n"));
+    assert.deepEqual(
+      one.recording.checks.filter((c) => c.phase === "deploy").map((c) => [c.probe, c.reason]),
+      [["web=command", "web: command exit 1 after 2 tries"]],
+    );
+
+    // web passes: the project is kept and recorded healthy
+    deps.probes.command = () => Promise.resolve({ ok: true });
+    const kept = await healthGate(composeInput(["blog-db.service", "blog-web.service"]), deps);
+    assert.deepEqual(kept.lines, []);
+    assert.deepEqual(kept.recording.checks.map((c) => [c.verdict, c.reason]), [[
+      "healthy",
+      "db: container passed after 1 probe(s); web: command passed after 1 probe(s)",
+    ]]);
+    assert.deepEqual(kept.recording.healthy.map((h) => h.hash), ["blog-new"]);
+  },
+});

@@ -26,6 +26,8 @@ import { declaredResources, networkUnit, volumeUnit } from "./project_resources.
 import { activeServices, serviceNames } from "./project_services.ts";
 import type { ServiceCtx } from "./service_ctx.ts";
 import { waitedFor } from "./waited_for.ts";
+import type { HealthSettings } from "../health_config.ts";
+import { serviceHoist } from "./service_hoist.ts";
 import { type Diagnostics, fail, UnitBuilder, unsupported } from "./unit_builder.ts";
 
 /** What to convert, and how its names and paths come out. */
@@ -72,6 +74,8 @@ export interface ComposeUnit {
   readonly composeService?: string;
   /** The compose key each line came from → those lines (`UnitBuilder.byKey`). */
   readonly byKey: Readonly<Record<string, string>>;
+  /** A `.container`'s health settings from its compose service's `x-hoist: { health }`. */
+  readonly health?: HealthSettings;
 }
 
 /** A converted compose file. */
@@ -268,10 +272,13 @@ function convertProject(
       extra: [],
       ...shared,
     };
+    let health: HealthSettings | undefined;
     if (s.value.kind === "map") {
       convertService({ entries: s.value.entries, line: s.line }, c, declared);
+      const own = s.value.entries.find((e) => e.key === "x-hoist");
+      if (own !== undefined) health = serviceHoist(s.part.d, s.key, own);
     }
-    return { s, c };
+    return { s, c, health };
   });
   for (const { s, c } of built) waitedFor(c.d, s, c, shared);
   const out: ComposeUnit[] = [];
@@ -280,7 +287,12 @@ function convertProject(
     fileName: string,
     type: UnitType,
     unit: UnitBuilder,
-    of?: { service: string; envFiles?: EnvCopy[]; objects?: ObjectFile[] },
+    of?: {
+      service: string;
+      envFiles?: EnvCopy[];
+      objects?: ObjectFile[];
+      health?: HealthSettings;
+    },
   ) => {
     const place = { file: part.d.file, service: input.service ?? project, fileName, type };
     d.problems.push(...unitRuleProblems(unit.entries(), place));
@@ -294,10 +306,11 @@ function convertProject(
       ...(of?.envFiles?.length ? { envFiles: of.envFiles } : {}),
       ...(of?.objects?.length ? { objects: of.objects } : {}),
       ...(of ? { composeService: of.service } : {}),
+      ...(of?.health === undefined ? {} : { health: of.health }),
       ...(part.source ? { source: part.source } : {}),
     });
   };
-  for (const { s, c } of built) {
+  for (const { s, c, health } of built) {
     c.unit.add(
       "Install",
       "WantedBy",
@@ -311,6 +324,7 @@ function convertProject(
         service: s.key,
         envFiles: c.envFiles,
         objects: c.objects,
+        ...(health === undefined ? {} : { health }),
       });
     }
     for (const x of c.extra) render(s.part, x.fileName, x.type, x.unit, { service: s.key });
