@@ -38,7 +38,7 @@ export function withRegistryAuth(
   const hosts = new Set(auth.hosts);
   let changed = false;
   const services = desired.services.map((s) => {
-    // a service of another account (user =) cannot read hoist's auth file: it pulls anonymously
+    // a service of another account (user =) cannot read hoist's auth file: it pulls with its own podman login
     if (s.status !== "ready" || s.user !== undefined) return s;
     const units = s.units.map((u) => {
       const host = imageHost(u);

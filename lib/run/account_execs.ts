@@ -34,7 +34,7 @@ export function accountExecs(
       systemctl: target.systemctl,
       files: target.files,
       shareCopy: (dir) => shareCopy(dir, account, config.stateDir),
-      // hoist's registry auth file stays in its 0700 state folder: the account pulls anonymously
+      // hoist's registry auth file stays in its 0700 state folder: the account pulls with its own podman login
       pull: {
         images: createPodmanImages(target.run),
         authFile: () => Promise.resolve(undefined),

@@ -6,9 +6,12 @@
  * (the manifest's from hoist's immutable copy); `hoist status` reads them there; a second apply
  * restarts nothing; a nonexistent and a non-lingering account are refused with the fix while the
  * deployed service keeps running; removing the service from config.yml stops it and removes its
- * file from the e2e user's folder. Prefix `u6-`, ports 19850–19899 (issue 11).
+ * file from the e2e user's folder. A layout = "services" source gets the account from the agent
+ * config's [services.<name>] user; a registry image is pulled as e2e, with e2e's own podman login,
+ * into its storage. Prefix `u6-`, ports 19850–19899 (issue 11).
  */
 import assert from "node:assert/strict";
+import { registryMissing, startRegistry, type TestRegistry } from "../support/registry.ts";
 import {
   containers,
   E2E_USER,
@@ -274,6 +277,90 @@ Deno.test({
     } finally {
       await cleanUp();
       await repo.remove();
+    }
+  },
+});
+
+const registryAbsent = registryMissing();
+const REGISTRY_CONF = "/etc/containers/registries.conf.d/hoist-e2e-u6.conf";
+
+Deno.test({
+  name:
+    "e2e user (rootful hoist, user = e2e): a registry image is pulled into e2e's storage with e2e's own podman login before the service starts",
+  ignore: ignore || registryAbsent !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await cleanUp();
+    const port = PORT + 20;
+    const dir = await Deno.makeTempDir({ prefix: "hoist-e2e-u6-registry-" });
+    let registry: TestRegistry | undefined;
+    let repo: Repo | undefined;
+    let ref = "";
+    try {
+      registry = await startRegistry(dir);
+      ref = `${registry.host}/hoist-e2e/u6reg:latest`;
+      await insideOk("system", [
+        "sh",
+        "-c",
+        'printf "[[registry]]\\nlocation = \\"%s\\"\\ninsecure = true\\n" "$2" > "$1"',
+        "conf",
+        REGISTRY_CONF,
+        registry.host,
+      ]);
+      // the image exists only in the registry as far as e2e's storage knows
+      const creds = `${registry.user}:${registry.password}`;
+      const name = `u6-build-${crypto.randomUUID().slice(0, 8)}`;
+      await insideOk("system", ["podman", "run", "--name", name, IMAGE, "true"]);
+      await insideOk("system", ["podman", "commit", "--quiet", name, ref]);
+      await insideOk("system", ["podman", "rm", name]);
+      await insideOk("system", ["podman", "push", "--quiet", "--creds", creds, ref]);
+      await inside("user", ["podman", "rmi", "-f", ref]);
+      // e2e's own credentials; hoist's [[registries]] are never given to another account
+      await insideOk(
+        "user",
+        ["podman", "login", "--username", registry.user, "--password-stdin", registry.host],
+        `${registry.password}\n`,
+      );
+      repo = await Repo.create("system", {
+        [`${G}/config.yml`]: `services:\n  u6reg:\n    user: ${E2E_USER}\n`,
+        [`${G}/u6reg/manifest.yml`]: [
+          "Container:",
+          `  Image: ${ref}`,
+          "  Exec: /bin/serve",
+          "  Environment: [PORT=8080, MESSAGE=pulled-for-e2e]",
+          `  PublishPort: 127.0.0.1:${port}:8080`,
+          "",
+        ].join("\n"),
+      });
+      const config = await repo.config(HOST, PREFIX);
+      const run = await hoist("system", ["apply", "--verbose", "--config", config]);
+      const out = run.stdout + run.stderr;
+      assert.equal(run.code, 0, out);
+      assert.match(out, /pull 1 image \(u6reg, as e2e\)/, out);
+      // hoist pulled as e2e, into e2e's storage (never into root's, which holds the pushed image)
+      assert.match(out, /spawn "runuser" "-u e2e -- podman pull /, out);
+      assert.doesNotMatch(out, /spawn "podman" "pull /);
+      assert.equal(await http(port, 300), "pulled-for-e2e");
+      const there = await inside("user", ["podman", "image", "exists", ref]);
+      assert.equal(there.code, 0, "the image is in e2e's storage");
+      assert.equal((await userContainers("u6reg")).length, 1);
+      await repo.write({ [`${G}/config.yml`]: "services: {}\n" });
+      await repo.commit("remove u6reg");
+      await apply(config);
+      assert.deepEqual(await userContainers("u6reg"), []);
+    } finally {
+      await cleanUp();
+      if (registry !== undefined) await inside("user", ["podman", "logout", registry.host]);
+      if (ref !== "") {
+        await inside("user", ["podman", "rmi", "-f", ref]);
+        await inside("system", ["podman", "rmi", "-f", ref]);
+      }
+      await inside("system", ["rm", "-f", REGISTRY_CONF]);
+      await registry?.stop();
+      await repo?.remove();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
