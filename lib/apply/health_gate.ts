@@ -17,6 +17,7 @@ import {
   gateCandidates,
   gateStep,
   probeName,
+  rollbackUnits,
   rolledBackInventory,
   unblame,
 } from "../health/gate_plan.ts";
@@ -164,7 +165,14 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
         records.push(failure(c, line));
         lines.push(line);
       } else {
-        toRollBack.push({ c, target, reason: step.reason, failedPaths: unitPaths(input.plan, c) });
+        const composeUnits = (input.services.get(c.service)?.compose ?? []).map((t) => t.unit);
+        toRollBack.push({
+          c,
+          target,
+          reason: step.reason,
+          failedPaths: unitPaths(input.plan, c),
+          restart: rollbackUnits(c, target, composeUnits),
+        });
       }
     }
   }
@@ -263,6 +271,8 @@ export interface RollbackItem {
   readonly target: HealthyRevision;
   readonly reason: string;
   readonly failedPaths: readonly string[];
+  /** The units to restart (absent: all of the target's). */
+  readonly restart?: readonly string[];
 }
 
 /**
@@ -298,12 +308,13 @@ export async function rollBackTo(
   } catch (e) {
     return items.map(() => ({ error: `daemon-reload failed: ${text(e)}` }));
   }
-  return await Promise.all(items.map(async ({ c, target }) => {
+  return await Promise.all(items.map(async ({ c, target, restart }) => {
     const early = errors.get(c.service);
     if (early !== undefined) return { error: early };
     try {
-      await deps.systemctl.resetFailed(target.serviceUnits);
-      await deps.systemctl.restart(target.serviceUnits);
+      const units = restart ?? target.serviceUnits;
+      await deps.systemctl.resetFailed(units);
+      await deps.systemctl.restart(units);
     } catch (e) {
       return { error: `restart failed: ${text(e)}` };
     }

@@ -102,6 +102,22 @@ export function probeName(settings: HealthSettings): string {
 }
 
 /**
+ * The units a rollback to `target` restarts: for a compose project whose apply restarted only
+ * some of its compose services' containers (`composeUnits`), those (the others kept running
+ * what the target runs); otherwise all of the target's units.
+ */
+export function rollbackUnits(
+  c: Candidate,
+  target: HealthyRevision,
+  composeUnits: readonly string[],
+): readonly string[] {
+  const restarted = c.restarted ?? [];
+  const some = restarted.length > 0 && restarted.length < c.units.length &&
+    restarted.every((u) => composeUnits.includes(u) && target.serviceUnits.includes(u));
+  return some ? target.serviceUnits.filter((u) => restarted.includes(u)) : target.serviceUnits;
+}
+
+/**
  * The apply's inventory changes with `service` put back to `target`: its units and record are the
  * target's, and unit files only the failed revision had are deleted.
  */

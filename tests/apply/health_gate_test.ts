@@ -300,8 +300,8 @@ Deno.test({
 
 /** A compose project blog (db, web) whose apply restarted `restarted` of its containers. */
 function composeInput(restarted: string[]): GateInput {
-  const base = input(["blog"], [old("blog")]);
   const units = ["blog-db.service", "blog-web.service"];
+  const base = input(["blog"], [{ ...old("blog"), serviceUnits: units }]);
   const blog = base.services.get("blog");
   assert.ok(blog !== undefined);
   const command = {
@@ -346,7 +346,7 @@ Deno.test({
     "healthGate() judges each restarted compose service in its own container; one failing rolls the project back, naming it",
   permissions: "none",
   async fn() {
-    const { deps } = fakeHost(upSince);
+    const { deps, calls } = fakeHost(upSince);
     const asked: string[] = [];
     const facts = deps.facts.facts;
     deps.facts.facts = (units) => {
@@ -378,12 +378,21 @@ Deno.test({
     assert.ok(!asked.some((a) => a.startsWith("command blog-db")), asked.join("\n"));
     assert.match(both.lines[0] ?? "", /^blog: rolled back blog-new… → blog-old… \(web: command/);
     assert.deepEqual(both.recording.rollbacks.map((r) => r.result), ["rolled-back"]);
+    assert.ok(calls.includes("restart blog-db.service blog-web.service"), calls.join("\n"));
 
     // only web restarted: db is neither probed nor are its facts read
     asked.length = 0;
+    calls.length = 0;
     const one = await healthGate(composeInput(["blog-web.service"]), deps);
+    // the rollback restarts only web: db kept running what the old revision runs
+    assert.deepEqual(calls.filter((c) => c.startsWith("restart")), ["restart blog-web.service"]);
     assert.ok(asked.includes("command blog-web-ctr check-web"), asked.join("\n"));
-    assert.ok(!asked.some((a) => a.includes("blog-db")), asked.join("\n"));
+    // (the rollback's own check, after the restart, is the default one of the whole project)
+    const deployed = asked.slice(0, asked.indexOf("containerOf blog-db.service"));
+    assert.ok(
+      deployed.length > 0 && !deployed.some((a) => a.includes("blog-db")),
+      asked.join("\n"),
+    );
     assert.deepEqual(
       one.recording.checks.filter((c) => c.phase === "deploy").map((c) => [c.probe, c.reason]),
       [["web=command", "web: command exit 1 after 2 tries"]],
