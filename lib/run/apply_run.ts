@@ -15,10 +15,13 @@ import { createUnitFacts } from "../adapters/unit_facts.ts";
 import { readyServices } from "../desired/types.ts";
 import { type HeldBack, holdBack } from "../health/breaker.ts";
 import { rolloutGate } from "../health/rollout_gate.ts";
+import { composeTargets } from "../health/compose_checks.ts";
 import { serviceUnitsOf } from "../reconcile/service_state.ts";
 import { keepStopped, type RecordedStop } from "../reconcile/keep_stopped.ts";
 import { clearStops, recordedStops } from "../state/remote_store.ts";
 import { withKeyWarnings } from "../remote/key_warnings.ts";
+import { type SnippetTarget, withProxySnippet } from "../reconcile/proxy_action.ts";
+import { createProxyReload } from "../adapters/proxy_reload.ts";
 import type { ManualRollback } from "../apply/manual_rollback.ts";
 import type { DeploymentRow, HealthHistoryRow, RollbackRecord } from "../state/store.ts";
 import { readPrefixedUnits, reloadMarkPath } from "../observed/collect_observed.ts";
@@ -92,9 +95,15 @@ export function runApply(
       // the circuit breaker: a hash that failed health here is not deployed again by itself
       const gated = holdBack(adopted.plan, store.failedHashes(), opts.retryFailed ?? []);
       // stop stays stopped: a service stopped through the remote API is not started again
-      // a malformed ssh/ key of the repository is a warning with its file and line
-      const keyed = withKeyWarnings(gated.plan, adopted.desired);
-      const stops = keepStopped(keyed, adopted.desired, recordedStops(config.stateDir));
+      // a malformed ssh/ key of the repository is a warning with its file and line, and the
+      // Caddy snippet of config.yml's urls is written last when its text changed
+      const proxied = withProxySnippet(
+        withKeyWarnings(gated.plan, adopted.desired),
+        adopted.desired,
+        config.unitPrefix,
+        await snippetTarget(deps, config),
+      );
+      const stops = keepStopped(proxied, adopted.desired, recordedStops(config.stateDir));
       // [rollout]: a new commit's changes wait for a window and for min_commit_age
       const rollout = rolloutGate(
         config.rollout,
@@ -215,6 +224,7 @@ async function applyAndRecord(
   const executed = await applyPlan(planned.plan, {
     ...deps,
     pull: pullSettings(deps, config),
+    proxy: createProxyReload(deps.run),
     ...(accounts === undefined ? {} : { accountExec: accounts }),
   }, {
     quadletDir: config.quadletDir,
@@ -275,6 +285,13 @@ async function applyAndRecord(
   };
 }
 
+/** `[proxy]`'s snippet path and reload, with the file's text now (none: no snippet is written). */
+async function snippetTarget(deps: Deps, config: Config): Promise<SnippetTarget | undefined> {
+  if (config.proxy === undefined) return undefined;
+  const current = await deps.fs.readText(config.proxy.caddySnippet);
+  return { path: config.proxy.caddySnippet, reload: config.proxy.reload, current: current ?? null };
+}
+
 /** The health gate's result for a run that started nothing: nothing judged, nothing recorded. */
 function noGate(applied: ApplyResult): GateResult {
   return { applied, recording: { checks: [], rollbacks: [], healthy: [], failed: [] }, lines: [] };
@@ -289,6 +306,7 @@ function gatedServices(planned: PlanResult) {
     readyServices(planned.desired.services).map((s) => {
       return [s.name, {
         ...(s.health === undefined ? {} : { health: s.health }),
+        ...composeOf(s),
         dependsOn: s.dependsOn,
         revision: {
           service: s.name,
@@ -305,6 +323,12 @@ function gatedServices(planned: PlanResult) {
       }] as const;
     }),
   );
+}
+
+/** A compose project's compose services and the settings each is judged by, if it is one. */
+function composeOf(s: Parameters<typeof composeTargets>[0]) {
+  const compose = composeTargets(s);
+  return compose.length === 0 ? {} : { compose };
 }
 
 /** `hoist rollback SERVICE [--to HASH|REVISION] [--dry-run]`, under the apply lock. */

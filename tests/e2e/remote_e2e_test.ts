@@ -3,7 +3,10 @@
  * transient unit, and the real `hoist remote` client on this side (the network namespace is
  * shared) operates it with a key committed in the service's ssh/ folder: `restart` gives web a new
  * container and leaves the other service's alone; `logs` shows what web's container printed; `ps`
- * lists it; the other service's key is refused. Ports 19000–19099.
+ * lists it; the other service's key is refused; `stop` keeps web stopped across a no-op
+ * `hoist apply` (the plan and `hoist status` say who stopped it) and `start` brings it back; the
+ * Caddy snippet of config.yml's urls is written with both URLs and the reload command runs.
+ * Ports 19000–19099.
  */
 import assert from "node:assert/strict";
 import { makeKey } from "../remote/keys.ts";
@@ -18,6 +21,7 @@ import {
   Repo,
   ROOT,
   sweep,
+  unitProperty,
   until,
 } from "./harness.ts";
 
@@ -65,7 +69,9 @@ Deno.test({
     const alice = await makeKey(keys, "alice");
     const bob = await makeKey(keys, "bob");
     const repo = await Repo.create("system", {
-      "gitops/remotehost/config.yml": "services:\n  web: {}\n  other: {}\n",
+      "gitops/remotehost/config.yml":
+        "services:\n  web:\n    urls: {app.example.org: web:8080, www.example.org: web:8080}\n" +
+        "  other: {}\n",
       "gitops/remotehost/web/manifest.yml": manifest(
         WEB,
         "web-v1",
@@ -76,11 +82,15 @@ Deno.test({
       "gitops/remotehost/other/ssh/bob.pub": `${bob.pub}\n`,
     });
     const state = `${repo.dir}/state`;
+    const snippet = `${repo.dir}/caddy/hoist.caddy`;
     const config = `${repo.dir}/config.toml`;
     await Deno.writeTextFile(
       config,
       repo.configText("remotehost", PREFIX, state) +
-        `\n[serve]\nlisten = "127.0.0.1:${SERVE}"\ninterval = "0"\n`,
+        `\n[serve]\nlisten = "127.0.0.1:${SERVE}"\ninterval = "0"\n` +
+        `\n[proxy]\ncaddy_snippet = "${snippet}"\nreload = ${
+          JSON.stringify(["sh", "-c", `echo reloaded >> ${repo.dir}/caddy/reloads`])
+        }\n`,
     );
     const journal = async () =>
       (await inside("system", ["journalctl", "-u", UNIT, "--no-pager", "-n", "40"])).stdout;
@@ -102,6 +112,15 @@ Deno.test({
       }, journal);
       assert.equal(await http(WEB), "web-v1");
       assert.equal(await http(OTHER), "other-v1");
+      // the start run wrote the Caddy snippet with both URLs and ran the reload command once
+      const routes = await Deno.readTextFile(snippet);
+      for (const host of ["app.example.org", "www.example.org"]) {
+        assert.ok(
+          routes.includes(`${host} {\n\treverse_proxy systemd-${PREFIX}web:8080\n}\n`),
+          routes,
+        );
+      }
+      assert.equal(await Deno.readTextFile(`${repo.dir}/caddy/reloads`), "reloaded\n");
       const target = `127.0.0.1:${SERVE}`;
       const before = await containers("system");
       const webBefore = before.find((c) => c.labels["gitops-service"] === "web");
@@ -140,6 +159,39 @@ Deno.test({
         (await containers("system")).find((c) => c.labels["gitops-service"] === "web")?.id,
         webAfter.id,
       );
+
+      // stop stays stopped: a no-op apply leaves web down and the plan says who stopped it
+      const stopped = await remote([target, "web", "stop", "-i", alice.path]);
+      assert.equal(stopped.code, 0, stopped.err);
+      assert.equal(await unitProperty("system", `${PREFIX}web.service`, "ActiveState"), "inactive");
+      const cli = (args: string[]) =>
+        inside("system", ["/usr/local/bin/hoist", "--config", config, ...args]);
+      const noop = await cli(["apply"]);
+      assert.equal(noop.code, 0, noop.stderr);
+      assert.equal(await unitProperty("system", `${PREFIX}web.service`, "ActiveState"), "inactive");
+      assert.equal(await unitProperty("system", `${PREFIX}other.service`, "ActiveState"), "active");
+      const planned = await cli(["plan"]);
+      const said = planned.stdout + planned.stderr;
+      assert.match(
+        said,
+        /web: stopped by SHA256:\S+ \(alice\S*\) at \d{4}-\d\d-\d\dT\S+; left stopped/,
+      );
+      assert.doesNotMatch(said, /start rmt-web\.service/);
+      const json = JSON.parse((await cli(["plan", "--json"])).stdout) as {
+        actions: { service: string }[];
+        problems: { message: string }[];
+      };
+      assert.deepEqual(json.actions.filter((a) => a.service === "web"), []);
+      assert.ok(json.problems.some((p) => /^web: stopped by SHA256:/.test(p.message)));
+      const status = await cli(["status"]);
+      assert.match(status.stdout, /^web\s.*stopped by SHA256:\S+ \(alice/m);
+
+      // start brings it back and lifts the stop: the next apply does not stop it again
+      const started = await remote([target, "web", "start", "-i", alice.path]);
+      assert.equal(started.code, 0, started.err);
+      assert.equal(await http(WEB), "web-v1");
+      const again = await cli(["plan"]);
+      assert.doesNotMatch(again.stdout + again.stderr, /stopped by/);
     } finally {
       await inside("system", ["systemctl", "stop", UNIT]);
       await repo.write({ "gitops/remotehost/config.yml": "services: {}\n" });
