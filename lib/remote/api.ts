@@ -118,7 +118,10 @@ async function perform(app: RemoteApp, ask: ApiRequest, principal: Principal): P
   if (ask.op === "ping") return [200, { pong: true, principal: who, service: name }];
   if (ask.op === "pull") {
     const run = await app.pull(name);
-    return run.ok ? [200, { service: name, ...run.body }] : [502, { reason: run.reason }];
+    if (!run.ok) return [502, { reason: run.reason }];
+    // a pull that restarted the service started it: a recorded stop no longer holds
+    if (run.body.restarted === true) app.store.unstop(name);
+    return [200, { service: name, ...run.body }];
   }
   if (ask.op === "ps") {
     const containers: ServiceContainer[] = await app.podman.containers(name);

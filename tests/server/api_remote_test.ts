@@ -370,9 +370,12 @@ Deno.test("remote API: off (no RemoteApp) is 503, and the metrics count requests
 
 Deno.test("POST /api/v1/services/<service>/pull pulls its images and says whether it restarted; a refused pull is 502", async () => {
   const h = harness();
+  await call(h, await signed(alice, "POST", "/api/v1/services/web/stop"));
+  assert.equal(h.stops.size, 1);
   const r = await call(h, await signed(alice, "POST", "/api/v1/services/web/pull"));
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.restarted, true);
+  assert.equal(h.stops.size, 0, "the pull restarted web: its stop no longer holds");
   assert.ok(h.calls.includes("pull web"), h.calls.join("; "));
   const refused = await call(h, await signed(bob, "POST", "/api/v1/services/db/pull"));
   assert.equal(refused.status, 502, JSON.stringify(refused.body));
