@@ -6,7 +6,9 @@
  * `failed`, is detected by systemd's restart count and rolled back (rootless); a container whose
  * HEALTHCHECK fails is rolled back, and a slow starter inside its start period is kept; probes
  * configured in config.yml and in the agent config (http, tcp, command) judge instead of the
- * default, a failing one rolling back only its service (12.8 rootful, 12.9 rootless).
+ * default, a failing one rolling back only its service (12.8 rootful, 12.9 rootless); a compose
+ * project whose edited compose service fails its own x-hoist check is rolled back as a whole, the
+ * reason naming that compose service, the other compose service serving throughout (12.10).
  * Ports 19300–19399 and 19400–19449.
  */
 import assert from "node:assert/strict";
@@ -378,7 +380,11 @@ Deno.test({
       const first = await hoist("system", ["apply", "--quiet", "--config", config]);
       assert.equal(first.code, 0, first.stderr + first.stdout);
       assert.equal(await http(web), "page-v1");
-      const probes = [["web", "http"], ["db", "tcp"], ["job", "command"], ["cmp", "container"]];
+      // a compose project is judged per compose service: the reason names it
+      const probes = [["web", "http"], ["db", "tcp"], ["job", "command"], [
+        "cmp",
+        "app: container",
+      ]];
       for (const [s = "", kind = ""] of probes) {
         const reasons = recorded(state, s).checks.map((c) => c.reason);
         assert.equal(reasons.length, 1, s);
@@ -471,6 +477,104 @@ Deno.test({
       for (const c of apiChecks) assert.match(c.reason, /^tcp passed after \d+ probe/);
     } finally {
       await sweep("user", prefix);
+      await repo.remove();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "e2e 12.10 health per compose service: an edit that makes one compose service fail its x-hoist http check rolls the project back, naming it; the other keeps serving and is not judged again (rootful)",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    const prefix = `${PREFIX}pc-`;
+    await sweep("system", prefix);
+    const [front, back] = [19421, 19422];
+    const httpd = (page: string) =>
+      `["sh", "-c", "mkdir -p /w && echo ${page} > /w/index.html && exec httpd -f -p 8080 -h /w"]`;
+    // front: judged by its own healthcheck: (the default); back: by its x-hoist http check
+    const compose = (backPage: string, backPath: string) =>
+      `services:\n  front:\n    image: ${IMAGE}\n    ports: ["127.0.0.1:${front}:8080"]\n` +
+      `    command: ${httpd("front-v1")}\n` +
+      `    healthcheck:\n      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]\n      interval: 1s\n` +
+      `  back:\n    image: ${IMAGE}\n    ports: ["127.0.0.1:${back}:8080"]\n` +
+      `    command: ${httpd(backPage)}\n` +
+      `    x-hoist:\n      health:\n        http: { url: "http://127.0.0.1:${back}${backPath}", status: 200 }\n` +
+      "        interval: 500ms\n        retries: 3\n        window: 30s\n";
+    const repo = await Repo.create("system", {
+      "gitops/hlthost/config.yml": "services:\n  pair: {}\n",
+      "gitops/hlthost/pair/compose.yaml": compose("back-v1", "/"),
+    });
+    const running = async (service: string) =>
+      (await containers("system")).find((c) =>
+        c.state === "running" && (c.labels["PODMAN_SYSTEMD_UNIT"] ?? "").startsWith(prefix) &&
+        (c.labels["PODMAN_SYSTEMD_UNIT"] ?? "").endsWith(`-${service}.service`)
+      );
+    try {
+      const config = await repo.config("hlthost", prefix);
+      const state = `${repo.dir}/state/state.db`;
+      const first = await hoist("system", ["apply", "--quiet", "--config", config]);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.equal(await http(front), "front-v1");
+      assert.equal(await http(back), "back-v1");
+      const judged = recorded(state, "pair").checks;
+      assert.equal(judged.length, 1, JSON.stringify(judged));
+      assert.equal(judged[0]?.verdict, "healthy");
+      // each compose service by its own check, named
+      assert.match(
+        judged[0]?.reason ?? "",
+        /^back: http passed after \d+ probe\(s\); front: container passed after \d+ probe\(s\)$/,
+      );
+      const goodHash = judged[0]?.hash ?? "";
+      const frontBefore = await running("front");
+      assert.ok(frontBefore !== undefined, "front runs");
+
+      // back now serves v2 and its own check asks for a page it does not serve (404)
+      await repo.write({ "gitops/hlthost/pair/compose.yaml": compose("back-v2", "/healthz") });
+      await repo.commit("back checks /healthz, which it does not serve");
+      let applying = true;
+      const during = (async () => {
+        // front keeps answering while back is judged and rolled back
+        const seen: string[] = [];
+        while (applying) {
+          seen.push(await http(front, 5).catch((e) => `error: ${e}`));
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        return seen;
+      })();
+      const bad = await hoist("system", ["apply", "--config", config]).finally(() => {
+        applying = false;
+      });
+      assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+      assert.match(
+        bad.stdout,
+        new RegExp(
+          `pair: rolled back [0-9a-f]{8}… → ${
+            goodHash.slice(0, 8)
+          }… \\(back: http 404 after 3 tries\\)`,
+        ),
+      );
+      assert.equal(await http(back), "back-v1", "the project is rolled back: back's old page");
+      assert.equal(await http(front), "front-v1");
+      const seen = await during;
+      assert.ok(seen.length > 10 && seen.every((p) => p === "front-v1"), seen.join(", "));
+      // neither the apply nor the rollback restarted front: the same container serves
+      assert.equal((await running("front"))?.id, frontBefore.id);
+      const after = recorded(state, "pair");
+      assert.deepEqual(after.checks.map((c) => [c.phase, c.verdict]), [
+        ["deploy", "healthy"],
+        ["deploy", "unhealthy"],
+        ["rollback", "healthy"],
+      ]);
+      // only back restarted, so only back was judged: front is not named
+      assert.equal(after.checks[1]?.reason, "back: http 404 after 3 tries");
+      assert.deepEqual(after.rollbacks, [[after.checks[1]?.hash, goodHash, "rolled-back"]]);
+    } finally {
+      await sweep("system", prefix);
       await repo.remove();
     }
   },
