@@ -100,9 +100,13 @@ function serviceLines(r: RunResult): ServiceLine[] {
     if (rec.service === "" || ["write", "copy", "prune"].includes(rec.kind)) continue;
     done.set(rec.service, [...(done.get(rec.service) ?? []), `${rec.kind} ${rec.result}`]);
   }
+  const stopped = new Map((r.stopped ?? []).map((s) => [s.service, s]));
   return statusRows(r.desired, r.observed).map((row) => ({
     service: row.service,
-    state: row.state,
+    // stopped through the remote API and left so: who did it
+    state: stopped.has(row.service)
+      ? `${row.state}, stopped by ${stopped.get(row.service)?.principal}`
+      : row.state,
     desiredHash: row.desiredHash,
     runningHash: row.runningHash,
     inSync: row.inSync,

@@ -5,7 +5,7 @@
  * the repository, and the real `hoist remote` client as its own process. A restart, a stop and a
  * start by the service's key, and another service's key refused, each reach the receiver with the
  * principal and the result; a read (`ps`) and an unsigned request do not. A run between the stop
- * and the start leaves web stopped, and says so in its plan.
+ * and the start leaves web stopped, and says so in its plan and on the status page.
  */
 import assert from "node:assert/strict";
 import { makeKey } from "../remote/keys.ts";
@@ -83,6 +83,14 @@ Deno.test({
           ) as { run: string };
           await s.done(run.run);
           assert.ok(!webUp(), "a run after the stop leaves web stopped");
+          const view = await (await fetch(`${s.url}/status.json`)).json() as {
+            services: { service: string; state: string }[];
+          };
+          assert.match(
+            view.services.find((x) => x.service === "web")?.state ?? "",
+            /, stopped by SHA256:\S+ \(alice@test\)$/,
+            JSON.stringify(view.services),
+          );
           const plan = await remote([target, "plan", "-i", alice.path]);
           assert.equal(plan.code, 3, "a service key may not plan the host");
           const planned = await s.host.cli("plan");
