@@ -290,6 +290,7 @@ function summary(plan: Plan, paint: Paint): string[] {
       .map((kind) => [count(kind), kind] as const)
       .filter(([n]) => n > 0)
       .map(([n, kind]) => `${n} to ${kind}`);
+    if (count("proxy-snippet") > 0) parts.push("the proxy snippet to write");
     lines.push(
       paint(BOLD, parts.length === 0 ? "Plan: daemon-reload only." : `Plan: ${parts.join(", ")}.`),
     );

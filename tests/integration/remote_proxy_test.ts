@@ -124,6 +124,8 @@ Deno.test({
         /: urls changed: ~ app\.example\.org, - www\.example\.org$/m,
         show(changed),
       );
+      // the urls are not part of any service's hash: nothing else changes
+      assert.match(changed.out, /^Plan: the proxy snippet to write\.$/m, show(changed));
       assert.equal((await h.cli("apply")).code, 0);
       assert.deepEqual(routesOf(await read(p.adapted)), {
         "app.example.org": ["systemd-gitops-web:9090"],
