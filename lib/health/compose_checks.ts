@@ -96,8 +96,8 @@ function withoutCompose(h: HealthSettings): HealthSettings {
 
 /**
  * The service's verdict from its checks' (none pending): unhealthy when any is, each reason
- * naming its compose service (`web: http 503 after 3 tries`); else unknown when any is; else
- * healthy.
+ * naming its compose service (`web: http 503 after 3 tries`, at most three and how many more);
+ * else unknown when any is; else healthy.
  *
  * @example
  * ```ts
@@ -120,9 +120,18 @@ export function combineVerdicts(
     said(p, "no verdict")
   );
   const bad = of("unhealthy");
-  if (bad.length > 0) return { state: "unhealthy", reason: bad.join("; ") };
+  if (bad.length > 0) return { state: "unhealthy", reason: listed(bad) };
   const unknown = [...of("unknown"), ...pending];
-  if (unknown.length > 0) return { state: "unknown", reason: unknown.join("; ") };
+  if (unknown.length > 0) return { state: "unknown", reason: listed(unknown) };
   if (parts.length === 0) return { state: "unknown", reason: "nothing to judge" };
-  return { state: "healthy", reason: of("healthy").join("; ") };
+  return { state: "healthy", reason: listed(of("healthy")) };
+}
+
+/** The most reasons one verdict carries (each probe's is bounded already). */
+const MAX_REASONS = 3;
+
+/** Reasons joined, at most {@link MAX_REASONS} of them and how many more. */
+function listed(reasons: readonly string[]): string {
+  if (reasons.length <= MAX_REASONS) return reasons.join("; ");
+  return [...reasons.slice(0, MAX_REASONS), `${reasons.length - MAX_REASONS} more`].join("; ");
 }

@@ -403,6 +403,13 @@ Deno.test({
         want: { state: "unknown", reason: "web: no verdict" },
       },
       { parts: [], want: { state: "unknown", reason: "nothing to judge" } },
+      {
+        parts: ["a", "b", "c", "d", "e"].map((s) => ({
+          composeService: s,
+          verdict: bad("exited"),
+        })),
+        want: { state: "unhealthy", reason: "a: exited; b: exited; c: exited; 2 more" },
+      },
     ];
     for (const { parts, want } of table) {
       assert.deepEqual(combineVerdicts(parts), want, JSON.stringify(parts));
