@@ -7,6 +7,7 @@
 import type { Deps, DepsConfig } from "../deps.ts";
 import { checkGenerated } from "../desired/check_generated.ts";
 import { readDesired } from "../desired/read_desired.ts";
+import { proxySnippet } from "../desired/proxy_snippet.ts";
 import { readServicesFolder } from "../desired/read_services_folder.ts";
 import { OFFLINE_SECRETS } from "../desired/secrets.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
@@ -77,6 +78,10 @@ export function runValidate(deps: Deps, opts: ValidateOptions): Promise<Outcome<
         secrets: OFFLINE_SECRETS,
       });
       problems.push(...await generatedProblems(deps, read));
+      // config.yml's urls as the snippet would route them: a hostname claimed twice, a target
+      // naming no container
+      const routes = proxySnippet(read, VALIDATE_RENDERING.prefix).problems;
+      problems.push(...routes.filter((p) => p.level === "error"));
     }
     return { hosts, problems: [...problems, ...generatorProblems(deps)] };
   });

@@ -148,6 +148,15 @@ Deno.test({
       );
       await h.cli("apply");
       assert.equal(await read(p.snippet), before);
+      // hoist validate (a pre-merge check) finds the same
+      const validated = await h.rawCli("validate", h.repo.path);
+      assert.equal(validated.code, 1, show(validated));
+      assert.ok(
+        validated.out.includes(
+          `${HOST}/config.yml:3: app.example.org is claimed twice: by blog (${HOST}/config.yml:5) and by web (${HOST}/config.yml:3)`,
+        ),
+        show(validated),
+      );
     });
   },
 });
