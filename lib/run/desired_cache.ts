@@ -6,7 +6,9 @@
  * to nothing).
  *
  * The key is a sha256 over:
- * - the cache format and hoist's version (another hoist reads the trees again);
+ * - the cache format, hoist's version and the identity of its build ({@link codeIdentity}: the
+ *   executable, and from source the files' sizes and times), so another hoist reads the trees
+ *   again;
  * - the agent config, every field (a canonical JSON of the loaded {@link Config});
  * - each source's name and the commit of each of its branches (a commit pins its trees);
  * - the host-side inputs: the variables the reading looked up (the environment under
@@ -23,6 +25,7 @@
  *
  * @module
  */
+import { codeIdentity } from "../adapters/code_identity.ts";
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { sha256Hex } from "../desired/digest.ts";
@@ -41,7 +44,13 @@ import {
 const log = logger("run");
 
 /** Bumped whenever the entry's shape or the key's parts change. */
-const FORMAT = 1;
+const FORMAT = 2;
+
+/**
+ * This build's identity, asked for when this module loads (with the CLI, before the config is
+ * read), so that its file walk from source overlaps the fetch instead of adding to it.
+ */
+const BUILD: Promise<string> = codeIdentity();
 
 /** Where the cache lives. */
 export function desiredCachePath(stateDir: string): string {
@@ -53,6 +62,8 @@ export type VarsRead = readonly string[] | "all";
 
 /** Everything but the variables' names that the key covers. */
 export interface CacheInputs {
+  /** Which hoist computed it (see {@link codeIdentity}). */
+  readonly build: string;
   readonly config: Config;
   /** `[source, branch, commit]` of every fetched branch. */
   readonly commits: readonly (readonly [string, string, string])[];
@@ -76,6 +87,7 @@ export function cacheKey(inputs: CacheInputs, vars: VarsRead): string {
   return sha256Hex(JSON.stringify([
     FORMAT,
     VERSION,
+    inputs.build,
     canonical(inputs.config),
     inputs.commits,
     vars === "all" ? "all" : "named",
@@ -196,6 +208,7 @@ export async function cachedDesired(
   );
   const host = await hostSecretInputs(deps, config);
   const inputs: CacheInputs = {
+    build: await BUILD,
     config,
     commits,
     host,

@@ -40,6 +40,7 @@ function config(top = "", tables = ""): Config {
 }
 
 const BASE: CacheInputs = {
+  build: "file:///usr/local/bin/hoist|/usr/local/bin/hoist:1000:1",
   config: config(),
   commits: [["main", "main", "a".repeat(40)]],
   host: {
@@ -52,6 +53,10 @@ const BASE: CacheInputs = {
 const READ = ["WEB_DB_PASSWORD", "UNSET_VAR"];
 
 const misses: Array<[string, CacheInputs]> = [
+  ["another build of hoist", {
+    ...BASE,
+    build: "file:///usr/local/bin/hoist|/usr/local/bin/hoist:1000:2",
+  }],
   ["another agent config field (unit_prefix)", { ...BASE, config: config('unit_prefix = "x-"') }],
   ["another keep_copies", { ...BASE, config: config("keep_copies = 5") }],
   [
