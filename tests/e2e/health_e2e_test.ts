@@ -8,7 +8,8 @@
  * configured in config.yml and in the agent config (http, tcp, command) judge instead of the
  * default, a failing one rolling back only its service (12.8 rootful, 12.9 rootless); a compose
  * project whose edited compose service fails its own x-hoist check is rolled back as a whole, the
- * reason naming that compose service, the other compose service serving throughout (12.10).
+ * reason naming that compose service, the other compose service serving throughout (12.10 rootful
+ * with an http check, 12.11 rootless with a command check run in that compose service's container).
  * Ports 19300–19399 and 19400–19449.
  */
 import assert from "node:assert/strict";
@@ -575,6 +576,79 @@ Deno.test({
       assert.deepEqual(after.rollbacks, [[after.checks[1]?.hash, goodHash, "rolled-back"]]);
     } finally {
       await sweep("system", prefix);
+      await repo.remove();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "e2e 12.11 health per compose service, rootless: an x-hoist command check runs in its own compose service's container; an edit that fails it rolls the project back, the other container untouched",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    const prefix = `${PREFIX}pcu-`;
+    await sweep("user", prefix);
+    const [front, back] = [19423, 19424];
+    const httpd = (page: string, ready: boolean) =>
+      `["sh", "-c", "mkdir -p /w && echo ${page} > /w/index.html && ${
+        ready ? "touch /w/ready && " : ""
+      }exec httpd -f -p 8080 -h /w"]`;
+    // only back's container has /w/ready: the check passes only when run in back's container
+    const compose = (backPage: string, ready: boolean) =>
+      `services:\n  front:\n    image: ${IMAGE}\n    ports: ["127.0.0.1:${front}:8080"]\n` +
+      `    command: ${httpd("front-v1", false)}\n` +
+      `  back:\n    image: ${IMAGE}\n    ports: ["127.0.0.1:${back}:8080"]\n` +
+      `    command: ${httpd(backPage, ready)}\n` +
+      "    x-hoist: { health: { command: [test, -f, /w/ready], interval: 500ms, retries: 2 } }\n";
+    const repo = await Repo.create("user", {
+      "gitops/hlthost/config.yml": "services:\n  pair: {}\n",
+      "gitops/hlthost/pair/compose.yaml": compose("back-v1", true),
+    });
+    const running = async (service: string) =>
+      (await containers("user")).find((c) =>
+        c.state === "running" && (c.labels["PODMAN_SYSTEMD_UNIT"] ?? "").startsWith(prefix) &&
+        (c.labels["PODMAN_SYSTEMD_UNIT"] ?? "").endsWith(`-${service}.service`)
+      );
+    try {
+      const config = await repo.config("hlthost", prefix);
+      const state = `${repo.dir}/state/state.db`;
+      const first = await hoist("user", ["apply", "--quiet", "--config", config]);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.equal(await http(back), "back-v1");
+      const judged = recorded(state, "pair").checks;
+      assert.deepEqual(judged.map((c) => c.verdict), ["healthy"]);
+      // front has no healthcheck: it is judged by settle
+      assert.match(
+        judged[0]?.reason ?? "",
+        /^back: command passed after \d+ probe\(s\); front: up \d+s without a restart$/,
+      );
+      const frontBefore = await running("front");
+      assert.ok(frontBefore !== undefined, "front runs");
+
+      await repo.write({ "gitops/hlthost/pair/compose.yaml": compose("back-v2", false) });
+      await repo.commit("back no longer writes /w/ready");
+      const bad = await hoist("user", ["apply", "--config", config]);
+      assert.equal(bad.code, 1, bad.stderr + bad.stdout);
+      assert.match(
+        bad.stdout,
+        /pair: rolled back [0-9a-f]{8}… → [0-9a-f]{8}… \(back: command exited 1 after 2 tries\)/,
+      );
+      assert.equal(await http(back), "back-v1");
+      assert.equal(await http(front), "front-v1");
+      assert.equal((await running("front"))?.id, frontBefore.id);
+      const after = recorded(state, "pair");
+      assert.deepEqual(after.checks.map((c) => [c.phase, c.verdict]), [
+        ["deploy", "healthy"],
+        ["deploy", "unhealthy"],
+        ["rollback", "healthy"],
+      ]);
+      assert.deepEqual(after.rollbacks.map((r) => r[2]), ["rolled-back"]);
+    } finally {
+      await sweep("user", prefix);
       await repo.remove();
     }
   },
