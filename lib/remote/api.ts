@@ -138,15 +138,25 @@ async function perform(app: RemoteApp, ask: ApiRequest, principal: Principal): P
     return [200, { service: name, units: service.units, ...logs }];
   }
   const verb = ask.op as "start" | "stop" | "restart";
-  await app.control(verb, service.entry);
-  if (verb === "stop") {
-    app.store.stop({
-      service: name,
-      hash: service.hash,
-      principal: who,
-      at: app.now().toISOString(),
-    });
-  } else app.store.unstop(name);
+  if (verb !== "stop") {
+    await app.control(verb, service.entry);
+    app.store.unstop(name);
+    return [200, { service: name, units: service.entry, done: verb }];
+  }
+  // recorded before the units stop, so a run that starts meanwhile already leaves them down; a
+  // stop that fails is no stop
+  app.store.stop({
+    service: name,
+    hash: service.hash,
+    principal: who,
+    at: app.now().toISOString(),
+  });
+  try {
+    await app.control("stop", service.entry);
+  } catch (e) {
+    app.store.unstop(name);
+    throw e;
+  }
   return [200, { service: name, units: service.entry, done: verb }];
 }
 

@@ -5,6 +5,7 @@
  * nothing.
  */
 import assert from "node:assert/strict";
+import { HoistError } from "../../lib/errors.ts";
 import { createFs } from "../../lib/adapters/fs.ts";
 import { createRunner } from "../../lib/adapters/run_command.ts";
 import { createSshSign } from "../../lib/adapters/ssh_sign.ts";
@@ -55,12 +56,15 @@ interface Harness {
   calls: string[];
   records: RemoteRecord[];
   stops: Map<string, RemoteStop>;
+  /** The services recorded as stopped when each systemctl stop ran. */
+  stoppedAtStop: string[];
 }
 
-function harness(): Harness {
+function harness(opts: { failStop?: boolean } = {}): Harness {
   const calls: string[] = [];
   const records: RemoteRecord[] = [];
   const stops = new Map<string, RemoteStop>();
+  const stoppedAtStop: string[] = [];
   const { keys } = repoKeys([{
     kind: "host-folders",
     root: "pi",
@@ -103,6 +107,12 @@ function harness(): Harness {
     },
     control(verb, units) {
       calls.push(`systemctl ${verb} ${units.join(",")}`);
+      if (verb === "stop") stoppedAtStop.push([...stops.keys()].join(","));
+      if (verb === "stop" && opts.failStop === true) {
+        return Promise.reject(
+          new HoistError("command-failed", "systemctl stop failed (exit 1): Access denied"),
+        );
+      }
       return Promise.resolve();
     },
     plan() {
@@ -146,7 +156,7 @@ function harness(): Harness {
     log: () => {},
     remote,
   };
-  return { app, calls, records, stops };
+  return { app, calls, records, stops, stoppedAtStop };
 }
 
 let serial = 0;
@@ -203,6 +213,15 @@ Deno.test("remote API: the service's key gets pong, ps and logs; each request is
   );
 });
 
+Deno.test("remote API: a stop that systemd refuses is a 502 and leaves no stop recorded", async () => {
+  const h = harness({ failStop: true });
+  const r = await call(h, await signed(alice, "POST", "/api/v1/services/web/stop"));
+  assert.equal(r.status, 502, JSON.stringify(r.body));
+  assert.match(String(r.body.reason), /Access denied/);
+  assert.equal(h.stops.size, 0);
+  assert.equal(h.records.at(-1)?.result, "failed");
+});
+
 Deno.test("remote API: stop records who stopped it with the service's hash; start clears it", async () => {
   const h = harness();
   assert.equal(
@@ -211,6 +230,11 @@ Deno.test("remote API: stop records who stopped it with the service's hash; star
   );
   const stop = h.stops.get("web");
   assert.equal(stop?.hash, "0123456789abcdef");
+  assert.deepEqual(
+    h.stoppedAtStop,
+    ["web"],
+    "recorded before the units stop: a run meanwhile leaves them down",
+  );
   assert.match(stop?.principal ?? "", /\(alice@test\)$/);
   assert.equal(
     (await call(h, await signed(ops, "POST", "/api/v1/services/web/start"))).status,
