@@ -26,7 +26,12 @@ export interface ServiceContainer {
 
 /** Reads a service's containers. */
 export interface PodmanInspect {
-  containers(service: string): Promise<ServiceContainer[]>;
+  /**
+   * The containers labelled as `service`'s; with `units`, only those run by one of them (their
+   * `PODMAN_SYSTEMD_UNIT` label), so a service of the same name deployed by another hoist (another
+   * unit prefix, another repository) on the same podman is left out.
+   */
+  containers(service: string, units?: readonly string[]): Promise<ServiceContainer[]>;
 }
 
 /** Argv of the listing for `service`. */
@@ -46,10 +51,14 @@ function ports(raw: unknown): string[] {
 }
 
 /**
- * Parses the listing, keeping only containers whose `gitops-service` label is `service`, sorted by
- * name.
+ * Parses the listing, keeping only containers whose `gitops-service` label is `service` (and,
+ * with `units`, whose `PODMAN_SYSTEMD_UNIT` label is one of them), sorted by name.
  */
-export function parseServicePs(json: string, service: string): ServiceContainer[] {
+export function parseServicePs(
+  json: string,
+  service: string,
+  units?: readonly string[],
+): ServiceContainer[] {
   const text = json.trim();
   if (text === "" || text === "null") return [];
   const rows = JSON.parse(text) as Array<Record<string, unknown>>;
@@ -57,6 +66,7 @@ export function parseServicePs(json: string, service: string): ServiceContainer[
   for (const row of rows) {
     const labels = (row.Labels ?? {}) as Record<string, string>;
     if (labels["gitops-service"] !== service) continue;
+    if (units !== undefined && !units.includes(labels["PODMAN_SYSTEMD_UNIT"] ?? "")) continue;
     const names = row.Names;
     const startedAt = Number(row.StartedAt ?? 0);
     const health = /\((healthy|unhealthy|starting)\)\s*$/.exec(String(row.Status ?? ""))?.[1];
@@ -75,9 +85,9 @@ export function parseServicePs(json: string, service: string): ServiceContainer[
 /** Creates the adapter. */
 export function createPodmanInspect(run: Runner, bin = "podman"): PodmanInspect {
   return {
-    async containers(service) {
+    async containers(service, units) {
       const r = await checked(run, { cmd: bin, args: psArgs(service), timeoutMs: 30_000 });
-      return parseServicePs(new TextDecoder().decode(r.stdout), service);
+      return parseServicePs(new TextDecoder().decode(r.stdout), service, units);
     },
   };
 }

@@ -124,7 +124,11 @@ async function perform(app: RemoteApp, ask: ApiRequest, principal: Principal): P
     return [200, { service: name, ...run.body }];
   }
   if (ask.op === "ps") {
-    const containers: ServiceContainer[] = await app.podman.containers(name);
+    // by its units when the deployed commit says them: not another hoist's service of that name
+    const containers: ServiceContainer[] = await app.podman.containers(
+      name,
+      service.kind === "ready" ? service.units : undefined,
+    );
     return [200, { service: name, containers }];
   }
   if (service.kind === "blocked") {

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { makeKey } from "../remote/keys.ts";
 import {
+  type Container,
   containers,
   e2eGate,
   http,
@@ -39,6 +40,11 @@ function manifest(port: number, message: string, exec?: string): string {
   return `Container:\n  Image: ${IMAGE}\n  Environment: [PORT=8080, MESSAGE=${message}]\n` +
     `  PublishPort: 127.0.0.1:${port}:8080\n${exec === undefined ? "" : `  Exec: ${exec}\n`}`;
 }
+
+/** This file's container of `service` (other e2e files run services named web too). */
+const ours = (service: string) => (c: Container) =>
+  c.labels["gitops-service"] === service &&
+  c.labels["PODMAN_SYSTEMD_UNIT"] === `${PREFIX}${service}.service`;
 
 async function remote(args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -123,8 +129,8 @@ Deno.test({
       assert.equal(await Deno.readTextFile(`${repo.dir}/caddy/reloads`), "reloaded\n");
       const target = `127.0.0.1:${SERVE}`;
       const before = await containers("system");
-      const webBefore = before.find((c) => c.labels["gitops-service"] === "web");
-      const otherBefore = before.find((c) => c.labels["gitops-service"] === "other");
+      const webBefore = before.find(ours("web"));
+      const otherBefore = before.find(ours("other"));
       assert.ok(webBefore && otherBefore, JSON.stringify(before));
 
       const ps = await remote([target, "web", "ps", "-i", alice.path]);
@@ -146,8 +152,8 @@ Deno.test({
       const restart = await remote([`${target}:web//restart`, "-i", alice.path]);
       assert.equal(restart.code, 0, restart.err);
       const after = await containers("system");
-      const webAfter = after.find((c) => c.labels["gitops-service"] === "web");
-      const otherAfter = after.find((c) => c.labels["gitops-service"] === "other");
+      const webAfter = after.find(ours("web"));
+      const otherAfter = after.find(ours("other"));
       assert.ok(webAfter && webAfter.id !== webBefore.id, "web has a new container");
       assert.equal(otherAfter?.id, otherBefore.id, "the other service's container is untouched");
       assert.equal(await http(WEB), "web-v1");
@@ -156,7 +162,7 @@ Deno.test({
       assert.equal(refused.code, 3, refused.err);
       assert.match(refused.err, /may not operate web/);
       assert.equal(
-        (await containers("system")).find((c) => c.labels["gitops-service"] === "web")?.id,
+        (await containers("system")).find(ours("web"))?.id,
         webAfter.id,
       );
 

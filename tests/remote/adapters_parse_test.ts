@@ -21,6 +21,20 @@ Deno.test("parseServicePs() reads name, image, state, health, start time and por
   }]);
   assert.deepEqual(parseServicePs(json, "other"), [], "another service's containers are left out");
   assert.deepEqual(parseServicePs("null", "web"), []);
+  // two hoists (prefixes rmt- and upd-) on one podman, each with a service web: by its units
+  const two = JSON.stringify(["rmt", "upd"].map((p) => ({
+    Names: [`systemd-${p}-web`],
+    Image: "localhost/busybox:latest",
+    State: "running",
+    Labels: { "gitops-service": "web", PODMAN_SYSTEMD_UNIT: `${p}-web.service` },
+  })));
+  assert.deepEqual(parseServicePs(two, "web", ["rmt-web.service"]).map((c) => c.name), [
+    "systemd-rmt-web",
+  ]);
+  assert.deepEqual(parseServicePs(two, "web").map((c) => c.name), [
+    "systemd-rmt-web",
+    "systemd-upd-web",
+  ]);
   assert.deepEqual(psArgs("web"), [
     "ps",
     "-a",
