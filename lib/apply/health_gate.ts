@@ -187,6 +187,7 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
         const h = input.services.get(svc)?.health;
         return h?.probe.kind === "none" ? h : undefined;
       },
+      composeOf: (svc) => input.services.get(svc)?.compose,
     }, deps);
     for (const [k, r] of toRollBack.entries()) {
       const out = done[k];
@@ -285,6 +286,8 @@ export async function rollBackTo(
   input: {
     readonly quadletDir: string;
     readonly healthOf: (service: string) => HealthSettings | undefined;
+    /** A compose project's compose services (their own settings are not used here). */
+    readonly composeOf?: (service: string) => readonly ComposeTarget[] | undefined;
   },
   deps: GateDeps,
 ): Promise<{ error?: string; check?: HealthCheckRecord }[]> {
@@ -325,7 +328,18 @@ export async function rollBackTo(
       units: target.serviceUnits.filter((u) => u.endsWith(".service")),
     };
     const settings = input.healthOf(c.service);
-    const j = await judgeService(back, settings, "rollback", target.hash, target.revision, deps);
+    // a compose project's restarted compose services each by their own default check (or none)
+    const checks = healthChecks(
+      restart ?? back.units,
+      back.units,
+      settings,
+      (input.composeOf?.(c.service) ?? []).map((t) => ({
+        service: t.service,
+        unit: t.unit,
+        ...(t.health?.probe.kind === "none" ? { health: t.health } : {}),
+      })),
+    );
+    const j = await judgeChecks(back, checks, "rollback", deps);
     return { check: j.check };
   }));
 }
@@ -344,12 +358,22 @@ async function judgeDeploy(
   const checks: HealthCheck[] = c.startError !== undefined
     ? [{ units: c.units, ...(service?.health ? { settings: service.health } : {}) }]
     : healthChecks(c.restarted ?? c.units, c.units, service?.health, service?.compose ?? []);
+  return await judgeChecks(c, checks, "deploy", deps);
+}
+
+/** Runs `checks` of `c` in parallel and makes one verdict and record of them. */
+async function judgeChecks(
+  c: Candidate,
+  checks: readonly HealthCheck[],
+  phase: "deploy" | "rollback",
+  deps: GateDeps,
+): Promise<Judged> {
   const only = checks[0];
   if (checks.length === 1 && only !== undefined && only.composeService === undefined) {
     return await judgeService(
       { ...c, units: only.units },
       only.settings,
-      "deploy",
+      phase,
       c.hash,
       c.revision,
       deps,
@@ -357,7 +381,7 @@ async function judgeDeploy(
   }
   const parts = await Promise.all(
     checks.map((k) =>
-      judgeService({ ...c, units: k.units }, k.settings, "deploy", c.hash, c.revision, deps)
+      judgeService({ ...c, units: k.units }, k.settings, phase, c.hash, c.revision, deps)
     ),
   );
   const verdict = combineVerdicts(
@@ -371,7 +395,7 @@ async function judgeDeploy(
       service: c.service,
       hash: c.hash,
       revision: c.revision,
-      phase: "deploy",
+      phase,
       probe: parts.map((p, i) => {
         const n = named(i);
         return n === undefined ? p.check.probe : `${n}=${p.check.probe}`;

@@ -379,6 +379,11 @@ Deno.test({
     assert.match(both.lines[0] ?? "", /^blog: rolled back blog-new… → blog-old… \(web: command/);
     assert.deepEqual(both.recording.rollbacks.map((r) => r.result), ["rolled-back"]);
     assert.ok(calls.includes("restart blog-db.service blog-web.service"), calls.join("\n"));
+    // the restored revision: each compose service by its default check, not web's command
+    assert.deepEqual(
+      both.recording.checks.filter((c) => c.phase === "rollback").map((c) => [c.probe, c.verdict]),
+      [["db=container web=settle", "healthy"]],
+    );
 
     // only web restarted: db is neither probed nor are its facts read
     asked.length = 0;
@@ -387,15 +392,15 @@ Deno.test({
     // the rollback restarts only web: db kept running what the old revision runs
     assert.deepEqual(calls.filter((c) => c.startsWith("restart")), ["restart blog-web.service"]);
     assert.ok(asked.includes("command blog-web-ctr check-web"), asked.join("\n"));
-    // (the rollback's own check, after the restart, is the default one of the whole project)
-    const deployed = asked.slice(0, asked.indexOf("containerOf blog-db.service"));
-    assert.ok(
-      deployed.length > 0 && !deployed.some((a) => a.includes("blog-db")),
-      asked.join("\n"),
-    );
+    // neither the deploy's check nor the rollback's (web's default) touches db
+    assert.ok(!asked.some((a) => a.includes("blog-db")), asked.join("\n"));
     assert.deepEqual(
       one.recording.checks.filter((c) => c.phase === "deploy").map((c) => [c.probe, c.reason]),
       [["web=command", "web: command exit 1 after 2 tries"]],
+    );
+    assert.deepEqual(
+      one.recording.checks.filter((c) => c.phase === "rollback").map((c) => c.probe),
+      ["web=settle"],
     );
 
     // web passes: the project is kept and recorded healthy
