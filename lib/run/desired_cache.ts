@@ -100,10 +100,28 @@ export function cacheKey(inputs: CacheInputs, vars: VarsRead): string {
 const byFirst = (a: readonly [string, unknown], b: readonly [string, unknown]) =>
   a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 
-/** `value` with every object's keys sorted (the agent config is plain data). */
+/**
+ * `value` with every object's keys sorted; maps and sets as their sorted entries and other
+ * objects (a date) as their text, each tagged with its kind, so no two configs share a form.
+ */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value === null || typeof value !== "object") return value;
+  const text = (x: unknown) => JSON.stringify(canonical(x));
+  if (value instanceof Map) {
+    return {
+      "\0map": [...value].map(([k, v]): [string, unknown] => [text(k), canonical(v)]).sort(byFirst),
+    };
+  }
+  if (value instanceof Set) return { "\0set": [...value].map(text).sort() };
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    return {
+      [`\0${proto?.constructor?.name ?? "object"}`]: value instanceof Date
+        ? value.toISOString()
+        : String(value),
+    };
+  }
   const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(byFirst);
   return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
 }

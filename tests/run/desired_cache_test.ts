@@ -108,6 +108,20 @@ for (const [what, inputs] of misses) {
 }
 
 Deno.test({
+  name: "desired-state cache key tells apart configs differing only inside a set or a map",
+  permissions: "none",
+  fn() {
+    const withField = (v: unknown) => ({ ...BASE, config: { ...BASE.config, extra: v } as Config });
+    const key = (v: unknown) => cacheKey(withField(v), READ);
+    assert.notEqual(key(new Set(["a"])), key(new Set(["b"])));
+    assert.notEqual(key(new Map([["a", 1]])), key(new Map([["a", 2]])));
+    assert.notEqual(key(new Set(["a"])), key({}));
+    assert.notEqual(key(new Date(0)), key(new Date(1)));
+    assert.equal(key(new Set(["a", "b"])), key(new Set(["b", "a"])));
+  },
+});
+
+Deno.test({
   name: "desired-state cache key ignores variables the reading never looked up",
   permissions: "none",
   fn() {
