@@ -19,6 +19,11 @@ export interface PodmanImages {
    */
   repoDigests(ref: string): Promise<string[] | undefined>;
   /**
+   * Removes the local image `id` (`podman rmi`, never forced): false when podman refuses, e.g.
+   * because a container still uses it.
+   */
+  remove(id: string): Promise<boolean>;
+  /**
    * Pulls `ref` (with `authFile`, hoist's auth.json, when given); throws a HoistError with the
    * registry's message when it cannot.
    */
@@ -53,6 +58,11 @@ export function createPodmanImages(run: Runner, bin = "podman"): PodmanImages {
       });
       if (r.code !== 0) return undefined;
       return parseRepoDigests(new TextDecoder().decode(r.stdout));
+    },
+    async remove(id) {
+      refOk(id);
+      const r = await run({ cmd: bin, args: ["rmi", "--", id] });
+      return r.code === 0;
     },
     async pull(ref, timeoutMs, authFile) {
       refOk(ref);

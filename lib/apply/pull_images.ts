@@ -20,6 +20,8 @@ export interface PullSettings {
   readonly timeoutMs: number;
   /** How many pulls run at once. */
   readonly parallel: number;
+  /** Told of each image actually pulled, with the services that wanted it (hoist's record). */
+  readonly onPulled?: (ref: string, services: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -37,7 +39,11 @@ export function pullRunner(
     if (known !== undefined) return known;
     const batch: [number, PullAction][] = [];
     for (let i = index; actions[i]?.kind === "pull"; i++) batch.push([i, actions[i] as PullAction]);
-    const images = pullEach(batch.flatMap(([, a]) => a.images), settings);
+    const services = new Map<string, string[]>();
+    for (const [, a] of batch) {
+      for (const i of a.images) services.set(i.ref, [...(services.get(i.ref) ?? []), a.service]);
+    }
+    const images = pullEach(batch.flatMap(([, a]) => a.images), settings, services);
     for (const [i, a] of batch) {
       results.set(
         i,
@@ -54,6 +60,7 @@ export function pullRunner(
 function pullEach(
   wanted: readonly PullAction["images"][number][],
   settings: PullSettings | undefined,
+  services: ReadonlyMap<string, readonly string[]>,
 ): Map<string, Promise<string | undefined>> {
   const policies = new Map<string, "missing" | "always">();
   for (const w of wanted) {
@@ -77,6 +84,7 @@ function pullEach(
         try {
           if (policy === "missing" && await settings.images.imageId(ref) !== undefined) return;
           await settings.images.pull(ref, settings.timeoutMs, await auth);
+          await settings.onPulled?.(ref, services.get(ref) ?? []);
         } catch (e) {
           // never a rejection: a skipped action's promise may never be awaited
           if (!(e instanceof HoistError)) return `cannot pull ${ref}: ${String(e)}`;

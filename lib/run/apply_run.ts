@@ -33,6 +33,7 @@ import { openConfigStore, withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
 import { planFromSources, type PlanResult } from "./plan_sources.ts";
 import { pullSettings } from "./pull_settings.ts";
+import { createPodmanImages } from "../adapters/podman_images.ts";
 import { accountExecs } from "./account_execs.ts";
 import { withoutAccountStarts } from "../reconcile/service_users.ts";
 
@@ -256,6 +257,14 @@ async function applyAndRecord(
     sleep: deps.sleep,
   });
   const applied = gate.applied;
+  // [images] prune: after a deploy that pulled or removed something and passed its health gate
+  if (
+    !applied.failed && gate.lines.length === 0 &&
+    planned.plan.actions.some((a) => a.kind === "pull" || a.kind === "remove")
+  ) {
+    const { pruneImages } = await import("./image_prune.ts");
+    await pruneImages(deps, config, planned.desired, createPodmanImages(deps.run));
+  }
   const recording = deploymentRecord({
     plan: planned.plan,
     applied,

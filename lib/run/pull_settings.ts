@@ -9,6 +9,7 @@ import type { PullSettings } from "../apply/pull_images.ts";
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { prepareAuthFile } from "./registry_auth.ts";
+import { recordPulls } from "./image_prune.ts";
 
 /** How long one pull may take. */
 export const PULL_TIMEOUT_MS = 5 * 60_000;
@@ -21,10 +22,18 @@ export function pullSettings(
   deps: Deps,
   config: Pick<Config, "registries" | "stateDir">,
 ): PullSettings {
+  const images = createPodmanImages(deps.run);
   return {
-    images: createPodmanImages(deps.run),
+    images,
     authFile: () => prepareAuthFile(deps, config),
     timeoutMs: PULL_TIMEOUT_MS,
     parallel: PULL_PARALLEL,
+    // hoist's record of its pulls: only these images are ever pruned
+    onPulled: async (ref, services) => {
+      const id = await images.imageId(ref).catch(() => undefined);
+      if (id === undefined) return;
+      const at = deps.clock().toISOString();
+      await recordPulls(deps, config, services.map((service) => ({ ref, id, service, at })));
+    },
   };
 }

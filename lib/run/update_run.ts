@@ -29,6 +29,7 @@ import { withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
 import { planFromSources } from "./plan_sources.ts";
 import { imageChecksPath, prepareAuthFile, registryLogins } from "./registry_auth.ts";
+import { recordPulls } from "./image_prune.ts";
 
 /** How long one pull may take. */
 export const PULL_TIMEOUT_MS = 5 * 60_000;
@@ -156,6 +157,18 @@ export function runUpdate(
       for (const name of names) {
         out.push(await updateOne(deps, ctx, found.get(name) as DesiredService));
       }
+      // hoist's record of its pulls (only these are ever pruned)
+      await recordPulls(
+        deps,
+        config,
+        out.flatMap((u) =>
+          u.images.flatMap((i) =>
+            i.after !== undefined && i.after !== i.before && i.error === undefined
+              ? [{ ref: i.image, id: i.after, service: u.service, at: ctx.at }]
+              : []
+          )
+        ),
+      );
       const path = imageChecksPath(config);
       const checks = mergeImageChecks(
         parseImageChecks(await deps.fs.readText(path)),

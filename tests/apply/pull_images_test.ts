@@ -65,6 +65,7 @@ function plan(actions: Action[]): Plan {
 /** Fakes that record calls; pulls wait a turn so concurrency shows. */
 function host(opts: { present?: string[]; refuse?: Record<string, string>; authFails?: boolean }) {
   const calls: string[] = [];
+  const recorded: string[] = [];
   let running = 0;
   let most = 0;
   let authAsked = 0;
@@ -127,6 +128,10 @@ function host(opts: { present?: string[]; refuse?: Record<string, string>; authF
     },
     timeoutMs: 1000,
     parallel: 2,
+    onPulled: (ref, services) => {
+      recorded.push(`${ref} for ${services.join(", ")}`);
+      return Promise.resolve();
+    },
   };
   const deps: ApplyDeps = {
     fs,
@@ -136,7 +141,7 @@ function host(opts: { present?: string[]; refuse?: Record<string, string>; authF
     clock: () => new Date(NOW),
     pull: pulls,
   };
-  return { calls, deps, most: () => most, authAsked: () => authAsked };
+  return { calls, recorded, deps, most: () => most, authAsked: () => authAsked };
 }
 
 const OPTS = { quadletDir: "/q", now: NOW, loadTimeoutMs: 1000 };
@@ -172,6 +177,12 @@ Deno.test("applyPlan() pulls each distinct image once, two at a time, before any
   ]);
   assert.equal(h.most(), 2);
   assert.equal(h.authAsked(), 1);
+  // hoist's record of what it pulled (for pruning): only real pulls, with the services wanting them
+  assert.deepEqual(h.recorded.sort(), [
+    "ghcr.io/acme/api:2 for api",
+    "ghcr.io/acme/db:16 for db",
+    "ghcr.io/acme/web:2 for web",
+  ]);
   const firstWrite = h.calls.findIndex((c) => c.startsWith("write "));
   assert.ok(h.calls.findLastIndex((c) => c.startsWith("pull ")) < firstWrite);
   assert.deepEqual(r.actions.filter((a) => a.kind === "pull").map((a) => a.result), [

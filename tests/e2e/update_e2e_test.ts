@@ -10,6 +10,7 @@
  * Ports 19100–19199.
  */
 import assert from "node:assert/strict";
+import { signBody, webhookSecret } from "../../lib/server/webhook_auth.ts";
 import { registryMissing, startRegistry, type TestRegistry } from "../support/registry.ts";
 import {
   containers,
@@ -22,6 +23,7 @@ import {
   prepare,
   Repo,
   sweep,
+  until,
 } from "./harness.ts";
 
 const { ignore: noHarness, why } = await e2eGate();
@@ -53,9 +55,9 @@ async function pushVersion(ref: string, message: string, creds: string): Promise
   return (await podman("image", "inspect", "--format", "{{.Id}}", ref)).replace(/^sha256:/, "");
 }
 
-function manifest(image: string): string {
+function manifest(image: string, message = "update"): string {
   return `Container:\n  Image: ${image}\n  Exec: sh -c "httpd -f -p 8080 -h /www"\n` +
-    `  Environment: [PORT=8080, MESSAGE=update]\n  PublishPort: 127.0.0.1:${PORT}:8080\n`;
+    `  Environment: [PORT=8080, MESSAGE=${message}]\n  PublishPort: 127.0.0.1:${PORT}:8080\n`;
 }
 
 Deno.test({
@@ -196,6 +198,30 @@ Deno.test({
       await http(PORT);
       assert.notEqual((await web())?.id, second?.id);
       assert.equal(await runningImage(), v3Id);
+
+      // seed 001's POST /redeploy-and-update/web to hoist serve: a new image under the same tag
+      // is pulled and web restarted on it
+      const v4 = await pushVersion(v3, "v4", creds);
+      await podman("tag", v3Id, v3); // the local tag names the running image again
+      const served = await redeployThroughServe(config, dir);
+      assert.deepEqual(
+        served.updates,
+        [{ service: "web", restarted: true }],
+        JSON.stringify(served),
+      );
+      assert.equal(await runningImage(), v4);
+
+      // [images] prune after the next deploy that passed its gate: v2 (hoist pulled it, no unit
+      // names it, older than web's previous image v3) goes; v3 and v4 stay, and v1, which hoist
+      // never pulled, stays too
+      await repo.write({ "gitops/updhost/web/manifest.yml": manifest(v3, "pruned") });
+      await repo.commit("web: another message");
+      const pruned = await hoist("system", ["apply", "--quiet", "--config", config]);
+      assert.equal(pruned.code, 0, pruned.stderr + pruned.stdout);
+      const exists = async (id: string) =>
+        (await inside("system", ["podman", "image", "exists", id])).code === 0;
+      assert.equal(await exists(v2), false, "v2 was pruned");
+      for (const id of [v1, v3Id, v4]) assert.equal(await exists(id), true, `${id} kept`);
       for (const out of [blocked, pulled]) {
         assert.ok(!`${out.stdout}${out.stderr}`.includes(registry.password), "the password leaked");
         assert.ok(!`${out.stdout}${out.stderr}`.includes("wrong-password"), "the password leaked");
@@ -221,3 +247,63 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Runs `hoist serve` (webhooks only) inside the namespace with `config` plus a [serve] table, as a
+ * transient system unit, posts seed 001's signed `/redeploy-and-update/web` and returns the run's
+ * summary once it is done; the unit is stopped after. (This step hung when serve ran as a child
+ * of `in-systemd` with its stderr piped: SIGTERM ends nsenter, not hoist serve, which kept the
+ * pipe open; unread, the pipe also filled once serve logged the health gate's lines.)
+ */
+async function redeployThroughServe(config: string, dir: string): Promise<{ updates?: unknown }> {
+  const port = 19102;
+  const unit = `upd-serve-${crypto.randomUUID().slice(0, 8)}`;
+  const serveConfig = `${dir}/serve.toml`;
+  await Deno.writeTextFile(`${dir}/webhook.secret`, "e2e-redeploy-secret\n", { mode: 0o600 });
+  await Deno.writeTextFile(
+    serveConfig,
+    `${await Deno.readTextFile(config)}\n[serve]\nlisten = "127.0.0.1:${port}"\ninterval = "0"\n` +
+      `webhook_secret_file = "${dir}/webhook.secret"\n`,
+  );
+  const journal = async () =>
+    (await inside("system", ["journalctl", "-u", unit, "--no-pager", "-n", "40"])).stdout;
+  await insideOk("system", [
+    "systemd-run",
+    `--unit=${unit}`,
+    "/usr/local/bin/hoist",
+    "--config",
+    serveConfig,
+    "serve",
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  const ask = async (path: string, init?: RequestInit) => {
+    const r = await fetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(5000) });
+    return await r.json() as Record<string, unknown>;
+  };
+  try {
+    await until("the start run", async () => {
+      const h = await ask("/health");
+      return h.lastRun === null ? undefined : h;
+    }, journal);
+    const body = new TextEncoder().encode('{"action":"published"}');
+    const secret = await webhookSecret(new TextEncoder().encode("e2e-redeploy-secret"));
+    const posted = await ask("/redeploy-and-update/web", {
+      method: "POST",
+      body,
+      headers: {
+        "x-hub-signature-256": `sha256=${await signBody(secret, body)}`,
+        "x-github-event": "package",
+        "content-type": "application/json",
+      },
+    });
+    assert.equal(posted.status, "queued", JSON.stringify(posted));
+    const run = await until("the redeploy run", async () => {
+      const r = await ask(`/runs/${posted.run}`);
+      return r.state === "done" ? r : undefined;
+    }, journal);
+    return run.summary as { updates?: unknown };
+  } finally {
+    await inside("system", ["systemctl", "stop", unit]);
+    await inside("system", ["systemctl", "reset-failed", unit]);
+  }
+}

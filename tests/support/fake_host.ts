@@ -32,7 +32,8 @@
  * - local images: none at first; `podman pull [--quiet] [--authfile F] -- REF` adds REF (an id
  *   from a counter) unless {@link FakeHost.refusePull} names it (then it fails with that
  *   message, as a registry's refusal); `podman image inspect --format {{.Id}} -- REF` answers
- *   the id of a pulled REF, and fails for any other.
+ *   the id of a pulled REF, and fails for any other; `podman rmi -- ID` forgets the references
+ *   naming ID.
  *
  * NOT MODELLED: system mode (anything without `--user` fails); SourcePath/FragmentPath in
  * `systemctl show` (so a unit name taken by a file hoist did not write is never seen), and any
@@ -275,6 +276,11 @@ export function createFakeHost(opts: {
       if (refused !== undefined) return fail(125, `Error: ${refused}\n`);
       images.set(ref, images.get(ref) ?? `${++serial}`.padStart(64, "f"));
       return ok(`${images.get(ref)}\n`);
+    }
+    if (args[0] === "rmi" && args[1] === "--") {
+      const gone = [...images].filter(([, id]) => id === args[2]).map(([r]) => r);
+      for (const r of gone) images.delete(r);
+      return gone.length > 0 ? ok() : fail(1, `Error: ${args[2]}: image not known\n`);
     }
     if (listing === "image inspect" && args.includes("{{.Id}}")) {
       const id = images.get(ref);
