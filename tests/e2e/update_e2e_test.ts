@@ -14,6 +14,7 @@ import { signBody, webhookSecret } from "../../lib/server/webhook_auth.ts";
 import { registryMissing, startRegistry, type TestRegistry } from "../support/registry.ts";
 import {
   containers,
+  E2E_USER,
   e2eGate,
   hoist,
   http,
@@ -55,9 +56,9 @@ async function pushVersion(ref: string, message: string, creds: string): Promise
   return (await podman("image", "inspect", "--format", "{{.Id}}", ref)).replace(/^sha256:/, "");
 }
 
-function manifest(image: string, message = "update"): string {
+function manifest(image: string, message = "update", port = PORT): string {
   return `Container:\n  Image: ${image}\n  Exec: sh -c "httpd -f -p 8080 -h /www"\n` +
-    `  Environment: [PORT=8080, MESSAGE=${message}]\n  PublishPort: 127.0.0.1:${PORT}:8080\n`;
+    `  Environment: [PORT=8080, MESSAGE=${message}]\n  PublishPort: 127.0.0.1:${port}:8080\n`;
 }
 
 Deno.test({
@@ -243,6 +244,116 @@ Deno.test({
         await registry.stop();
       }
       await inside("system", ["rm", "-f", CONF]);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "e2e 11 (rootless). pull before start, hoist update and a refused password, as the e2e user",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await prepare();
+    await sweep("user", PREFIX);
+    const dir = await Deno.makeTempDir({ prefix: "hoist-e2e-registry-user-" });
+    const conf = "/etc/containers/registries.conf.d/hoist-e2e-update-user.conf";
+    const port = 19103;
+    let registry: TestRegistry | undefined;
+    let repo: Repo | undefined;
+    try {
+      registry = await startRegistry(dir);
+      const ref = `${registry.host}/hoist-e2e/userweb:latest`;
+      await insideOk("system", [
+        "sh",
+        "-c",
+        'mkdir -p "$(dirname "$1")" && printf "[[registry]]\\nlocation = \\"%s\\"\\ninsecure = true\\n" "$2" > "$1"',
+        "conf",
+        conf,
+        registry.host,
+      ]);
+      const creds = `${registry.user}:${registry.password}`;
+      // built and pushed by root: the e2e user's storage has none of it, so apply must pull first
+      const v1 = await pushVersion(ref, "v1", creds);
+      repo = await Repo.create("user", {
+        "gitops/updhost/config.yml": "services:\n  web: {}\n",
+        "gitops/updhost/web/manifest.yml": manifest(ref, "update", port),
+      });
+      const config = await repo.config("updhost", PREFIX);
+      const passwordFile = `${repo.dir}/registry.password`;
+      await Deno.writeTextFile(passwordFile, `${registry.password}\n`, { mode: 0o600 });
+      await Deno.writeTextFile(
+        config,
+        `\n[[registries]]\nhost = "${registry.host}"\nusername = "${registry.user}"\npassword_file = "${passwordFile}"\n`,
+        { append: true },
+      );
+      await insideOk("system", ["chown", E2E_USER, passwordFile, config]);
+      const userPodman = async (...args: string[]) =>
+        (await insideOk("user", ["podman", ...args])).trim();
+      const web = async () =>
+        (await containers("user")).find((c) =>
+          c.labels["PODMAN_SYSTEMD_UNIT"] === `${PREFIX}web.service`
+        );
+      const runningImage = async () =>
+        (await userPodman("inspect", "--format", "{{.Image}}", (await web())!.id)).replace(
+          /^sha256:/,
+          "",
+        );
+
+      const applied = await hoist("user", ["apply", "--config", config]);
+      assert.equal(applied.code, 0, applied.stderr + applied.stdout);
+      assert.match(applied.stdout, /pull 1 image \(web\)/);
+      await http(port);
+      assert.equal(await runningImage(), v1);
+      const first = await web();
+
+      await pushVersion(ref, "v2", creds);
+      const checked = await hoist("user", ["update", "--dry-run", "--config", config]);
+      assert.equal(checked.code, 0, checked.stderr + checked.stdout);
+      assert.match(checked.stdout, /^web: \S+ update available .*nothing pulled \(dry run\)$/m);
+      assert.equal((await web())?.id, first?.id);
+      const updated = await hoist("user", ["update", "web", "--config", config]);
+      assert.equal(updated.code, 0, updated.stderr + updated.stdout);
+      assert.match(updated.stdout, /; restarted$/m);
+      await http(port);
+      assert.notEqual(await runningImage(), v1);
+      const second = await web();
+
+      await Deno.writeTextFile(passwordFile, "wrong-password\n", { mode: 0o600 });
+      await pushVersion(ref, "v3", creds);
+      const refused = await hoist("user", ["update", "web", "--config", config]);
+      assert.equal(refused.code, 1, refused.stderr + refused.stdout);
+      assert.match(
+        refused.stdout,
+        /401 unauthorized.*; not updated, still running its current image$/m,
+      );
+      assert.equal((await web())?.id, second?.id);
+      for (const out of [applied, checked, updated, refused]) {
+        assert.ok(!`${out.stdout}${out.stderr}`.includes(registry.password), "the password leaked");
+        assert.ok(!`${out.stdout}${out.stderr}`.includes("wrong-password"), "the password leaked");
+      }
+    } finally {
+      if (repo !== undefined) {
+        await repo.write({ "gitops/updhost/config.yml": "services: {}\n" });
+        await repo.commit("remove all");
+        await hoist("user", ["apply", "--quiet", "--config", `${repo.dir}/config.toml`]);
+        await repo.remove();
+      }
+      await sweep("user", PREFIX);
+      if (registry !== undefined) {
+        for (const who of ["user", "system"] as const) {
+          await inside(who, [
+            "sh",
+            "-c",
+            `podman images --format '{{.Repository}}:{{.Tag}}' | grep -e '^${registry.host}/' | xargs -r podman rmi --force`,
+          ]);
+        }
+        await registry.stop();
+      }
+      await inside("system", ["rm", "-f", conf]);
       await Deno.remove(dir, { recursive: true });
     }
   },
