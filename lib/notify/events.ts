@@ -65,6 +65,12 @@ const FAILURES: ReadonlySet<EventKind> = new Set([
   "rolled-back",
 ]);
 
+/**
+ * Steps that prepare a change without being one: scripts, and the image pull before a start (a
+ * pull alone deploys nothing, and its reason is about the pull, not about the change).
+ */
+const PREPARATION: ReadonlySet<ActionRecord["kind"]> = new Set(["run-script", "pull"]);
+
 /** Longest summary kept (a message, not a log). */
 const SUMMARY_MAX = 300;
 
@@ -140,14 +146,14 @@ export function deriveEvents(
   const held = Object.fromEntries((r.heldBack ?? []).map((h) => [h.service, h.hash]));
   const changed = [
     ...new Set(
-      actions.filter((a) => a.result === "ok" && a.kind !== "run-script" && a.service !== "")
+      actions.filter((a) => a.result === "ok" && !PREPARATION.has(a.kind) && a.service !== "")
         .map((a) => a.service),
     ),
   ].sort();
   for (const service of changed) {
     const mine = actions.filter((a) => a.service === service);
     if (failedServices.has(service) || mine.some((a) => a.result !== "ok")) continue;
-    const steps = mine.filter((a) => a.kind !== "run-script");
+    const steps = mine.filter((a) => !PREPARATION.has(a.kind));
     const restart = facts.restarts.some((x) => x.service === service);
     const reasons = [...new Set(steps.map((a) => a.reason))].join("; ");
     const summary = `${steps.length} step(s) at ${short(r.plan.revision)}${
