@@ -9,6 +9,14 @@ import { type Problem, problem } from "../errors.ts";
 import { isCurrentHash } from "./service_state.ts";
 import type { Plan } from "./types.ts";
 
+/** What a stopped service does not do: start, nor what prepares or follows a start. */
+const DROPPED: ReadonlySet<Plan["actions"][number]["kind"]> = new Set([
+  "start",
+  "restart",
+  "pull",
+  "run-script",
+]);
+
 /** A stop recorded by `hoist serve`'s remote API (`remote.db`'s `remote_stops`). */
 export interface RecordedStop {
   readonly service: string;
@@ -34,7 +42,7 @@ export interface StopVerdict {
 
 /**
  * Takes out of `plan` the `start` and `restart` actions (and the restarts systemd would do with
- * them) of each service stopped through the remote API while its desired hash is the one
+ * them), and the image pulls and scripts that come with a start, of each service stopped through the remote API while its desired hash is the one
  * recorded with the stop; each such service is a warning saying who stopped it, when, and the way
  * out. Writes, removes and reloads stay: the files follow the repository, the units stay down. A
  * blocked service keeps its stop (nothing of it is planned); a service whose hash changed, or that
@@ -69,7 +77,7 @@ export function keepStopped(
     })
   );
   const dropped = plan.actions.filter((a) =>
-    (a.kind === "start" || a.kind === "restart") && names.has(a.service)
+    DROPPED.has(a.kind) && "service" in a && a.service !== undefined && names.has(a.service)
   );
   const causes = new Set(dropped.flatMap((a) => "units" in a ? a.units : []));
   return {

@@ -117,3 +117,42 @@ Deno.test({
     assert.ok(planLines(got.plan, v1).some((l) => l.startsWith("write ")));
   },
 });
+
+Deno.test({
+  name:
+    "keepStopped() drops a stopped service's image pull and scripts too, and no other service's",
+  permissions: "none",
+  fn() {
+    // web's start comes with a pull and a pre script (as a plan with registry images and
+    // [services.web] pre has them); db's pull and the host-wide script stay
+    const o = webStopped();
+    const base = plan(v1, o);
+    const extra = [
+      { kind: "pull", service: "web", images: [], code: "image", reason: "before it starts" },
+      { kind: "pull", service: "db", images: [], code: "image", reason: "before it starts" },
+      {
+        kind: "run-script",
+        phase: "pre",
+        script: "pre.sh",
+        cwd: "/x",
+        service: "web",
+        code: "script",
+        reason: "pre",
+      },
+      {
+        kind: "run-script",
+        phase: "pre",
+        script: "pre.sh",
+        cwd: "/x",
+        code: "script",
+        reason: "host pre",
+      },
+    ] as unknown as typeof base.actions;
+    const withExtra = { ...base, actions: [...extra, ...base.actions] };
+    const got = keepStopped(withExtra, v1, [stop("web", svc(v1, "web").hash)]);
+    const left = got.plan.actions.map((a) =>
+      `${a.kind} ${"service" in a ? a.service ?? "-" : "-"}`
+    );
+    assert.deepEqual(left, ["pull db", "run-script -"]);
+  },
+});
