@@ -71,6 +71,7 @@ function line(s: ServiceUpdate, dryRun: boolean): string {
       ? `${i.image} unchanged`
       : `${i.image} ${short(i.before)} → ${short(i.after)}`
   );
+  if (s.skipped !== undefined) return oneLine(`${s.service}: skipped: ${s.skipped}`);
   const verdict = s.error !== undefined
     ? "not updated, still running its current image"
     : dryRun

@@ -30,6 +30,9 @@ import { attempt, type Outcome } from "./outcome.ts";
 import { planFromSources } from "./plan_sources.ts";
 import { imageChecksPath, prepareAuthFile, registryLogins } from "./registry_auth.ts";
 import { recordPulls } from "./image_prune.ts";
+import { actionService, type Plan } from "../reconcile/types.ts";
+import { keepStopped } from "../reconcile/keep_stopped.ts";
+import { recordedStops } from "../state/remote_store.ts";
 
 /** How long one pull may take. */
 export const PULL_TIMEOUT_MS = 5 * 60_000;
@@ -91,8 +94,17 @@ export interface ServiceUpdate {
   readonly images: readonly ImageUpdate[];
   /** True when an image changed and the units were restarted. */
   readonly restarted: boolean;
-  /** Why it was not updated (a failed check or pull, a failed restart, a blocked service). */
+  /**
+   * Why it was not updated (a failed check or pull, a failed restart, a blocked service; or,
+   * when it was named, one of the reasons of `skipped`).
+   */
   readonly error?: string;
+  /**
+   * Why an update without names left it alone: it has a change waiting for `hoist apply` (held
+   * back, waiting for a rollout window, or not applied yet), it was stopped through the remote
+   * API, or it runs as another account.
+   */
+  readonly skipped?: string;
 }
 
 /** The update of each service asked for. */
@@ -145,6 +157,11 @@ export function runUpdate(
         ? services
         : defaultServices(readyServices(planned.desired.services), opts.scheduled === true);
       const dryRun = opts.dryRun === true;
+      const stops = keepStopped(planned.plan, planned.desired, recordedStops(config.stateDir)).kept;
+      const held = new Map(names.flatMap((name) => {
+        const why = notUpdatable(found.get(name) as DesiredService, planned.plan, stops);
+        return why === undefined ? [] : [[name, why] as const];
+      }));
       const ctx: UpdateContext = {
         images: opts.images ?? createPodmanImages(deps.run),
         digests: opts.digests ?? createRegistryDigests({ timeoutMs: CHECK_TIMEOUT_MS }),
@@ -155,7 +172,13 @@ export function runUpdate(
       };
       const out: ServiceUpdate[] = [];
       for (const name of names) {
-        out.push(await updateOne(deps, ctx, found.get(name) as DesiredService));
+        const why = held.get(name);
+        if (why === undefined) {
+          out.push(await updateOne(deps, ctx, found.get(name) as DesiredService));
+        } else {
+          const said = services.length > 0 ? { error: why } : { skipped: why };
+          out.push({ service: name, images: [], restarted: false, ...said });
+        }
       }
       // hoist's record of its pulls (only these are ever pruned)
       await recordPulls(
@@ -192,6 +215,44 @@ export function runUpdate(
       return { revision: planned.desired.revision, dryRun, services: out };
     })
   );
+}
+
+/**
+ * Why `service` is not one `hoist update` may pull for and restart now (pure), or undefined. The
+ * update acts on what runs: a service whose plan has steps (its desired revision is not what
+ * runs, as when the breaker holds it back or a rollout window is closed) would otherwise restart
+ * on the fetched revision's images outside `apply`; one stopped through the remote API stays
+ * stopped; one that runs as another account (`user =`) has its images in that account's storage,
+ * which `hoist update` does not reach yet.
+ *
+ * @example
+ * ```ts
+ * notUpdatable(web, plan, []); // "web has 2 step(s) waiting for hoist apply: …"
+ * ```
+ */
+export function notUpdatable(
+  service: DesiredService,
+  plan: Pick<Plan, "actions">,
+  stops: readonly { readonly service: string; readonly principal: string; readonly at: string }[],
+): string | undefined {
+  const stop = stops.find((s) => s.service === service.name);
+  if (stop !== undefined) {
+    return `${service.name} was stopped by ${stop.principal} at ${stop.at}: left stopped ` +
+      `(start it first: hoist remote HOST ${service.name} start)`;
+  }
+  if (service.status === "ready" && service.user !== undefined) {
+    return `${service.name} runs as ${service.user.name} (${service.user.file}): hoist update ` +
+      "does not update an account's images yet; pin the new digest in Git and run hoist apply";
+  }
+  const steps = plan.actions.filter((a) =>
+    a.kind !== "run-script" && actionService(a) === service.name
+  );
+  if (steps.length > 0) {
+    return `${service.name} has ${steps.length} step(s) waiting for hoist apply ` +
+      `(${[...new Set(steps.map((a) => a.reason))].slice(0, 2).join("; ")}): ` +
+      "its images are updated once what runs is the repository's (run hoist plan)";
+  }
+  return undefined;
 }
 
 /** The services an update without names considers: any non-pinned image (scheduled: `auto`). */
