@@ -19,8 +19,9 @@
  * Decrypted secrets are not part of the key: a decryption result is fixed by its ciphertext
  * (which the commit pins), and a reading where one failed is not stored. The value is the desired
  * state without the bytes of its secret files (`secret: true`, kept as their digests only):
- * secrets never reach the cache file, and a plan that copies files reads the trees again before it
- * is used. A file that does not parse, holds another format or another version is ignored and
+ * secret files never reach the cache file, and a plan that copies files reads the trees again
+ * before it is used. A secret value a compose file interpolates (`${VAR}` from a secrets env file)
+ * is part of its unit's text, here as in the unit file hoist writes: the file is 0600. A file that does not parse, holds another format or another version is ignored and
  * replaced.
  *
  * @module
