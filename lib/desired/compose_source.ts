@@ -154,6 +154,7 @@ function readCompose(folder: ServiceFolder, fileName: string): Read<UnitDraft[]>
       ...(u.composeService === undefined ? {} : { composeService: u.composeService }),
       byKey: u.byKey,
       ...(u.health === undefined ? {} : { health: u.health }),
+      ...(u.images === undefined ? {} : { images: u.images }),
     };
   });
   return { value: drafts, problems };

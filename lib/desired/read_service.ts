@@ -23,6 +23,7 @@ import type {
   ServiceScripts,
 } from "./types.ts";
 import type { UnitDraft } from "./unit_draft.ts";
+import { unitEntries } from "./unit_text.ts";
 
 /**
  * Reads and renders one service; any error leaves it blocked, with every problem found (not
@@ -76,11 +77,22 @@ export function readService(
       d.health !== undefined && d.composeService !== undefined ? [[d.composeService, d.health]] : []
     ),
   );
+  // and their x-hoist images policies, by the image their container runs
+  const imagePolicies = Object.fromEntries(
+    drafts.value.flatMap((d) => {
+      const image = unitEntries(d.text).filter((e) =>
+        e.section === "Container" && e.key === "Image"
+      )
+        .at(-1)?.value.trim();
+      return d.images !== undefined && image !== undefined ? [[image, d.images]] : [];
+    }),
+  );
   return {
     ...ready,
     ...(Object.keys(scripts).length > 0 ? { scripts } : {}),
     ...(held ? { restartOnChange: false as const } : {}),
     ...(Object.keys(composeHealth).length > 0 ? { composeHealth } : {}),
+    ...(Object.keys(imagePolicies).length > 0 ? { imagePolicies } : {}),
   };
 }
 

@@ -111,6 +111,12 @@ export interface ReadyService extends ServiceBase {
    */
   readonly updatePolicy?: UpdatePolicy;
   /**
+   * A compose project's `x-hoist: { images }` by image reference (`docker.io/library/redis:7`):
+   * wins over `updatePolicy` for that image (`writtenPolicy()` in lib/images/update_policy.ts).
+   * Not part of the hash.
+   */
+  readonly imagePolicies?: Readonly<Record<string, UpdatePolicy>>;
+  /**
    * config.yml's `services.<name>.user` (else the agent config's `[services.<name>] user`): in
    * system mode the service runs rootless for that account (its quadlet folder, user manager and
    * podman storage); absent: the manager hoist runs against. Not part of the hash.

@@ -8,6 +8,7 @@ import type { Read } from "./read.ts";
 import type { ServiceFolder } from "./service_context.ts";
 import type { DesiredFile, UnitType } from "./types.ts";
 import type { HealthSettings } from "./health_config.ts";
+import type { UpdatePolicy } from "../images/update_policy.ts";
 
 /** A unit read from a service folder and checked, before labels, hashing and templating. */
 export interface UnitDraft {
@@ -37,6 +38,8 @@ export interface UnitDraft {
   readonly byKey?: Readonly<Record<string, string>>;
   /** A compose `.container`'s own health settings (`x-hoist: { health }`); not hashed. */
   readonly health?: HealthSettings;
+  /** A compose `.container`'s image update policy (`x-hoist: { images }`); not hashed. */
+  readonly images?: UpdatePolicy;
 }
 
 /** Secret environment values as the text of an env file, and the variables it sets. */

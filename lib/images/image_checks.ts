@@ -7,7 +7,7 @@
 import type { DesiredState } from "../desired/types.ts";
 import { type Problem, problem } from "../errors.ts";
 import { unitImages } from "./unit_images.ts";
-import { policyRefusal, refPolicy, type UpdatePolicy } from "./update_policy.ts";
+import { policyRefusal, refPolicy, type UpdatePolicy, writtenPolicy } from "./update_policy.ts";
 
 /** One image of one service, checked against its registry. */
 export interface ImageCheck {
@@ -120,7 +120,7 @@ export function withImageNotes(desired: DesiredState, checks: ImageChecks): Desi
     const refs = unitImages(s.units).map((i) => i.ref);
     current.set(s.name, refs);
     for (const text of refs) {
-      const r = refPolicy(s.updatePolicy, text);
+      const r = refPolicy(writtenPolicy(s, text), text);
       const why = typeof r === "string" ? undefined : policyRefusal(r.policy, r.ref);
       if (why !== undefined) {
         refused.push(problem("warning", `${s.name}: ${why}`, {

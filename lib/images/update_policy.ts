@@ -54,6 +54,28 @@ export function readUpdatePolicy(
     : { error: `must be pinned, manual or auto, got ${JSON.stringify(text ?? null)}` };
 }
 
+/** Where a service's policies are written: config.yml's, and its compose services' by image. */
+export interface WrittenPolicies {
+  /** config.yml's `services.<name>.images`. */
+  readonly updatePolicy?: UpdatePolicy;
+  /** A compose project's `x-hoist: { images }`, by the image its containers run. */
+  readonly imagePolicies?: Readonly<Record<string, UpdatePolicy>>;
+}
+
+/**
+ * The policy written for `image` of a service: its compose services' `x-hoist: { images }` for
+ * that image, else config.yml's `services.<name>.images`, else none (the reference decides).
+ *
+ * @example
+ * ```ts
+ * writtenPolicy({ updatePolicy: "manual", imagePolicies: { "docker.io/library/redis:7": "auto" } }, "docker.io/library/redis:7"); // "auto"
+ * writtenPolicy({ updatePolicy: "manual" }, "ghcr.io/acme/web:1"); // "manual"
+ * ```
+ */
+export function writtenPolicy(service: WrittenPolicies, image: string): UpdatePolicy | undefined {
+  return service.imagePolicies?.[image.trim()] ?? service.updatePolicy;
+}
+
 /** Parses `text` and gives its policy, or a string saying why it cannot be read. */
 export function refPolicy(
   written: UpdatePolicy | undefined,

@@ -17,7 +17,12 @@ import { type DesiredService, type ReadyService, readyServices } from "../desire
 import { HoistError } from "../errors.ts";
 import { type ImageRef, isFullyQualified } from "../images/image_ref.ts";
 import { type ImageCheck, mergeImageChecks, parseImageChecks } from "../images/image_checks.ts";
-import { policyRefusal, refPolicy, type UpdatePolicy } from "../images/update_policy.ts";
+import {
+  policyRefusal,
+  refPolicy,
+  type UpdatePolicy,
+  writtenPolicy,
+} from "../images/update_policy.ts";
 import { createPodmanImages, type PodmanImages } from "../adapters/podman_images.ts";
 import {
   createRegistryDigests,
@@ -259,7 +264,7 @@ export function notUpdatable(
 export function defaultServices(services: readonly ReadyService[], scheduled: boolean): string[] {
   return services.filter((s) =>
     updateTargets(s).images.some((image) => {
-      const r = refPolicy(s.updatePolicy, image);
+      const r = refPolicy(writtenPolicy(s, image), image);
       return typeof r !== "string" && r.ref.digest === undefined &&
         (scheduled ? r.policy === "auto" : r.policy !== "pinned");
     })
@@ -330,7 +335,7 @@ async function updateImage(
   service: ReadyService,
   image: string,
 ): Promise<ImageUpdate> {
-  const read = refPolicy(service.updatePolicy, image);
+  const read = refPolicy(writtenPolicy(service, image), image);
   if (typeof read === "string") {
     return { image, policy: "manual", before: undefined, after: undefined, error: read };
   }
@@ -340,7 +345,11 @@ async function updateImage(
     return {
       ...none,
       skipped: ref.digest === undefined
-        ? `pinned (services.${service.name}.images): only Git changes it`
+        ? `pinned (${
+          service.imagePolicies?.[image.trim()] === undefined
+            ? `services.${service.name}.images`
+            : "x-hoist: { images }"
+        }): only Git changes it`
         : `pinned by its digest${ref.tag === undefined ? "" : ` (tag ${ref.tag} only shown)`}: ` +
           "only Git changes it",
     };

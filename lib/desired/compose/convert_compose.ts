@@ -27,7 +27,9 @@ import { activeServices, serviceNames } from "./project_services.ts";
 import type { ServiceCtx } from "./service_ctx.ts";
 import { waitedFor } from "./waited_for.ts";
 import type { HealthSettings } from "../health_config.ts";
-import { serviceHoist } from "./service_hoist.ts";
+import { type ServiceHoist, serviceHoist } from "./service_hoist.ts";
+import { imagePolicies } from "./image_policies.ts";
+import type { UpdatePolicy } from "../../images/update_policy.ts";
 import { type Diagnostics, fail, UnitBuilder, unsupported } from "./unit_builder.ts";
 
 /** What to convert, and how its names and paths come out. */
@@ -76,6 +78,11 @@ export interface ComposeUnit {
   readonly byKey: Readonly<Record<string, string>>;
   /** A `.container`'s health settings from its compose service's `x-hoist: { health }`. */
   readonly health?: HealthSettings;
+  /**
+   * A `.container`'s image update policy from `x-hoist: { images }` (its own, or that of another
+   * compose service running the same image: the strictest); absent: config.yml's applies.
+   */
+  readonly images?: UpdatePolicy;
 }
 
 /** A converted compose file. */
@@ -272,15 +279,22 @@ function convertProject(
       extra: [],
       ...shared,
     };
-    let health: HealthSettings | undefined;
+    let hoist: ServiceHoist = {};
     if (s.value.kind === "map") {
       convertService({ entries: s.value.entries, line: s.line }, c, declared);
       const own = s.value.entries.find((e) => e.key === "x-hoist");
-      if (own !== undefined) health = serviceHoist(s.part.d, s.key, own);
+      if (own !== undefined) hoist = serviceHoist(s.part.d, s.key, own);
     }
-    return { s, c, health };
+    return { s, c, health: hoist.health, written: hoist.images };
   });
   for (const { s, c } of built) waitedFor(c.d, s, c, shared);
+  const policies = imagePolicies(built.map(({ s, c, written }) => ({
+    name: s.key,
+    d: c.d,
+    image: c.unit.entries().filter((e) => e.section === "Container" && e.key === "Image").at(-1)
+      ?.value,
+    ...(written === undefined ? {} : { images: written }),
+  })));
   const out: ComposeUnit[] = [];
   const render = (
     part: Part,
@@ -292,6 +306,7 @@ function convertProject(
       envFiles?: EnvCopy[];
       objects?: ObjectFile[];
       health?: HealthSettings;
+      images?: UpdatePolicy;
     },
   ) => {
     const place = { file: part.d.file, service: input.service ?? project, fileName, type };
@@ -307,6 +322,7 @@ function convertProject(
       ...(of?.objects?.length ? { objects: of.objects } : {}),
       ...(of ? { composeService: of.service } : {}),
       ...(of?.health === undefined ? {} : { health: of.health }),
+      ...(of?.images === undefined ? {} : { images: of.images }),
       ...(part.source ? { source: part.source } : {}),
     });
   };
@@ -319,12 +335,14 @@ function convertProject(
       c.path,
     );
     const n = names.services.get(s.key);
+    const images = policies.get(s.key);
     if (n) {
       render(s.part, `${n.unit}.container`, "container", c.unit, {
         service: s.key,
         envFiles: c.envFiles,
         objects: c.objects,
         ...(health === undefined ? {} : { health }),
+        ...(images === undefined ? {} : { images }),
       });
     }
     for (const x of c.extra) render(s.part, x.fileName, x.type, x.unit, { service: s.key });

@@ -1,50 +1,73 @@
 /**
  * {@link serviceHoist}: a compose service's own `x-hoist:` map, which holds its health settings
- * (`x-hoist: { health: { http: … } }`), read by the same rules as config.yml's. Pure.
+ * (`x-hoist: { health: { http: … } }`), read by the same rules as config.yml's, and its images'
+ * update policy (`x-hoist: { images: auto }`). Pure.
  *
  * @module
  */
 import { entryPlace, type HealthSettings, readHealthValue } from "../health_config.ts";
+import { readUpdatePolicy, type UpdatePolicy } from "../../images/update_policy.ts";
 import type { CEntry, CNode } from "./compose_tree.ts";
-import { describe, keyPath } from "./nodes.ts";
+import { describe, keyPath, text } from "./nodes.ts";
 import { type Diagnostics, fail } from "./unit_builder.ts";
 
+/** What a compose service's own `x-hoist` says. */
+export interface ServiceHoist {
+  readonly health?: HealthSettings;
+  /** `x-hoist: { images: … }`, and the line it is written on. */
+  readonly images?: { readonly policy: UpdatePolicy; readonly line: number };
+}
+
 /**
- * The health settings of compose service `name` from its `x-hoist` entry (undefined when it has
- * none, or after an error). Problems go to `d`, each at its line; the settings are not part of
- * any hash (an x-hoist edit restarts nothing).
+ * The settings of compose service `name` from its `x-hoist` entry (empty when it has none, or
+ * after an error). Problems go to `d`, each at its line; the settings are not part of any hash
+ * (an x-hoist edit restarts nothing).
  *
  * @example
  * ```ts
- * serviceHoist(d, "web", entry)?.probe; // { kind: "http", url: "http://127.0.0.1:8080/", status: 200 }
+ * serviceHoist(d, "web", entry).health?.probe; // { kind: "http", url: "http://127.0.0.1:8080/", status: 200 }
+ * serviceHoist(d, "web", entry).images; // { policy: "auto", line: 7 }
  * ```
  */
-export function serviceHoist(
-  d: Diagnostics,
-  name: string,
-  entry: CEntry,
-): HealthSettings | undefined {
-  const path = keyPath(keyPath(keyPath("services", name), "x-hoist"), "health");
+export function serviceHoist(d: Diagnostics, name: string, entry: CEntry): ServiceHoist {
+  const own = keyPath(keyPath("services", name), "x-hoist");
+  const path = keyPath(own, "health");
   const value = entry.value;
   if (value.kind !== "map") {
     fail(
       d,
-      keyPath(keyPath("services", name), "x-hoist"),
+      own,
       entry.line,
       `expected a map, got ${describe(value)}`,
-      "Write x-hoist: { health: { http: http://127.0.0.1:8080/ } }",
+      "Write x-hoist: { health: { http: http://127.0.0.1:8080/ } } or x-hoist: { images: auto }",
     );
-    return undefined;
+    return {};
   }
   let health: HealthSettings | undefined;
+  let images: ServiceHoist["images"];
   for (const e of value.entries) {
+    if (e.key === "images") {
+      const read = readUpdatePolicy(e.value.kind === "scalar" ? text(e.value) : undefined);
+      if ("error" in read) {
+        fail(
+          d,
+          keyPath(own, e.key),
+          e.line,
+          e.value.kind === "scalar"
+            ? read.error
+            : `must be pinned, manual or auto, got ${describe(e.value)}`,
+          "Write images: pinned, images: manual or images: auto",
+        );
+      } else images = { policy: read.policy, line: e.line };
+      continue;
+    }
     if (e.key !== "health") {
       fail(
         d,
-        keyPath(keyPath(keyPath("services", name), "x-hoist"), e.key),
+        keyPath(own, e.key),
         e.line,
         "unknown key",
-        "x-hoist on a compose service knows health",
+        "x-hoist on a compose service knows health and images",
       );
       continue;
     }
@@ -64,7 +87,10 @@ export function serviceHoist(
     }
     health = read.value;
   }
-  return health;
+  return {
+    ...(health === undefined ? {} : { health }),
+    ...(images === undefined ? {} : { images }),
+  };
 }
 
 /** A compose node as a plain value, the line of each key path noted in `lines`. */
