@@ -3,7 +3,8 @@
  * aid. Relative paths point into the file's folder, as compose resolves them; variables come from
  * the folder's `.env`, then hoist's environment (which wins, as the shell does in compose); the
  * units are named as hoist names them (`gitops-<name>`), and checked by the quadlet generator
- * when it is installed.
+ * when it is installed. The `x-hoist` settings units cannot carry (health checks, image update
+ * policies, `restart_on_change`) are warnings at their lines, never dropped without a word.
  *
  * @module
  */
@@ -82,6 +83,19 @@ export function runConvert(deps: Deps, opts: ConvertOptions): Promise<Outcome<Co
     );
     const problems = [
       ...converted.problems,
+      // what the units cannot say must not vanish without a word
+      ...(converted.value?.deployOnly ?? []).map((x) =>
+        problem(
+          "warning",
+          `${x.path}: applies only when hoist deploys this file; the units printed here do not carry it`,
+          {
+            file: x.file,
+            line: x.line,
+            hint:
+              "Keep it in the compose file hoist deploys: the quadlets alone have no form for it",
+          },
+        )
+      ),
       ...[...generator].map(([name, message]) =>
         problem("error", `${name}: the quadlet generator says: ${message}`, { file: opts.file })
       ),

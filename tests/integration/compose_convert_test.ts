@@ -167,3 +167,55 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "hoist convert warns on stderr about each x-hoist setting the units cannot carry, at its file:line; x-hoist.ignore acts on the conversion itself",
+  async fn() {
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(
+        `${dir}/compose.yaml`,
+        `x-hoist:
+  restart_on_change: false
+  ignore: [deploy]
+services:
+  web:
+    image: docker.io/library/busybox:1
+    deploy: {replicas: 2}
+    x-hoist:
+      health: {http: "http://127.0.0.1:8080/"}
+      images: auto
+  db:
+    image: docker.io/library/busybox:1.36
+`,
+      );
+      const run = await hoist(dir, {}, "convert", `${dir}/compose.yaml`);
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /^# gitops-[^\n]*-web\.container$/m);
+      const hint =
+        "  hint: Keep it in the compose file hoist deploys: the quadlets alone have no " +
+        "form for it\n";
+      const only = (line: number, path: string) =>
+        `warning: ${dir}/compose.yaml:${line}: ${path}: applies only when hoist deploys this ` +
+        `file; the units printed here do not carry it\n${hint}`;
+      assert.equal(
+        run.err,
+        `warning: ${dir}/compose.yaml:7: services.web.deploy: not supported by quadlets; ignored (x-hoist.ignore)\n` +
+          only(2, "x-hoist.restart_on_change") +
+          only(9, "services.web.x-hoist.health") +
+          only(10, "services.web.x-hoist.images"),
+      );
+      const json = await hoist(dir, {}, "convert", "--json", `${dir}/compose.yaml`);
+      const report = JSON.parse(json.out) as { problems: { line: number; message: string }[] };
+      assert.deepEqual(
+        report.problems.map((p) => `${p.line}: ${p.message.split(":")[0]}`),
+        [
+          "7: services.web.deploy",
+          "2: x-hoist.restart_on_change",
+          "9: services.web.x-hoist.health",
+          "10: services.web.x-hoist.images",
+        ],
+      );
+    });
+  },
+});

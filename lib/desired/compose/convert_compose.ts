@@ -91,6 +91,20 @@ export interface ComposeProject {
   readonly units: readonly ComposeUnit[];
   /** `x-hoist: {restart_on_change: false}`: units are updated, running containers not restarted. */
   readonly restartOnChange?: false;
+  /**
+   * The `x-hoist` settings the units do not carry, which act only when hoist deploys the file
+   * (health checks, image update policies, `restart_on_change`), sorted by file and line; what
+   * `hoist convert` warns about. (`ignore` and `profiles` act on the conversion itself.)
+   */
+  readonly deployOnly: readonly DeployOnlySetting[];
+}
+
+/** One `x-hoist` setting that has no form in the units, and where it is written. */
+export interface DeployOnlySetting {
+  /** Its key path (`services.web.x-hoist.health`). */
+  readonly path: string;
+  readonly file: string;
+  readonly line: number;
 }
 
 export { MAX_SERVICES } from "./project_services.ts";
@@ -144,11 +158,22 @@ export function convertCompose(input: ComposeInput): Read<ComposeProject | undef
     return { value: undefined, problems };
   }
   const project = projectName(d, root, input);
-  const units = project === undefined ? [] : convertProject(d, root, project, input, lookup);
+  const { units, deployOnly } = project === undefined
+    ? { units: [], deployOnly: [] }
+    : convertProject(d, root, project, input, lookup);
+  const top = field(root, "x-hoist");
+  const flag = top === undefined ? undefined : field(top.value, "restart_on_change");
+  if (flag !== undefined) {
+    deployOnly.push({ path: "x-hoist.restart_on_change", file: input.file, line: flag.line });
+  }
+  deployOnly.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
   return hasErrors(problems) || project === undefined
     ? { value: undefined, problems }
-    : { value: { project, units, ...restartOnChange(root) }, problems };
+    : { value: { project, units, ...restartOnChange(root), deployOnly }, problems };
 }
+
+/** The keys of a compose service's `x-hoist` that act only when hoist deploys it. */
+const DEPLOY_ONLY_KEYS = new Set(["health", "images"]);
 
 /** `x-hoist: {restart_on_change: false}` (pgo's `x-pgo: {reload: false}`). */
 function restartOnChange(root: CNode): { restartOnChange?: false } {
@@ -201,7 +226,7 @@ function convertProject(
   project: string,
   input: ComposeInput,
   lookup: Lookup,
-): ComposeUnit[] {
+): { units: ComposeUnit[]; deployOnly: DeployOnlySetting[] } {
   const offline = input.offline ?? false;
   const parts = includedParts({ d, root, paths: input.paths }, {
     lookup,
@@ -265,6 +290,7 @@ function convertProject(
     completed: new Set<string>(),
     usedNetworks: new Set<string>(),
   };
+  const deployOnly: DeployOnlySetting[] = [];
   const built = services.map((s) => {
     const c: ServiceCtx = {
       name: s.key,
@@ -284,6 +310,11 @@ function convertProject(
       convertService({ entries: s.value.entries, line: s.line }, c, declared);
       const own = s.value.entries.find((e) => e.key === "x-hoist");
       if (own !== undefined) hoist = serviceHoist(s.part.d, s.key, own);
+      for (const e of own?.value.kind === "map" ? own.value.entries : []) {
+        if (!DEPLOY_ONLY_KEYS.has(e.key)) continue;
+        const path = keyPath(keyPath(keyPath("services", s.key), "x-hoist"), e.key);
+        deployOnly.push({ path, file: s.part.d.file, line: e.line });
+      }
     }
     return { s, c, health: hoist.health, written: hoist.images };
   });
@@ -357,7 +388,7 @@ function convertProject(
       render(r.part, `${r.names.unit}.volume`, "volume", volumeUnit(r.part.d, r));
     }
   }
-  return out;
+  return { units: out, deployOnly };
 }
 
 /**
