@@ -65,6 +65,14 @@ export interface HealthSettings {
    * in its own container; the other keys judge the project as a whole.
    */
   readonly compose?: Readonly<Record<string, HealthSettings>>;
+  /** Where each `compose:` entry is written, for messages (a name that is no compose service). */
+  readonly composePlaces?: Readonly<Record<string, SettingPlace>>;
+}
+
+/** Where a setting is written: its file and line, as far as known. */
+export interface SettingPlace {
+  readonly file?: string;
+  readonly line?: number;
 }
 
 /** The settings when config.yml says nothing (`auto`). */
@@ -89,6 +97,8 @@ export interface ServiceEntry {
 
 /** Lines of YAML nodes, and errors placed at them (parse_host_config's `Place`). */
 export interface EntryPlace {
+  /** The file the nodes are read from, where known. */
+  readonly file?: string;
   readonly lineOf: (node: unknown) => number | undefined;
   readonly error: (message: string, node: unknown, hint?: string) => Problem;
 }
@@ -222,7 +232,10 @@ function readHealth(
     if (key === "compose") {
       const read = readComposeHealth(name, pair.value, pair.key, at, where);
       problems.push(...read.problems);
-      if (read.value !== undefined) out.compose = read.value;
+      if (read.value !== undefined) {
+        out.compose = read.value.compose;
+        out.composePlaces = read.value.places;
+      }
     } else if ((PROBES as readonly string[]).includes(key)) {
       probes.push(key);
       const probe = readProbe(`${where}.${key}`, key, pair.value ?? pair.key, at);
@@ -292,7 +305,12 @@ function readComposeHealth(
   keyNode: unknown,
   at: EntryPlace,
   where: string,
-): Read<Readonly<Record<string, HealthSettings>> | undefined> {
+): Read<
+  {
+    readonly compose: Readonly<Record<string, HealthSettings>>;
+    readonly places: Readonly<Record<string, SettingPlace>>;
+  } | undefined
+> {
   if (!isMap(value)) {
     return {
       value: undefined,
@@ -305,6 +323,7 @@ function readComposeHealth(
   }
   const problems: Problem[] = [];
   const out: Record<string, HealthSettings> = {};
+  const places: Record<string, SettingPlace> = {};
   for (const pair of value.items) {
     const key = pairKey(pair);
     if (key === undefined || !COMPOSE_NAME.test(key)) {
@@ -320,8 +339,15 @@ function readComposeHealth(
     const read = readHealth(name, pair.value, pair.key, at, `${where}.compose.${key}`);
     problems.push(...read.problems);
     if (read.value !== undefined) out[key] = read.value;
+    const line = at.lineOf(pair.key);
+    places[key] = {
+      ...(at.file === undefined ? {} : { file: at.file }),
+      ...(line === undefined ? {} : { line }),
+    };
   }
-  return problems.length > 0 ? { value: undefined, problems } : { value: out, problems };
+  return problems.length > 0
+    ? { value: undefined, problems }
+    : { value: { compose: out, places }, problems };
 }
 
 /** One probe's value. */
@@ -452,6 +478,7 @@ export function entryPlace(
   lineOf: (node: unknown) => number | undefined,
 ): EntryPlace {
   return {
+    file,
     lineOf,
     error: (message, node, hint) => problem("error", message, { file, line: lineOf(node), hint }),
   };
@@ -477,7 +504,9 @@ export function readHealthValue(
   const paths = new Map<unknown, readonly string[]>();
   const node = toNode(value, [], paths);
   const lineOf = (n: unknown) => at(paths.get(n) ?? []).lineOf(n);
+  const file = at([]).file;
   const place: EntryPlace = {
+    ...(file === undefined ? {} : { file }),
     lineOf,
     error: (message, n, hint) => at(paths.get(n) ?? []).error(message, n, hint),
   };

@@ -43,6 +43,7 @@ export function parseHostConfig(
   if (!parsed.yaml) return { problems: parsed.problems };
   const { doc, lineOf } = parsed.yaml;
   const at: Place = {
+    file,
     lineOf,
     error: (message, node, hint) => problem("error", message, { file, line: lineOf(node), hint }),
   };
@@ -80,6 +81,7 @@ export function parseHostConfig(
 
 /** Lines of YAML nodes, and errors placed at them, in config.yml. */
 interface Place {
+  readonly file: string;
   readonly lineOf: (node: unknown) => number | undefined;
   readonly error: (message: string, node: unknown, hint?: string) => Problem;
 }

@@ -28,11 +28,11 @@ export function withAgentHealth(
   const services = desired.services.map((s) => {
     const health = options[s.name]?.health;
     if (s.status === "ready" && s.health !== undefined) {
-      problems.push(...unknownComposeServices(s, s.health.compose, undefined));
+      problems.push(...unknownComposeServices(s, s.health, undefined));
     }
     if (health === undefined || s.status !== "ready") return s;
     if (s.health === undefined) {
-      problems.push(...unknownComposeServices(s, health.compose, file));
+      problems.push(...unknownComposeServices(s, health, file));
       return { ...s, health };
     }
     problems.push(problem(
@@ -55,24 +55,28 @@ export function withAgentHealth(
 /** Warnings for `health.compose` names that are no compose service of `s`. */
 function unknownComposeServices(
   s: ReadyService,
-  compose: Readonly<Record<string, unknown>> | undefined,
+  health: HealthSettings,
   file: string | undefined,
 ): Problem[] {
+  const { compose, composePlaces: places } = health;
   if (compose === undefined) return [];
   const known = composeTargets(s).map((t) => t.service);
-  return Object.keys(compose).filter((n) => !known.includes(n)).sort().map((n) =>
-    problem(
+  return Object.keys(compose).filter((n) => !known.includes(n)).sort().map((n) => {
+    const at = places?.[n];
+    const where = at?.file ?? file;
+    return problem(
       "warning",
       known.length === 0
         ? `services.${s.name}.health.compose.${n} is unused: ${s.name} is no compose project`
         : `services.${s.name}.health.compose.${n} is unused: ${s.name} has no compose service ${n}`,
       {
-        ...(file === undefined ? {} : { file }),
+        ...(where === undefined ? {} : { file: where }),
+        ...(at?.line === undefined ? {} : { line: at.line }),
         service: s.name,
         hint: known.length === 0
           ? "Write the checks as health's own keys, or remove compose:"
           : `Its compose services: ${known.join(", ")}`,
       },
-    )
-  );
+    );
+  });
 }

@@ -43,7 +43,11 @@ Deno.test({
       {
         yaml:
           'blog:\n    health:\n      compose:\n        web: { http: "http://127.0.0.1:8080/" }\n        db: none',
-        want: { ...DEFAULT_HEALTH, compose: { web: HTTP, db: NONE } },
+        want: {
+          ...DEFAULT_HEALTH,
+          compose: { web: HTTP, db: NONE },
+          composePlaces: { web: { file: FILE, line: 5 }, db: { file: FILE, line: 6 } },
+        },
       },
       {
         // the plain keys still judge the project as a whole, beside compose:
@@ -53,6 +57,7 @@ Deno.test({
           ...DEFAULT_HEALTH,
           probe: { kind: "tcp", host: "127.0.0.1", port: 80 },
           compose: { db: CMD },
+          composePlaces: { db: { file: FILE, line: 6 } },
         },
       },
     ];
@@ -127,6 +132,7 @@ Deno.test({
     assert.deepEqual(c.services.blog?.health, {
       ...DEFAULT_HEALTH,
       compose: { web: HTTP, db: NONE },
+      composePlaces: { web: { file: "/c.toml", line: 3 }, db: { file: "/c.toml", line: 6 } },
     });
     const table: { toml: string; message: RegExp }[] = [
       {
@@ -418,33 +424,80 @@ Deno.test({
 });
 
 Deno.test({
-  name: "withAgentHealth() warns about health.compose names that are no compose service",
+  name:
+    "withAgentHealth() warns about health.compose names that are no compose service, at the file and line of the name",
   permissions: PURE,
   fn() {
     const desired = read({
       [`${HOST}/config.yml`]:
-        "services:\n  blog:\n    health:\n      compose:\n        wbe: none\n        web: none\n  api: {}\n",
+        "services:\n  blog:\n    health:\n      compose:\n        wbe: none\n        web: none\n  api: {}\n  shop: {}\n",
       [`${HOST}/blog/compose.yaml`]: COMPOSE(""),
+      [`${HOST}/shop/compose.yaml`]: COMPOSE(""),
       [`${HOST}/api/manifest.yml`]: "Container:\n  Image:\n    - docker.io/library/nginx:1.27\n",
     });
-    const agent: HealthSettings = { ...DEFAULT_HEALTH, compose: { web: NONE } };
-    const out = withAgentHealth(desired, { api: { health: agent } }, "/c.toml");
-    const added = out.problems.slice(desired.problems.length);
-    assert.deepEqual(added.map((p) => [p.level, p.file, p.service, p.message, p.hint]), [
-      [
-        "warning",
-        "/c.toml",
-        "api",
-        "services.api.health.compose.web is unused: api is no compose project",
-        "Write the checks as health's own keys, or remove compose:",
-      ],
-      [
-        "warning",
-        undefined,
-        "blog",
-        "services.blog.health.compose.wbe is unused: blog has no compose service wbe",
-        "Its compose services: db, web",
-      ],
-    ]);
+    const agent = parseConfig(
+      SOURCE + '[services.api.health.compose]\nweb = "none"\n' +
+        '[services.shop.health.compose.nosuch]\ntcp = "127.0.0.1:80"\n',
+      "/c.toml",
+      CTX,
+    );
+    // settings made in code, not read from a file: the agent config's file, no line
+    const made: HealthSettings = { ...DEFAULT_HEALTH, compose: { nope: NONE } };
+    const table: {
+      options: Parameters<typeof withAgentHealth>[1];
+      want: (string | number | undefined)[][];
+    }[] = [
+      {
+        options: agent.services,
+        want: [
+          [
+            "/c.toml",
+            4,
+            "api",
+            "services.api.health.compose.web is unused: api is no compose project",
+            "Write the checks as health's own keys, or remove compose:",
+          ],
+          [
+            `${HOST}/config.yml`,
+            5,
+            "blog",
+            "services.blog.health.compose.wbe is unused: blog has no compose service wbe",
+            "Its compose services: db, web",
+          ],
+          [
+            "/c.toml",
+            5,
+            "shop",
+            "services.shop.health.compose.nosuch is unused: shop has no compose service nosuch",
+            "Its compose services: db, web",
+          ],
+        ],
+      },
+      {
+        options: { shop: { health: made } },
+        want: [
+          [
+            `${HOST}/config.yml`,
+            5,
+            "blog",
+            "services.blog.health.compose.wbe is unused: blog has no compose service wbe",
+            "Its compose services: db, web",
+          ],
+          [
+            "/c.toml",
+            undefined,
+            "shop",
+            "services.shop.health.compose.nope is unused: shop has no compose service nope",
+            "Its compose services: db, web",
+          ],
+        ],
+      },
+    ];
+    for (const { options, want } of table) {
+      const out = withAgentHealth(desired, options, "/c.toml");
+      const added = out.problems.slice(desired.problems.length);
+      assert.ok(added.every((p) => p.level === "warning"));
+      assert.deepEqual(added.map((p) => [p.file, p.line, p.service, p.message, p.hint]), want);
+    }
   },
 });
