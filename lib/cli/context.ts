@@ -46,9 +46,14 @@ path = "gitops"`;
 
 /**
  * Loads the config named by --config, HOIST_CONFIG, or the default path; a file that cannot be
- * read (a folder, no permission) is `config-invalid` with a hint fitting the cause.
+ * read (a folder, no permission) is `config-invalid` with a hint fitting the cause. `ctx` is the
+ * process's unless a command reads the config as another would (validate: as the root agent).
  */
-export async function loadConfig(io: CliIo, opts: GlobalOptions): Promise<Config> {
+export async function loadConfig(
+  io: CliIo,
+  opts: GlobalOptions,
+  ctx: ConfigContext = io.ctx,
+): Promise<Config> {
   const path = opts.config ?? io.ctx.env.HOIST_CONFIG ?? defaultConfigPath(io.ctx);
   const text = await io.readFile(path).catch((e) => {
     if (e instanceof HoistError) throw e;
@@ -61,5 +66,5 @@ export async function loadConfig(io: CliIo, opts: GlobalOptions): Promise<Config
       `Create it with at least:\n${EXAMPLE}\nor pass --config FILE (or set HOIST_CONFIG)`,
     );
   }
-  return parseConfig(text, path, io.ctx);
+  return parseConfig(text, path, ctx);
 }

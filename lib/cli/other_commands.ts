@@ -44,12 +44,20 @@ export async function renderCommand(
   return outcome.value.blocked ? EXIT.error : EXIT.ok;
 }
 
-/** `hoist validate [DIR]`. */
+/** `hoist validate [DIR]` (with `--config FILE`, its `[services.<name>] urls` too). */
 export async function validateCommand(
-  { io, makeDeps }: CommandContext,
+  { io, globals, makeDeps }: CommandContext,
   opts: ValidateOptions & { json: boolean },
 ): Promise<number> {
-  const outcome = await runValidate(await makeDeps(VALIDATE_DEPS), opts);
+  // only an agent config named by --config: validate checks a checkout, not this machine's setup;
+  // read as the root agent would (mode unset: system), since a checkout is checked anywhere
+  const config = globals.config === undefined
+    ? undefined
+    : await loadConfig(io, globals, { ...io.ctx, uid: 0 });
+  const agent = config === undefined ? {} : {
+    agent: { file: config.file, host: opts.host ?? config.host, services: config.services },
+  };
+  const outcome = await runValidate(await makeDeps(VALIDATE_DEPS), { ...opts, ...agent });
   if (!outcome.ok) return printError(io, outcome.error);
   const { hosts, problems } = outcome.value;
   if (opts.json) {

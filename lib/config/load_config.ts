@@ -156,7 +156,7 @@ export interface Config {
   readonly notify: readonly NotifySink[];
   /** `[remote]`: keys that may operate the whole host through hoist serve's remote API. */
   readonly remote: RemoteConfig;
-  /** `[proxy]`: the Caddyfile snippet made from config.yml's `urls` (absent: none is written). */
+  /** `[proxy]`: the Caddyfile snippet made from the services' `urls` (absent: none is written). */
   readonly proxy?: ProxyConfig;
   /** `[services.<name>]`: per-service settings for layouts without config.yml. */
   readonly services: Readonly<Record<string, ServiceOptions>>;
@@ -325,7 +325,7 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
       messages.join("\n"),
       "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
         "[source] or [[sources]] (name, url, branch, branches, path, layout, services, service, compose, ssh_key, " +
-        "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose, health, user), [compose] (ignore), [compose.policy] (privileged, network_mode_host, " +
+        "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose, health, user, urls), [compose] (ignore), [compose.policy] (privileged, network_mode_host, " +
         "ipc_host, pid_host, cap_add, devices, bind_roots, bind_only, external_networks), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
         "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
         "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file), [images] (check_every, prune), [remote] (admin_keys), [rollout] (windows, time_zone, min_commit_age), [state] (keep_deployments), [proxy] (caddy_snippet, reload), [[notify]]",

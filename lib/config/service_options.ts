@@ -7,7 +7,8 @@
  */
 import { z } from "zod";
 import { entryPlace, type HealthSettings, readHealthValue } from "../desired/health_config.ts";
-import { HoistError } from "../errors.ts";
+import { HoistError, type Problem } from "../errors.ts";
+import { type ProxyUrl, readAgentUrls } from "../desired/proxy_urls.ts";
 import type { Mode } from "../types/mode.ts";
 import { userNameError } from "../desired/service_user.ts";
 
@@ -31,6 +32,12 @@ export interface ServiceOptions {
   readonly user?: string;
   /** The line of `user` in the agent config, for messages. */
   readonly userLine?: number;
+  /**
+   * Hostnames the reverse-proxy snippet routes to its containers, as config.yml's
+   * `services.<name>.urls` would say them (`urls = { "app.example.org" = "web:8080" }`), each
+   * with its line in the agent config; config.yml's win where it has them.
+   */
+  readonly urls?: readonly ProxyUrl[];
 }
 
 const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -52,15 +59,25 @@ export const serviceOptionsSchema = z.record(
     compose: composeFileSchema.optional(),
     // checked by readHealthValue, with the same rules and messages as config.yml's
     health: z.unknown().optional(),
+    // checked by readAgentUrls, with the same rules as config.yml's
+    urls: z.unknown().optional(),
     user: z.string().refine((u) => userNameError(u) === undefined, {
       message: "must be a login name: lower-case letters, digits, '_' or '-', not root",
     }).optional(),
   }),
 );
 
+const HINTS = {
+  health:
+    'health = "none", or a table of one probe (http, tcp, command, container) and start_period, interval, timeout, retries, window, settle (and compose, the same per compose service)',
+  user: 'Remove user from [services.<name>], or set mode = "system" and run hoist as root',
+  urls:
+    'urls = { "app.example.org" = "web:8080" }: DNS hostnames, each to NAME:PORT of a container of the service',
+} as const;
+
 /**
  * `[services]` as parsed → options by service name, sorted, without unset keys. `text` and `file`
- * place errors in health settings (`config-invalid`, every one with its line).
+ * place errors in health settings and urls (`config-invalid`, every one with its line).
  */
 export function serviceOptions(
   parsed: z.infer<typeof serviceOptionsSchema> | undefined,
@@ -69,7 +86,13 @@ export function serviceOptions(
   mode: Mode = "system",
 ): Readonly<Record<string, ServiceOptions>> {
   const out: Record<string, ServiceOptions> = {};
-  const errors: string[] = [];
+  const errors: { text: string; kind: keyof typeof HINTS }[] = [];
+  const report = (p: Problem, kind: keyof typeof HINTS) =>
+    errors.push({
+      kind,
+      text: `${p.file}${p.line === undefined ? "" : `:${p.line}`}: ${p.message}` +
+        (p.hint === undefined ? "" : ` (${p.hint})`),
+    });
   for (const [name, o] of Object.entries(parsed ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
     let health: HealthSettings | undefined;
     if (o.health !== undefined) {
@@ -79,23 +102,33 @@ export function serviceOptions(
         o.health,
         (path) => entryPlace(file, () => deepestLine(text, key, path)),
       );
-      for (const p of read.problems) {
-        errors.push(
-          `${p.file}${p.line === undefined ? "" : `:${p.line}`}: ${p.message}` +
-            (p.hint === undefined ? "" : ` (${p.hint})`),
-        );
-      }
+      for (const p of read.problems) report(p, "health");
       health = read.value;
+    }
+    let urls: readonly ProxyUrl[] | undefined;
+    if (o.urls !== undefined) {
+      const key = ["services", name, "urls"];
+      const read = readAgentUrls(
+        name,
+        o.urls,
+        file,
+        (host) =>
+          deepestLine(text, key, host === undefined ? [] : [host]) ??
+            findLine(text, key.slice(0, 2)),
+      );
+      for (const p of read.problems) report(p, "urls");
+      urls = read.value;
     }
     const userLine = o.user === undefined
       ? undefined
       : findLine(text, ["services", name, "user"]) ?? findLine(text, ["services", name]);
     if (o.user !== undefined && mode === "user") {
-      errors.push(
-        `${file}${
+      errors.push({
+        kind: "user",
+        text: `${file}${
           userLine === undefined ? "" : `:${userLine}`
         }: [services.${name}] user: hoist runs rootless (mode = "user") and cannot deploy for another account (remove user, or run hoist as root in system mode)`,
-      );
+      });
     }
     out[name] = {
       ...(o.user === undefined ? {} : { user: o.user }),
@@ -104,15 +137,15 @@ export function serviceOptions(
       ...(o.post === undefined ? {} : { post: o.post }),
       ...(o.compose === undefined ? {} : { compose: o.compose }),
       ...(health === undefined ? {} : { health }),
+      ...(urls === undefined ? {} : { urls }),
     };
   }
   if (errors.length > 0) {
+    const kinds = [...new Set(errors.map((e) => e.kind))];
     throw new HoistError(
       "config-invalid",
-      errors.join("\n"),
-      errors.every((e) => e.includes("] user: "))
-        ? 'Remove user from [services.<name>], or set mode = "system" and run hoist as root'
-        : 'health = "none", or a table of one probe (http, tcp, command, container) and start_period, interval, timeout, retries, window, settle (and compose, the same per compose service)',
+      errors.map((e) => e.text).join("\n"),
+      kinds.map((k) => HINTS[k]).join("; "),
     );
   }
   return out;
@@ -128,22 +161,40 @@ function deepestLine(text: string, key: readonly string[], path: readonly string
 }
 
 /**
- * The line of a key path in TOML text, as `[services.web.health]` tables or `health = {…}` inline
- * tables write it: the deepest of its keys found.
+ * The line of a key path in TOML text, as `[services.web.health]` tables, `health = {…}` inline
+ * tables or dotted keys (`urls."app.example.org" = …`) write it: the first line whose table and
+ * key path start with `key`. Keys may be bare or quoted (`"app.example.org" = "web:8080"`).
  */
 function findLine(text: string, key: readonly string[]): number | undefined {
   const lines = text.split("\n");
+  const within = (path: readonly string[]) =>
+    path.length >= key.length && key.every((k, i) => path[i] === k);
   let table: string[] = [];
   for (const [i, raw] of lines.entries()) {
     const line = raw.trim();
     const header = /^\[\s*([^\]]+?)\s*\]$/.exec(line)?.[1];
     if (header !== undefined) {
-      table = header.split(".").map((k) => k.trim().replace(/^"(.*)"$/, "$1"));
-      if (table.join(".") === key.join(".")) return i + 1;
+      table = keyPath(header) ?? [];
+      if (within(table)) return i + 1;
       continue;
     }
-    const m = /^("?)([A-Za-z0-9_-]+)\1\s*=/.exec(line);
-    if (m && [...table, m[2]].join(".") === key.join(".")) return i + 1;
+    const left =
+      /^((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=/
+        .exec(line)?.[1];
+    const path = left === undefined ? undefined : keyPath(left);
+    if (path !== undefined && within([...table, ...path])) return i + 1;
   }
   return undefined;
+}
+
+/** `services."a.b".urls` → `["services", "a.b", "urls"]`; undefined when it is no key path. */
+function keyPath(text: string): string[] | undefined {
+  const parts: string[] = [];
+  const part = /\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*(\.|$)/y;
+  let m: RegExpExecArray | null;
+  while (part.lastIndex < text.length && (m = part.exec(text)) !== null) {
+    parts.push(m[1] ?? m[2] ?? m[3] ?? "");
+    if (m[4] === "") return parts;
+  }
+  return part.lastIndex === text.length && parts.length > 0 ? parts : undefined;
 }

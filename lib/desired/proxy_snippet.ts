@@ -1,5 +1,6 @@
 /**
- * The Caddyfile snippet made from every service's config.yml `urls` (pgo's `urls`): one site
+ * The Caddyfile snippet made from every service's `urls` (pgo's `urls`; config.yml's, else the
+ * agent config's `[services.<name>] urls`, see {@link ./with_agent_urls.ts}): one site
  * block per hostname, sorted, each proxying to one container of its service by the container's
  * name. Pure and deterministic: the same routes give the same bytes, so hoist rewrites the file
  * (and reloads Caddy) only when a route changed.
@@ -14,7 +15,10 @@
  * 4. the hoist service's own name, when the service has exactly one container.
  *
  * The snippet names the container by its podman name, which is what a Caddy container on a
- * shared podman network resolves (aardvark-dns): `reverse_proxy systemd-gitops-web:8080`.
+ * shared podman network resolves (aardvark-dns): `reverse_proxy systemd-gitops-web:8080`. A
+ * service that runs as another account (`user`) has its containers in that account's rootless
+ * podman, whose networks and names a Caddy of hoist's own podman does not see: its routes are
+ * still written (a Caddy running as that same account reaches them), with a warning.
  *
  * @module
  */
@@ -45,7 +49,7 @@ const UPSTREAM = /^[A-Za-z0-9][A-Za-z0-9_.-]*:[0-9]{1,5}$/;
 
 /** The first line of the snippet. */
 export const SNIPPET_HEADER =
-  "# Written by hoist from config.yml's services.<name>.urls; do not edit (it is rewritten).";
+  "# Written by hoist from the services' urls; do not edit (it is rewritten).";
 
 /**
  * Routes and text of the snippet for the desired services. An error in config.yml itself (no
@@ -80,11 +84,13 @@ export function proxySnippet(
       blocked.push(s.name);
       continue;
     }
+    const user = s.user?.name;
+    const routed: ProxyRoute[] = [];
     for (const url of s.urls.urls) {
       const found = upstreamOf(s, url, prefix);
       // the grammar of podman names already keeps these plain; checked again as they are written
       if (typeof found === "string" && UPSTREAM.test(`${found}:${url.port}`)) {
-        routes.push({ host: url.host, service: s.name, upstream: `${found}:${url.port}` });
+        routed.push({ host: url.host, service: s.name, upstream: `${found}:${url.port}` });
       } else {
         const why = typeof found === "string"
           ? { error: `${found} is not a plain container name`, hint: "Set ContainerName=" }
@@ -96,6 +102,10 @@ export function proxySnippet(
           hint: why.hint,
         }));
       }
+    }
+    routes.push(...routed);
+    if (user !== undefined && routed.length > 0) {
+      problems.push(otherAccount(s.name, user, file, s.urls.urls[0]?.line, routed));
     }
   }
   for (const [host, cs] of [...claims].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -125,7 +135,7 @@ export function proxySnippet(
       { hint: "Fix the blocked service; the snippet keeps its routes until then" },
     ));
   }
-  const ok = problems.length === 0;
+  const ok = !hasErrors(problems) && blocked.length === 0;
   const sorted = routes.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   return { routes: sorted, text: ok ? snippetText(sorted) : undefined, problems };
 }
@@ -136,6 +146,30 @@ export function snippetText(routes: readonly ProxyRoute[]): string {
     `# ${r.service}\n${r.host} {\n\treverse_proxy ${r.upstream}\n}\n`
   );
   return [`${SNIPPET_HEADER}\n`, ...sites].join("\n");
+}
+
+/** The warning for routes to a service that runs as another account (`user`). */
+function otherAccount(
+  service: string,
+  user: string,
+  file: string,
+  line: number | undefined,
+  routed: readonly ProxyRoute[],
+): Problem {
+  const upstreams = [...new Set(routed.map((r) => r.upstream.replace(/:[0-9]+$/, "")))].sort();
+  return problem(
+    "warning",
+    `${service} runs as ${user} (user), in that account's rootless podman: a Caddy container of hoist's own podman cannot reach ${
+      upstreams.join(", ")
+    } by name (${routed.map((r) => r.host).sort().join(", ")})`,
+    {
+      file,
+      line,
+      service,
+      hint:
+        `Run Caddy as ${user} too, on a network shared with ${service}'s containers (a service with user = "${user}"), or run ${service} without user`,
+    },
+  );
 }
 
 function placeOf(file: string, url: ProxyUrl): string {
@@ -166,7 +200,7 @@ function upstreamOf(
     all.filter((c) => c.name.endsWith(`-${url.name}`)),
     url.name === s.name && all.length === 1 ? all : [],
   ];
-  const where = `services.${s.name}.urls.${url.host}`;
+  const where = `${s.urls?.where ?? `services.${s.name}.urls`}.${url.host}`;
   const names = all.map((c) => c.name).sort();
   for (const matched of rules) {
     if (matched.length === 1) return matched[0]!.name;

@@ -42,7 +42,7 @@ export function withProxySnippet(
     if (snippet.routes.length > 0) {
       problems.push(problem(
         "warning",
-        `config.yml routes ${snippet.routes.length} hostname(s) (urls), but no Caddy snippet is written`,
+        `the services' urls route ${snippet.routes.length} hostname(s), but no Caddy snippet is written`,
         { hint: 'Set [proxy] caddy_snippet = "/path/to/Caddyfile-import" in the agent config' },
       ));
     }

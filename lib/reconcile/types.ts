@@ -51,7 +51,7 @@ export type ReasonCode =
   | "script"
   /** pull: the images a service is about to (re)start on, fetched before anything of it stops. */
   | "images-first"
-  /** proxy-snippet: a route of config.yml's `urls` was added, changed or removed. */
+  /** proxy-snippet: a route of a service's `urls` was added, changed or removed. */
   | "urls-changed"
   /** consequence: systemd restarts a unit with one hoist restarts (Requires=, BindsTo=, PartOf=). */
   | "restarted-by-systemd"
@@ -188,7 +188,7 @@ export interface PullAction {
 }
 
 /**
- * Write the reverse-proxy snippet (`[proxy] caddy_snippet`, made from config.yml's `urls`)
+ * Write the reverse-proxy snippet (`[proxy] caddy_snippet`, made from the services' `urls`)
  * atomically, then run `reload` (`[proxy] reload`, argv; empty: none). Planned only when the text
  * changes, last in the plan, so the containers it routes to have started. `previous` is the file
  * on disk, for the diff (null: none yet).

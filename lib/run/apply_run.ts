@@ -97,7 +97,7 @@ export function runApply(
       const gated = holdBack(adopted.plan, store.failedHashes(), opts.retryFailed ?? []);
       // stop stays stopped: a service stopped through the remote API is not started again
       // a malformed ssh/ key of the repository is a warning with its file and line, and the
-      // Caddy snippet of config.yml's urls is written last when its text changed
+      // Caddy snippet of the services' urls is written last when its text changed
       const proxied = withProxySnippet(
         withKeyWarnings(gated.plan, adopted.desired),
         adopted.desired,

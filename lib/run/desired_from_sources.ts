@@ -11,6 +11,7 @@ import { type Problem, problem } from "../errors.ts";
 import { mergeDesired } from "../desired/merge_desired.ts";
 import { withAgentHealth } from "../health/with_agent_health.ts";
 import { withAgentUsers } from "../desired/service_user.ts";
+import { withAgentUrls } from "../desired/with_agent_urls.ts";
 import { type BranchOptions, readBranches } from "../desired/read_branches.ts";
 import { readServicesFolder } from "../desired/read_services_folder.ts";
 import { readDesired } from "../desired/read_desired.ts";
@@ -47,8 +48,12 @@ export function desiredFromSources(
     };
   }));
   const unknown = unknownServiceTables(config, merged);
-  const desired = withAgentUsers(
-    withAgentHealth(merged, config.services, config.file),
+  const desired = withAgentUrls(
+    withAgentUsers(
+      withAgentHealth(merged, config.services, config.file),
+      config.services,
+      config.file,
+    ),
     config.services,
     config.file,
   );

@@ -4,11 +4,13 @@
  *
  * @module
  */
+import type { ServiceOptions } from "../config/service_options.ts";
 import type { Deps, DepsConfig } from "../deps.ts";
 import { checkGenerated } from "../desired/check_generated.ts";
 import { readDesired } from "../desired/read_desired.ts";
 import { proxySnippet } from "../desired/proxy_snippet.ts";
 import { readServicesFolder } from "../desired/read_services_folder.ts";
+import { withAgentUrls } from "../desired/with_agent_urls.ts";
 import { OFFLINE_SECRETS } from "../desired/secrets.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
 import { HoistError, type Problem, problem } from "../errors.ts";
@@ -28,6 +30,19 @@ export interface ValidateOptions {
    * every folder under `<path>` holding a compose file, manifest or quadlets is a service.
    */
   readonly layout?: "host-folders" | "services";
+  /**
+   * The agent config given with `--config`: its `[services.<name>] urls` join the services of
+   * its host (with layout "services", of the one set of service folders) as plan would join them.
+   * Absent: validate reads no agent config.
+   */
+  readonly agent?: AgentServices;
+}
+
+/** What validate takes from an agent config. */
+export interface AgentServices {
+  readonly file: string;
+  readonly host: string;
+  readonly services: Readonly<Record<string, ServiceOptions>>;
 }
 
 /**
@@ -70,6 +85,14 @@ export function runValidate(deps: Deps, opts: ValidateOptions): Promise<Outcome<
       );
     }
     const problems: Problem[] = [];
+    const agent = opts.agent;
+    if (agent !== undefined && !hosts.includes(agent.host)) {
+      problems.push(problem(
+        "warning",
+        `${agent.file} is the agent config of ${agent.host}, which is not checked: its [services.<name>] urls are not`,
+        { file: agent.file, hint: `Pass --host ${agent.host}` },
+      ));
+    }
     for (const host of hosts) {
       const read = readDesired(tree, {
         path: base,
@@ -78,10 +101,7 @@ export function runValidate(deps: Deps, opts: ValidateOptions): Promise<Outcome<
         secrets: OFFLINE_SECRETS,
       });
       problems.push(...await generatedProblems(deps, read));
-      // config.yml's urls as the snippet would route them: a hostname claimed twice, a target
-      // naming no container
-      const routes = proxySnippet(read, VALIDATE_RENDERING.prefix).problems;
-      problems.push(...routes.filter((p) => p.level === "error"));
+      problems.push(...urlProblems(read, agent?.host === host ? agent : undefined));
     }
     return { hosts, problems: [...problems, ...generatorProblems(deps)] };
   });
@@ -111,8 +131,41 @@ async function validateServicesFolder(
   }
   return {
     hosts: [host],
-    problems: [...await generatedProblems(deps, read), ...generatorProblems(deps)],
+    problems: [
+      ...await generatedProblems(deps, read),
+      ...urlProblems(read, opts.agent),
+      ...generatorProblems(deps),
+    ],
   };
+}
+
+/**
+ * The services' urls as the snippet would route them (config.yml's, else the agent config's): a
+ * hostname claimed twice, a target naming no container; and an agent config's urls left unused.
+ */
+function urlProblems(read: DesiredState, agent: AgentServices | undefined): Problem[] {
+  if (agent === undefined) {
+    return proxySnippet(read, VALIDATE_RENDERING.prefix).problems.filter((p) =>
+      p.level === "error"
+    );
+  }
+  const desired = withAgentUrls(read, agent.services, agent.file);
+  const names = new Set(read.services.map((s) => s.name));
+  const unknown = Object.entries(agent.services).filter(([n, o]) =>
+    o.urls !== undefined && !names.has(n)
+  ).map(([n, o]) =>
+    problem("warning", `[services.${n}] urls: ${n} is no service of ${agent.host}; unused`, {
+      file: agent.file,
+      line: o.urls?.[0]?.line,
+      hint: `Services here: ${[...names].sort().join(", ") || "none"}`,
+    })
+  );
+  const routes = proxySnippet(desired, VALIDATE_RENDERING.prefix).problems;
+  return [
+    ...desired.problems.slice(read.problems.length),
+    ...unknown,
+    ...routes.filter((p) => p.level === "error"),
+  ];
 }
 
 /** The problems of `read` once the generator has seen its units. */

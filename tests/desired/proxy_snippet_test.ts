@@ -19,8 +19,7 @@ function snippetOf(files: Record<string, string>): { text?: string; problems: st
   };
 }
 
-const HEADER =
-  "# Written by hoist from config.yml's services.<name>.urls; do not edit (it is rewritten).\n";
+const HEADER = "# Written by hoist from the services' urls; do not edit (it is rewritten).\n";
 
 Deno.test({
   name: "proxySnippet() routes each hostname to its service's container, sorted, by podman name",

@@ -15,8 +15,7 @@ const withUrls = (urls: string) =>
   });
 const site = (host: string, port = 8080) =>
   `# web\n${host} {\n\treverse_proxy systemd-gitops-web:${port}\n}\n`;
-const header =
-  "# Written by hoist from config.yml's services.<name>.urls; do not edit (it is rewritten).\n";
+const header = "# Written by hoist from the services' urls; do not edit (it is rewritten).\n";
 
 Deno.test({
   name:
@@ -114,7 +113,7 @@ Deno.test({
     const got = withProxySnippet(plan(d, deployed(d)), d, "gitops-", undefined);
     assert.ok(!got.actions.some((a) => a.kind === "proxy-snippet"));
     assert.deepEqual(got.problems.map((p) => p.message), [
-      "config.yml routes 1 hostname(s) (urls), but no Caddy snippet is written",
+      "the services' urls route 1 hostname(s), but no Caddy snippet is written",
     ]);
   },
 });
