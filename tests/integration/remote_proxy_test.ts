@@ -3,7 +3,8 @@
  * generator, a FAKE podman + systemd (tests/support/fake_host.ts) and the REAL Caddy (Debian's
  * caddy package, 2.6): the reload command the test configures runs `caddy adapt` over a main
  * Caddyfile that imports the snippet, so every snippet hoist writes is one Caddy accepts, routing
- * each hostname to the container named in config.yml's urls.
+ * each hostname to the container named in config.yml's urls, or (layouts without config.yml) in
+ * the agent config's `[services.<name>] urls`.
  *
  * @module
  */
@@ -184,6 +185,78 @@ Deno.test({
       // level-triggered: the next run tries again
       const next = await h.cli("plan");
       assert.match(next.out, new RegExp(`^~ write ${p.snippet}: `, "m"), show(next));
+    });
+  },
+});
+
+Deno.test({
+  name:
+    'layout = "services" (no config.yml): the agent config\'s [services.<name>] urls are routed, Caddy accepts them, and a hostname claimed twice is an error at both agent config lines (hoist validate --config too)',
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      // seed 002's pgo: its urls sit in the agent config, next to the service's other settings
+      const h = await makeHost(dir, {
+        "services/pgo/compose.yaml": `services:\n  pgo:\n    image: ${IMAGE}\n`,
+        "services/blog/front.container": `[Container]\nImage=${IMAGE}\n`,
+      }, "edge");
+      const base = (await Deno.readTextFile(h.configPath)).replace(
+        'path = "gitops"',
+        'layout = "services"\npath = "services"',
+      );
+      const withUrls = (blog: string) =>
+        Deno.writeTextFile(
+          h.configPath,
+          `${base}\n[services.pgo]\nurls = { "pgo.science.ru.nl" = "pgo:5007" }\n\n` +
+            `[services.blog.urls]\n${blog}\n`,
+        );
+      await withUrls('"blog.example.org" = "front:80"');
+      const p = await withProxy(h, dir);
+
+      const planned = await h.cli("plan");
+      assert.equal(planned.code, 0, show(planned));
+      assert.match(
+        planned.out,
+        new RegExp(
+          `^\\+ write ${p.snippet}: new snippet: blog\\.example\\.org, pgo\\.science\\.ru\\.nl$`,
+          "m",
+        ),
+        show(planned),
+      );
+      const applied = await h.cli("apply");
+      assert.equal(applied.code, 0, show(applied));
+      const routes = routesOf(await read(p.adapted));
+      assert.deepEqual(Object.keys(routes).sort(), ["blog.example.org", "pgo.science.ru.nl"]);
+      assert.deepEqual(routes["blog.example.org"], ["systemd-front:80"]);
+      // the compose service's container, by its podman name
+      const pgo = h.fake.containers().filter((c) => c.unit.includes("pgo")).map((c) => c.name);
+      assert.equal(pgo.length, 1, show(applied));
+      assert.deepEqual(routes["pgo.science.ru.nl"], [`${pgo[0]}:5007`], show(applied));
+      assert.equal(await read(p.reloads), "reloaded\n");
+
+      // blog claims pgo's hostname too: an error at both lines of the agent config; no rewrite
+      const before = await read(p.snippet);
+      await withUrls('"PGO.science.ru.nl" = "front:80"');
+      await withProxy(h, dir);
+      const text = await Deno.readTextFile(h.configPath);
+      const line = (s: string) => text.split("\n").findIndex((l) => l.includes(s)) + 1;
+      const clash = `${h.configPath}:${
+        line('"pgo.science.ru.nl"')
+      }: pgo.science.ru.nl is claimed twice: by blog (${h.configPath}:${
+        line('"PGO.science.ru.nl"')
+      }) and by pgo (${h.configPath}:${line('"pgo.science.ru.nl"')})`;
+      const refused = await h.cli("apply");
+      assert.equal(refused.code, 1, show(refused));
+      assert.ok((refused.out + refused.err).includes(clash), show(refused));
+      assert.equal(await read(p.snippet), before);
+      assert.equal(await read(p.reloads), "reloaded\n");
+      // hoist validate reads the agent config it is given, and finds the same
+      const validated = await h.cli("validate", "--layout", "services", h.repo.path);
+      assert.equal(validated.code, 1, show(validated));
+      assert.ok(validated.out.includes(clash), show(validated));
+      // without --config it reads none: the checkout alone is fine
+      const alone = await h.rawCli("validate", "--layout", "services", h.repo.path);
+      assert.equal(alone.code, 0, show(alone));
     });
   },
 });
