@@ -105,14 +105,21 @@ async function readLogins(
 
 /**
  * Writes the auth file when `[[registries]]` lists any, and returns its path (undefined: none
- * configured, podman uses its own login).
+ * configured, podman uses its own login). With none configured, an auth file an earlier run
+ * wrote is removed: credentials taken out of the agent config do not stay on disk. (It is asked
+ * for before every batch of pulls an apply makes, and by every `hoist update` that acts; the
+ * units lose their `REGISTRY_AUTH_FILE` in the same apply, see lib/images/registry_env.ts.)
  */
 export async function prepareAuthFile(
   deps: Pick<Deps, "fs">,
   config: Pick<Config, "registries" | "stateDir">,
   read: (path: string, what: string) => Promise<string> = readPrivateFile,
 ): Promise<string | undefined> {
-  if (config.registries.length === 0) return undefined;
+  if (config.registries.length === 0) {
+    // only hoist's own file in state_dir, never a folder above it
+    await deps.fs.remove(authFilePath(config), config.stateDir);
+    return undefined;
+  }
   const { logins, fromFiles } = await readLogins(config, read);
   const path = authFilePath(config);
   const text = authJson(logins, fromFiles);

@@ -87,3 +87,33 @@ Deno.test({
     assert.deepEqual(reconcile(withAuth, deployed(withAuth), { keepCopies: 3 }).actions, []);
   },
 });
+
+Deno.test({
+  name:
+    "reconcile() rewrites and restarts the services whose units lose REGISTRY_AUTH_FILE once [[registries]] are removed, pulls first",
+  permissions: PURE,
+  fn() {
+    // the pulls come first: the apply's first batch of pulls asks for the auth file, which then
+    // removes the one an earlier run wrote (prepareAuthFile, tests/integration/registry_auth_test.ts)
+    const p = reconcile(withRegistryAuth(D, undefined), deployed(withRegistryAuth(D, AUTH)), {
+      keepCopies: 3,
+    });
+    assert.deepEqual(
+      p.actions.map((a) =>
+        [a.kind, "service" in a ? a.service : undefined, a.code].filter(Boolean).join(" ")
+      ),
+      [
+        "pull img images-first",
+        "pull priv images-first",
+        "write img file-differs",
+        "write priv file-differs",
+        "daemon-reload units-changed",
+        "restart img file-differs",
+        "restart priv file-differs",
+      ],
+    );
+    for (const a of p.actions) {
+      if (a.kind === "write") assert.doesNotMatch(a.content, /REGISTRY_AUTH_FILE/);
+    }
+  },
+});

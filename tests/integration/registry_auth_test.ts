@@ -64,6 +64,54 @@ Deno.test("prepareAuthFile() writes podman's auth.json 0600 from password and cr
   });
 });
 
+Deno.test("prepareAuthFile() removes the auth.json it wrote once [[registries]] are taken out of the agent config, and nothing else", async () => {
+  await withTempDir(async (dir) => {
+    const stateDir = `${dir}/state`;
+    const registries: RegistryConfig[] = [{
+      kind: "password",
+      host: "ghcr.io",
+      username: "me",
+      passwordFile: await file(`${dir}/ghcr.token`, TOKEN),
+    }];
+    const path = await prepareAuthFile({ fs }, { registries, stateDir });
+    assert.equal(path, `${stateDir}/auth.json`);
+    await Deno.writeTextFile(`${stateDir}/image_checks.json`, "{}");
+    const cases: [string, () => Promise<void>][] = [
+      ["the file hoist wrote", async () => {}],
+      ["no file (already removed, or never written)", async () => {}],
+      ["an empty state_dir", async () => {
+        await Deno.remove(`${stateDir}/image_checks.json`);
+      }],
+      ["no state_dir at all", async () => {
+        await Deno.remove(stateDir, { recursive: true });
+      }],
+    ];
+    for (const [what, before] of cases) {
+      await before();
+      assert.equal(await prepareAuthFile({ fs }, { registries: [], stateDir }), undefined, what);
+      assert.equal(await fs.exists(`${stateDir}/auth.json`), false, what);
+    }
+    assert.equal(await fs.exists(`${dir}/ghcr.token`), true, "the password file is the user's");
+  });
+});
+
+Deno.test("prepareAuthFile() without [[registries]] keeps state_dir itself and its other files", async () => {
+  await withTempDir(async (dir) => {
+    const registries: RegistryConfig[] = [{
+      kind: "password",
+      host: "ghcr.io",
+      username: "me",
+      passwordFile: await file(`${dir}/ghcr.token`, TOKEN),
+    }];
+    await prepareAuthFile({ fs }, { registries, stateDir: dir });
+    await Deno.writeTextFile(`${dir}/image_checks.json`, "{}");
+    await prepareAuthFile({ fs }, { registries: [], stateDir: dir });
+    const left = [];
+    for await (const e of Deno.readDir(dir)) left.push(e.name);
+    assert.deepEqual(left.sort(), ["ghcr.token", "image_checks.json"]);
+  });
+});
+
 Deno.test("prepareAuthFile() refuses a world-readable, missing or empty password file and bad credential lines, naming only files", async () => {
   await withTempDir(async (dir) => {
     const open = await file(`${dir}/open.token`, TOKEN, 0o644);
