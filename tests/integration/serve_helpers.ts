@@ -13,7 +13,6 @@ import type { ServeConfig } from "../../lib/config/serve_config.ts";
 import { serve } from "../../lib/server/serve.ts";
 import type { CommandResult, Runner } from "../../lib/adapters/run_command.ts";
 import type { FakeHost } from "../support/fake_host.ts";
-import { reservePort } from "../support/ports.ts";
 import { exampleFiles, makeHost, type TestHost } from "./helpers.ts";
 
 export const SECRET = "mysecret";
@@ -101,7 +100,7 @@ export function withFakeJournal(fake: FakeHost): Runner {
   };
 }
 
-/** A test host whose config has a [serve] table, served on a reserved loopback port. */
+/** A test host whose config has a [serve] table, served on a free loopback port (port 0). */
 export async function served(dir: string, opts: ServedOptions = {}): Promise<Served> {
   const pre = opts.pre ?? "";
   const files = { ...await exampleFiles(), ...opts.files };
@@ -111,10 +110,9 @@ export async function served(dir: string, opts: ServedOptions = {}): Promise<Ser
   }
   const host = await makeHost(dir, files);
   await Deno.writeTextFile(`${dir}/webhook.secret`, `${SECRET}\n`);
-  const port = await reservePort();
   await Deno.writeTextFile(
     host.configPath,
-    `\n[serve]\nlisten = "127.0.0.1:${port.port}"\ninterval = "0"\nbody_limit = 65536\n` +
+    `\n[serve]\ninterval = "0"\nbody_limit = 65536\n` +
       `webhook_secret_file = "${dir}/webhook.secret"\n${opts.serveToml ?? ""}`,
     { append: true },
   );
@@ -126,16 +124,20 @@ export async function served(dir: string, opts: ServedOptions = {}): Promise<Ser
   });
   const deps = await buildDeps(cfg, withFakeJournal(host.fake));
   const abort = new AbortController();
-  let listening!: () => void;
-  const up = new Promise<void>((r) => (listening = r));
-  const serveConfig = { ...cfg.serve, ...opts.override };
+  let listening!: (port: number) => void;
+  const up = new Promise<number>((r) => (listening = r));
+  // port 0: the kernel hands serve a free port as it binds, and onListen says which (a port
+  // probed free and bound later could be taken in between)
+  const serveConfig = { ...cfg.serve, hostname: "127.0.0.1", port: 0, ...opts.override };
   const running = serve(deps, cfg, serveConfig, {
     signal: abort.signal,
-    onListen: () => listening(),
+    onListen: (at) => listening(at.port),
   });
-  await Promise.race([up, running]);
-  await port.release();
-  const url = `${serveConfig.tls === undefined ? "http" : "https"}://127.0.0.1:${port.port}`;
+  const port = await Promise.race([
+    up,
+    running.then(() => Promise.reject(new Error("hoist serve stopped before it listened"))),
+  ]);
+  const url = `${serveConfig.tls === undefined ? "http" : "https"}://127.0.0.1:${port}`;
   const client = opts.caCert === undefined
     ? undefined
     : Deno.createHttpClient({ caCerts: [await Deno.readTextFile(opts.caCert)] });
