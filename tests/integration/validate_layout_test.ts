@@ -86,3 +86,66 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "validate --config: the agent config's [services.<name>] urls join its host's services; a hostname config.yml claims too is an error naming both files",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const nginx = "Container:\n  Image: docker.io/library/nginx:1.27\n";
+      await writeFiles(`${dir}/repo`, {
+        "gitops/edge/config.yml":
+          "services:\n  web:\n    urls: {app.example.org: web:8080}\n  api: {}\n",
+        "gitops/edge/web/manifest.yml": nginx,
+        "gitops/edge/api/manifest.yml": nginx,
+        "gitops/other/config.yml": "services:\n  api: {}\n",
+        "gitops/other/api/manifest.yml": nginx,
+      });
+      const config = `${dir}/config.toml`;
+      const agent = (host: string, api: string) =>
+        Deno.writeTextFile(
+          config,
+          `host = "${host}"\n[source]\nurl = "${dir}/repo"\n\n[services.api]\nurls = { ${api} }\n`,
+        );
+      const repo = `${dir}/repo`;
+
+      await agent("edge", '"api.example.org" = "api:80"');
+      const ok = await validate(dir, "--config", config, repo);
+      assert.equal(ok.code, 0, ok.out + ok.err);
+
+      await agent("edge", '"App.example.org" = "api:80"');
+      const clash = await validate(dir, "--config", config, repo);
+      assert.equal(clash.code, 1, clash.out + clash.err);
+      assert.match(
+        clash.out,
+        new RegExp(
+          `^error: gitops/edge/config\\.yml:3: app\\.example\\.org is claimed twice: by api \\(${config}:6\\) and by web \\(gitops/edge/config\\.yml:3\\)$`,
+          "m",
+        ),
+      );
+      // --host names the host the agent config is for: other's api, which nothing else claims
+      const other = await validate(dir, "--config", config, repo, "--host", "other");
+      assert.equal(other.code, 0, other.out + other.err);
+      // without --config no agent config is read
+      const alone = await validate(dir, repo);
+      assert.equal(alone.code, 0, alone.out + alone.err);
+      // an agent config of a host the checkout does not check: said, not applied
+      await agent("gone", '"App.example.org" = "api:80"');
+      const gone = await validate(dir, "--config", config, repo);
+      assert.equal(gone.code, 0, gone.out + gone.err);
+      assert.match(
+        gone.out,
+        /^warning: .*config\.toml: .* agent config of gone, which is not checked/m,
+      );
+      // a bad hostname is the agent config's error at its line
+      await agent("edge", '"app example.org" = "api:80"');
+      const bad = await validate(dir, "--config", config, repo);
+      assert.equal(bad.code, 1, bad.out + bad.err);
+      assert.match(
+        bad.err + bad.out,
+        new RegExp(`${config}:6: \\[services\\.api\\] urls: hostname "app example\\.org"`),
+      );
+    });
+  },
+});
