@@ -6,6 +6,7 @@
  * @module
  */
 import { HoistError, oneLine, osErrorCode, osErrorHint } from "./lib/errors.ts";
+import { enableTrace, mark, traceLines } from "./lib/trace.ts";
 
 if (import.meta.main) {
   const args = Deno.args;
@@ -17,6 +18,8 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   const verbose = args.includes("--verbose") || args.includes("-v");
+  if (tracing()) enableTrace();
+  mark("main started");
   // the last resort: anything thrown that no command turned into an error message, awaited or
   // not, is one line on stderr and exit 1 (--verbose adds the stack); nothing half-done is recorded
   const fail = (e: unknown): never => {
@@ -37,7 +40,18 @@ if (import.meta.main) {
   } catch (e) {
     fail(e);
   }
+  mark("done");
+  for (const line of traceLines()) err(`${line}\n`);
   Deno.exit(code);
+}
+
+/** HOIST_TRACE set (and not empty): print phase marks on stderr at the end (lib/trace.ts). */
+function tracing(): boolean {
+  try {
+    return (Deno.env.get("HOIST_TRACE") ?? "") !== "";
+  } catch {
+    return false; // no --allow-env
+  }
 }
 
 /**
@@ -70,6 +84,7 @@ async function main(
     import("@logtape/logtape"),
     import("./lib/cli/program.ts"),
   ]);
+  mark("cli loaded");
   const level = args.includes("--verbose") || args.includes("-v")
     ? "debug"
     : args.includes("--quiet") || args.includes("-q")
@@ -83,6 +98,7 @@ async function main(
       { category: ["logtape", "meta"], lowestLevel: "error", sinks: ["console"] },
     ],
   });
+  mark("logging configured");
   let hostname = "localhost";
   try {
     hostname = Deno.hostname();

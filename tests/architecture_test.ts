@@ -238,9 +238,9 @@ Deno.test("pure folders do not touch the host", async () => {
   expectNone("pure code uses the host", await uses((await tsFiles("lib")).filter(isPure), HOST));
 });
 
-Deno.test("adapters import only adapters, lib/types, errors, log and packages", async () => {
+Deno.test("adapters import only adapters, lib/types, errors, log, trace and packages", async () => {
   const ok = (to: string) =>
-    /^(?:lib\/(?:adapters|types)\/|lib\/(?:errors|log)\.ts$|npm:|node:)/.test(to);
+    /^(?:lib\/(?:adapters|types)\/|lib\/(?:errors|log|trace)\.ts$|npm:|node:)/.test(to);
   expectNone("adapter import", await importsOutside((f) => f.startsWith("lib/adapters/"), ok));
 });
 

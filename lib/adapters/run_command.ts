@@ -5,6 +5,7 @@
  */
 import { HoistError, hostError } from "../errors.ts";
 import { logger } from "../log.ts";
+import { mark } from "../trace.ts";
 
 const log = logger("run");
 
@@ -105,6 +106,7 @@ export function createRunner(): Runner {
   return async (spec) => {
     // argv never carries secrets (they travel on stdin), so it is safe to log
     log.debug("spawn {cmd} {args}", { cmd: spec.cmd, args: spec.args.join(" ") });
+    mark(() => `spawn ${commandName(spec)}`);
     const group = spec.timeoutMs !== undefined;
     const command = new Deno.Command(spec.cmd, {
       args: [...spec.args],
@@ -163,6 +165,7 @@ export function createRunner(): Runner {
       if (typeof outcome !== "string") {
         const [out, err, status] = outcome;
         if (out !== undefined) {
+          mark(() => `exit ${commandName(spec)}`);
           return { code: status.code, stdout: out, stderr: new TextDecoder().decode(err) };
         }
       }

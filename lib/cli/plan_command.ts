@@ -10,6 +10,7 @@ import { changeCount } from "../reconcile/types.ts";
 import { planJson } from "../render/plan_json.ts";
 import { renderPlanText } from "../render/plan_text.ts";
 import { runApply } from "../run/apply_run.ts";
+import { mark } from "../trace.ts";
 import { type CliIo, type CommandContext, loadConfig } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 
@@ -41,8 +42,11 @@ export async function planCommand(
       `--lock-timeout must be a number of seconds, got ${opts.lockTimeout}`,
     );
   }
+  mark("command loaded");
   const config = await loadConfig(io, globals);
+  mark("config loaded");
   const deps = await makeDeps(config);
+  mark("deps built");
   const started = performance.now();
   const outcome = await runApply(deps, config, {
     dryRun: opts.dryRun,
@@ -52,6 +56,7 @@ export async function planCommand(
     ...(opts.retryFailed === undefined ? {} : { retryFailed: opts.retryFailed }),
     ...(opts.now === true ? { now: true } : {}),
   });
+  mark("run finished");
   const textfile = opts.metricsFile ?? config.metrics.textfile;
   if (!opts.dryRun && textfile !== undefined) {
     const { writeMetricsTextfile } = await import("./metrics_textfile.ts");
@@ -79,6 +84,7 @@ export async function planCommand(
       io.err(l + "\n");
     }
   }
+  mark("after-run steps done");
   if (!outcome.ok) return printError(io, outcome.error);
   const { plan, applied, waiting } = outcome.value;
   if (opts.json) {

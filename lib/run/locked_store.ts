@@ -8,6 +8,7 @@ import type { Deps } from "../deps.ts";
 import { HoistError, hostError } from "../errors.ts";
 import { logger } from "../log.ts";
 import type { Store } from "../state/store.ts";
+import { mark } from "../trace.ts";
 
 const log = logger("run");
 
@@ -42,6 +43,7 @@ export async function withLockedStore<T>(
   fn: (store: Store) => Promise<T>,
 ): Promise<T> {
   const store = await openConfigStore(deps, config);
+  mark("store opened");
   try {
     const path = `${config.stateDir}/lock`;
     const release = await deps.lock(
@@ -54,6 +56,7 @@ export async function withLockedStore<T>(
           seconds: Math.round(lockTimeoutMs / 1000),
         }),
     );
+    mark("lock held");
     try {
       return await fn(store);
     } finally {

@@ -20,6 +20,7 @@ import type { ObservedState } from "../types/observed.ts";
 import { cachedDesired, sameObservables } from "./desired_cache.ts";
 import type { FetchedSource } from "./fetch_sources.ts";
 import { imageChecksPath, registryAuthEnv } from "./registry_auth.ts";
+import { mark } from "../trace.ts";
 
 /** The plan and what it was computed from. */
 export interface PlanResult {
@@ -38,7 +39,9 @@ export async function planFromSources(
   opts: { dryRun: boolean } = { dryRun: true },
 ): Promise<PlanResult> {
   // an unchanged commit (and host-side inputs) needs no `git archive` and no reading
+  mark("fetched");
   const cache = await cachedDesired(deps, config, fetched, { prune: !opts.dryRun });
+  mark(() => `desired-state cache ${cache.hit === undefined ? "miss" : "hit"}`);
   // REGISTRY_AUTH_FILE for the pulls the units make themselves, where hoist has credentials
   const auth = await registryAuthEnv(config);
   const observe = (desired: DesiredState) =>
@@ -51,11 +54,14 @@ export async function planFromSources(
   // the last update checks, shown as "image update available" (hoist update records them)
   const checks = parseImageChecks(await deps.fs.readText(imageChecksPath(config)));
   let unchecked = withImageNotes(withRegistryAuth(cache.hit ?? await cache.read(), auth), checks);
+  mark("desired state ready");
   let observed = await observe(unchecked);
+  mark("observed");
   const options = { keepCopies: config.keepCopies };
   // unit names systemd loads from a file other than the one hoist writes, judged on full paths
   let read = blockTakeovers(unchecked, observed, config.quadletDir);
   let first = reconcile(read, observed, options);
+  mark("reconciled");
   if (cache.hit !== undefined && first.actions.some((a) => a.kind === "copy")) {
     // the cached state lacks its files' bytes, which only copy actions write: read it in full
     // (the same state by its key, so what was observed for it still holds)
