@@ -33,6 +33,7 @@ import { openConfigStore, withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
 import { planFromSources, type PlanResult } from "./plan_sources.ts";
 import { pullSettings } from "./pull_settings.ts";
+import { dropStaleAuthFile } from "./registry_auth.ts";
 import { createPodmanImages } from "../adapters/podman_images.ts";
 import { accountExecs } from "./account_execs.ts";
 import { withoutAccountStarts } from "../reconcile/service_users.ts";
@@ -126,6 +127,8 @@ export function runApply(
         actions: planned.plan.actions.length,
         problems: planned.plan.problems.length,
       });
+      // credentials taken out of [[registries]] leave no auth.json behind, whatever the plan
+      if (!opts.dryRun) await dropStaleAuthFile(deps, config);
       if (opts.dryRun || planned.plan.blocked || rollout.waiting !== undefined) return planned;
       const result = await applyAndRecord(deps, config, store, planned, startedAt);
       clearStops(config.stateDir, stops.lifted.map((s) => s.service));

@@ -116,8 +116,7 @@ export async function prepareAuthFile(
   read: (path: string, what: string) => Promise<string> = readPrivateFile,
 ): Promise<string | undefined> {
   if (config.registries.length === 0) {
-    // only hoist's own file in state_dir, never a folder above it
-    await deps.fs.remove(authFilePath(config), config.stateDir);
+    await dropStaleAuthFile(deps, config);
     return undefined;
   }
   const { logins, fromFiles } = await readLogins(config, read);
@@ -125,6 +124,19 @@ export async function prepareAuthFile(
   const text = authJson(logins, fromFiles);
   if ((await deps.fs.readText(path)) !== text) await deps.fs.writeAtomic(path, text, 0o600);
   return path;
+}
+
+/**
+ * Removes `state_dir/auth.json` when `[[registries]]` lists none (a no-op otherwise, or when there
+ * is no such file): credentials taken out of the agent config do not stay on disk. Only that
+ * file: state_dir and its other files stay.
+ */
+export async function dropStaleAuthFile(
+  deps: Pick<Deps, "fs">,
+  config: Pick<Config, "registries" | "stateDir">,
+): Promise<void> {
+  if (config.registries.length > 0) return;
+  await deps.fs.remove(authFilePath(config), config.stateDir);
 }
 
 /**

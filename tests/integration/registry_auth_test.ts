@@ -8,7 +8,14 @@ import { createFs } from "../../lib/adapters/fs.ts";
 import type { RegistryConfig } from "../../lib/config/registries_config.ts";
 import { HoistError } from "../../lib/errors.ts";
 import { authFilePath, prepareAuthFile } from "../../lib/run/registry_auth.ts";
-import { withTempDir } from "./helpers.ts";
+import {
+  exampleFiles,
+  makeHost,
+  show,
+  skipWithoutQuadlet,
+  withTempDir,
+  writeConfig,
+} from "./helpers.ts";
 
 const fs = createFs();
 const TOKEN = "ghp_NEVER_SHOWN_token_1234";
@@ -152,3 +159,46 @@ Deno.test("prepareAuthFile() refuses a world-readable, missing or empty password
     assert.match(e5.message, /has no login for ghcr\.io/);
   });
 });
+
+const removals: { what: string; host: string; unitsChange: boolean }[] = [
+  { what: "a registry the units pull from (they change)", host: "docker.io", unitsChange: true },
+  { what: "a registry no unit uses (a no-op apply)", host: "ghcr.io", unitsChange: false },
+];
+
+for (const { what, host, unitsChange } of removals) {
+  Deno.test({
+    name:
+      `hoist apply after [[registries]] are taken out of the agent config removes auth.json and REGISTRY_AUTH_FILE from the units; hoist plan changes neither: ${what}`,
+    ignore: skipWithoutQuadlet(),
+    async fn() {
+      await withTempDir(async (dir) => {
+        const h = await makeHost(dir, await exampleFiles());
+        const token = await file(`${dir}/hub.token`, TOKEN);
+        await writeConfig(
+          dir,
+          h.repo.path,
+          undefined,
+          `[[registries]]\nhost = "${host}"\nusername = "me"\npassword_file = "${token}"\n`,
+        );
+        const first = await h.cli("apply");
+        assert.equal(first.code, 0, show(first));
+        const auth = authFilePath({ stateDir: h.stateDir });
+        assert.equal(await fs.exists(auth), true, "the first apply wrote auth.json");
+        const authUnits = async () =>
+          Object.entries(await h.quadletFiles()).filter(([, t]) => t.includes("REGISTRY_AUTH_FILE"))
+            .map(([f]) => f).sort();
+        assert.equal((await authUnits()).length > 0, unitsChange);
+
+        await writeConfig(dir, h.repo.path);
+        const plan = await h.cli("plan");
+        assert.equal(plan.code, 0, show(plan));
+        assert.equal(await fs.exists(auth), true, "hoist plan removes nothing");
+        const apply = await h.cli("apply");
+        assert.equal(apply.code, 0, show(apply));
+        assert.equal(await fs.exists(auth), false, "the stale credentials are gone");
+        assert.deepEqual(await authUnits(), [], "no unit names the removed file");
+        assert.ok(!`${first.out}${first.err}${apply.out}${apply.err}`.includes(TOKEN));
+      });
+    },
+  });
+}
