@@ -432,7 +432,9 @@ function checkHoistKeys(d: Diagnostics, e: CEntry): void {
         keyPath("x-hoist", x.key),
         x.line,
         "unknown key",
-        "x-hoist knows ignore, profiles and restart_on_change",
+        x.key === "images" || x.key === "health"
+          ? `${x.key} is set per compose service: services.<name>.x-hoist.${x.key}`
+          : "x-hoist knows ignore, profiles and restart_on_change",
       );
     } else if (items(x.value).some((i) => text(i) === undefined)) {
       fail(d, keyPath("x-hoist", x.key), x.line, "expected a list of strings");

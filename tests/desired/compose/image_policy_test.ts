@@ -94,6 +94,21 @@ const cases: {
   },
 ];
 
+Deno.test({
+  name: "convertCompose(): images: in the file's own x-hoist is an error saying where it goes",
+  permissions: PURE,
+  fn() {
+    const read = convert(`x-hoist:\n  images: auto\nservices:\n${svc("web", WEB)}`);
+    assert.deepEqual(read.problems.map((p) => [p.line, p.message, p.hint]), [
+      [
+        2,
+        "x-hoist.images: unknown key",
+        "images is set per compose service: services.<name>.x-hoist.images",
+      ],
+    ]);
+  },
+});
+
 for (const c of cases) {
   Deno.test({
     name: `convertCompose() x-hoist images: ${c.name}`,
