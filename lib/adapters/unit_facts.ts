@@ -65,8 +65,16 @@ export interface UnitFactsReader {
   facts(units: readonly string[]): Promise<Map<string, UnitFactsRow>>;
 }
 
-/** Creates the reader (`--user` in user mode). */
-export function createUnitFacts(run: Runner, mode: Mode, bin = "systemctl"): UnitFactsReader {
+/**
+ * Creates the reader (`--user` in user mode; with `account`, that account's user manager:
+ * `--user --machine=NAME@`).
+ */
+export function createUnitFacts(
+  run: Runner,
+  mode: Mode,
+  bin = "systemctl",
+  account?: string,
+): UnitFactsReader {
   return {
     async facts(units) {
       const out = new Map<string, UnitFactsRow>();
@@ -74,7 +82,7 @@ export function createUnitFacts(run: Runner, mode: Mode, bin = "systemctl"): Uni
         const r = await checked(run, {
           cmd: bin,
           args: [
-            ...baseArgs(mode),
+            ...baseArgs(mode, account),
             "show",
             "--timestamp=us+utc",
             `--property=${FACT_PROPERTIES}`,

@@ -5,8 +5,10 @@
  *
  * @module
  */
-import type { AccountFiles } from "../adapters/user_manager.ts";
+import type { HealthProbes } from "../adapters/health_probe.ts";
 import type { Systemctl } from "../adapters/systemctl.ts";
+import type { UnitFactsReader } from "../adapters/unit_facts.ts";
+import type { AccountFiles } from "../adapters/user_manager.ts";
 import { HoistError } from "../errors.ts";
 import type { Action, PullAction } from "../reconcile/types.ts";
 import { pullRunner, type PullSettings } from "./pull_images.ts";
@@ -19,6 +21,10 @@ export interface AccountExec {
   readonly shareCopy: (dir: string) => Promise<void>;
   /** Pulls into the account's storage (without it its pull actions fail, saying so). */
   readonly pull?: PullSettings;
+  /** The health gate's unit facts from the account's manager. */
+  readonly facts: UnitFactsReader;
+  /** The health gate's probes: podman commands run as the account (http and tcp: the network). */
+  readonly probes: HealthProbes;
 }
 
 /** What the executor needs for accounts. */

@@ -11,6 +11,7 @@ import type { Fs } from "../adapters/fs.ts";
 import type { HealthProbes } from "../adapters/health_probe.ts";
 import type { Systemctl } from "../adapters/systemctl.ts";
 import type { UnitFactsReader } from "../adapters/unit_facts.ts";
+import type { AccountExec } from "./account_exec.ts";
 import type { HealthSettings } from "../desired/health_config.ts";
 import {
   type Candidate,
@@ -57,6 +58,24 @@ export interface GateDeps {
   readonly probes: HealthProbes;
   readonly clock: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * The adapters of an account services run as (`user =`): its manager, quadlet folder, unit
+   * facts and podman; undefined (or absent) when it is not known here.
+   */
+  readonly accountExec?: (user: string) => AccountGate | undefined;
+}
+
+/** What the gate uses of an account. */
+export type AccountGate = Pick<AccountExec, "systemctl" | "files" | "facts" | "probes">;
+
+/** Where a candidate's facts and probes come from: hoist's own, or its account's. */
+function lookersOf(
+  c: Candidate,
+  deps: GateDeps,
+): Pick<GateDeps, "facts" | "probes"> | { readonly missing: string } {
+  if (c.user === undefined) return deps;
+  return deps.accountExec?.(c.user) ??
+    { missing: `account ${c.user} is not known here: cannot look at its services` };
 }
 
 /** What the gate knows of the run. */
@@ -152,6 +171,14 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
         at: j.check.finishedAt,
         reason: step.reason,
       });
+      if (c.user !== undefined) {
+        // never a half rollback: the units go back to the account's folder and manager, or not at all
+        const line =
+          `${c.service}: unhealthy (${step.reason}); rollback of a service running as ${c.user} is not supported yet: fix it in a new commit`;
+        records.push(failure(c, line));
+        lines.push(line);
+        continue;
+      }
       const target = await pickTarget(c, input, deps.fs);
       if (target === undefined) {
         const line = rollbackLine(c.service, c.hash, undefined, step.reason);
@@ -420,10 +447,11 @@ async function judgeService(
 ): Promise<Judged> {
   const startedAt = deps.clock();
   const entry = c.units[0];
+  const on = lookersOf(c, deps);
   const needsContainer = configured === undefined || ["auto", "command", "container"]
     .includes(configured.probe.kind);
   const container = needsContainer && entry !== undefined && c.startError === undefined
-    ? await deps.probes.containerOf(entry).catch(() => undefined)
+    ? await ("missing" in on ? undefined : on.probes.containerOf(entry).catch(() => undefined))
     : undefined;
   const settings = resolveProbe(
     configured,
@@ -448,6 +476,7 @@ async function judgeService(
     },
   });
   if (c.startError !== undefined) return done({ state: "unhealthy", reason: c.startError });
+  if ("missing" in on) return done({ state: "unknown", reason: on.missing });
   // a hard bound besides the window: every look takes at least 100 ms
   const maxLooks = Math.ceil(settings.windowMs / 100) + 2;
   for (let n = 0; n < maxLooks; n++) {
@@ -455,12 +484,12 @@ async function judgeService(
     const at = deps.clock().getTime();
     let facts: Map<string, UnitFacts>;
     try {
-      facts = await deps.facts.facts(c.units);
+      facts = await on.facts.facts(c.units);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       return done({ state: "unknown", reason: `cannot read systemd's facts: ${why}` });
     }
-    const probe = await runProbe(settings, container?.name, deps.probes);
+    const probe = await runProbe(settings, container?.name, on.probes);
     looks.push({
       at,
       units: c.units.map((u) => facts.get(u) ?? { unit: u, active: "inactive", sub: "dead" }),

@@ -26,6 +26,8 @@ export interface Candidate {
   readonly startError?: string;
   /** True when systemctl itself failed the start (no unit ever ran), rather than it dying after. */
   readonly startRefused?: boolean;
+  /** The account it runs as (`user =`): judged through that account's manager and podman. */
+  readonly user?: string;
 }
 
 /**
@@ -61,6 +63,7 @@ export function gateCandidates(
       restarted: a.units,
       ...(failed?.error === undefined ? {} : { startError: failed.error }),
       ...(refused ? { startRefused: true } : {}),
+      ...(a.user === undefined ? {} : { user: a.user }),
     });
   }
   return [...out.values()].sort((x, y) => x.service < y.service ? -1 : 1);

@@ -11,7 +11,7 @@ import { type Problem, problem } from "../errors.ts";
 import type { ObservedState } from "../types/observed.ts";
 import type { OrphanPlan } from "./orphans.ts";
 import type { ServicePlan } from "./service_plan.ts";
-import type { Action, Plan, ReasonCode, ReloadAction, UnitAction } from "./types.ts";
+import type { Action, ReasonCode, ReloadAction, UnitAction } from "./types.ts";
 
 /**
  * Why `svc` cannot be deployed for its account: the account is missing or does not linger, or
@@ -115,16 +115,4 @@ export function reloadActions(
       ...why,
     };
   });
-}
-
-/**
- * `plan` without the starts and restarts of services deployed for another account: what the
- * health gate judges (it probes and rolls back through hoist's own manager and quadlet folder
- * only); those services are judged by apply's settle check alone.
- */
-export function withoutAccountStarts(plan: Plan): Plan {
-  const actions = plan.actions.filter((a) =>
-    !((a.kind === "start" || a.kind === "restart") && a.user !== undefined)
-  );
-  return actions.length === plan.actions.length ? plan : { ...plan, actions };
 }

@@ -1,10 +1,13 @@
 /**
  * The executor's adapters for the accounts the observed state found (services with `user =`):
- * each account's user manager, quadlet folder, copy sharing and podman storage for pulls.
+ * each account's user manager, quadlet folder, copy sharing, podman storage for pulls, and the
+ * health gate's unit facts and probes through them.
  *
  * @module
  */
+import { createHealthProbes } from "../adapters/health_probe.ts";
 import { createPodmanImages } from "../adapters/podman_images.ts";
+import { createUnitFacts } from "../adapters/unit_facts.ts";
 import { shareCopy } from "../adapters/user_manager.ts";
 import type { AccountExec } from "../apply/account_exec.ts";
 import type { Config } from "../config/load_config.ts";
@@ -17,7 +20,7 @@ import { PULL_PARALLEL, PULL_TIMEOUT_MS } from "./pull_settings.ts";
  * any other name, so an action for it fails saying so.
  */
 export function accountExecs(
-  deps: Pick<Deps, "accounts">,
+  deps: Pick<Deps, "accounts" | "run">,
   config: Pick<Config, "stateDir">,
   accounts: ReadonlyMap<string, ObservedAccount | undefined> | undefined,
 ): ((user: string) => AccountExec | undefined) | undefined {
@@ -41,6 +44,8 @@ export function accountExecs(
         timeoutMs: PULL_TIMEOUT_MS,
         parallel: PULL_PARALLEL,
       },
+      facts: createUnitFacts(deps.run, "user", "systemctl", user),
+      probes: createHealthProbes(target.run),
     };
     made.set(user, exec);
     return exec;

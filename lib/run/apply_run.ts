@@ -36,7 +36,6 @@ import { pullSettings } from "./pull_settings.ts";
 import { dropStaleAuthFile } from "./registry_auth.ts";
 import { createPodmanImages } from "../adapters/podman_images.ts";
 import { accountExecs } from "./account_execs.ts";
-import { withoutAccountStarts } from "../reconcile/service_users.ts";
 
 const log = logger("run");
 
@@ -243,8 +242,7 @@ async function applyAndRecord(
   const gate: GateResult = !starts ? noGate(executed) : await (await import(
     "../apply/health_gate.ts"
   )).healthGate({
-    // services of other accounts (user =) are judged by apply's settle check only
-    plan: withoutAccountStarts(planned.plan),
+    plan: planned.plan,
     applied: executed,
     prev: planned.observed.inventory.services,
     services: gatedServices(planned),
@@ -258,6 +256,8 @@ async function applyAndRecord(
     probes: createHealthProbes(deps.run),
     clock: deps.clock,
     sleep: deps.sleep,
+    // services of other accounts (user =) are judged through their manager and podman
+    ...(accounts === undefined ? {} : { accountExec: accounts }),
   });
   const applied = gate.applied;
   // [images] prune: after a deploy that pulled or removed something and passed its health gate

@@ -82,6 +82,9 @@ function setup() {
       return Promise.resolve();
     },
     pull: pulls(calls, "svc"),
+    // the health gate's, never the executor's
+    facts: { facts: () => Promise.reject(new Error("the executor reads no unit facts")) },
+    probes: {} as AccountExec["probes"],
   };
   const deps = {
     fs,

@@ -414,3 +414,139 @@ Deno.test({
     assert.deepEqual(kept.recording.healthy.map((h) => h.hash), ["blog-new"]);
   },
 });
+
+/**
+ * `input` with every service running as account svc: its start names svc, and the gate reaches
+ * svc through `accountExec` (a recording manager, quadlet folder and probes of its own, facts
+ * by `factsOf`); hoist's own facts and probes refuse to be asked.
+ */
+function accountHost(
+  factsOf: (unit: string, now: number, restartedAt: number | undefined) => UnitFacts,
+  known: boolean,
+) {
+  const own = fakeHost(factsOf);
+  const { calls } = own;
+  const restarted = new Map<string, number>();
+  let now = T0;
+  const account = {
+    systemctl: {
+      daemonReload: () => {
+        calls.push("svc: daemon-reload");
+        return Promise.resolve();
+      },
+      resetFailed: (u: readonly string[]) => {
+        calls.push(`svc: reset-failed ${u.join(" ")}`);
+        return Promise.resolve();
+      },
+      restart: (u: readonly string[]) => {
+        calls.push(`svc: restart ${u.join(" ")}`);
+        for (const x of u) restarted.set(x, now);
+        return Promise.resolve();
+      },
+    } as unknown as Systemctl,
+    files: {
+      write: (rel: string) => {
+        calls.push(`svc: write ${rel}`);
+        return Promise.resolve();
+      },
+      remove: (rel: string) => {
+        calls.push(`svc: remove ${rel}`);
+        return Promise.resolve();
+      },
+    },
+    facts: {
+      facts: (units: readonly string[]) =>
+        Promise.resolve(new Map(units.map((u) => [u, factsOf(u, now, restarted.get(u))]))),
+    },
+    probes: { ...own.deps.probes },
+  };
+  const refuse = () => Promise.reject(new Error("hoist's own manager was asked"));
+  const deps: GateDeps = {
+    ...own.deps,
+    facts: { facts: refuse },
+    probes: { ...own.deps.probes, containerOf: refuse },
+    clock: () => new Date(now),
+    sleep: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+    accountExec: (user) => (known && user === "svc" ? account : undefined),
+  };
+  return { deps, calls };
+}
+
+/** `input` with web's actions and inventory naming account svc. */
+function asSvc(base: GateInput): GateInput {
+  return {
+    ...base,
+    plan: { ...base.plan, actions: base.plan.actions.map((a) => ({ ...a, user: "svc" })) },
+    prev: new Map([...base.prev].map(([k, v]) => [k, { ...v, user: "svc" }])),
+  };
+}
+
+Deno.test({
+  name:
+    "healthGate() judges a service running as another account through that account's manager and podman",
+  permissions: "none",
+  async fn() {
+    const up = (unit: string): UnitFacts => ({
+      unit,
+      active: "active",
+      sub: "running",
+      nRestarts: 0,
+      activeSince: T0,
+    });
+    const cases = [
+      {
+        name: "it crash-loops: unhealthy, its hash held back, its rollback refused",
+        facts: webLoops,
+        known: true,
+        verdict: "unhealthy",
+        calls: [] as string[],
+        lines: [
+          /^web: unhealthy \(web\.service restarted \d+ time\(s\) by systemd\); rollback of a service running as svc is not supported yet: fix it in a new commit$/,
+        ],
+        failed: ["web-new"],
+        healthy: [] as string[],
+        applyFailed: true,
+      },
+      {
+        name: "it stays up: healthy, recorded as a rollback target",
+        facts: up,
+        known: true,
+        verdict: "healthy",
+        calls: [],
+        lines: [],
+        failed: [],
+        healthy: ["web-new"],
+        applyFailed: false,
+      },
+      {
+        name: "its account is not known here: no verdict, nothing rolled back or held",
+        facts: webLoops,
+        known: false,
+        verdict: "unknown",
+        calls: [],
+        lines: [],
+        failed: [],
+        healthy: [],
+        applyFailed: false,
+      },
+    ];
+    for (const c of cases) {
+      const { deps, calls } = accountHost(c.facts, c.known);
+      const out = await healthGate(asSvc(input(["web"], [old("web")])), deps);
+      assert.deepEqual(
+        out.recording.checks.map((k) => [k.phase, k.verdict]),
+        [["deploy", c.verdict]],
+        c.name,
+      );
+      assert.deepEqual(calls, c.calls, c.name);
+      assert.equal(out.lines.length, c.lines.length, `${c.name}: ${out.lines.join("\n")}`);
+      for (const [i, re] of c.lines.entries()) assert.match(out.lines[i] ?? "", re, c.name);
+      assert.deepEqual(out.recording.failed.map((f) => f.hash), c.failed, c.name);
+      assert.deepEqual(out.recording.healthy.map((h) => h.hash), c.healthy, c.name);
+      assert.equal(out.applied.failed, c.applyFailed, c.name);
+    }
+  },
+});
