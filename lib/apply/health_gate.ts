@@ -1,7 +1,9 @@
 /**
  * The health gate after an apply: judges every service the apply (re)started, in parallel, each
  * bounded by its `window`; rolls each unhealthy one back to its last healthy revision (its units
- * written back, one daemon-reload for all, a restart) and judges that again. Decides nothing
+ * written back, one daemon-reload per manager, a restart) and judges that again. A service that
+ * runs as another account (`user =`) is looked at, and rolled back, through that account's
+ * manager, quadlet folder and podman. Decides nothing
  * itself: {@link gateCandidates}, {@link judge}, {@link gateStep}, {@link rollbackTarget} and
  * {@link rolledBackInventory} do.
  *
@@ -171,14 +173,6 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
         at: j.check.finishedAt,
         reason: step.reason,
       });
-      if (c.user !== undefined) {
-        // never a half rollback: the units go back to the account's folder and manager, or not at all
-        const line =
-          `${c.service}: unhealthy (${step.reason}); rollback of a service running as ${c.user} is not supported yet: fix it in a new commit`;
-        records.push(failure(c, line));
-        lines.push(line);
-        continue;
-      }
       const target = await pickTarget(c, input, deps.fs);
       if (target === undefined) {
         const line = rollbackLine(c.service, c.hash, undefined, step.reason);
@@ -245,7 +239,7 @@ export async function healthGate(input: GateInput, deps: GateDeps): Promise<Gate
       });
       lines.push(line);
       if (out.error === undefined) {
-        inventory = rolledBackInventory(inventory, r.target, r.failedPaths, now());
+        inventory = rolledBackInventory(inventory, r.target, r.failedPaths, now(), r.c.user);
       }
     }
   }
@@ -304,9 +298,10 @@ export interface RollbackItem {
 }
 
 /**
- * Writes each target's units back (and removes the failed revision's others), one
- * daemon-reload, then resets and restarts each target and judges it again. Used by the gate
- * and by `hoist rollback`.
+ * Writes each target's units back (and removes the failed revision's others) into its manager's
+ * quadlet folder (a service running as another account: that account's), one daemon-reload per
+ * manager, then resets and restarts each target through its manager and judges it again. Used
+ * by the gate and by `hoist rollback`.
  */
 export async function rollBackTo(
   items: readonly RollbackItem[],
@@ -320,31 +315,48 @@ export async function rollBackTo(
 ): Promise<{ error?: string; check?: HealthCheckRecord }[]> {
   const errors = new Map<string, string>();
   const text = (e: unknown) => e instanceof Error ? e.message : String(e);
+  // each service's units go back into its manager's folder: hoist's own, or its account's
+  const managers = new Map<string | undefined, Manager | undefined>();
+  const managerOf = (user: string | undefined) => {
+    if (!managers.has(user)) managers.set(user, managerFor(user, input.quadletDir, deps));
+    return managers.get(user);
+  };
   for (const { c, target, failedPaths } of items) {
+    const m = managerOf(c.user);
+    if (m === undefined) {
+      errors.set(c.service, `account ${c.user} is not known here: cannot write its units back`);
+      continue;
+    }
     try {
       const keep = new Set(target.units.map((u) => u.path));
-      for (const u of target.units) {
-        await deps.fs.writeAtomic(`${input.quadletDir}/${u.path}`, u.content, 0o644);
-      }
-      for (const p of failedPaths) {
-        if (!keep.has(p)) await deps.fs.remove(`${input.quadletDir}/${p}`, input.quadletDir);
-      }
+      for (const u of target.units) await m.write(u.path, u.content);
+      for (const p of failedPaths) if (!keep.has(p)) await m.remove(p);
     } catch (e) {
       errors.set(c.service, `cannot write its units back: ${text(e)}`);
     }
   }
-  try {
-    await deps.systemctl.daemonReload();
-  } catch (e) {
-    return items.map(() => ({ error: `daemon-reload failed: ${text(e)}` }));
+  // one daemon-reload per manager that got units back
+  const reloaded = new Map<string | undefined, string | undefined>();
+  for (const { c } of items) {
+    const m = managerOf(c.user);
+    if (m === undefined || errors.has(c.service) || reloaded.has(c.user)) continue;
+    try {
+      await m.systemctl.daemonReload();
+      reloaded.set(c.user, undefined);
+    } catch (e) {
+      reloaded.set(c.user, `daemon-reload failed: ${text(e)}`);
+    }
   }
   return await Promise.all(items.map(async ({ c, target, restart }) => {
-    const early = errors.get(c.service);
-    if (early !== undefined) return { error: early };
+    const early = errors.get(c.service) ?? reloaded.get(c.user);
+    const m = managerOf(c.user);
+    if (early !== undefined || m === undefined) {
+      return { error: early ?? `account ${c.user} is not known here` };
+    }
     try {
       const units = restart ?? target.serviceUnits;
-      await deps.systemctl.resetFailed(units);
-      await deps.systemctl.restart(units);
+      await m.systemctl.resetFailed(units);
+      await m.systemctl.restart(units);
     } catch (e) {
       return { error: `restart failed: ${text(e)}` };
     }
@@ -353,6 +365,7 @@ export async function rollBackTo(
       hash: target.hash,
       revision: target.revision,
       units: target.serviceUnits.filter((u) => u.endsWith(".service")),
+      ...(c.user === undefined ? {} : { user: c.user }),
     };
     const settings = input.healthOf(c.service);
     // a compose project's restarted compose services each by their own default check (or none)
@@ -369,6 +382,34 @@ export async function rollBackTo(
     const j = await judgeChecks(back, checks, "rollback", deps);
     return { check: j.check };
   }));
+}
+
+/** A manager a rollback writes units for: its quadlet folder (paths relative) and systemctl. */
+interface Manager {
+  readonly write: (rel: string, content: string) => Promise<void>;
+  readonly remove: (rel: string) => Promise<void>;
+  readonly systemctl: Pick<Systemctl, "daemonReload" | "resetFailed" | "restart">;
+}
+
+/** hoist's own manager and quadlet_dir, or `user`'s (undefined when it is not known here). */
+function managerFor(
+  user: string | undefined,
+  quadletDir: string,
+  deps: GateDeps,
+): Manager | undefined {
+  if (user === undefined) {
+    return {
+      write: (rel, content) => deps.fs.writeAtomic(`${quadletDir}/${rel}`, content, 0o644),
+      remove: (rel) => deps.fs.remove(`${quadletDir}/${rel}`, quadletDir),
+      systemctl: deps.systemctl,
+    };
+  }
+  const account = deps.accountExec?.(user);
+  return account === undefined ? undefined : {
+    write: (rel, content) => account.files.write(rel, content),
+    remove: (rel) => account.files.remove(rel),
+    systemctl: account.systemctl,
+  };
 }
 
 /**

@@ -87,6 +87,7 @@ export async function manualRollback(
         hash: current.hash,
         revision: current.revision,
         units: current.serviceUnits,
+        ...(current.user === undefined ? {} : { user: current.user }),
       },
       target: to,
       reason,
@@ -119,6 +120,7 @@ export async function manualRollback(
         to,
         paths,
         finishedAt,
+        current.user,
       )
       : { upsertUnits: [], deleteUnits: [], upsertServices: [], deleteServices: [] },
   });

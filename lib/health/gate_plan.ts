@@ -122,14 +122,17 @@ export function rollbackUnits(
 
 /**
  * The apply's inventory changes with `service` put back to `target`: its units and record are the
- * target's, and unit files only the failed revision had are deleted.
+ * target's (in `user`'s quadlet folder and manager, when it runs as that account), and unit
+ * files only the failed revision had are deleted.
  */
 export function rolledBackInventory(
   inv: InventoryUpdate,
   target: HealthyRevision,
   failedPaths: readonly string[],
   now: string,
+  user?: string,
 ): InventoryUpdate {
+  const owner = user === undefined ? {} : { user };
   const keep = new Set(target.units.map((u) => u.path));
   const dropped = failedPaths.filter((p) => !keep.has(p));
   return {
@@ -139,6 +142,7 @@ export function rolledBackInventory(
         path: u.path,
         service: target.service,
         serviceUnit: u.serviceUnit,
+        ...owner,
       })),
     ],
     deleteUnits: [...new Set([...inv.deleteUnits.filter((p) => !keep.has(p)), ...dropped])],
@@ -151,6 +155,7 @@ export function rolledBackInventory(
         serviceUnits: target.serviceUnits,
         revision: target.revision,
         changedAt: now,
+        ...owner,
       },
     ],
     deleteServices: inv.deleteServices.filter((n) => n !== target.service),

@@ -10,6 +10,7 @@ import { HoistError } from "../errors.ts";
 import { logger } from "../log.ts";
 import { applyPlan, type ApplyResult, plannedUnits } from "../apply/apply_plan.ts";
 import type { GateResult } from "../apply/health_gate.ts";
+import type { AccountExec } from "../apply/account_exec.ts";
 import { createHealthProbes } from "../adapters/health_probe.ts";
 import { createUnitFacts } from "../adapters/unit_facts.ts";
 import { readyServices } from "../desired/types.ts";
@@ -362,6 +363,7 @@ export function runRollback(
           probes: createHealthProbes(deps.run),
           clock: deps.clock,
           sleep: deps.sleep,
+          ...await rollbackAccount(deps, config, store, opts.service),
         }, {
           service: opts.service,
           ...(opts.to === undefined ? {} : { to: opts.to }),
@@ -371,6 +373,19 @@ export function runRollback(
         }),
     )
   );
+}
+
+/** The account adapters `hoist rollback SERVICE` needs when SERVICE runs as another account. */
+async function rollbackAccount(
+  deps: Deps,
+  config: Config,
+  store: Store,
+  service: string,
+): Promise<{ accountExec?: (user: string) => AccountExec | undefined }> {
+  const user = store.loadInventory().services.get(service)?.user;
+  if (user === undefined || deps.accounts === undefined) return {};
+  const exec = accountExecs(deps, config, await deps.accounts.lookup([user]));
+  return exec === undefined ? {} : { accountExec: exec };
 }
 
 /** One deployment with the health checks and rollbacks recorded with it. */

@@ -61,7 +61,7 @@ function fakeHost(
       return Promise.resolve();
     },
   };
-  return { deps, calls };
+  return { deps, calls, restarted };
 }
 
 const restart = (service: string): Action => ({
@@ -416,18 +416,17 @@ Deno.test({
 });
 
 /**
- * `input` with every service running as account svc: its start names svc, and the gate reaches
- * svc through `accountExec` (a recording manager, quadlet folder and probes of its own, facts
- * by `factsOf`); hoist's own facts and probes refuse to be asked.
+ * {@link fakeHost} with an account svc the gate reaches through `accountExec`: a recording
+ * manager, quadlet folder and probes of its own, facts by `factsOf` (the same clock); hoist's own
+ * facts and containers refuse to be asked (`ownFacts`: what they would say).
  */
 function accountHost(
   factsOf: (unit: string, now: number, restartedAt: number | undefined) => UnitFacts,
   known: boolean,
 ) {
   const own = fakeHost(factsOf);
-  const { calls } = own;
-  const restarted = new Map<string, number>();
-  let now = T0;
+  const { calls, restarted } = own;
+  const now = () => own.deps.clock().getTime();
   const account = {
     systemctl: {
       daemonReload: () => {
@@ -440,7 +439,7 @@ function accountHost(
       },
       restart: (u: readonly string[]) => {
         calls.push(`svc: restart ${u.join(" ")}`);
-        for (const x of u) restarted.set(x, now);
+        for (const x of u) restarted.set(x, now());
         return Promise.resolve();
       },
     } as unknown as Systemctl,
@@ -456,7 +455,7 @@ function accountHost(
     },
     facts: {
       facts: (units: readonly string[]) =>
-        Promise.resolve(new Map(units.map((u) => [u, factsOf(u, now, restarted.get(u))]))),
+        Promise.resolve(new Map(units.map((u) => [u, factsOf(u, now(), restarted.get(u))]))),
     },
     probes: { ...own.deps.probes },
   };
@@ -465,22 +464,23 @@ function accountHost(
     ...own.deps,
     facts: { facts: refuse },
     probes: { ...own.deps.probes, containerOf: refuse },
-    clock: () => new Date(now),
-    sleep: (ms) => {
-      now += ms;
-      return Promise.resolve();
-    },
     accountExec: (user) => (known && user === "svc" ? account : undefined),
   };
-  return { deps, calls };
+  return { deps, calls, ownFacts: own.deps.facts };
 }
 
-/** `input` with web's actions and inventory naming account svc. */
-function asSvc(base: GateInput): GateInput {
+/** `base` with the actions and previous inventory of `services` naming account svc. */
+function asSvc(base: GateInput, services: readonly string[]): GateInput {
+  const mine = (a: Action) => "service" in a && services.includes(a.service);
   return {
     ...base,
-    plan: { ...base.plan, actions: base.plan.actions.map((a) => ({ ...a, user: "svc" })) },
-    prev: new Map([...base.prev].map(([k, v]) => [k, { ...v, user: "svc" }])),
+    plan: {
+      ...base.plan,
+      actions: base.plan.actions.map((a) => mine(a) ? { ...a, user: "svc" } : a),
+    },
+    prev: new Map(
+      [...base.prev].map(([k, v]) => [k, services.includes(k) ? { ...v, user: "svc" } : v]),
+    ),
   };
 }
 
@@ -498,47 +498,56 @@ Deno.test({
     });
     const cases = [
       {
-        name: "it crash-loops: unhealthy, its hash held back, its rollback refused",
+        name:
+          "it crash-loops: unhealthy, held back, rolled back in the account's folder and manager",
         facts: webLoops,
         known: true,
-        verdict: "unhealthy",
-        calls: [] as string[],
+        checks: [["deploy", "unhealthy"], ["rollback", "healthy"]],
+        calls: [
+          "svc: write web.container",
+          "svc: daemon-reload",
+          "svc: reset-failed web.service",
+          "svc: restart web.service",
+        ],
         lines: [
-          /^web: unhealthy \(web\.service restarted \d+ time\(s\) by systemd\); rollback of a service running as svc is not supported yet: fix it in a new commit$/,
+          /^web: rolled back web-new… → web-old… \(web\.service restarted \d+ time\(s\) by systemd\)$/,
         ],
         failed: ["web-new"],
         healthy: [] as string[],
         applyFailed: true,
+        inventory: [["web", "web-old", "svc"]],
       },
       {
         name: "it stays up: healthy, recorded as a rollback target",
         facts: up,
         known: true,
-        verdict: "healthy",
+        checks: [["deploy", "healthy"]],
         calls: [],
         lines: [],
         failed: [],
         healthy: ["web-new"],
         applyFailed: false,
+        inventory: [["web", "web-new", undefined]],
       },
       {
         name: "its account is not known here: no verdict, nothing rolled back or held",
         facts: webLoops,
         known: false,
-        verdict: "unknown",
+        checks: [["deploy", "unknown"]],
         calls: [],
         lines: [],
         failed: [],
         healthy: [],
         applyFailed: false,
+        inventory: [["web", "web-new", undefined]],
       },
     ];
     for (const c of cases) {
       const { deps, calls } = accountHost(c.facts, c.known);
-      const out = await healthGate(asSvc(input(["web"], [old("web")])), deps);
+      const out = await healthGate(asSvc(input(["web"], [old("web")]), ["web"]), deps);
       assert.deepEqual(
         out.recording.checks.map((k) => [k.phase, k.verdict]),
-        [["deploy", c.verdict]],
+        c.checks,
         c.name,
       );
       assert.deepEqual(calls, c.calls, c.name);
@@ -547,6 +556,48 @@ Deno.test({
       assert.deepEqual(out.recording.failed.map((f) => f.hash), c.failed, c.name);
       assert.deepEqual(out.recording.healthy.map((h) => h.hash), c.healthy, c.name);
       assert.equal(out.applied.failed, c.applyFailed, c.name);
+      // input()'s applied inventory names no user: only the rollback writes the record
+      assert.deepEqual(
+        out.applied.inventory.upsertServices.map((s) => [s.name, s.hash, s.user]),
+        c.inventory,
+        c.name,
+      );
     }
+  },
+});
+
+Deno.test({
+  name:
+    "healthGate() rolls back a service of hoist's own and one of an account together: each in its own folder, one reload per manager",
+  permissions: "none",
+  async fn() {
+    const loops = (unit: string, now: number, restartedAt: number | undefined): UnitFacts =>
+      webLoops(unit === "db.service" ? "web.service" : unit, now, restartedAt);
+    const host = accountHost(loops, true);
+    const { calls } = host;
+    // db is hoist's own: its facts come from hoist's manager
+    const deps = { ...host.deps, facts: host.ownFacts };
+    const mixed = asSvc(input(["db", "web"], [old("db"), old("web")]), ["web"]);
+    const out = await healthGate(mixed, deps);
+    assert.deepEqual(calls.filter((c) => !c.includes("restart ")), [
+      "write /q/db.container",
+      "svc: write web.container",
+      "daemon-reload",
+      "svc: daemon-reload",
+      "reset-failed db.service",
+      "svc: reset-failed web.service",
+    ]);
+    assert.deepEqual(calls.filter((c) => c.includes("restart ")).sort(), [
+      "restart db.service",
+      "svc: restart web.service",
+    ]);
+    assert.deepEqual(out.recording.rollbacks.map((r) => [r.service, r.toHash, r.result]), [
+      ["db", "db-old", "rolled-back"],
+      ["web", "web-old", "rolled-back"],
+    ]);
+    assert.deepEqual(
+      out.applied.inventory.upsertUnits.map((u) => [u.path, u.user]),
+      [["db.container", undefined], ["web.container", "svc"]],
+    );
   },
 });
