@@ -173,6 +173,7 @@ export function runUpdate(
         logins: names.length === 0 ? new Map() : await registryLogins(config),
         authFile: dryRun || names.length === 0 ? undefined : await prepareAuthFile(deps, config),
         dryRun,
+        scheduled: opts.scheduled === true,
         at: deps.clock().toISOString(),
       };
       const out: ServiceUpdate[] = [];
@@ -277,7 +278,44 @@ interface UpdateContext {
   readonly logins: ReadonlyMap<string, RegistryCredentials>;
   readonly authFile: string | undefined;
   readonly dryRun: boolean;
+  /** The scheduled check: only `auto` images are updated. */
+  readonly scheduled: boolean;
   readonly at: string;
+}
+
+/**
+ * Why the update leaves `image` of `service` alone under `policy` (pure), or undefined: a digest
+ * pins it whatever the policy, `pinned` leaves it to Git, and the scheduled check updates only
+ * `auto` images (a project's compose services may give their images different policies).
+ *
+ * @example
+ * ```ts
+ * skipReason(blog, "ghcr.io/acme/web:1", ref, "manual", true);
+ * // "manual (services.blog.images): only hoist update blog changes it, not the scheduled check"
+ * ```
+ */
+export function skipReason(
+  service: Pick<ReadyService, "name" | "updatePolicy" | "imagePolicies">,
+  image: string,
+  ref: ImageRef,
+  policy: UpdatePolicy,
+  scheduled: boolean,
+): string | undefined {
+  if (ref.digest !== undefined) {
+    return `pinned by its digest${ref.tag === undefined ? "" : ` (tag ${ref.tag} only shown)`}: ` +
+      "only Git changes it";
+  }
+  const where = service.imagePolicies?.[image.trim()] !== undefined
+    ? "x-hoist: { images }"
+    : service.updatePolicy !== undefined
+    ? `services.${service.name}.images`
+    : "the default for a tag";
+  if (policy === "pinned") return `pinned (${where}): only Git changes it`;
+  if (scheduled && policy !== "auto") {
+    return `${policy} (${where}): only hoist update ${service.name} changes it, not the ` +
+      "scheduled check";
+  }
+  return undefined;
 }
 
 function checkOf(service: string, i: ImageUpdate, at: string): ImageCheck[] {
@@ -341,19 +379,8 @@ async function updateImage(
   }
   const { ref, policy } = read;
   const none = { image, policy, before: undefined, after: undefined };
-  if (policy === "pinned" || ref.digest !== undefined) {
-    return {
-      ...none,
-      skipped: ref.digest === undefined
-        ? `pinned (${
-          service.imagePolicies?.[image.trim()] === undefined
-            ? `services.${service.name}.images`
-            : "x-hoist: { images }"
-        }): only Git changes it`
-        : `pinned by its digest${ref.tag === undefined ? "" : ` (tag ${ref.tag} only shown)`}: ` +
-          "only Git changes it",
-    };
-  }
+  const skipped = skipReason(service, image, ref, policy, ctx.scheduled);
+  if (skipped !== undefined) return { ...none, skipped };
   const refused = policyRefusal(policy, ref);
   if (refused !== undefined) return { ...none, error: refused };
   const before = await ctx.images.imageId(image);
