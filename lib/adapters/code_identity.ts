@@ -31,6 +31,16 @@ export async function codeIdentity(
   return parts.join("|");
 }
 
+let running: Promise<string> | undefined;
+
+/**
+ * {@link codeIdentity} of the running hoist, computed once per process (both of hoist's caches
+ * key on it; from source it walks `lib/`).
+ */
+export function thisBuild(): Promise<string> {
+  return running ??= codeIdentity();
+}
+
 async function statPart(path: string): Promise<string> {
   try {
     const s = await Deno.stat(path);

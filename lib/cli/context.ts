@@ -3,14 +3,11 @@
  *
  * @module
  */
-import {
-  type Config,
-  type ConfigContext,
-  defaultConfigPath,
-  parseConfig,
-} from "../config/load_config.ts";
+import { defaultConfigPath } from "../config/config_path.ts";
+import type { Config, ConfigContext } from "../config/load_config.ts";
 import type { Deps, DepsConfig } from "../deps.ts";
 import { HoistError, hostError } from "../errors.ts";
+import { type CachedConfig, cachedConfig } from "../run/config_cache.ts";
 
 /** Output and environment of one CLI run (tests capture it). */
 export interface CliIo {
@@ -54,6 +51,28 @@ export async function loadConfig(
   opts: GlobalOptions,
   ctx: ConfigContext = io.ctx,
 ): Promise<Config> {
+  const { path, text } = await readConfig(io, opts);
+  return await parseLazily(text, path, ctx);
+}
+
+/**
+ * {@link loadConfig} through the parsed-config cache (lib/run/config_cache.ts): plan and apply,
+ * the timer's command, parse an unchanged config once. The caller stores a fresh parse with
+ * `keep` once state_dir exists.
+ */
+export async function loadCachedConfig(io: CliIo, opts: GlobalOptions): Promise<CachedConfig> {
+  const { path, text } = await readConfig(io, opts);
+  return await cachedConfig(io.readFile, path, text, io.ctx, parseLazily);
+}
+
+/** The parser (zod, yaml, smol-toml) is loaded when a config is parsed, not with the CLI. */
+async function parseLazily(text: string, path: string, ctx: ConfigContext): Promise<Config> {
+  const { parseConfig } = await import("../config/load_config.ts");
+  return parseConfig(text, path, ctx);
+}
+
+/** The config file's path and text (see {@link loadConfig}). */
+async function readConfig(io: CliIo, opts: GlobalOptions): Promise<{ path: string; text: string }> {
   const path = opts.config ?? io.ctx.env.HOIST_CONFIG ?? defaultConfigPath(io.ctx);
   const text = await io.readFile(path).catch((e) => {
     if (e instanceof HoistError) throw e;
@@ -66,5 +85,5 @@ export async function loadConfig(
       `Create it with at least:\n${EXAMPLE}\nor pass --config FILE (or set HOIST_CONFIG)`,
     );
   }
-  return parseConfig(text, path, ctx);
+  return { path, text };
 }

@@ -11,7 +11,7 @@ import { planJson } from "../render/plan_json.ts";
 import { renderPlanText } from "../render/plan_text.ts";
 import { runApply } from "../run/apply_run.ts";
 import { mark } from "../trace.ts";
-import { type CliIo, type CommandContext, loadConfig } from "./context.ts";
+import { type CliIo, type CommandContext, loadCachedConfig } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 
 /** The options of plan and apply. */
@@ -43,8 +43,9 @@ export async function planCommand(
     );
   }
   mark("command loaded");
-  const config = await loadConfig(io, globals);
-  mark("config loaded");
+  const loaded = await loadCachedConfig(io, globals);
+  const config = loaded.config;
+  mark(() => `config loaded (${loaded.hit ? "cache hit" : "parsed"})`);
   const deps = await makeDeps(config);
   mark("deps built");
   const started = performance.now();
@@ -57,6 +58,8 @@ export async function planCommand(
     ...(opts.now === true ? { now: true } : {}),
   });
   mark("run finished");
+  // an unchanged config is not parsed again by the next run (state_dir exists by now)
+  await loaded.keep((path, text) => deps.fs.writeAtomic(path, text, 0o600));
   const textfile = opts.metricsFile ?? config.metrics.textfile;
   if (!opts.dryRun && textfile !== undefined) {
     const { writeMetricsTextfile } = await import("./metrics_textfile.ts");

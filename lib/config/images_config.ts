@@ -12,18 +12,12 @@
  * @module
  */
 import { z } from "zod";
+import { DEFAULT_IMAGES, type ImagesConfig } from "./default_images.ts";
 import { parseDuration } from "./serve_config.ts";
 
-/** The `[images]` table. */
-export interface ImagesConfig {
-  /** Time between two update checks of `auto` services (timer runs and `hoist serve`); 0: never. */
-  readonly checkEveryMs: number;
-  /** Remove images hoist pulled that no unit uses any more, after a deploy passed its health gate. */
-  readonly prune: boolean;
-}
+export type { ImagesConfig } from "./default_images.ts";
 
-/** The defaults: every 6 hours, pruning on. */
-export const DEFAULT_IMAGES: ImagesConfig = { checkEveryMs: 6 * 3_600_000, prune: true };
+export { DEFAULT_IMAGES } from "./default_images.ts";
 
 /** The `[images]` table's schema (strict: unknown keys are errors naming them). */
 export const imagesSchema = z.strictObject({

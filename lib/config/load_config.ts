@@ -31,6 +31,8 @@ import {
   serviceOptions,
   serviceOptionsSchema,
 } from "./service_options.ts";
+export { defaultConfigPath } from "./config_path.ts";
+export { sourceBranches } from "./source_branches.ts";
 
 /** Facts about the machine that defaults depend on. */
 export interface ConfigContext {
@@ -98,11 +100,6 @@ export type SourceConfig =
   | BranchPerServiceSource
   | ServicesFolderSource
   | ServiceRepoSource;
-
-/** The branches hoist fetches for `source`. */
-export function sourceBranches(source: SourceConfig): readonly string[] {
-  return source.kind === "branch-per-service" ? source.branches : [source.branch];
-}
 
 /** Who may sign what hoist deploys. */
 export interface TrustConfig {
@@ -273,12 +270,6 @@ const schema = z.strictObject({
   state: stateSchema.optional(),
   proxy: proxySchema.optional(),
 });
-
-/** The default config file: `/etc/hoist/config.toml` as root, else `$XDG_CONFIG_HOME/hoist/config.toml`. */
-export function defaultConfigPath(ctx: ConfigContext): string {
-  if (ctx.uid === 0) return "/etc/hoist/config.toml";
-  return `${ctx.env.XDG_CONFIG_HOME || `${ctx.home}/.config`}/hoist/config.toml`;
-}
 
 /**
  * Parses and validates config text. Problems throw `config-invalid` naming the file, line and key.

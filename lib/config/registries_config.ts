@@ -15,6 +15,7 @@
  * @module
  */
 import { z } from "zod";
+import { REGISTRY_HOST } from "./registry_host.ts";
 
 /** One entry: a user and a password file, an existing auth.json, or a pgo credentials file. */
 export type RegistryConfig =
@@ -28,9 +29,7 @@ export type RegistryConfig =
   | { readonly kind: "credentials-file"; readonly credentialsFile: string };
 
 const absolute = z.string().startsWith("/", "must be an absolute path");
-/** A registry host with an optional port: no scheme, no path. */
-export const REGISTRY_HOST =
-  /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?$/;
+export { REGISTRY_HOST } from "./registry_host.ts";
 
 /** The schema of one `[[registries]]` table. */
 export const registrySchema = z.strictObject({

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { REGISTRY_HOST } from "../config/registries_config.ts";
+import { REGISTRY_HOST } from "../config/registry_host.ts";
 
 /** One registry's login. */
 export interface RegistryLogin {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { REGISTRY_HOST } from "../config/registries_config.ts";
+import { REGISTRY_HOST } from "../config/registry_host.ts";
 
 /** A parsed reference. */
 export interface ImageRef {

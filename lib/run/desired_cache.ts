@@ -6,7 +6,7 @@
  * to nothing).
  *
  * The key is a sha256 over:
- * - the cache format, hoist's version and the identity of its build ({@link codeIdentity}: the
+ * - the cache format, hoist's version and the identity of its build (`codeIdentity`: the
  *   executable, and from source the files' sizes and times), so another hoist reads the trees
  *   again;
  * - the agent config, every field (a canonical JSON of the loaded {@link Config});
@@ -26,13 +26,14 @@
  *
  * @module
  */
-import { codeIdentity } from "../adapters/code_identity.ts";
+import { thisBuild } from "../adapters/code_identity.ts";
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { sha256Hex } from "../desired/digest.ts";
 import type { SecretInputs } from "../desired/secrets.ts";
 import type { DesiredState } from "../desired/types.ts";
 import { logger } from "../log.ts";
+import { fromPlainData, toPlainData } from "./plain_data.ts";
 import { VERSION } from "../version.ts";
 import { type FetchedSource, loadSources } from "./fetch_sources.ts";
 import {
@@ -51,7 +52,7 @@ const FORMAT = 2;
  * This build's identity, asked for when this module loads (with the CLI, before the config is
  * read), so that its file walk from source overlaps the fetch instead of adding to it.
  */
-const BUILD: Promise<string> = codeIdentity();
+const BUILD: Promise<string> = thisBuild();
 
 /** Where the cache lives. */
 export function desiredCachePath(stateDir: string): string {
@@ -63,7 +64,7 @@ export type VarsRead = readonly string[] | "all";
 
 /** Everything but the variables' names that the key covers. */
 export interface CacheInputs {
-  /** Which hoist computed it (see {@link codeIdentity}). */
+  /** Which hoist computed it (see `codeIdentity` in lib/adapters/code_identity.ts). */
   readonly build: string;
   readonly config: Config;
   /** `[source, branch, commit]` of every fetched branch. */
@@ -297,74 +298,18 @@ function parseEntry(text: string | undefined): Entry | undefined {
   }
 }
 
-// Markers of the JSON form; a NUL starts no key the readers make, and an object that has such a
-// key anyway is stored as its entries.
-const BYTES = "\0bytes";
-const BASE64 = "\0base64";
-const MAP = "\0map";
-const SET = "\0set";
-const OBJ = "\0obj";
-
 /**
- * `desired` as JSON-able data: maps and sets kept as such, byte arrays as base64, except those of
- * an object marked `secret: true` (a secret file), which keep only their length: the cache never
- * holds a secret. Throws on values JSON cannot carry.
+ * `desired` as JSON-able data ({@link toPlainData}): maps and sets kept as such, byte arrays as
+ * base64, except those of a secret file (`secret: true`), which keep only their length: the cache
+ * never holds a secret. Throws on values JSON cannot carry.
  */
 export function encodeDesired(desired: DesiredState): unknown {
-  return encode(desired);
-}
-
-function encode(v: unknown, secret = false): unknown {
-  if (v === null || typeof v === "string" || typeof v === "boolean") return v;
-  if (typeof v === "number") {
-    if (!Number.isFinite(v)) throw new TypeError(`cannot store the number ${v}`);
-    return v;
-  }
-  if (v instanceof Uint8Array) return secret ? { [BYTES]: v.length } : { [BASE64]: v.toBase64() };
-  if (Array.isArray(v)) return v.map((x) => x === undefined ? null : encode(x));
-  if (v instanceof Map) return { [MAP]: [...v].map(([k, x]) => [encode(k), encode(x)]) };
-  if (v instanceof Set) return { [SET]: [...v].map((x) => encode(x)) };
-  if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-    const o = v as Record<string, unknown>;
-    const entries = Object.entries(o).filter(([, x]) => x !== undefined);
-    const field = (x: unknown) => encode(x, x instanceof Uint8Array && o.secret === true);
-    if (entries.some(([k]) => k.startsWith("\0"))) {
-      return { [OBJ]: entries.map(([k, x]) => [k, field(x)]) };
-    }
-    return Object.fromEntries(entries.map(([k, x]) => [k, field(x)]));
-  }
-  throw new TypeError(`cannot store a ${typeof v} (${Object.prototype.toString.call(v)})`);
+  return toPlainData(desired);
 }
 
 /** The inverse of {@link encodeDesired}: secret files' bytes come back empty. */
 export function decodeDesired(data: unknown): DesiredState {
-  return decode(data) as DesiredState;
-}
-
-function decode(v: unknown): unknown {
-  if (v === null || typeof v !== "object") return v;
-  if (Array.isArray(v)) return v.map(decode);
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o);
-  if (keys.length === 1) {
-    const only = o[keys[0]!];
-    if (keys[0] === BYTES && typeof only === "number") return new Uint8Array(0);
-    if (keys[0] === BASE64 && typeof only === "string") return Uint8Array.fromBase64(only);
-    if (keys[0] === MAP && Array.isArray(only)) {
-      return new Map(only.map((kv) => {
-        const [k, x] = kv as [unknown, unknown];
-        return [decode(k), decode(x)];
-      }));
-    }
-    if (keys[0] === SET && Array.isArray(only)) return new Set(only.map(decode));
-    if (keys[0] === OBJ && Array.isArray(only)) {
-      return Object.fromEntries(only.map((kv) => {
-        const [k, x] = kv as [string, unknown];
-        return [k, decode(x)];
-      }));
-    }
-  }
-  return Object.fromEntries(keys.map((k) => [k, decode(o[k])]));
+  return fromPlainData(data) as DesiredState;
 }
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 import type { Config, HostFoldersSource, SourceConfig } from "../config/load_config.ts";
-import { sourceBranches } from "../config/load_config.ts";
+import { sourceBranches } from "../config/source_branches.ts";
 import type { Deps } from "../deps.ts";
 import { sha256Hex } from "../desired/digest.ts";
 import type { RepoTree } from "../desired/types.ts";

@@ -7,7 +7,7 @@
  */
 import type { PodmanImages } from "../adapters/podman_images.ts";
 import type { Config } from "../config/load_config.ts";
-import { DEFAULT_IMAGES } from "../config/images_config.ts";
+import { DEFAULT_IMAGES } from "../config/default_images.ts";
 import type { Deps } from "../deps.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
 import {

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Config } from "../config/load_config.ts";
-import { DEFAULT_IMAGES } from "../config/images_config.ts";
+import { DEFAULT_IMAGES } from "../config/default_images.ts";
 import type { Deps } from "../deps.ts";
 import { parseImageChecks } from "../images/image_checks.ts";
 import type { Outcome } from "./outcome.ts";
