@@ -8,9 +8,13 @@
  * deployed service keeps running; removing the service from config.yml stops it and removes its
  * file from the e2e user's folder. A layout = "services" source gets the account from the agent
  * config's [services.<name>] user; a registry image is pulled as e2e, with e2e's own podman login,
- * into its storage. Prefix `u6-`, ports 19850–19899 (issue 11).
+ * into its storage. A service for e2e whose new revision crashes is judged unhealthy through
+ * e2e's manager and rolled back in e2e's folder and manager, held back on the next apply, and
+ * `hoist rollback` restores it there by hand (issue 12). Prefix `u6-`, ports 19850–19899
+ * (issue 11).
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { registryMissing, startRegistry, type TestRegistry } from "../support/registry.ts";
 import {
   containers,
@@ -361,6 +365,131 @@ Deno.test({
       await registry?.stop();
       await repo?.remove();
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** A busybox httpd service for e2e on `port` serving `page`; `before` runs first (`exit 1`: dies). */
+function crashable(port: number, page: string, before = ""): string {
+  const run = `${before}mkdir -p /w && echo ${page} > /w/index.html && exec httpd -f -p 8080 -h /w`;
+  return `Container:\n  Image: ${IMAGE}\n  Exec: sh -c "${run}"\n` +
+    `  PublishPort: 127.0.0.1:${port}:8080\n`;
+}
+
+/** The state DB's health rows of `service`: checks [phase, hash, verdict], rollbacks, failed. */
+function healthRows(stateDb: string, service: string) {
+  const db = new DatabaseSync(stateDb, { readOnly: true });
+  try {
+    const checks = db.prepare(
+      "SELECT phase, hash, verdict FROM health_checks WHERE service = ? ORDER BY id",
+    ).all(service).map((r) => [String(r.phase), String(r.hash), String(r.verdict)]);
+    const rollbacks = db.prepare(
+      "SELECT from_hash, to_hash, result FROM rollbacks WHERE service = ? ORDER BY id",
+    ).all(service).map((r) => [String(r.from_hash), String(r.to_hash), String(r.result)]);
+    const failed = db.prepare("SELECT hash FROM failed_hashes WHERE service = ?").all(service)
+      .map((r) => String(r.hash));
+    return { checks, rollbacks, failed };
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test({
+  name:
+    "e2e user 12.12 (rootful hoist, user = e2e): a new revision that crashes is judged unhealthy through e2e's manager, rolled back in e2e's folder and manager, held back next apply; hoist rollback restores it there by hand",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (why !== undefined) throw new Error(`HOIST_E2E=required but ${why}`);
+    await cleanUp();
+    const port = PORT + 30;
+    const file = `${G}/hw/manifest.yml`;
+    const repo = await Repo.create("system", {
+      [`${G}/config.yml`]: `services:\n  hw:\n    user: ${E2E_USER}\n`,
+      [file]: crashable(port, "v1"),
+    });
+    const unitFile = `${quadletDir("user")}/${PREFIX}hw.container`;
+    try {
+      const config = await repo.config(HOST, PREFIX);
+      const db = `${repo.dir}/state/state.db`;
+      await apply(config);
+      assert.equal(await http(port, 300), "v1");
+      const good = healthRows(db, "hw");
+      assert.deepEqual(good.checks.map(([phase, , verdict]) => [phase, verdict]), [
+        ["deploy", "healthy"],
+      ]);
+      const goodHash = good.checks[0]?.[1] ?? "";
+      const goodUnit = await insideOk("system", ["cat", unitFile]);
+
+      await repo.write({ [file]: crashable(port, "v2", "exit 1; ") });
+      await repo.commit("hw dies at once");
+      const bad = await hoist("system", ["apply", "--config", config]);
+      const out = bad.stdout + bad.stderr;
+      assert.equal(bad.code, 1, out);
+      assert.match(
+        bad.stdout,
+        new RegExp(`hw: rolled back [0-9a-f]{8}… → ${goodHash.slice(0, 8)}… \\(.*\\)`),
+        out,
+      );
+      assert.equal(await http(port, 300), "v1", "the good page is served again");
+      const after = healthRows(db, "hw");
+      const badHash = after.checks[1]?.[1] ?? "";
+      assert.notEqual(badHash, goodHash);
+      assert.deepEqual(after.checks, [
+        ["deploy", goodHash, "healthy"],
+        ["deploy", badHash, "unhealthy"],
+        ["rollback", goodHash, "healthy"],
+      ]);
+      assert.deepEqual(after.rollbacks, [[badHash, goodHash, "rolled-back"]]);
+      assert.deepEqual(after.failed, [badHash]);
+      // the good unit is back in e2e's folder, written as e2e; nothing went to root's
+      assert.equal(await insideOk("system", ["cat", unitFile]), goodUnit);
+      const owner = await insideOk("system", ["stat", "-c", "%U %a", unitFile]);
+      assert.equal(owner.trim(), `${E2E_USER} 644`);
+      const rootful = await inside("system", [
+        "test",
+        "-e",
+        `/etc/containers/systemd/${PREFIX}hw.container`,
+      ]);
+      assert.notEqual(rootful.code, 0, "nothing of hw in root's quadlet folder");
+      assert.equal(
+        (await insideOk("system", [...USER_CTL, "is-active", `${PREFIX}hw.service`])).trim(),
+        "active",
+      );
+      const running = await userContainers("hw");
+      assert.equal(running.length, 1, "one container in e2e's storage");
+
+      // the breaker: the bad hash is not tried again; hw keeps running for e2e, untouched
+      const again = await hoist("system", ["apply", "--config", config]);
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.match(
+        again.stdout + again.stderr,
+        new RegExp(`hw: held back: hash ${badHash.slice(0, 12)} failed health at `),
+      );
+      assert.deepEqual((await userContainers("hw")).map((c) => c.id), running.map((c) => c.id));
+      assert.equal(healthRows(db, "hw").checks.length, 3, "nothing deployed, nothing judged");
+
+      // a fix deploys for e2e; hoist rollback puts the good revision back in e2e's manager
+      await repo.write({ [file]: crashable(port, "v3") });
+      await repo.commit("fix hw");
+      await apply(config);
+      assert.equal(await http(port, 300), "v3");
+      const manual = await hoist("system", ["rollback", "hw", "--config", config]);
+      assert.equal(manual.code, 0, manual.stdout + manual.stderr);
+      assert.match(
+        manual.stdout,
+        new RegExp(`hw: rolled back [0-9a-f]{8}… → ${goodHash.slice(0, 8)}…`),
+      );
+      assert.equal(await http(port, 300), "v1");
+      assert.equal(await insideOk("system", ["cat", unitFile]), goodUnit);
+      const kept = await hoist("system", ["apply", "--config", config]);
+      assert.equal(kept.code, 0, kept.stdout + kept.stderr);
+      assert.match(kept.stdout + kept.stderr, /hw: held back: .*rolled back by hand/);
+      assert.equal(await http(port, 300), "v1");
+    } finally {
+      await cleanUp();
+      await repo.remove();
     }
   },
 });
