@@ -2,9 +2,9 @@
  * `hoist update [SERVICE…] [--dry-run]` (and `POST /redeploy-and-update/<service>`): for each
  * service's registry images, by its update policy (lib/images/update_policy.ts): `pinned` is left
  * to Git; otherwise the registry is asked for the tag's digest (one query, no pull) and compared
- * with the digest the local image was pulled by; only a difference is pulled, and the service is
- * restarted only when an image id changed. A failed check or pull leaves the service running its
- * current image. Every check is recorded in `state_dir/image_checks.json` for `hoist plan`. The
+ * with the digest the local image was pulled by; only a difference is pulled, and only the
+ * containers that run an image whose id changed are restarted ({@link unitsToRestart}). A failed
+ * check or pull leaves the service running its current image. Every check is recorded in `state_dir/image_checks.json` for `hoist plan`. The
  * commit is fetched and verified as for a plan, under the state_dir lock, and nothing else is
  * changed: pending changes wait for `apply`.
  *
@@ -77,6 +77,33 @@ export function updateTargets(service: ReadyService): UpdateTargets {
     images: [...images].sort(),
     units: service.units.filter((u) => u.entry).map((u) => u.serviceUnit).sort(),
   };
+}
+
+/**
+ * The units an update restarts once `changed` images were pulled (pure): the containers that run
+ * one of them, so an image of one compose service restarts only that service's container (and,
+ * through `Requires=`, what systemd restarts with it). When a container that runs one is not
+ * started directly (a pod's member), every entry unit of the service, as before.
+ *
+ * @example
+ * ```ts
+ * unitsToRestart(blog, ["docker.io/library/redis:7"]); // ["gitops-blog-cache.service"]
+ * ```
+ */
+export function unitsToRestart(service: ReadyService, changed: readonly string[]): string[] {
+  const wanted = new Set(changed.map((i) => i.trim()));
+  const users = service.units.filter((u) => {
+    if (u.type !== "container") return false;
+    const image = unitEntries(u.content).filter((e) =>
+      e.section === "Container" && e.key === "Image"
+    )
+      .at(-1)?.value.trim();
+    return image !== undefined && wanted.has(image);
+  });
+  if (users.length === 0 || users.some((u) => !u.entry)) {
+    return updateTargets(service).units.slice();
+  }
+  return [...new Set(users.map((u) => u.serviceUnit))].sort();
 }
 
 /** One image: its policy, the check, the id before and after a pull, or why it was not updated. */
@@ -357,9 +384,13 @@ async function updateOne(
   if (ctx.dryRun || !results.some((r) => r.before !== r.after)) {
     return { service: service.name, images: results, restarted: false };
   }
+  const restart = unitsToRestart(
+    ready,
+    results.filter((r) => r.before !== r.after).map((r) => r.image),
+  );
   try {
-    await deps.systemctl.resetFailed(targets.units);
-    await deps.systemctl.restart(targets.units);
+    await deps.systemctl.resetFailed(restart);
+    await deps.systemctl.restart(restart);
   } catch (e) {
     if (!(e instanceof HoistError)) throw e;
     return { service: service.name, images: results, restarted: false, error: e.message };

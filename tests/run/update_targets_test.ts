@@ -1,7 +1,7 @@
 /** updateTargets(): which images `hoist update` pulls for a service and which units it restarts. */
 import assert from "node:assert/strict";
 import type { DesiredUnit, ReadyService } from "../../lib/desired/types.ts";
-import { updateTargets } from "../../lib/run/update_run.ts";
+import { unitsToRestart, updateTargets } from "../../lib/run/update_run.ts";
 
 function unit(path: string, type: DesiredUnit["type"], content: string, entry = true): DesiredUnit {
   const base = path.slice(path.lastIndexOf("/") + 1, path.lastIndexOf("."));
@@ -94,6 +94,58 @@ for (const c of cases) {
     permissions: "none",
     fn() {
       assert.deepEqual(updateTargets(service(c.units)), { images: c.images, units: c.restart });
+    },
+  });
+}
+
+const REDIS = "docker.io/library/redis:7";
+const WEB = "ghcr.io/acme/web:1";
+const container = (name: string, image: string, entry = true) =>
+  unit(`gitops-blog/${name}.container`, "container", `[Container]\nImage=${image}\n`, entry);
+
+const restarts: { name: string; units: DesiredUnit[]; changed: string[]; restart: string[] }[] = [
+  {
+    name: "a compose service's new image restarts its container only",
+    units: [container("cache", REDIS), container("web", WEB)],
+    changed: [REDIS],
+    restart: ["cache.service"],
+  },
+  {
+    name: "every container that runs the image, once",
+    units: [container("cache", REDIS), container("queue", REDIS), container("web", WEB)],
+    changed: [REDIS],
+    restart: ["cache.service", "queue.service"],
+  },
+  {
+    name: "two changed images: both their containers",
+    units: [container("cache", REDIS), container("web", WEB)],
+    changed: [REDIS, WEB],
+    restart: ["cache.service", "web.service"],
+  },
+  {
+    name: "a pod's member runs it: the service's entry units, as before",
+    units: [
+      container("cache", REDIS, false),
+      container("web", WEB),
+      unit("gitops-blog/blog.pod", "pod", "[Pod]\n"),
+    ],
+    changed: [REDIS],
+    restart: ["blog-pod.service", "web.service"],
+  },
+  {
+    name: "nothing known runs it: the service's entry units",
+    units: [container("web", WEB)],
+    changed: [REDIS],
+    restart: ["web.service"],
+  },
+];
+
+for (const c of restarts) {
+  Deno.test({
+    name: `unitsToRestart(): ${c.name}`,
+    permissions: "none",
+    fn() {
+      assert.deepEqual(unitsToRestart(service(c.units), c.changed), c.restart);
     },
   });
 }
