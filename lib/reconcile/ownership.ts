@@ -62,15 +62,16 @@ export function ownershipProblems(
   // admin's quadlet with the same name in any quadlet folder, or ServiceName=sshd) must not be
   // taken over.
   const dir = quadletDir?.replace(/\/+$/, "");
-  const ownUnits = new Set([...inv.units.values()].map((u) => u.serviceUnit));
-  const ownFiles = new Set([...inv.units.keys()].map((p) => `${dir}/${p}`));
   return svc.units.flatMap((u) => {
     const state = observed.units.get(u.serviceUnit);
     const source = state?.source ?? "";
     if (state?.load !== "loaded" || source === "") return [];
     const ours = dir === undefined
-      ? ownUnits.has(u.serviceUnit) || source.endsWith(`/${u.path}`)
-      : source === `${dir}/${u.path}` || ownFiles.has(source) ||
+      ? ownedOf(inv.units).units.has(u.serviceUnit) || source.endsWith(`/${u.path}`)
+      : source === `${dir}/${u.path}` ||
+        // a file of hoist's inventory there (`${dir}/${path}` for one of its paths)
+        (source.startsWith(`${dir}/`) &&
+          ownedOf(inv.units).paths.has(source.slice(dir.length + 1))) ||
         // quadlet_dir reached through a symlink: systemd shows the resolved path
         (source.endsWith(`/${u.path}`) && !OTHER_QUADLET_DIRS.some((d) => d.test(source)));
     return ours ? [] : [problem(
@@ -85,6 +86,30 @@ export function ownershipProblems(
     )];
   });
 }
+
+/**
+ * The service units and paths of an inventory's unit files, computed once per inventory (every
+ * service of a run asks; per service that was quadratic in the number of services).
+ */
+function ownedOf(units: ObservedState["inventory"]["units"]): {
+  readonly units: ReadonlySet<string>;
+  readonly paths: ReadonlySet<string>;
+} {
+  let own = owned.get(units);
+  if (own === undefined) {
+    own = {
+      units: new Set([...units.values()].map((u) => u.serviceUnit)),
+      paths: new Set(units.keys()),
+    };
+    owned.set(units, own);
+  }
+  return own;
+}
+
+const owned = new WeakMap<
+  ObservedState["inventory"]["units"],
+  { readonly units: ReadonlySet<string>; readonly paths: ReadonlySet<string> }
+>();
 
 /**
  * `desired` with every service blocked that would take over something hoist does not own: a file

@@ -17,10 +17,44 @@ export const UP: ReadonlySet<string> = new Set(["active", "activating", "reloadi
  */
 export function containersOf(svc: ReadyService, observed: ObservedState): ObservedContainer[] {
   const units = new Set(svc.units.map((u) => u.serviceUnit));
-  return observed.containers.filter((c) =>
-    c.unit !== "" ? units.has(c.unit) : c.service === svc.name
-  );
+  const index = containerIndex(observed.containers);
+  const mine = [
+    ...[...units].flatMap((u) => index.byUnit.get(u) ?? []),
+    ...index.byService.get(svc.name) ?? [],
+  ];
+  // in podman's order, as a filter of the whole list gives them
+  return mine.sort((a, b) => index.order.get(a)! - index.order.get(b)!);
 }
+
+/** Containers by their unit, those without one by their service, and each one's position. */
+interface ContainerIndex {
+  readonly byUnit: ReadonlyMap<string, readonly ObservedContainer[]>;
+  readonly byService: ReadonlyMap<string, readonly ObservedContainer[]>;
+  readonly order: ReadonlyMap<ObservedContainer, number>;
+}
+
+/**
+ * The index of a container list, made once per list: every service of a run looks its own
+ * containers up (a filter of the whole list per service was quadratic in the number of services).
+ */
+function containerIndex(containers: readonly ObservedContainer[]): ContainerIndex {
+  let index = indexes.get(containers);
+  if (index === undefined) {
+    const byUnit = new Map<string, ObservedContainer[]>();
+    const byService = new Map<string, ObservedContainer[]>();
+    containers.forEach((c) => {
+      const [map, key] = c.unit !== "" ? [byUnit, c.unit] : [byService, c.service];
+      const list = map.get(key);
+      if (list === undefined) map.set(key, [c]);
+      else list.push(c);
+    });
+    index = { byUnit, byService, order: new Map(containers.map((c, i) => [c, i])) };
+    indexes.set(containers, index);
+  }
+  return index;
+}
+
+const indexes = new WeakMap<readonly ObservedContainer[], ContainerIndex>();
 
 /**
  * True when `hash` is what `svc` should run: its hash, or the same configuration under hash

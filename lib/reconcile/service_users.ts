@@ -21,8 +21,7 @@ import type { Action, ReasonCode, ReloadAction, UnitAction } from "./types.ts";
  */
 export function accountRefusals(svc: ReadyService, observed: ObservedState): Problem[] {
   const prev = observed.inventory.services.get(svc.name);
-  const before = prev?.user ?? [...observed.inventory.units.values()]
-    .find((u) => u.service === svc.name && u.user !== undefined)?.user;
+  const before = prev?.user ?? unitUsers(observed.inventory.units).get(svc.name);
   const wanted = svc.user?.name;
   const where = { file: svc.user?.file, line: svc.user?.line, service: svc.name };
   if ((prev !== undefined || before !== undefined) && before !== wanted) {
@@ -42,6 +41,24 @@ export function accountRefusals(svc: ReadyService, observed: ObservedState): Pro
   const found = accountProblem(svc.name, svc.user.name, observed.accounts?.get(svc.user.name));
   return found === undefined ? [] : [{ ...found, ...placed(svc) }];
 }
+
+/**
+ * Per service, the account of its first inventory unit that names one, computed once per
+ * inventory (every service of a run asks; a search of all units per service was quadratic).
+ */
+function unitUsers(units: ObservedState["inventory"]["units"]): ReadonlyMap<string, string> {
+  let users = usersOf.get(units);
+  if (users === undefined) {
+    users = new Map();
+    for (const u of units.values()) {
+      if (u.user !== undefined && !users.has(u.service)) users.set(u.service, u.user);
+    }
+    usersOf.set(units, users);
+  }
+  return users;
+}
+
+const usersOf = new WeakMap<ObservedState["inventory"]["units"], Map<string, string>>();
 
 function placed(svc: ReadyService): { file?: string; line?: number } {
   if (svc.user === undefined) return {};
