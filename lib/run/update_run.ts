@@ -92,12 +92,20 @@ export function updateTargets(service: ReadyService): UpdateTargets {
  */
 export function unitsToRestart(service: ReadyService, changed: readonly string[]): string[] {
   const wanted = new Set(changed.map((i) => i.trim()));
+  const lastImage = (content: string, section: string) =>
+    unitEntries(content).filter((e) => e.section === section && e.key === "Image").at(-1)?.value
+      .trim();
+  // a container may run the image through a `.image` unit of the service (Image=redis.image)
+  const imageUnits = new Map(
+    service.units.filter((u) => u.type === "image").map((u) => [
+      u.path.slice(u.path.lastIndexOf("/") + 1),
+      lastImage(u.content, "Image"),
+    ]),
+  );
   const users = service.units.filter((u) => {
     if (u.type !== "container") return false;
-    const image = unitEntries(u.content).filter((e) =>
-      e.section === "Container" && e.key === "Image"
-    )
-      .at(-1)?.value.trim();
+    const named = lastImage(u.content, "Container");
+    const image = named !== undefined && imageUnits.has(named) ? imageUnits.get(named) : named;
     return image !== undefined && wanted.has(image);
   });
   if (users.length === 0 || users.some((u) => !u.entry)) {
@@ -274,7 +282,9 @@ export function notUpdatable(
       `(start it first: hoist remote HOST ${service.name} start)`;
   }
   if (service.status === "ready" && service.user !== undefined) {
-    return `${service.name} runs as ${service.user.name} (${service.user.file}): hoist update ` +
+    const where = service.user.file +
+      (service.user.line === undefined ? "" : `:${service.user.line}`);
+    return `${service.name} runs as ${service.user.name} (${where}): hoist update ` +
       "does not update an account's images yet; pin the new digest in Git and run hoist apply";
   }
   const steps = plan.actions.filter((a) =>

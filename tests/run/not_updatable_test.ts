@@ -80,7 +80,7 @@ const cases: {
     desired: asUser(v1, "web", "app"),
     observed: () => deployed(v1),
     web:
-      /^web runs as app \(h1\/config.yml\): hoist update does not update an account's images yet/,
+      /^web runs as app \(h1\/config.yml:4\): hoist update does not update an account's images yet/,
   },
 ];
 

@@ -133,6 +133,17 @@ const restarts: { name: string; units: DesiredUnit[]; changed: string[]; restart
     restart: ["blog-pod.service", "web.service"],
   },
   {
+    name: "a container that runs it through the service's .image unit is restarted too",
+    units: [
+      container("cache", REDIS),
+      container("queue", "redis.image"),
+      container("web", WEB),
+      unit("gitops-blog/redis.image", "image", `[Image]\nImage=${REDIS}\n`, false),
+    ],
+    changed: [REDIS],
+    restart: ["cache.service", "queue.service"],
+  },
+  {
     name: "nothing known runs it: the service's entry units",
     units: [container("web", WEB)],
     changed: [REDIS],
