@@ -8,7 +8,9 @@
  * - `hoist apply --quiet` (the timer's command line, through the same `/usr/local/bin/hoist`),
  * - the same as shipped, as near as this machine allows (`deno compile` needs a download it cannot
  *   make): main.ts bundled, split at its dynamic imports (`deno bundle --code-splitting`, what
- *   `deno task bench:startup` runs too), run by the same deno with the compile task's V8 flags, and
+ *   `deno task bench:startup` runs too), run by the same deno with the compile task's V8 flags, on
+ *   its own copy of state_dir (hoist's caches are keyed on its build: two builds taking turns on
+ *   one state_dir would miss every run), and
  * - the floor (issue 10's): Deno start (a hello world through a copy of that wrapper) + the
  *   `git fetch` hoist ran + the slower of the `podman ps` hoist ran and `systemctl show` of the
  *   units hoist asks about (hoist runs its two listings at once), each with hoist's own argv, read
@@ -376,6 +378,21 @@ async function traceProcesses(config: string): Promise<Trace | null> {
   }
 }
 
+/**
+ * A config for the bundled hoist: the same but for its own copy of state_dir. hoist's caches (the
+ * parsed config, the desired state) are keyed on its build, so the two builds taking turns on one
+ * state_dir would each find the other's entry and miss every run (a real host runs one build).
+ */
+async function shippedConfig(repo: Repo): Promise<string> {
+  const state = `${repo.dir}/state`;
+  await insideOk("system", ["rm", "-rf", `${state}-shipped`]);
+  await insideOk("system", ["cp", "-a", state, `${state}-shipped`]);
+  const path = `${repo.dir}/config-shipped.toml`;
+  await Deno.writeTextFile(path, repo.configText(HOST, PREFIX, `${state}-shipped`));
+  if (who === "user") await sh("chown", [E2E_USER, path]);
+  return path;
+}
+
 /** Deploys N services and measures. */
 async function measure(repo: Repo, config: string, n: number): Promise<Result> {
   await repo.write(serviceFiles(n));
@@ -400,7 +417,11 @@ async function measure(repo: Repo, config: string, n: number): Promise<Result> {
   const floorCmd = floorCommands(verbose.stderr);
   const hoistCmd = [HOIST, "apply", "--quiet", "--config", config];
   await timed(hoistCmd); // warm-up, not counted
-  const shippedCmd = [`${BENCH}/hoist-shipped`, ...hoistCmd.slice(1)];
+  const shippedCmd = [
+    `${BENCH}/hoist-shipped`,
+    ...hoistCmd.slice(1, -1),
+    await shippedConfig(repo),
+  ];
   await timed(shippedCmd); // warm-up, not counted
   const samples = {
     hoist: [],
@@ -424,10 +445,16 @@ async function measure(repo: Repo, config: string, n: number): Promise<Result> {
     samples.systemctlShow.push(await timed(floorCmd.systemctl));
     samples.unitStates.push(await timed(floorCmd.unitStates));
   }
-  const peakRss = async (wrapper: string) => {
+  const peakRss = async (wrapper: string, configFile = config) => {
     const rss: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await inside(who, [`${BENCH}/${wrapper}`, "apply", "--quiet", "--config", config]);
+      const r = await inside(who, [
+        `${BENCH}/${wrapper}`,
+        "apply",
+        "--quiet",
+        "--config",
+        configFile,
+      ]);
       const kib = /bench-vmhwm-kib (\d+)/.exec(r.stderr)?.[1];
       if (r.code !== 0 || kib === undefined) {
         fail(`no-op apply for RSS (${wrapper}) failed (${r.code}): ${r.stderr}`);
@@ -437,7 +464,7 @@ async function measure(repo: Repo, config: string, n: number): Promise<Result> {
     return rss;
   };
   const rss = await peakRss("hoist-rss");
-  const shippedRss = await peakRss("hoist-shipped-rss");
+  const shippedRss = await peakRss("hoist-shipped-rss", shippedCmd.at(-1)!);
   const trace = await traceProcesses(config);
   const noopRuns = 1 + 1 + 1 + 2 * runs + rss.length + shippedRss.length + (trace === null ? 0 : 1);
   const daemonReloads = await reloadsSince(cursor, pid);
