@@ -430,7 +430,13 @@ export function openStore(path: string): Store {
           putUnit.run(u.path, u.service, u.serviceUnit, u.user ?? null);
         }
         const delSvc = db.prepare("DELETE FROM services WHERE name = ?");
-        for (const n of inv.deleteServices) delSvc.run(n);
+        // a removed service's healthy revisions go with it: their copies are pruned, and one
+        // added back (perhaps with another `user =`) must not be rolled back into them
+        const delHealthy = db.prepare("DELETE FROM healthy_revisions WHERE service = ?");
+        for (const n of inv.deleteServices) {
+          delSvc.run(n);
+          delHealthy.run(n);
+        }
         const putSvc = db.prepare(
           "INSERT OR REPLACE INTO services (name, hash, inputs, service_units, revision, changed_at, user) VALUES (?, ?, ?, ?, ?, ?, ?)",
         );

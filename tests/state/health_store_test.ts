@@ -243,3 +243,33 @@ Deno.test("pruneDeployments() keeps each service's newest N healthy revisions, w
   assert.deepEqual(store.healthyRevisions("api").map((h) => h.hash), ["a1"]);
   store.close();
 });
+
+Deno.test("a removed service's healthy revisions go with it; another service's stay", () => {
+  // added back later (perhaps with another `user =`), it must not be rolled back into a revision
+  // whose copy is pruned and that ran under another manager
+  const store = openStore(":memory:");
+  const db = { ...good("ddd", "2026-01-01T00:00:00Z"), service: "db" };
+  store.recordHealth(undefined, {
+    checks: [],
+    rollbacks: [],
+    healthy: [good("aaa", "2026-01-01T00:00:00Z"), db],
+    failed: [],
+  });
+  store.recordDeployment({
+    startedAt: "2026-01-02T00:00:00.000Z",
+    finishedAt: "2026-01-02T00:00:01.000Z",
+    host: "pi",
+    revision: "rev2",
+    status: "ok",
+    actions: [],
+    inventory: {
+      upsertUnits: [],
+      deleteUnits: ["gitops-web.container"],
+      upsertServices: [],
+      deleteServices: ["web"],
+    },
+  });
+  assert.deepEqual(store.healthyRevisions("web"), []);
+  assert.deepEqual(store.healthyRevisions("db").map((h) => h.hash), ["ddd"]);
+  store.close();
+});
