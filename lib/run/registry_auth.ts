@@ -63,9 +63,26 @@ interface ReadLogins {
 }
 
 async function readLogins(
-  config: Pick<Config, "registries">,
+  config: Pick<Config, "registries" | "stateDir">,
   read: (path: string, what: string) => Promise<string>,
 ): Promise<ReadLogins> {
+  // the file hoist writes (and removes with the last [[registries]]) is never one it reads
+  const own = authFilePath(config);
+  for (const r of config.registries) {
+    const [key, path] = r.kind === "password"
+      ? ["password_file", r.passwordFile]
+      : r.kind === "credentials-file"
+      ? ["credentials_file", r.credentialsFile]
+      : ["auth_file", r.authFile];
+    if (path.replace(/\/+/g, "/") === own.replace(/\/+/g, "/")) {
+      throw new HoistError(
+        "config-invalid",
+        `[[registries]]${r.kind === "credentials-file" ? "" : ` ${r.host}`} ${key} is ${path}, ` +
+          "the auth file hoist writes (and removes when no [[registries]] are left)",
+        "Keep your credentials in a file of your own, e.g. /etc/hoist/auth.json",
+      );
+    }
+  }
   const logins: RegistryLogin[] = [];
   const fromFiles: { host: string; entry: Record<string, unknown> }[] = [];
   for (const r of config.registries) {
@@ -145,7 +162,7 @@ export async function dropStaleAuthFile(
  * Later entries win for the same host.
  */
 export async function registryLogins(
-  config: Pick<Config, "registries">,
+  config: Pick<Config, "registries" | "stateDir">,
   read: (path: string, what: string) => Promise<string> = readPrivateFile,
 ): Promise<Map<string, RegistryCredentials>> {
   const out = new Map<string, RegistryCredentials>();

@@ -152,7 +152,7 @@ Deno.test("prepareAuthFile() refuses a world-readable, missing or empty password
     const e4 = await failure([{ kind: "credentials-file", credentialsFile: lines }], dir);
     assert.match(e4.message, /line 1 is not user:token@registry/);
     const auth = await file(
-      `${dir}/auth.json`,
+      `${dir}/my-auth.json`,
       JSON.stringify({ auths: { "quay.io": { auth: "eDp5" } } }),
     );
     const e5 = await failure([{ kind: "auth-file", host: "ghcr.io", authFile: auth }], dir);
@@ -202,3 +202,26 @@ for (const { what, host, unitsChange } of removals) {
     },
   });
 }
+
+Deno.test("a registry file that is state_dir/auth.json (the file hoist writes and removes) is refused, untouched", async () => {
+  await withTempDir(async (dir) => {
+    const own = await file(`${dir}/auth.json`, `{"auths":{"ghcr.io":{"auth":"bWU6${TOKEN}"}}}\n`);
+    for (
+      const [registries, key] of [
+        [[{ kind: "auth-file", host: "ghcr.io", authFile: own }], "ghcr.io auth_file"],
+        [[{ kind: "auth-file", host: "ghcr.io", authFile: `${dir}//auth.json` }], "auth_file"],
+        [[{ kind: "credentials-file", credentialsFile: own }], "credentials_file"],
+        [
+          [{ kind: "password", host: "ghcr.io", username: "me", passwordFile: own }],
+          "password_file",
+        ],
+      ] as [RegistryConfig[], string][]
+    ) {
+      const e = await failure(registries, dir);
+      assert.equal(e.code, "config-invalid");
+      assert.match(e.message, new RegExp(`${key} is .*auth\\.json, the auth file hoist writes`));
+      assert.match(e.hint ?? "", /a file of your own/);
+    }
+    assert.match(await Deno.readTextFile(own), /bWU6/);
+  });
+});
