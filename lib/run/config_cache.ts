@@ -14,7 +14,9 @@
  * before the first table; else the default for this uid), found without parsing; a config that
  * names it otherwise just parses every time. A hit must also name that folder as its state_dir.
  * The file holds what the config holds (which the config file's own permissions guard): hence
- * 0600, in hoist's own state_dir. A file that does not parse, holds another format or another
+ * 0600, in hoist's own state_dir; a config with a `[secrets] env` value that is not an absolute
+ * path (a key written inline, such as `SOPS_AGE_KEY`) is not stored, nor one whose state_dir is
+ * not the folder the text names (it would never be found). A file that does not parse, holds another format or another
  * version is ignored and replaced; nothing is written on a hit.
  *
  * @module
@@ -87,6 +89,11 @@ export async function cachedConfig(
     hit: false,
     async keep(write) {
       const path = `${config.stateDir}/${CONFIG_CACHE}`;
+      // a run looks for it where the text names it: stored elsewhere, it could never hit
+      if (config.stateDir !== dir) return;
+      // a `[secrets] env` value that is not a path may be a key itself (SOPS_AGE_KEY): never
+      // copied out of the config file
+      if (Object.values(config.secrets.env).some((v) => !v.startsWith("/"))) return;
       try {
         const stored: Entry = {
           format: FORMAT,

@@ -135,3 +135,31 @@ Deno.test({
     for (const [text, ctx, want] of cases) assert.equal(stateDirNamed(text, ctx), want, text);
   },
 });
+
+Deno.test("cachedConfig() keeps no config with a key written inline in [secrets] env, nor one it could not find", async () => {
+  const cases: [string, string, boolean][] = [
+    [
+      "a key file's path is no secret: kept",
+      `${TEXT}[secrets]\nenv = { SOPS_AGE_KEY_FILE = "/etc/hoist/age.key" }\n`,
+      true,
+    ],
+    [
+      "an inline age key: not kept",
+      `${TEXT}[secrets]\nenv = { SOPS_AGE_KEY = "AGE-SECRET-KEY-1QQQ" }\n`,
+      false,
+    ],
+    ["a relative value: not kept", `${TEXT}[secrets]\nenv = { GNUPGHOME = "gpg" }\n`, false],
+    // an escape in state_dir: the text names no folder hoist finds without a parser
+    [
+      "a state_dir the text names otherwise: not kept",
+      TEXT.replace('"/srv/hoist"', '"/srv/ho\\u0069st"'),
+      false,
+    ],
+  ];
+  for (const [name, text, kept] of cases) {
+    const h = host();
+    await (await cachedConfig(h.read, FILE, text, CTX, h.parse)).keep(h.write);
+    assert.equal(h.files.size, kept ? 1 : 0, name);
+    for (const t of h.files.values()) assert.ok(!t.includes("AGE-SECRET-KEY"), name);
+  }
+});
