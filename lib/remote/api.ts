@@ -6,6 +6,11 @@
  * path, method and query are checked first (400/404/405), then the body's size (413), then the
  * signature and the key's scope (401/403), then that the service exists (404).
  *
+ * A service that runs as another account (`user =`) is acted on through that account: its
+ * podman for `ps`, its user manager's journal for `logs`, its user manager for `start`, `stop` and
+ * `restart` ({@link RemoteApp.manager}); when the account cannot be reached here the answer is 409
+ * and nothing runs.
+ *
  * @module
  */
 import type { PodmanInspect, ServiceContainer } from "../adapters/podman_inspect.ts";
@@ -28,8 +33,28 @@ export type ApiService =
     /** The units hoist starts (for start, stop, restart). */
     readonly entry: readonly string[];
     readonly hash: string;
+    /** The account it runs as (`user =`); absent: hoist's own manager. */
+    readonly user?: string;
   }
-  | { readonly kind: "blocked"; readonly reason: string };
+  | {
+    readonly kind: "blocked";
+    readonly reason: string;
+    /** The account its running units belong to, as the inventory says; absent: hoist's own. */
+    readonly user?: string;
+  };
+
+/** What acts on a service's units: hoist's own manager, journal and podman, or an account's. */
+export interface ServiceManager {
+  readonly podman: PodmanInspect;
+  readonly journal: Journal;
+  /** systemctl start/stop/restart of `units`. */
+  control(verb: "start" | "stop" | "restart", units: readonly string[]): Promise<void>;
+}
+
+/** The manager of a service, or why it cannot be acted for here. */
+export type ManagerLookup =
+  | { readonly ok: true; readonly value: ServiceManager }
+  | { readonly ok: false; readonly reason: string };
 
 /** What a host-wide run gave. */
 export type ApiRun =
@@ -45,10 +70,8 @@ export interface RemoteApp {
   readonly bodyLimit: number;
   /** A service of the last run's desired state; undefined when there is none of that name. */
   service(name: string): ApiService | undefined;
-  readonly podman: PodmanInspect;
-  readonly journal: Journal;
-  /** systemctl start/stop/restart of `units`. */
-  control(verb: "start" | "stop" | "restart", units: readonly string[]): Promise<void>;
+  /** hoist's own manager (`user` undefined) or the account's, for a service running as `user`. */
+  manager(user: string | undefined): Promise<ManagerLookup>;
   /** A dry run, under the run lock. */
   plan(): Promise<ApiRun>;
   /** A run on the server's queue, waited for. */
@@ -123,29 +146,35 @@ async function perform(app: RemoteApp, ask: ApiRequest, principal: Principal): P
     if (run.body.restarted === true) app.store.unstop(name);
     return [200, { service: name, ...run.body }];
   }
+  const account = service.user === undefined ? {} : { user: service.user };
   if (ask.op === "ps") {
+    const at = await app.manager(service.user);
+    if (!at.ok) return [409, { reason: unreachable(name, service.user, at.reason) }];
     // by its units when the deployed commit says them: not another hoist's service of that name
-    const containers: ServiceContainer[] = await app.podman.containers(
+    const containers: ServiceContainer[] = await at.value.podman.containers(
       name,
       service.kind === "ready" ? service.units : undefined,
     );
-    return [200, { service: name, containers }];
+    return [200, { service: name, ...account, containers }];
   }
   if (service.kind === "blocked") {
     return [409, { reason: `${name} is blocked in the deployed commit: ${service.reason}` }];
   }
+  const at = await app.manager(service.user);
+  if (!at.ok) return [409, { reason: unreachable(name, service.user, at.reason) }];
+  const manager = at.value;
   if (ask.op === "logs") {
-    const logs = await app.journal.logs(service.units, {
+    const logs = await manager.journal.logs(service.units, {
       tail: ask.tail ?? 200,
       ...(ask.since === undefined ? {} : { since: ask.since }),
     });
-    return [200, { service: name, units: service.units, ...logs }];
+    return [200, { service: name, ...account, units: service.units, ...logs }];
   }
   const verb = ask.op as "start" | "stop" | "restart";
   if (verb !== "stop") {
-    await app.control(verb, service.entry);
+    await manager.control(verb, service.entry);
     app.store.unstop(name);
-    return [200, { service: name, units: service.entry, done: verb }];
+    return [200, { service: name, ...account, units: service.entry, done: verb }];
   }
   // recorded before the units stop, so a run that starts meanwhile already leaves them down; a
   // stop that fails is no stop
@@ -156,12 +185,17 @@ async function perform(app: RemoteApp, ask: ApiRequest, principal: Principal): P
     at: app.now().toISOString(),
   });
   try {
-    await app.control("stop", service.entry);
+    await manager.control("stop", service.entry);
   } catch (e) {
     app.store.unstop(name);
     throw e;
   }
-  return [200, { service: name, units: service.entry, done: verb }];
+  return [200, { service: name, ...account, units: service.entry, done: verb }];
+}
+
+/** Why `name` cannot be acted on: the manager it runs for is out of reach. */
+function unreachable(name: string, user: string | undefined, reason: string): string {
+  return user === undefined ? `${name}: ${reason}` : `${name} runs as ${user}: ${reason}`;
 }
 
 function done(

@@ -146,7 +146,10 @@ export async function serve(
     const { facts, outcome } = await reconcileOnce(deps, config, request);
     // the keys and services of the commit this run fetched and verified; a failed fetch keeps
     // the previous ones
-    if (outcome.ok) await remote.update(outcome.value.fetched, outcome.value.desired);
+    if (outcome.ok) {
+      const { fetched, desired, observed } = outcome.value;
+      await remote.update(fetched, desired, observed.inventory);
+    }
     const at = deps.clock();
     planned = outcome.ok
       ? { at: at.toISOString(), result: outcome.value }

@@ -79,6 +79,33 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "journalArgs() reads an account's units by its uid: what they wrote, + what its manager said of them",
+  permissions: "none",
+  fn() {
+    assert.deepEqual(
+      journalArgs({ uid: 1001 }, ["a.service", "b.service"], { tail: 20, since: "1h ago" }),
+      [
+        "--no-pager",
+        "-o",
+        "short-iso",
+        "-n",
+        "20",
+        "--since",
+        "1h ago",
+        "_UID=1001",
+        "_SYSTEMD_USER_UNIT=a.service",
+        "_SYSTEMD_USER_UNIT=b.service",
+        "+",
+        "_UID=1001",
+        "USER_UNIT=a.service",
+        "USER_UNIT=b.service",
+      ],
+    );
+  },
+});
+
+Deno.test({
   name: "lastBytes() keeps the newest lines within the bound, starting at a line",
   permissions: "none",
   fn() {

@@ -1,7 +1,7 @@
 /**
  * The remote API of `hoist serve` (`/api/v1/…`) through `handle()` with Request objects: real keys
  * and the real ssh-keygen verify the signatures; podman, the journal and systemctl are recording
- * fakes, so each test says exactly what ran. Every request is recorded, and a refused one runs
+ * fakes (named by the account they act for), so each test says exactly what ran where. Every request is recorded, and a refused one runs
  * nothing.
  */
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { HoistError } from "../../lib/errors.ts";
 import { createFs } from "../../lib/adapters/fs.ts";
 import { createRunner } from "../../lib/adapters/run_command.ts";
 import { createSshSign } from "../../lib/adapters/ssh_sign.ts";
-import type { ApiService, RemoteApp } from "../../lib/remote/api.ts";
+import type { ApiService, RemoteApp, ServiceManager } from "../../lib/remote/api.ts";
 import { REMOTE_NAMESPACE } from "../../lib/remote/canonical.ts";
 import { NonceLog } from "../../lib/remote/nonces.ts";
 import { repoKeys } from "../../lib/remote/repo_keys.ts";
@@ -49,6 +49,26 @@ const SERVICES: Record<string, ApiService> = {
     hash: "fedcba9876543210",
   },
   broken: { kind: "blocked", reason: "error: pi/broken/manifest.yml:3: Image must be a string" },
+  cache: {
+    kind: "ready",
+    units: ["gitops-cache.service"],
+    entry: ["gitops-cache.service"],
+    hash: "00000000cafecafe",
+    user: "app",
+  },
+  lost: {
+    kind: "ready",
+    units: ["gitops-lost.service"],
+    entry: ["gitops-lost.service"],
+    hash: "1111111111111111",
+    user: "ghost",
+  },
+  moved: {
+    kind: "blocked",
+    reason:
+      "it runs for account app, the commit wants hoist's own manager: hoist does not move a running service between managers",
+    user: "app",
+  },
 };
 
 interface Harness {
@@ -77,44 +97,57 @@ function harness(opts: { failStop?: boolean } = {}): Harness {
       ]),
     },
   }], []);
+  const managerOf = (user: string | undefined): ServiceManager => {
+    const at = user === undefined ? "" : `as ${user}: `;
+    return {
+      podman: {
+        containers(service) {
+          calls.push(`${at}podman ps ${service}`);
+          return Promise.resolve([{
+            name: service,
+            image: "localhost/busybox:latest",
+            state: "running",
+            health: "healthy",
+            started: "2026-12-01T11:59:00.000Z",
+            ports: ["127.0.0.1:19001->80/tcp"],
+          }]);
+        },
+      },
+      journal: {
+        logs(units, opts) {
+          calls.push(
+            `${at}journalctl ${units.join(",")} tail=${opts.tail} since=${opts.since ?? "-"}`,
+          );
+          return Promise.resolve({
+            text: "2026-12-01T11:59:01+00:00 pi web[1]: hello\n",
+            truncated: false,
+          });
+        },
+      },
+      control(verb: string, units: readonly string[]) {
+        calls.push(`${at}systemctl ${verb} ${units.join(",")}`);
+        if (verb === "stop") stoppedAtStop.push([...stops.keys()].join(","));
+        if (verb === "stop" && opts.failStop === true) {
+          return Promise.reject(
+            new HoistError("command-failed", "systemctl stop failed (exit 1): Access denied"),
+          );
+        }
+        return Promise.resolve();
+      },
+    };
+  };
   const remote: RemoteApp = {
     keys: () => keys,
     nonces: new NonceLog(),
     verify: ssh.verify,
     bodyLimit: 1024,
     service: (name) => SERVICES[name],
-    podman: {
-      containers(service) {
-        calls.push(`podman ps ${service}`);
-        return Promise.resolve([{
-          name: service,
-          image: "localhost/busybox:latest",
-          state: "running",
-          health: "healthy",
-          started: "2026-12-01T11:59:00.000Z",
-          ports: ["127.0.0.1:19001->80/tcp"],
-        }]);
-      },
-    },
-    journal: {
-      logs(units, opts) {
-        calls.push(`journalctl ${units.join(",")} tail=${opts.tail} since=${opts.since ?? "-"}`);
-        return Promise.resolve({
-          text: "2026-12-01T11:59:01+00:00 pi web[1]: hello\n",
-          truncated: false,
-        });
-      },
-    },
-    control(verb, units) {
-      calls.push(`systemctl ${verb} ${units.join(",")}`);
-      if (verb === "stop") stoppedAtStop.push([...stops.keys()].join(","));
-      if (verb === "stop" && opts.failStop === true) {
-        return Promise.reject(
-          new HoistError("command-failed", "systemctl stop failed (exit 1): Access denied"),
-        );
-      }
-      return Promise.resolve();
-    },
+    manager: (user) =>
+      Promise.resolve(
+        user === "ghost"
+          ? { ok: false, reason: "no account ghost on this host" }
+          : { ok: true, value: managerOf(user) },
+      ),
     plan() {
       calls.push("plan");
       return Promise.resolve({ ok: true, body: { plan: { actions: [] } } });
@@ -405,4 +438,57 @@ Deno.test("POST /api/v1/services/<service>/pull pulls its images and says whethe
   assert.equal(refused.status, 502, JSON.stringify(refused.body));
   assert.match(String(refused.body.reason), /cannot pull .*unauthorized/);
   assert.equal(h.records.at(-1)?.result, "failed");
+});
+
+Deno.test("remote API: a service of another account is acted on through that account's podman, journal and manager", async () => {
+  const h = harness();
+  const ok = async (method: string, op: string, service = "cache") => {
+    const r = await call(h, await signed(ops, method, `/api/v1/services/${service}/${op}`));
+    assert.equal(r.status, 200, `${op}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.user, "app", `${op} names the account`);
+    return r.body;
+  };
+  await ok("GET", "ps");
+  assert.match(String((await ok("GET", "logs?tail=5")).text), /hello/);
+  await ok("POST", "stop");
+  assert.equal(h.stops.get("cache")?.hash, "00000000cafecafe", "its stop holds as any other's");
+  await ok("POST", "start");
+  assert.equal(h.stops.size, 0);
+  await ok("POST", "restart");
+  // blocked (the commit moved it to another manager): ps still finds it where it runs
+  await ok("GET", "ps", "moved");
+  assert.deepEqual(h.calls, [
+    "as app: podman ps cache",
+    "as app: journalctl gitops-cache.service tail=5 since=-",
+    "as app: systemctl stop gitops-cache.service",
+    "as app: systemctl start gitops-cache.service",
+    "as app: systemctl restart gitops-cache.service",
+    "as app: podman ps moved",
+  ]);
+});
+
+Deno.test("remote API: an account service whose account is out of reach, or that was moved between managers, is a 409 that runs nothing", async () => {
+  const h = harness();
+  const cases: [string, string, string, RegExp][] = [
+    ["GET", "lost", "ps", /^lost runs as ghost: no account ghost on this host$/],
+    ["GET", "lost", "logs", /^lost runs as ghost: no account ghost on this host$/],
+    ["POST", "lost", "restart", /^lost runs as ghost: no account ghost/],
+    ["POST", "lost", "stop", /^lost runs as ghost: no account ghost/],
+    ["POST", "lost", "start", /^lost runs as ghost: no account ghost/],
+    [
+      "POST",
+      "moved",
+      "stop",
+      /moved is blocked .*runs for account app, the commit wants hoist's own/,
+    ],
+    ["GET", "moved", "logs", /moved is blocked/],
+  ];
+  for (const [method, service, op, reason] of cases) {
+    const r = await call(h, await signed(ops, method, `/api/v1/services/${service}/${op}`));
+    assert.equal(r.status, 409, `${service} ${op}: ${JSON.stringify(r.body)}`);
+    assert.match(String(r.body.reason), reason, `${service} ${op}`);
+    assert.equal(h.records.at(-1)?.result, "failed", `${service} ${op} is recorded`);
+  }
+  assert.deepEqual(h.calls, [], "nothing ran");
+  assert.equal(h.stops.size, 0, "a refused stop records no stop");
 });
