@@ -173,7 +173,8 @@ export function readServiceEntry(name: string, value: unknown, at: EntryPlace): 
       problems.push(at.error(
         `services.${name}: unknown settings ${JSON.stringify(key ?? describeNode(pair.key))}`,
         pair.key,
-        `A service entry knows "health" and "urls"; the service is configured by its folder`,
+        `A service entry knows "health", "urls", "images", "user" and "compose"; the service ` +
+          "is configured by its folder",
       ));
       continue;
     }

@@ -134,5 +134,10 @@ Deno.test({
       assert.equal(problems[0]?.line, line, yaml);
       assert.match(problems[0]?.message ?? "", message);
     }
+    // the hint names every key a service entry takes
+    const { problems } = parseHostConfig("services:\n  web:\n    image: caddy\n", FILE);
+    for (const key of ["health", "urls", "images", "user", "compose"]) {
+      assert.match(problems[0]?.hint ?? "", new RegExp(`"${key}"`), key);
+    }
   },
 });
