@@ -27,6 +27,7 @@ import { sha256Hex } from "../desired/digest.ts";
 import { logger } from "../log.ts";
 import { VERSION } from "../version.ts";
 import { fromPlainData, toPlainData } from "./plain_data.ts";
+import { type CacheEnvelope, parseCacheEnvelope, varsKey, type VarsRead } from "./cache_entry.ts";
 
 const log = logger("run");
 
@@ -36,15 +37,8 @@ const FORMAT = 1;
 /** The cache file's name in state_dir. */
 export const CONFIG_CACHE = "config-cache.json";
 
-/** The variables a parse read by name, or `"all"` when it enumerated them. */
-type VarsRead = readonly string[] | "all";
-
 /** One stored parse. */
-interface Entry {
-  readonly format: number;
-  readonly hoist: string;
-  readonly key: string;
-  readonly vars: VarsRead;
+interface Entry extends CacheEnvelope {
   readonly config: unknown;
 }
 
@@ -140,11 +134,9 @@ function configKey(
   ctx: ConfigContext,
   vars: VarsRead,
 ): string {
-  const values = vars === "all"
-    ? Object.entries(ctx.env).filter(([, v]) => v !== undefined).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0
-    )
-    : [...new Set(vars)].sort().map((n) => [n, ctx.env[n] ?? null]);
+  const env = new Map(
+    Object.entries(ctx.env).flatMap(([k, v]) => v === undefined ? [] : [[k, v] as const]),
+  );
   return sha256Hex(JSON.stringify([
     FORMAT,
     VERSION,
@@ -154,30 +146,16 @@ function configKey(
     ctx.hostname,
     ctx.uid,
     ctx.home,
-    vars === "all" ? "all" : "named",
-    values,
+    ...varsKey(vars, env),
   ]));
 }
 
 /** The stored entry, if the file holds one of this format and hoist version. */
 function parseEntry(text: string | undefined): Entry | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const e = JSON.parse(text) as Partial<Entry> | null;
-    if (e === null || typeof e !== "object" || e.format !== FORMAT || e.hoist !== VERSION) {
-      return undefined;
-    }
-    if (typeof e.key !== "string" || typeof e.config !== "object" || e.config === null) {
-      return undefined;
-    }
-    const vars = e.vars;
-    if (vars !== "all" && !(Array.isArray(vars) && vars.every((v) => typeof v === "string"))) {
-      return undefined;
-    }
-    return e as Entry;
-  } catch {
-    return undefined;
-  }
+  const e = parseCacheEnvelope<Entry>(text, FORMAT);
+  return e !== undefined && typeof e.config === "object" && e.config !== null
+    ? e as Entry
+    : undefined;
 }
 
 /** The environment as the parser sees it, noting which variables it looked up or enumerated. */

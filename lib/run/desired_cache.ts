@@ -34,6 +34,7 @@ import type { SecretInputs } from "../desired/secrets.ts";
 import type { DesiredState } from "../desired/types.ts";
 import { logger } from "../log.ts";
 import { fromPlainData, toPlainData } from "./plain_data.ts";
+import { type CacheEnvelope, parseCacheEnvelope, varsKey, type VarsRead } from "./cache_entry.ts";
 import { VERSION } from "../version.ts";
 import { type FetchedSource, loadSources } from "./fetch_sources.ts";
 import {
@@ -59,9 +60,6 @@ export function desiredCachePath(stateDir: string): string {
   return `${stateDir}/desired-cache.json`;
 }
 
-/** The variables a reading looked up by name, or `"all"` when it enumerated them. */
-export type VarsRead = readonly string[] | "all";
-
 /** Everything but the variables' names that the key covers. */
 export interface CacheInputs {
   /** Which hoist computed it (see `codeIdentity` in lib/adapters/code_identity.ts). */
@@ -83,17 +81,13 @@ export interface CacheInputs {
  * ```
  */
 export function cacheKey(inputs: CacheInputs, vars: VarsRead): string {
-  const values = vars === "all"
-    ? [...inputs.host.vars].sort(byFirst)
-    : [...new Set(vars)].sort().map((n) => [n, inputs.host.vars.get(n) ?? null]);
   return sha256Hex(JSON.stringify([
     FORMAT,
     VERSION,
     inputs.build,
     canonical(inputs.config),
     inputs.commits,
-    vars === "all" ? "all" : "named",
-    values,
+    ...varsKey(vars, inputs.host.vars),
     [...inputs.host.hostFiles].sort(byFirst),
     inputs.hostKey ?? null,
   ]));
@@ -190,11 +184,7 @@ export class RecordingVars implements ReadonlyMap<string, string> {
 }
 
 /** One stored reading. */
-interface Entry {
-  readonly format: number;
-  readonly hoist: string;
-  readonly key: string;
-  readonly vars: VarsRead;
+interface Entry extends CacheEnvelope {
   /** Written by an apply, which pruned the secrets cache to this reading's files. */
   readonly pruned: boolean;
   readonly desired: unknown;
@@ -281,21 +271,8 @@ async function store(deps: Deps, path: string, entry: () => Entry): Promise<void
 
 /** The stored entry, if the file holds one of this format and hoist version. */
 function parseEntry(text: string | undefined): Entry | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const e = JSON.parse(text) as Partial<Entry> | null;
-    if (e === null || typeof e !== "object" || e.format !== FORMAT || e.hoist !== VERSION) {
-      return undefined;
-    }
-    if (typeof e.key !== "string" || typeof e.pruned !== "boolean") return undefined;
-    const vars = e.vars;
-    if (vars !== "all" && !(Array.isArray(vars) && vars.every((v) => typeof v === "string"))) {
-      return undefined;
-    }
-    return e as Entry;
-  } catch {
-    return undefined;
-  }
+  const e = parseCacheEnvelope<Entry>(text, FORMAT);
+  return e !== undefined && typeof e.pruned === "boolean" ? e as Entry : undefined;
 }
 
 /**
