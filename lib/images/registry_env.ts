@@ -12,8 +12,8 @@
  * @module
  */
 import type { DesiredState, DesiredUnit, ReadyService } from "../desired/types.ts";
-import { unitEntries } from "../desired/unit_text.ts";
 import { parseImageRef, registryOf } from "./image_ref.ts";
+import { unitImage } from "./unit_images.ts";
 
 /** hoist's auth file and the registry hosts it holds credentials for. */
 export interface RegistryAuthEnv {
@@ -53,10 +53,7 @@ export function withRegistryAuth(
 
 /** The registry of a container's or `.image` unit's `Image=`, when it names one. */
 function imageHost(u: DesiredUnit): string | undefined {
-  const section = u.type === "container" ? "Container" : u.type === "image" ? "Image" : undefined;
-  if (section === undefined) return undefined;
-  const image = unitEntries(u.content).filter((e) => e.section === section && e.key === "Image")
-    .at(-1)?.value.trim();
+  const image = unitImage(u);
   if (image === undefined || /\.(image|build)$/.test(image)) return undefined;
   const ref = parseImageRef(image);
   return typeof ref === "string" ? undefined : registryOf(ref);

@@ -38,6 +38,23 @@ export function pullPolicy(pull: string | undefined): PullPolicy | undefined {
 }
 
 /**
+ * The image a unit runs as quadlet reads it: the last `Image=` of a container's `[Container]` or
+ * of a `.image` unit's `[Image]`, trimmed; undefined for other units or without one. It may name
+ * a `.image` or `.build` unit of the service.
+ *
+ * @example
+ * ```ts
+ * unitImage({ type: "container", content: "[Container]\nImage=redis.image\n" }); // "redis.image"
+ * ```
+ */
+export function unitImage(u: Pick<DesiredUnit, "type" | "content">): string | undefined {
+  const section = u.type === "container" ? "Container" : u.type === "image" ? "Image" : undefined;
+  if (section === undefined) return undefined;
+  return unitEntries(u.content).filter((e) => e.section === section && e.key === "Image").at(-1)
+    ?.value.trim();
+}
+
+/**
  * The registry images of `units`, sorted and one per reference (`always` wins): each container's
  * `Image=` and each `.image` unit's `Image=`. Left out: images built or kept locally
  * (`localhost/…`, a `.build` unit, a container naming a `.image` unit, whose own `Image=` counts),
@@ -53,15 +70,15 @@ export function pullPolicy(pull: string | undefined): PullPolicy | undefined {
 export function unitImages(units: readonly Pick<DesiredUnit, "type" | "content">[]): UnitImage[] {
   const found = new Map<string, PullPolicy>();
   for (const u of units) {
-    const section = u.type === "container" ? "Container" : u.type === "image" ? "Image" : undefined;
-    if (section === undefined) continue;
-    const entries = unitEntries(u.content).filter((e) => e.section === section);
-    const image = entries.filter((e) => e.key === "Image").at(-1)?.value.trim();
+    const image = unitImage(u);
     if (image === undefined || /\.(image|build)$/.test(image)) continue;
     const ref = parseImageRef(image);
     if (typeof ref === "string" || ref.registry === "localhost") continue;
     const policy = u.type === "container"
-      ? pullPolicy(entries.filter((e) => e.key === "Pull").at(-1)?.value)
+      ? pullPolicy(
+        unitEntries(u.content).filter((e) => e.section === "Container" && e.key === "Pull").at(-1)
+          ?.value,
+      )
       : "missing";
     if (policy === undefined) continue;
     if (found.get(image) !== "always") found.set(image, policy);

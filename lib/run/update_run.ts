@@ -35,6 +35,7 @@ import { attempt, type Outcome } from "./outcome.ts";
 import { planFromSources } from "./plan_sources.ts";
 import { imageChecksPath, prepareAuthFile, registryLogins } from "./registry_auth.ts";
 import { recordPulls } from "./image_prune.ts";
+import { unitImage } from "../images/unit_images.ts";
 import { actionService, type Plan } from "../reconcile/types.ts";
 import { keepStopped } from "../reconcile/keep_stopped.ts";
 import { recordedStops } from "../state/remote_store.ts";
@@ -92,19 +93,16 @@ export function updateTargets(service: ReadyService): UpdateTargets {
  */
 export function unitsToRestart(service: ReadyService, changed: readonly string[]): string[] {
   const wanted = new Set(changed.map((i) => i.trim()));
-  const lastImage = (content: string, section: string) =>
-    unitEntries(content).filter((e) => e.section === section && e.key === "Image").at(-1)?.value
-      .trim();
   // a container may run the image through a `.image` unit of the service (Image=redis.image)
   const imageUnits = new Map(
     service.units.filter((u) => u.type === "image").map((u) => [
       u.path.slice(u.path.lastIndexOf("/") + 1),
-      lastImage(u.content, "Image"),
+      unitImage(u),
     ]),
   );
   const users = service.units.filter((u) => {
     if (u.type !== "container") return false;
-    const named = lastImage(u.content, "Container");
+    const named = unitImage(u);
     const image = named !== undefined && imageUnits.has(named) ? imageUnits.get(named) : named;
     return image !== undefined && wanted.has(image);
   });
