@@ -8,7 +8,7 @@
 import { accountProblem } from "../desired/service_user.ts";
 import type { ReadyService } from "../desired/types.ts";
 import { type Problem, problem } from "../errors.ts";
-import type { ObservedState } from "../types/observed.ts";
+import type { Inventory, ObservedState } from "../types/observed.ts";
 import type { OrphanPlan } from "./orphans.ts";
 import type { ServicePlan } from "./service_plan.ts";
 import type { Action, ReasonCode, ReloadAction, UnitAction } from "./types.ts";
@@ -20,16 +20,15 @@ import type { Action, ReasonCode, ReloadAction, UnitAction } from "./types.ts";
  * ids. [] when it can (or names no account).
  */
 export function accountRefusals(svc: ReadyService, observed: ObservedState): Problem[] {
-  const prev = observed.inventory.services.get(svc.name);
-  const before = prev?.user ?? unitUsers(observed.inventory.units).get(svc.name);
+  const ran = deployedManager(observed.inventory, svc.name);
   const wanted = svc.user?.name;
   const where = { file: svc.user?.file, line: svc.user?.line, service: svc.name };
-  if ((prev !== undefined || before !== undefined) && before !== wanted) {
-    const from = before === undefined ? "hoist's own manager" : `account ${before}`;
-    const to = wanted === undefined ? "hoist's own manager" : `account ${wanted}`;
+  if (ran.deployed && ran.user !== wanted) {
     return [problem(
       "error",
-      `services.${svc.name} runs for ${from}; the repository now wants ${to}: hoist does not move a running service between managers`,
+      `services.${svc.name} runs for ${managerName(ran.user)}; the repository now wants ${
+        managerName(wanted)
+      }: hoist does not move a running service between managers`,
       {
         ...where,
         hint:
@@ -43,10 +42,28 @@ export function accountRefusals(svc: ReadyService, observed: ObservedState): Pro
 }
 
 /**
+ * Whether the inventory records service `name`, and for which manager (`user`: that account's;
+ * undefined: hoist's own): its service record's account, else that of its first unit naming one.
+ */
+export function deployedManager(
+  inventory: Pick<Inventory, "services" | "units">,
+  name: string,
+): { deployed: false } | { deployed: true; user: string | undefined } {
+  const prev = inventory.services.get(name);
+  const user = prev?.user ?? unitUsers(inventory.units).get(name);
+  return prev === undefined && user === undefined ? { deployed: false } : { deployed: true, user };
+}
+
+/** "hoist's own manager" or "account NAME", for messages. */
+export function managerName(user: string | undefined): string {
+  return user === undefined ? "hoist's own manager" : `account ${user}`;
+}
+
+/**
  * Per service, the account of its first inventory unit that names one, computed once per
  * inventory (every service of a run asks; a search of all units per service was quadratic).
  */
-function unitUsers(units: ObservedState["inventory"]["units"]): ReadonlyMap<string, string> {
+function unitUsers(units: Inventory["units"]): ReadonlyMap<string, string> {
   let users = usersOf.get(units);
   if (users === undefined) {
     users = new Map();

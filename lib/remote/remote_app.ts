@@ -19,6 +19,7 @@ import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import type { DesiredState } from "../desired/types.ts";
 import { formatProblem } from "../errors.ts";
+import { deployedManager, managerName } from "../reconcile/service_users.ts";
 import type { FetchedSource } from "../run/fetch_sources.ts";
 import type { RemoteStore } from "../state/remote_store.ts";
 import type { Inventory } from "../types/observed.ts";
@@ -57,7 +58,7 @@ export function apiService(
 ): ApiService | undefined {
   const s = desired.services.find((x) => x.name === name);
   if (s === undefined) return undefined;
-  const ran = deployedFor(inventory, name);
+  const ran = deployedManager(inventory, name);
   const had = ran.deployed && ran.user !== undefined ? { user: ran.user } : {};
   if (s.status === "blocked") {
     const first = s.problems.find((p) => p.level === "error") ?? s.problems[0];
@@ -81,23 +82,6 @@ export function apiService(
     hash: s.hash,
     ...(wanted === undefined ? {} : { user: wanted }),
   };
-}
-
-/** Whether the inventory records `name`, and for which account (as accountRefusals reads it). */
-function deployedFor(
-  inventory: Pick<Inventory, "services" | "units">,
-  name: string,
-): { deployed: false } | { deployed: true; user: string | undefined } {
-  const prev = inventory.services.get(name);
-  if (prev?.user !== undefined) return { deployed: true, user: prev.user };
-  for (const u of inventory.units.values()) {
-    if (u.service === name && u.user !== undefined) return { deployed: true, user: u.user };
-  }
-  return prev === undefined ? { deployed: false } : { deployed: true, user: undefined };
-}
-
-function managerName(user: string | undefined): string {
-  return user === undefined ? "hoist's own manager" : `account ${user}`;
 }
 
 /** start/stop/restart through `systemctl`, as apply does them. */
