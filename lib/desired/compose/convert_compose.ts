@@ -161,27 +161,35 @@ export function convertCompose(input: ComposeInput): Read<ComposeProject | undef
   const { units, deployOnly } = project === undefined
     ? { units: [], deployOnly: [] }
     : convertProject(d, root, project, input, lookup);
-  const top = field(root, "x-hoist");
-  const flag = top === undefined ? undefined : field(top.value, "restart_on_change");
-  if (flag !== undefined) {
-    deployOnly.push({ path: "x-hoist.restart_on_change", file: input.file, line: flag.line });
+  const noRestart = restartOnChange(root);
+  if (noRestart !== undefined) {
+    deployOnly.push({ path: "x-hoist.restart_on_change", file: input.file, line: noRestart.line });
   }
   deployOnly.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
-  return hasErrors(problems) || project === undefined
-    ? { value: undefined, problems }
-    : { value: { project, units, ...restartOnChange(root), deployOnly }, problems };
+  return hasErrors(problems) || project === undefined ? { value: undefined, problems } : {
+    value: {
+      project,
+      units,
+      ...(noRestart === undefined ? {} : { restartOnChange: false as const }),
+      deployOnly,
+    },
+    problems,
+  };
 }
 
 /** The keys of a compose service's `x-hoist` that act only when hoist deploys it. */
 const DEPLOY_ONLY_KEYS = new Set(["health", "images"]);
 
-/** `x-hoist: {restart_on_change: false}` (pgo's `x-pgo: {reload: false}`). */
-function restartOnChange(root: CNode): { restartOnChange?: false } {
+/**
+ * The line of `x-hoist: {restart_on_change: false}` (pgo's `x-pgo: {reload: false}`), or
+ * undefined when the file does not turn restarts off.
+ */
+function restartOnChange(root: CNode): { line: number } | undefined {
   const hoist = field(root, "x-hoist");
   const flag = hoist ? field(hoist.value, "restart_on_change") : undefined;
   return flag?.value.kind === "scalar" && flag.value.value === false
-    ? { restartOnChange: false }
-    : {};
+    ? { line: flag.line }
+    : undefined;
 }
 
 /**
