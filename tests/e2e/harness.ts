@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 
 /** The project checkout (bound into the namespace by setup.sh). */
@@ -472,4 +473,68 @@ export async function until<T>(
   }
   const more = await context().catch(() => "");
   throw new Error(`timed out waiting for ${what}${more === "" ? "" : `; journal:\n${more}`}`);
+}
+
+/**
+ * A manifest of the test image serving `message` on 127.0.0.1:`port` (its `Exec` replaced when
+ * given).
+ */
+export function servingManifest(port: number, message: string, exec?: string): string {
+  return `Container:\n  Image: ${IMAGE}\n  Environment: [PORT=8080, MESSAGE=${message}]\n` +
+    `  PublishPort: 127.0.0.1:${port}:8080\n${exec === undefined ? "" : `  Exec: ${exec}\n`}`;
+}
+
+/**
+ * Starts `hoist serve --config CONFIG` inside as the transient unit `unit` and waits until its
+ * first run has ended (its `/health` on 127.0.0.1:`port` names a last run); returns a reader of
+ * the unit's journal, for failure messages.
+ */
+export async function startServe(
+  unit: string,
+  config: string,
+  port: number,
+): Promise<() => Promise<string>> {
+  const journal = async () =>
+    (await inside("system", ["journalctl", "-u", unit, "--no-pager", "-n", "40"])).stdout;
+  await insideOk("system", [
+    "systemd-run",
+    `--unit=${unit}`,
+    "/usr/local/bin/hoist",
+    "--config",
+    config,
+    "serve",
+  ]);
+  await until("the start run", async () => {
+    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) });
+    const h = await r.json() as { lastRun: unknown };
+    return h.lastRun === null ? undefined : h.lastRun;
+  }, journal);
+  return journal;
+}
+
+/**
+ * The state DB's health rows for `service`: its checks (phase, hash, verdict, reason, deployment),
+ * rollbacks [from, to, result] and failed hashes.
+ */
+export function healthRecorded(stateDb: string, service: string) {
+  const db = new DatabaseSync(stateDb, { readOnly: true });
+  try {
+    const checks = db.prepare(
+      "SELECT phase, hash, verdict, reason, deployment_id FROM health_checks WHERE service = ? ORDER BY id",
+    ).all(service).map((r) => ({
+      phase: String(r.phase),
+      hash: String(r.hash),
+      verdict: String(r.verdict),
+      reason: String(r.reason),
+      deployment: r.deployment_id === null ? null : Number(r.deployment_id),
+    }));
+    const rollbacks = db.prepare(
+      "SELECT from_hash, to_hash, result FROM rollbacks WHERE service = ? ORDER BY id",
+    ).all(service).map((r) => [String(r.from_hash), String(r.to_hash), String(r.result)]);
+    const failed = db.prepare("SELECT hash FROM failed_hashes WHERE service = ?").all(service)
+      .map((r) => String(r.hash));
+    return { checks, rollbacks, failed };
+  } finally {
+    db.close();
+  }
 }

@@ -9,6 +9,7 @@
  * Ports 19000–19099.
  */
 import assert from "node:assert/strict";
+import { runRemote as remote } from "../remote/client.ts";
 import { makeKey } from "../remote/keys.ts";
 import {
   type Container,
@@ -17,10 +18,10 @@ import {
   http,
   IMAGE,
   inside,
-  insideOk,
   prepare,
   Repo,
-  ROOT,
+  servingManifest,
+  startServe,
   sweep,
   unitProperty,
   until,
@@ -34,32 +35,11 @@ const OTHER = 19002;
 const SERVE = 19003;
 const UNIT = "hoist-remote-e2e";
 const MARKER = "remote-logs-marker-7f3a";
-const dec = new TextDecoder();
-
-function manifest(port: number, message: string, exec?: string): string {
-  return `Container:\n  Image: ${IMAGE}\n  Environment: [PORT=8080, MESSAGE=${message}]\n` +
-    `  PublishPort: 127.0.0.1:${port}:8080\n${exec === undefined ? "" : `  Exec: ${exec}\n`}`;
-}
 
 /** This file's container of `service` (other e2e files run services named web too). */
 const ours = (service: string) => (c: Container) =>
   c.labels["gitops-service"] === service &&
   c.labels["PODMAN_SYSTEMD_UNIT"] === `${PREFIX}${service}.service`;
-
-async function remote(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${ROOT}/main.ts`, "remote", ...args],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      NO_COLOR: "1",
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
-}
 
 Deno.test({
   name:
@@ -78,13 +58,13 @@ Deno.test({
       "gitops/remotehost/config.yml":
         "services:\n  web:\n    urls: {app.example.org: web:8080, www.example.org: web:8080}\n" +
         "  other: {}\n",
-      "gitops/remotehost/web/manifest.yml": manifest(
+      "gitops/remotehost/web/manifest.yml": servingManifest(
         WEB,
         "web-v1",
         `/bin/sh -c "echo ${MARKER}; exec /bin/serve"`,
       ),
       "gitops/remotehost/web/ssh/alice.pub": `${alice.pub}\n`,
-      "gitops/remotehost/other/manifest.yml": manifest(OTHER, "other-v1"),
+      "gitops/remotehost/other/manifest.yml": servingManifest(OTHER, "other-v1"),
       "gitops/remotehost/other/ssh/bob.pub": `${bob.pub}\n`,
     });
     const state = `${repo.dir}/state`;
@@ -98,24 +78,8 @@ Deno.test({
           JSON.stringify(["sh", "-c", `echo reloaded >> ${repo.dir}/caddy/reloads`])
         }\n`,
     );
-    const journal = async () =>
-      (await inside("system", ["journalctl", "-u", UNIT, "--no-pager", "-n", "40"])).stdout;
     try {
-      await insideOk("system", [
-        "systemd-run",
-        `--unit=${UNIT}`,
-        "/usr/local/bin/hoist",
-        "--config",
-        config,
-        "serve",
-      ]);
-      await until("the start run", async () => {
-        const r = await fetch(`http://127.0.0.1:${SERVE}/health`, {
-          signal: AbortSignal.timeout(3000),
-        });
-        const h = await r.json() as { lastRun: { result: string } | null };
-        return h.lastRun === null ? undefined : h.lastRun;
-      }, journal);
+      const journal = await startServe(UNIT, config, SERVE);
       assert.equal(await http(WEB), "web-v1");
       assert.equal(await http(OTHER), "other-v1");
       // the start run wrote the Caddy snippet with both URLs and ran the reload command once

@@ -8,6 +8,7 @@
  * brings it back. Prefix `ru-`, ports 19500–19509.
  */
 import assert from "node:assert/strict";
+import { runRemote as remote } from "../remote/client.ts";
 import { makeKey } from "../remote/keys.ts";
 import {
   type Container,
@@ -21,7 +22,8 @@ import {
   prepare,
   quadletDir,
   Repo,
-  ROOT,
+  servingManifest,
+  startServe,
   sweep,
   until,
 } from "./harness.ts";
@@ -38,12 +40,6 @@ const UNIT = "hoist-remote-user-e2e";
 const MARKER = "remote-user-logs-marker-5c1e";
 /** `systemctl` of the e2e user's manager, as hoist reaches it. */
 const USER_CTL = ["systemctl", "--user", `--machine=${E2E_USER}@`];
-const dec = new TextDecoder();
-
-function manifest(port: number, message: string, exec?: string): string {
-  return `Container:\n  Image: ${IMAGE}\n  Environment: [PORT=8080, MESSAGE=${message}]\n` +
-    `  PublishPort: 127.0.0.1:${port}:8080\n${exec === undefined ? "" : `  Exec: ${exec}\n`}`;
-}
 
 /** This file's container of `service` (other e2e files run services named web too). */
 const ours = (service: string) => (c: Container) =>
@@ -61,21 +57,6 @@ ${ctl} stop '${PREFIX}*'; ${ctl} reset-failed '${PREFIX}*'
 rm -rf ./${PREFIX}*; ${ctl} daemon-reload`,
   ]);
   await sweep("system", PREFIX);
-}
-
-async function remote(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${ROOT}/main.ts`, "remote", ...args],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/root",
-      NO_COLOR: "1",
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
 }
 
 async function userState(unit: string): Promise<string> {
@@ -97,13 +78,13 @@ Deno.test({
     const alice = await makeKey(keys, "alice");
     const repo = await Repo.create("system", {
       [`${G}/config.yml`]: `services:\n  web:\n    user: ${E2E_USER}\n  other: {}\n`,
-      [`${G}/web/manifest.yml`]: manifest(
+      [`${G}/web/manifest.yml`]: servingManifest(
         WEB,
         "web-for-e2e",
         `/bin/sh -c "echo ${MARKER}; exec /bin/serve"`,
       ),
       [`${G}/web/ssh/alice.pub`]: `${alice.pub}\n`,
-      [`${G}/other/manifest.yml`]: manifest(OTHER, "other-rootful"),
+      [`${G}/other/manifest.yml`]: servingManifest(OTHER, "other-rootful"),
     });
     const config = `${repo.dir}/config.toml`;
     await Deno.writeTextFile(
@@ -111,27 +92,11 @@ Deno.test({
       repo.configText(HOST, PREFIX, `${repo.dir}/state`) +
         `\n[serve]\nlisten = "127.0.0.1:${SERVE}"\ninterval = "0"\n`,
     );
-    const journal = async () =>
-      (await inside("system", ["journalctl", "-u", UNIT, "--no-pager", "-n", "40"])).stdout;
     const cli = (args: string[]) =>
       inside("system", ["/usr/local/bin/hoist", "--config", config, ...args]);
     const unit = `${PREFIX}web.service`;
     try {
-      await insideOk("system", [
-        "systemd-run",
-        `--unit=${UNIT}`,
-        "/usr/local/bin/hoist",
-        "--config",
-        config,
-        "serve",
-      ]);
-      await until("the start run", async () => {
-        const r = await fetch(`http://127.0.0.1:${SERVE}/health`, {
-          signal: AbortSignal.timeout(3000),
-        });
-        const h = await r.json() as { lastRun: { result: string } | null };
-        return h.lastRun === null ? undefined : h.lastRun;
-      }, journal);
+      const journal = await startServe(UNIT, config, SERVE);
       assert.equal(await http(WEB, 300), "web-for-e2e");
       assert.equal(await http(OTHER, 300), "other-rootful");
       const target = `127.0.0.1:${SERVE}`;

@@ -23,6 +23,7 @@ import {
   insideOk,
   prepare,
   Repo,
+  startServe,
   sweep,
   until,
 } from "./harness.ts";
@@ -376,26 +377,13 @@ async function redeployThroughServe(config: string, dir: string): Promise<{ upda
     `${await Deno.readTextFile(config)}\n[serve]\nlisten = "127.0.0.1:${port}"\ninterval = "0"\n` +
       `webhook_secret_file = "${dir}/webhook.secret"\n`,
   );
-  const journal = async () =>
-    (await inside("system", ["journalctl", "-u", unit, "--no-pager", "-n", "40"])).stdout;
-  await insideOk("system", [
-    "systemd-run",
-    `--unit=${unit}`,
-    "/usr/local/bin/hoist",
-    "--config",
-    serveConfig,
-    "serve",
-  ]);
   const url = `http://127.0.0.1:${port}`;
   const ask = async (path: string, init?: RequestInit) => {
     const r = await fetch(`${url}${path}`, { ...init, signal: AbortSignal.timeout(5000) });
     return await r.json() as Record<string, unknown>;
   };
   try {
-    await until("the start run", async () => {
-      const h = await ask("/health");
-      return h.lastRun === null ? undefined : h;
-    }, journal);
+    const journal = await startServe(unit, serveConfig, port);
     const body = new TextEncoder().encode('{"action":"published"}');
     const secret = await webhookSecret(new TextEncoder().encode("e2e-redeploy-secret"));
     const posted = await ask("/redeploy-and-update/web", {

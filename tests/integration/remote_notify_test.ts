@@ -8,28 +8,14 @@
  * and the start leaves web stopped, and says so in its plan and on the status page.
  */
 import assert from "node:assert/strict";
+import { runRemote as remote } from "../remote/client.ts";
 import { makeKey } from "../remote/keys.ts";
 import { httpReceiver } from "../notify/receivers.ts";
-import { ROOT, skipWithoutQuadlet, withTempDir } from "./helpers.ts";
+import { skipWithoutQuadlet, withTempDir } from "./helpers.ts";
 import { served, sh, waitFor } from "./serve_helpers.ts";
 
 const ignore = skipWithoutQuadlet();
 const dec = new TextDecoder();
-
-async function remote(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${ROOT}/main.ts`, "remote", ...args],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      NO_COLOR: "1",
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
-}
 
 interface Told {
   schema: string;

@@ -12,29 +12,12 @@ import { createSshSign } from "../../lib/adapters/ssh_sign.ts";
 import { REMOTE_NAMESPACE } from "../../lib/remote/canonical.ts";
 import { signRequest } from "../../lib/remote/sign_request.ts";
 import { openRemoteStore } from "../../lib/state/remote_store.ts";
+import { runRemote as remote } from "../remote/client.ts";
 import { makeKey } from "../remote/keys.ts";
-import { ROOT, skipWithoutQuadlet, withTempDir } from "./helpers.ts";
+import { skipWithoutQuadlet, withTempDir } from "./helpers.ts";
 import { served, sh } from "./serve_helpers.ts";
 
 const ignore = skipWithoutQuadlet();
-const dec = new TextDecoder();
-
-/** `hoist remote ARGS` as its own process; `env` replaces the environment (no agent). */
-async function remote(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `${ROOT}/main.ts`, "remote", ...args],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      NO_COLOR: "1",
-      ...env,
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
-}
 
 Deno.test({
   name:
