@@ -44,7 +44,7 @@ export async function renderCommand(
   return outcome.value.blocked ? EXIT.error : EXIT.ok;
 }
 
-/** `hoist validate [DIR]` (with `--config FILE`, its `[services.<name>] urls` too). */
+/** `hoist validate [DIR]` (with `--config FILE`, joined with its `[services.<name>]`). */
 export async function validateCommand(
   { io, globals, makeDeps }: CommandContext,
   opts: ValidateOptions & { json: boolean },

@@ -20,7 +20,7 @@ export function addOtherCommands(program: Program, exec: Exec): void {
 
   program.command("validate")
     .description(
-      "offline check of a checkout: every problem with file:line (runs the quadlet generator if installed); with --config, also that agent config's [services.<name>] urls",
+      "offline check of a checkout: every problem with file:line (runs the quadlet generator if installed); with --config, joined with that agent config's [services.<name>] (health, user, urls) as a run joins them",
     )
     .argument("[dir]", "repository checkout", ".")
     .option("--host <host>", "check only this host's folder (default: every host)")

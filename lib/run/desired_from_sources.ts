@@ -47,27 +47,38 @@ export function desiredFromSources(
       desired: readSource(f, { ...common, compose }, config.file),
     };
   }));
-  const unknown = unknownServiceTables(config, merged);
-  const desired = withAgentUrls(
-    withAgentUsers(
-      withAgentHealth(merged, config.services, config.file),
-      config.services,
-      config.file,
-    ),
-    config.services,
-    config.file,
+  return withAgentServices(merged, config.services, config.file);
+}
+
+/**
+ * `desired` joined with the agent config's `[services.<name>]` (`file`): their health, user and
+ * urls, each with its warning where config.yml's wins, and a warning for each table that names no
+ * service. A run and `hoist validate --config` join the same way.
+ */
+export function withAgentServices(
+  desired: DesiredState,
+  services: Config["services"],
+  file: string,
+): DesiredState {
+  const unknown = unknownServiceTables(services, file, desired);
+  const joined = withAgentUrls(
+    withAgentUsers(withAgentHealth(desired, services, file), services, file),
+    services,
+    file,
   );
-  return unknown.length === 0
-    ? desired
-    : { ...desired, problems: [...desired.problems, ...unknown] };
+  return unknown.length === 0 ? joined : { ...joined, problems: [...joined.problems, ...unknown] };
 }
 
 /** A warning for each `[services.<name>]` of the agent config that names no service of the host. */
-function unknownServiceTables(config: Config, desired: DesiredState): Problem[] {
+function unknownServiceTables(
+  services: Config["services"],
+  file: string,
+  desired: DesiredState,
+): Problem[] {
   const names = new Set(desired.services.map((s) => s.name));
-  return Object.keys(config.services).filter((n) => !names.has(n)).map((n) =>
+  return Object.keys(services).filter((n) => !names.has(n)).map((n) =>
     problem("warning", `[services.${n}] names no service of this host; its settings are unused`, {
-      file: config.file,
+      file,
       hint: `Services here: ${[...names].sort().join(", ") || "none"}`,
     })
   );

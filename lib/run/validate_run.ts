@@ -10,12 +10,12 @@ import { checkGenerated } from "../desired/check_generated.ts";
 import { readDesired } from "../desired/read_desired.ts";
 import { proxySnippet } from "../desired/proxy_snippet.ts";
 import { readServicesFolder } from "../desired/read_services_folder.ts";
-import { withAgentUrls } from "../desired/with_agent_urls.ts";
 import { OFFLINE_SECRETS } from "../desired/secrets.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
 import { HoistError, type Problem, problem } from "../errors.ts";
 import type { Mode } from "../types/mode.ts";
 import type { RepoTree } from "../types/repo_tree.ts";
+import { withAgentServices } from "./desired_from_sources.ts";
 import { attempt, type Outcome } from "./outcome.ts";
 
 /** What to check. */
@@ -89,19 +89,17 @@ export function runValidate(deps: Deps, opts: ValidateOptions): Promise<Outcome<
     if (agent !== undefined && !hosts.includes(agent.host)) {
       problems.push(problem(
         "warning",
-        `${agent.file} is the agent config of ${agent.host}, which is not checked: its [services.<name>] urls are not`,
+        `${agent.file} is the agent config of ${agent.host}, which is not checked: its [services.<name>] settings are not`,
         { file: agent.file, hint: `Pass --host ${agent.host}` },
       ));
     }
     for (const host of hosts) {
-      const read = readDesired(tree, {
-        path: base,
-        host,
-        ...VALIDATE_RENDERING,
-        secrets: OFFLINE_SECRETS,
-      });
+      const read = withAgent(
+        readDesired(tree, { path: base, host, ...VALIDATE_RENDERING, secrets: OFFLINE_SECRETS }),
+        agent?.host === host ? agent : undefined,
+      );
       problems.push(...await generatedProblems(deps, read));
-      problems.push(...urlProblems(read, agent?.host === host ? agent : undefined));
+      problems.push(...routeErrors(read));
     }
     return { hosts, problems: [...problems, ...generatorProblems(deps)] };
   });
@@ -115,57 +113,42 @@ async function validateServicesFolder(
   base: string,
 ): Promise<ValidateReport> {
   const host = opts.host ?? "validate";
-  const read = readServicesFolder(tree, {
+  const folders = readServicesFolder(tree, {
     path: base,
     host,
     ...VALIDATE_RENDERING,
     configFile: opts.dir,
     secrets: OFFLINE_SECRETS,
   });
-  if (read.services.length === 0 && read.problems.length === 0) {
+  if (folders.services.length === 0 && folders.problems.length === 0) {
     throw new HoistError(
       "not-found",
       `no service folders under ${opts.dir}/${base}/`,
       "Pass --path: the folder holding one folder per service (seed 001: services)",
     );
   }
+  const read = withAgent(folders, opts.agent);
   return {
     hosts: [host],
     problems: [
       ...await generatedProblems(deps, read),
-      ...urlProblems(read, opts.agent),
+      ...routeErrors(read),
       ...generatorProblems(deps),
     ],
   };
 }
 
 /**
- * The services' urls as the snippet would route them (config.yml's, else the agent config's): a
- * hostname claimed twice, a target naming no container; and an agent config's urls left unused.
+ * `read` joined with the agent config given (`--config`), as a run joins it: its
+ * `[services.<name>]` health, user and urls.
  */
-function urlProblems(read: DesiredState, agent: AgentServices | undefined): Problem[] {
-  if (agent === undefined) {
-    return proxySnippet(read, VALIDATE_RENDERING.prefix).problems.filter((p) =>
-      p.level === "error"
-    );
-  }
-  const desired = withAgentUrls(read, agent.services, agent.file);
-  const names = new Set(read.services.map((s) => s.name));
-  const unknown = Object.entries(agent.services).filter(([n, o]) =>
-    o.urls !== undefined && !names.has(n)
-  ).map(([n, o]) =>
-    problem("warning", `[services.${n}] urls: ${n} is no service of ${agent.host}; unused`, {
-      file: agent.file,
-      line: o.urls?.[0]?.line,
-      hint: `Services here: ${[...names].sort().join(", ") || "none"}`,
-    })
-  );
-  const routes = proxySnippet(desired, VALIDATE_RENDERING.prefix).problems;
-  return [
-    ...desired.problems.slice(read.problems.length),
-    ...unknown,
-    ...routes.filter((p) => p.level === "error"),
-  ];
+function withAgent(read: DesiredState, agent: AgentServices | undefined): DesiredState {
+  return agent === undefined ? read : withAgentServices(read, agent.services, agent.file);
+}
+
+/** The services' urls as the snippet would route them: a hostname claimed twice, a target naming no container. */
+function routeErrors(read: DesiredState): Problem[] {
+  return proxySnippet(read, VALIDATE_RENDERING.prefix).problems.filter((p) => p.level === "error");
 }
 
 /** The problems of `read` once the generator has seen its units. */

@@ -138,6 +138,17 @@ Deno.test({
         gone.out,
         /^warning: .*config\.toml: .* agent config of gone, which is not checked/m,
       );
+      // the agent config is joined as a run joins it: a table naming no service is said too
+      await Deno.writeTextFile(
+        config,
+        `host = "edge"\n[source]\nurl = "${dir}/repo"\n\n[services.ghost]\nuser = "app"\n`,
+      );
+      const ghost = await validate(dir, "--config", config, repo);
+      assert.equal(ghost.code, 0, ghost.out + ghost.err);
+      assert.match(
+        ghost.out,
+        /^warning: .*config\.toml: \[services\.ghost\] names no service of this host; its settings are unused$/m,
+      );
       // a bad hostname is the agent config's error at its line
       await agent("edge", '"app example.org" = "api:80"');
       const bad = await validate(dir, "--config", config, repo);
