@@ -13,10 +13,10 @@
  * Ports 19300–19399 and 19400–19449.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import {
   containers,
   e2eGate,
+  healthRecorded,
   hoist,
   http,
   IMAGE,
@@ -35,30 +35,6 @@ function manifest(port: number, page: string, extra = "", before = ""): string {
   const run = `${before}mkdir -p /w && echo ${page} > /w/index.html && exec httpd -f -p 8080 -h /w`;
   return `Container:\n  Image: ${IMAGE}\n  Exec: sh -c "${run}"\n` +
     `  PublishPort: 127.0.0.1:${port}:8080\n${extra}`;
-}
-
-/** The state DB's health rows for `service`: [phase, hash, verdict] and [from, to, result]. */
-function recorded(stateDb: string, service: string) {
-  const db = new DatabaseSync(stateDb, { readOnly: true });
-  try {
-    const checks = db.prepare(
-      "SELECT phase, hash, verdict, reason, deployment_id FROM health_checks WHERE service = ? ORDER BY id",
-    ).all(service).map((r) => ({
-      phase: String(r.phase),
-      hash: String(r.hash),
-      verdict: String(r.verdict),
-      reason: String(r.reason),
-      deployment: r.deployment_id === null ? null : Number(r.deployment_id),
-    }));
-    const rollbacks = db.prepare(
-      "SELECT from_hash, to_hash, result FROM rollbacks WHERE service = ? ORDER BY id",
-    ).all(service).map((r) => [String(r.from_hash), String(r.to_hash), String(r.result)]);
-    const failed = db.prepare("SELECT hash FROM failed_hashes WHERE service = ?").all(service)
-      .map((r) => String(r.hash));
-    return { checks, rollbacks, failed };
-  } finally {
-    db.close();
-  }
 }
 
 async function webContainer(who: Who, service = "web") {
@@ -88,7 +64,7 @@ Deno.test({
       const first = await hoist("system", ["apply", "--quiet", "--config", config]);
       assert.equal(first.code, 0, first.stderr + first.stdout);
       assert.equal(await http(port), "v1");
-      const good = recorded(db, "web");
+      const good = healthRecorded(db, "web");
       assert.deepEqual(good.checks.map((c) => [c.phase, c.verdict]), [["deploy", "healthy"]]);
       const goodHash = good.checks[0]!.hash;
 
@@ -101,7 +77,7 @@ Deno.test({
       );
       assert.match(bad.stdout, line);
       assert.equal(await http(port), "v1", "the old page is served again");
-      const after = recorded(db, "web");
+      const after = healthRecorded(db, "web");
       const badHash = after.checks[1]?.hash ?? "";
       assert.notEqual(badHash, goodHash);
       assert.deepEqual(after.checks.map((c) => [c.phase, c.hash, c.verdict]), [
@@ -125,7 +101,11 @@ Deno.test({
         ),
       );
       assert.equal((await webContainer("system"))?.id, running?.id, "web was not restarted");
-      assert.equal(recorded(db, "web").checks.length, 3, "no new verdict: nothing was deployed");
+      assert.equal(
+        healthRecorded(db, "web").checks.length,
+        3,
+        "no new verdict: nothing was deployed",
+      );
 
       // hoist status shows the last verdict (the rollback's) and what the breaker holds back
       const status = await hoist("system", ["status", "--json", "--config", config]);
@@ -168,14 +148,14 @@ Deno.test({
       assert.equal(retried.code, 1, retried.stderr + retried.stdout);
       assert.match(retried.stdout, line);
       assert.equal(await http(port), "v1");
-      assert.equal(recorded(db, "web").rollbacks.length, 2);
+      assert.equal(healthRecorded(db, "web").rollbacks.length, 2);
 
       await repo.write({ "gitops/hlthost/web/manifest.yml": manifest(port, "v3") });
       await repo.commit("fix web");
       const fixed = await hoist("system", ["apply", "--quiet", "--config", config]);
       assert.equal(fixed.code, 0, fixed.stderr + fixed.stdout);
       assert.equal(await http(port), "v3");
-      assert.equal(recorded(db, "web").checks.at(-1)?.verdict, "healthy");
+      assert.equal(healthRecorded(db, "web").checks.at(-1)?.verdict, "healthy");
 
       // 12.6 hoist rollback web restores the previous healthy revision by hand
       const dry = await hoist("system", ["rollback", "web", "--dry-run", "--config", config]);
@@ -228,7 +208,7 @@ Deno.test({
       assert.equal(first.code, 0, first.stderr + first.stdout);
       assert.equal(await http(port), "v1");
       assert.deepEqual(
-        recorded(db, "hcweb").checks.map((c) => [c.verdict, c.reason]),
+        healthRecorded(db, "hcweb").checks.map((c) => [c.verdict, c.reason]),
         [["healthy", "container passed after 1 probe(s)"]],
         "judged by the image's HEALTHCHECK, not by settle",
       );
@@ -245,7 +225,7 @@ Deno.test({
         /hcweb: rolled back [0-9a-f]{8}… → [0-9a-f]{8}… \(healthcheck unhealthy.* after 3 tries\)/,
       );
       assert.equal(await http(port), "v1");
-      assert.deepEqual(recorded(db, "hcweb").checks.map((c) => [c.phase, c.verdict]), [
+      assert.deepEqual(healthRecorded(db, "hcweb").checks.map((c) => [c.phase, c.verdict]), [
         ["deploy", "healthy"],
         ["deploy", "unhealthy"],
         ["rollback", "healthy"],
@@ -264,7 +244,7 @@ Deno.test({
       const slow = await hoist("system", ["apply", "--config", config]);
       assert.equal(slow.code, 0, slow.stderr + slow.stdout);
       assert.equal(await http(port), "v3");
-      const last = recorded(db, "hcweb").checks.at(-1);
+      const last = healthRecorded(db, "hcweb").checks.at(-1);
       assert.equal(last?.verdict, "healthy");
       assert.match(
         last?.reason ?? "",
@@ -316,7 +296,7 @@ Deno.test({
         /web: rolled back [0-9a-f]{8}… → [0-9a-f]{8}… \(.*(restart|auto-restart).*\)/,
       );
       assert.equal(await http(port), "v1");
-      const after = recorded(db, "web");
+      const after = healthRecorded(db, "web");
       assert.deepEqual(after.checks.map((c) => [c.phase, c.verdict]), [
         ["deploy", "healthy"],
         ["deploy", "unhealthy"],
@@ -326,7 +306,7 @@ Deno.test({
       // 12.7 only web went back: api serves its new page and is recorded healthy at its new hash
       assert.equal(await http(apiPort), "api-v2");
       assert.doesNotMatch(bad.stdout, /api: rolled back/);
-      const api = recorded(db, "api");
+      const api = healthRecorded(db, "api");
       assert.deepEqual(api.checks.map((c) => [c.phase, c.verdict]), [
         ["deploy", "healthy"],
         ["deploy", "healthy"],
@@ -387,7 +367,7 @@ Deno.test({
         "app: container",
       ]];
       for (const [s = "", kind = ""] of probes) {
-        const reasons = recorded(state, s).checks.map((c) => c.reason);
+        const reasons = healthRecorded(state, s).checks.map((c) => c.reason);
         assert.equal(reasons.length, 1, s);
         // judged by its configured probe, not by settle (the first probes may come too early)
         assert.match(reasons[0] ?? "", new RegExp(`^${kind} passed after \\d+ probe\\(s\\)$`), s);
@@ -408,7 +388,7 @@ Deno.test({
         /web: rolled back [0-9a-f]{8}… → [0-9a-f]{8}… \(http 404 after 3 tries\)/,
       );
       assert.equal(await http(web), "page-v1", "the old page is served again");
-      assert.deepEqual(recorded(state, "web").checks.map((c) => [c.phase, c.verdict]), [
+      assert.deepEqual(healthRecorded(state, "web").checks.map((c) => [c.phase, c.verdict]), [
         ["deploy", "healthy"],
         ["deploy", "unhealthy"],
         ["rollback", "healthy"],
@@ -416,7 +396,7 @@ Deno.test({
       assert.equal(await http(db), "db-v2");
       assert.equal(await http(job), "job-v2");
       for (const s of ["db", "job"]) {
-        const r = recorded(state, s);
+        const r = healthRecorded(state, s);
         assert.deepEqual(r.checks.map((c) => c.verdict), ["healthy", "healthy"], s);
         assert.deepEqual(r.rollbacks, [], s);
       }
@@ -455,7 +435,7 @@ Deno.test({
       assert.equal(first.code, 0, first.stderr + first.stdout);
       assert.equal(await http(web), "v1");
       assert.match(
-        recorded(state, "web").checks[0]?.reason ?? "",
+        healthRecorded(state, "web").checks[0]?.reason ?? "",
         /^command passed after \d+ probe/,
       );
 
@@ -473,7 +453,7 @@ Deno.test({
       );
       assert.equal(await http(web), "v1");
       assert.equal(await http(api), "api-v2");
-      const apiChecks = recorded(state, "api").checks;
+      const apiChecks = healthRecorded(state, "api").checks;
       assert.deepEqual(apiChecks.map((c) => c.verdict), ["healthy", "healthy"]);
       for (const c of apiChecks) assert.match(c.reason, /^tcp passed after \d+ probe/);
     } finally {
@@ -522,7 +502,7 @@ Deno.test({
       assert.equal(first.code, 0, first.stderr + first.stdout);
       assert.equal(await http(front), "front-v1");
       assert.equal(await http(back), "back-v1");
-      const judged = recorded(state, "pair").checks;
+      const judged = healthRecorded(state, "pair").checks;
       assert.equal(judged.length, 1, JSON.stringify(judged));
       assert.equal(judged[0]?.verdict, "healthy");
       // each compose service by its own check, named
@@ -565,7 +545,7 @@ Deno.test({
       assert.ok(seen.length > 10 && seen.every((p) => p === "front-v1"), seen.join(", "));
       // neither the apply nor the rollback restarted front: the same container serves
       assert.equal((await running("front"))?.id, frontBefore.id);
-      const after = recorded(state, "pair");
+      const after = healthRecorded(state, "pair");
       assert.deepEqual(after.checks.map((c) => [c.phase, c.verdict]), [
         ["deploy", "healthy"],
         ["deploy", "unhealthy"],
@@ -619,7 +599,7 @@ Deno.test({
       const first = await hoist("user", ["apply", "--quiet", "--config", config]);
       assert.equal(first.code, 0, first.stderr + first.stdout);
       assert.equal(await http(back), "back-v1");
-      const judged = recorded(state, "pair").checks;
+      const judged = healthRecorded(state, "pair").checks;
       assert.deepEqual(judged.map((c) => c.verdict), ["healthy"]);
       // front has no healthcheck: it is judged by settle
       assert.match(
@@ -640,7 +620,7 @@ Deno.test({
       assert.equal(await http(back), "back-v1");
       assert.equal(await http(front), "front-v1");
       assert.equal((await running("front"))?.id, frontBefore.id);
-      const after = recorded(state, "pair");
+      const after = healthRecorded(state, "pair");
       assert.deepEqual(after.checks.map((c) => [c.phase, c.verdict]), [
         ["deploy", "healthy"],
         ["deploy", "unhealthy"],

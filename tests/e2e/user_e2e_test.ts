@@ -14,12 +14,12 @@
  * (issue 11).
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { registryMissing, startRegistry, type TestRegistry } from "../support/registry.ts";
 import {
   containers,
   E2E_USER,
   e2eGate,
+  healthRecorded,
   hoist,
   http,
   IMAGE,
@@ -378,20 +378,8 @@ function crashable(port: number, page: string, before = ""): string {
 
 /** The state DB's health rows of `service`: checks [phase, hash, verdict], rollbacks, failed. */
 function healthRows(stateDb: string, service: string) {
-  const db = new DatabaseSync(stateDb, { readOnly: true });
-  try {
-    const checks = db.prepare(
-      "SELECT phase, hash, verdict FROM health_checks WHERE service = ? ORDER BY id",
-    ).all(service).map((r) => [String(r.phase), String(r.hash), String(r.verdict)]);
-    const rollbacks = db.prepare(
-      "SELECT from_hash, to_hash, result FROM rollbacks WHERE service = ? ORDER BY id",
-    ).all(service).map((r) => [String(r.from_hash), String(r.to_hash), String(r.result)]);
-    const failed = db.prepare("SELECT hash FROM failed_hashes WHERE service = ?").all(service)
-      .map((r) => String(r.hash));
-    return { checks, rollbacks, failed };
-  } finally {
-    db.close();
-  }
+  const r = healthRecorded(stateDb, service);
+  return { ...r, checks: r.checks.map((c) => [c.phase, c.hash, c.verdict]) };
 }
 
 Deno.test({
