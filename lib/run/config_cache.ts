@@ -14,10 +14,12 @@
  * before the first table; else the default for this uid), found without parsing; a config that
  * names it otherwise just parses every time. A hit must also name that folder as its state_dir.
  * The file holds what the config holds (which the config file's own permissions guard): hence
- * 0600, in hoist's own state_dir; a config with a `[secrets] env` value that is not an absolute
- * path (a key written inline, such as `SOPS_AGE_KEY`) is not stored, nor one whose state_dir is
- * not the folder the text names (it would never be found). A file that does not parse, holds another format or another
- * version is ignored and replaced; nothing is written on a hit.
+ * 0600, in hoist's own state_dir. A `[secrets] env` value that is not an absolute path (a key
+ * written inline, such as `SOPS_AGE_KEY`) is not copied into it: the entry holds where in the
+ * config's text the value stands, and a hit reads it from there (a value the text holds only
+ * with an escape keeps the config from being stored). Nor is a config stored whose state_dir is
+ * not the folder the text names (it would never be found). A file that does not parse, holds
+ * another format or another version is ignored and replaced; nothing is written on a hit.
  *
  * @module
  */
@@ -32,7 +34,7 @@ import { type CacheEnvelope, parseCacheEnvelope, varsKey, type VarsRead } from "
 const log = logger("run");
 
 /** Bumped whenever the entry's shape or the key's parts change. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** The cache file's name in state_dir. */
 export const CONFIG_CACHE = "config-cache.json";
@@ -40,6 +42,11 @@ export const CONFIG_CACHE = "config-cache.json";
 /** One stored parse. */
 interface Entry extends CacheEnvelope {
   readonly config: unknown;
+  /**
+   * `[secrets] env` values that are not paths, stored as where they stand in the config's text
+   * (name → [offset, length]): the key covers that text, so a hit reads them from it again.
+   */
+  readonly secretsAt?: Readonly<Record<string, readonly [number, number]>>;
 }
 
 /** A parsed config, and how to keep it for the next run. */
@@ -69,7 +76,7 @@ export async function cachedConfig(
   const dir = stateDirNamed(text, ctx);
   const entry = parseEntry(await read(`${dir}/${CONFIG_CACHE}`).catch(() => undefined));
   if (entry !== undefined && entry.key === configKey(build, file, text, ctx, entry.vars)) {
-    const config = fromPlainData(entry.config) as Config;
+    const config = withInlineSecrets(fromPlainData(entry.config) as Config, entry.secretsAt, text);
     if (config.stateDir === dir && config.file === file) {
       log.debug("config cache: hit");
       return { config, hit: true, keep: async () => {} };
@@ -86,15 +93,18 @@ export async function cachedConfig(
       // a run looks for it where the text names it: stored elsewhere, it could never hit
       if (config.stateDir !== dir) return;
       // a `[secrets] env` value that is not a path may be a key itself (SOPS_AGE_KEY): never
-      // copied out of the config file
-      if (Object.values(config.secrets.env).some((v) => !v.startsWith("/"))) return;
+      // copied out of the config file, only where in its text it stands
+      const inline = inlineSecrets(config.secrets.env, text);
+      if (inline === undefined) return;
+      const bare = { ...config, secrets: { ...config.secrets, env: inline.bare } };
       try {
         const stored: Entry = {
           format: FORMAT,
           hoist: VERSION,
           key: configKey(build, file, text, ctx, env.read),
           vars: env.read,
-          config: toPlainData(config, { keepUndefined: true }),
+          config: toPlainData(bare, { keepUndefined: true }),
+          ...(Object.keys(inline.at).length === 0 ? {} : { secretsAt: inline.at }),
         };
         await write(path, JSON.stringify(stored));
       } catch (e) {
@@ -150,10 +160,64 @@ function configKey(
   ]));
 }
 
+/**
+ * `env` without its values that are not absolute paths (a key written inline, such as
+ * `SOPS_AGE_KEY`), and where in `text` each of those stands; undefined when one is not in `text`
+ * as it is (written with an escape): such a config is not stored.
+ *
+ * @example
+ * ```ts
+ * inlineSecrets({ SOPS_AGE_KEY: "AGE-1Q", PATH: "/bin" }, 'env = { SOPS_AGE_KEY = "AGE-1Q" }');
+ * // { bare: { SOPS_AGE_KEY: "", PATH: "/bin" }, at: { SOPS_AGE_KEY: [24, 6] } }
+ * ```
+ */
+export function inlineSecrets(
+  env: Readonly<Record<string, string>>,
+  text: string,
+): { bare: Record<string, string>; at: Record<string, [number, number]> } | undefined {
+  const bare: Record<string, string> = {};
+  const at: Record<string, [number, number]> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value.startsWith("/")) {
+      bare[name] = value;
+      continue;
+    }
+    const offset = text.indexOf(value);
+    if (offset < 0) return undefined;
+    bare[name] = "";
+    at[name] = [offset, value.length];
+  }
+  return { bare, at };
+}
+
+/** Absent, or name → [offset, length] of whole numbers. */
+function validPositions(at: unknown): boolean {
+  if (at === undefined) return true;
+  if (typeof at !== "object" || at === null || Array.isArray(at)) return false;
+  return Object.values(at).every((p) =>
+    Array.isArray(p) && p.length === 2 && p.every((n) => Number.isSafeInteger(n) && n >= 0)
+  );
+}
+
+/** `config` with the `[secrets] env` values an entry stored by position read from `text`. */
+function withInlineSecrets(
+  config: Config,
+  at: Entry["secretsAt"],
+  text: string,
+): Config {
+  if (at === undefined) return config;
+  const env = { ...config.secrets.env };
+  for (const [name, [offset, length]] of Object.entries(at)) {
+    env[name] = text.slice(offset, offset + length);
+  }
+  return { ...config, secrets: { ...config.secrets, env } };
+}
+
 /** The stored entry, if the file holds one of this format and hoist version. */
 function parseEntry(text: string | undefined): Entry | undefined {
   const e = parseCacheEnvelope<Entry>(text, FORMAT);
-  return e !== undefined && typeof e.config === "object" && e.config !== null
+  return e !== undefined && typeof e.config === "object" && e.config !== null &&
+      validPositions(e.secretsAt)
     ? e as Entry
     : undefined;
 }

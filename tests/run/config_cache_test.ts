@@ -136,7 +136,7 @@ Deno.test({
   },
 });
 
-Deno.test("cachedConfig() keeps no config with a key written inline in [secrets] env, nor one it could not find", async () => {
+Deno.test("cachedConfig() keeps a key written inline in [secrets] env out of its file, and none it could not find", async () => {
   const cases: [string, string, boolean][] = [
     [
       "a key file's path is no secret: kept",
@@ -144,11 +144,21 @@ Deno.test("cachedConfig() keeps no config with a key written inline in [secrets]
       true,
     ],
     [
-      "an inline age key: not kept",
+      "an inline age key: kept by its place in the text",
       `${TEXT}[secrets]\nenv = { SOPS_AGE_KEY = "AGE-SECRET-KEY-1QQQ" }\n`,
+      true,
+    ],
+    [
+      "a literal string, next to a path: kept",
+      `${TEXT}[secrets]\nenv = { PATH = "/bin", GNUPGHOME = 'gpg', SOPS_AGE_KEY = 'AGE-SECRET-KEY-2' }\n`,
+      true,
+    ],
+    ["an empty value: kept", `${TEXT}[secrets]\nenv = { SOPS_AGE_KEY = "" }\n`, true],
+    [
+      "a key written with an escape: not in the text as it is, not kept",
+      `${TEXT}[secrets]\nenv = { SOPS_AGE_KEY = "AGE-SECRET-KEY-\\u0031QQ" }\n`,
       false,
     ],
-    ["a relative value: not kept", `${TEXT}[secrets]\nenv = { GNUPGHOME = "gpg" }\n`, false],
     // an escape in state_dir: the text names no folder hoist finds without a parser
     [
       "a state_dir the text names otherwise: not kept",
@@ -158,8 +168,28 @@ Deno.test("cachedConfig() keeps no config with a key written inline in [secrets]
   ];
   for (const [name, text, kept] of cases) {
     const h = host();
-    await (await cachedConfig(h.read, FILE, text, CTX, h.parse)).keep(h.write);
+    const first = await cachedConfig(h.read, FILE, text, CTX, h.parse);
+    await first.keep(h.write);
     assert.equal(h.files.size, kept ? 1 : 0, name);
     for (const t of h.files.values()) assert.ok(!t.includes("AGE-SECRET-KEY"), name);
+    const second = await cachedConfig(h.read, FILE, text, CTX, h.parse);
+    assert.equal(second.hit, kept, name);
+    assert.deepEqual(second.config, first.config, name);
+  }
+});
+
+Deno.test("cachedConfig() parses again when a stored entry's secret positions are malformed", async () => {
+  const text = `${TEXT}[secrets]\nenv = { SOPS_AGE_KEY = "AGE-SECRET-KEY-1QQQ" }\n`;
+  const bad: unknown[] = [null, [], { SOPS_AGE_KEY: [1] }, { SOPS_AGE_KEY: [-1, 2] }, {
+    SOPS_AGE_KEY: ["1", 2],
+  }, "x"];
+  for (const secretsAt of bad) {
+    const h = host();
+    await (await cachedConfig(h.read, FILE, text, CTX, h.parse)).keep(h.write);
+    const [path, stored] = [...h.files][0]!;
+    h.files.set(path, JSON.stringify({ ...JSON.parse(stored), secretsAt }));
+    const again = await cachedConfig(h.read, FILE, text, CTX, h.parse);
+    assert.equal(again.hit, false, JSON.stringify(secretsAt));
+    assert.equal(again.config.secrets.env.SOPS_AGE_KEY, "AGE-SECRET-KEY-1QQQ");
   }
 });
