@@ -27,7 +27,10 @@
  * With several N it also prints each N's no-op time against the smallest N's (issue 10's target:
  * 500 services at most 2× the 50-service time).
  *
- *     deno task bench:noop [--n 50,200,500] [--runs 7] [--mode system|user] [--json]
+ *     deno task bench:noop [--n 50,200,500] [--runs 7] [--mode system|user] [--json] [--keep]
+ *
+ * `--keep` leaves the last N's services deployed and prints the commands to run them again (with
+ * `HOIST_TRACE=1` to see where the time goes); the next bench run removes them first.
  *
  * @module
  */
@@ -100,11 +103,14 @@ const { values: opts } = parseArgs({
     runs: { type: "string", default: "7" },
     mode: { type: "string", default: "system" },
     json: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (opts.help) {
-  console.log("deno task bench:noop [--n 50,200,500] [--runs 7] [--mode system|user] [--json]");
+  console.log(
+    "deno task bench:noop [--n 50,200,500] [--runs 7] [--mode system|user] [--json] [--keep]",
+  );
   Deno.exit(0);
 }
 const sizes = opts.n.split(",").map(Number);
@@ -586,12 +592,19 @@ try {
   try {
     for (const n of sizes) results.push(await measure(repo, config, n));
   } finally {
-    progress("removing the services");
-    await repo.write({ [`gitops/${HOST}/config.yml`]: "services: {}\n" });
-    await repo.commit("remove all");
-    await inside(who, [HOIST, "apply", "--quiet", "--config", config]);
-    await sweep(who, PREFIX);
-    await repo.remove();
+    if (opts.keep) {
+      const shipped =
+        `${BENCH}/hoist-shipped apply --quiet --config ${repo.dir}/config-shipped.toml`;
+      progress(`kept: ${IN_SYSTEMD} ${HOIST} apply --quiet --config ${config}`);
+      progress(`kept, as shipped: ${IN_SYSTEMD} ${shipped}`);
+    } else {
+      progress("removing the services");
+      await repo.write({ [`gitops/${HOST}/config.yml`]: "services: {}\n" });
+      await repo.commit("remove all");
+      await inside(who, [HOIST, "apply", "--quiet", "--config", config]);
+      await sweep(who, PREFIX);
+      await repo.remove();
+    }
   }
   console.log(
     opts.json
