@@ -29,6 +29,7 @@ import { readPrefixedUnits, reloadMarkPath } from "../observed/collect_observed.
 import { adoptInventory } from "../reconcile/adopt.ts";
 import { deploymentRecord } from "../reconcile/deployment_record.ts";
 import type { Store } from "../state/store.ts";
+import { withEarlyListing } from "../observed/early_listing.ts";
 import { fetchSources } from "./fetch_sources.ts";
 import { openConfigStore, withLockedStore } from "./locked_store.ts";
 import { attempt, type Outcome } from "./outcome.ts";
@@ -145,8 +146,10 @@ async function fetchAndPlan(
   startedAt: string,
 ): Promise<PlanResult> {
   try {
-    const fetched = await fetchSources(deps, config, store, { allowRollback: opts.allowRollback });
-    return await planFromSources(deps, config, fetched, store, { dryRun: opts.dryRun });
+    // `podman ps` (a no-op's long pole) runs while git fetches: nothing orders the two
+    const early = { ...deps, podman: withEarlyListing(deps.podman) };
+    const fetched = await fetchSources(early, config, store, { allowRollback: opts.allowRollback });
+    return await planFromSources(early, config, fetched, store, { dryRun: opts.dryRun });
   } catch (e) {
     if (!opts.dryRun && e instanceof HoistError) store.recordEvent(startedAt, e.code, e.message);
     throw e;

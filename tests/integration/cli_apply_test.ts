@@ -36,9 +36,10 @@ const EXAMPLE_SERVICES = { api: "gitops-api.service", db: "db.service", web: "gi
 
 /**
  * What a real no-op apply spawns: the fetch and one listing each; the commit's desired state comes
- * from state_dir/desired-cache.json, so no `git archive` reads the tree again.
+ * from state_dir/desired-cache.json, so no `git archive` reads the tree again. `podman ps` comes
+ * first: it is started before the fetch, which nothing it needs waits for.
  */
-const NO_OP_COMMANDS = ["git fetch", "podman ps", "systemctl list-units"];
+const NO_OP_COMMANDS = ["podman ps", "git fetch", "systemctl list-units"];
 
 interface JsonPlan {
   revision: string;

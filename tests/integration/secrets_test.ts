@@ -304,8 +304,8 @@ Deno.test({
       assert.equal((await h.sopsCalls()).length, sopsBefore, "no sops run");
       // the desired state comes from state_dir/desired-cache.json: no git archive
       assert.deepEqual(h.fake.commands(), [
-        "git fetch",
         "podman ps",
+        "git fetch",
         "systemctl list-units",
       ]);
       assert.deepEqual(h.fake.events, []);

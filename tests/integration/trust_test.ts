@@ -302,7 +302,7 @@ Deno.test({
       assert.match(again.out, /signature verified earlier/);
       // the example's pre.script adds one bash, which runs on every apply
       const commands = h.fake.commands().filter((c) => c !== "bash");
-      assert.deepEqual(commands, ["git fetch", "podman ps", "systemctl list-units"]);
+      assert.deepEqual(commands, ["podman ps", "git fetch", "systemctl list-units"]);
     });
   },
 });
