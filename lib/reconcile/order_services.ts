@@ -18,28 +18,55 @@ export function orderServices(
   deps: ReadonlyMap<string, readonly string[]>,
 ): { order: string[]; cycle: string[] } {
   const names = [...deps.keys()].sort();
+  // what each service still waits for, and who waits for it: a release touches only those
   const pending = new Map(
     names.map((n) => [n, new Set((deps.get(n) ?? []).filter((d) => deps.has(d)))]),
   );
+  const waiting = new Map<string, string[]>();
+  for (const [n, ds] of pending) {
+    for (const d of ds) {
+      const list = waiting.get(d);
+      if (list === undefined) waiting.set(d, [n]);
+      else list.push(n);
+    }
+  }
+  // services waiting for nothing, by name (first out first)
+  const ready = names.filter((n) => pending.get(n)!.size === 0);
   const order: string[] = [];
   const cycle = new Set<string>();
   const release = (name: string) => {
     order.push(name);
     pending.delete(name);
-    for (const d of pending.values()) d.delete(name);
+    for (const n of waiting.get(name) ?? []) {
+      const left = pending.get(n);
+      if (left === undefined || !left.delete(name) || left.size > 0) continue;
+      ready.splice(sortedIndex(ready, n), 0, n);
+    }
   };
   while (pending.size > 0) {
-    const ready = [...pending.entries()].find(([, d]) => d.size === 0)?.[0];
-    if (ready !== undefined) {
-      release(ready);
+    const next = ready.shift();
+    if (next !== undefined) {
+      release(next);
       continue;
     }
     const onCycle = [...pending.keys()].filter((n) => reaches(pending, n, n));
     for (const n of onCycle) cycle.add(n);
-    const next = onCycle[0] ?? [...pending.keys()][0];
-    if (next !== undefined) release(next);
+    const first = onCycle[0] ?? [...pending.keys()][0];
+    if (first !== undefined) release(first);
   }
   return { order, cycle: [...cycle].sort() };
+}
+
+/** Where `name` goes in the sorted list `names` to keep it sorted. */
+function sortedIndex(names: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (names[mid]! < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** True when `to` is reachable from `from` following pending dependencies (at least one step). */
