@@ -85,12 +85,16 @@ export function systemdConsequences(
   known: readonly KnownUnit[],
   observed: ObservedState,
 ): Consequence[] {
+  const acted = actions.filter((a): a is UnitAction => a.kind === "restart" || a.kind === "stop");
+  // nothing restarted or stopped drags nothing along: no unit text to read (a no-op)
+  if (acted.length === 0) return [];
   const owner = new Map(known.map((u) => [u.serviceUnit, u.service]));
   const dependents = new Map<string, UnitEdge[]>();
   for (const e of unitEdges(known)) {
-    dependents.set(e.target, [...(dependents.get(e.target) ?? []), e]);
+    const list = dependents.get(e.target);
+    if (list === undefined) dependents.set(e.target, [e]);
+    else list.push(e);
   }
-  const acted = actions.filter((a): a is UnitAction => a.kind === "restart" || a.kind === "stop");
   const explicit = new Set(acted.flatMap((a) => a.units));
   const up = (unit: string) =>
     !observed.runtime || UP.has(observed.units.get(unit)?.active ?? "inactive");

@@ -41,8 +41,8 @@ export interface ServicePlan {
 /** What planning a service needs besides the service itself. */
 export interface ServicePlanContext {
   readonly observed: ObservedState;
-  /** Inventory unit files, sorted by path. */
-  readonly invUnits: readonly InventoryUnit[];
+  /** Inventory unit files by service, each service's sorted by path. */
+  readonly invUnitsOf: ReadonlyMap<string, readonly InventoryUnit[]>;
   /** Quadlet paths of every desired unit (of all services). */
   readonly desiredPaths: ReadonlySet<string>;
   readonly keepCopies: number;
@@ -74,7 +74,7 @@ export function planService(svc: ReadyService, ctx: ServicePlanContext): Service
       reason: `files for ${svc.hash}`,
     }]
     : [];
-  const gone = ctx.invUnits.filter((u) => u.service === svc.name && !ctx.desiredPaths.has(u.path));
+  const gone = (ctx.invUnitsOf.get(svc.name) ?? []).filter((u) => !ctx.desiredPaths.has(u.path));
   // a compose service's own unit changing restarts that service alone (startAction), not all
   const configChanged = writes.some((w) =>
     RESTARTING_WRITES.has(w.code) &&
