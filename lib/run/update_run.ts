@@ -299,12 +299,19 @@ export function notUpdatable(
 /** The services an update without names considers: any non-pinned image (scheduled: `auto`). */
 export function defaultServices(services: readonly ReadyService[], scheduled: boolean): string[] {
   return services.filter((s) =>
-    updateTargets(s).images.some((image) => {
+    // only a written policy is `auto`: the scheduled check reads no unit of a service without one
+    // (every timer run asks, on every service)
+    (!scheduled || writesAuto(s)) && updateTargets(s).images.some((image) => {
       const r = refPolicy(writtenPolicy(s, image), image);
       return typeof r !== "string" && r.ref.digest === undefined &&
         (scheduled ? r.policy === "auto" : r.policy !== "pinned");
     })
   ).map((s) => s.name).sort();
+}
+
+/** True when `auto` is written for the service or for one of its images. */
+function writesAuto(s: ReadyService): boolean {
+  return s.updatePolicy === "auto" || Object.values(s.imagePolicies ?? {}).includes("auto");
 }
 
 interface UpdateContext {
