@@ -99,20 +99,22 @@ interface Result {
   readonly hoistReloadRuns: number;
 }
 
-const { values: opts } = parseArgs({
-  options: {
-    n: { type: "string", default: "50,200,500" },
-    runs: { type: "string", default: "7" },
-    mode: { type: "string", default: "system" },
-    json: { type: "boolean", default: false },
-    keep: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const USAGE =
+  "deno task bench:noop [--n 50,200,500] [--runs 7] [--mode system|user] [--json] [--keep]";
+const { values: opts } = argsOrUsage(() =>
+  parseArgs({
+    options: {
+      n: { type: "string", default: "50,200,500" },
+      runs: { type: "string", default: "7" },
+      mode: { type: "string", default: "system" },
+      json: { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  })
+);
 if (opts.help) {
-  console.log(
-    "deno task bench:noop [--n 50,200,500] [--runs 7] [--mode system|user] [--json] [--keep]",
-  );
+  console.log(USAGE);
   Deno.exit(0);
 }
 const sizes = opts.n.split(",").map(Number);
@@ -122,6 +124,15 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) 
 }
 if (opts.mode !== "system" && opts.mode !== "user") usage("--mode is system or user");
 const who: Who = opts.mode;
+
+/** The parsed arguments, or the usage on stderr and exit 64 when they do not parse. */
+function argsOrUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    usage(`${e instanceof Error ? e.message : String(e)}\nusage: ${USAGE}`);
+  }
+}
 
 function usage(message: string): never {
   console.error(`bench:noop: ${message}`);
