@@ -35,6 +35,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { bundleMain, compileV8Flags } from "./shipped_build.ts";
 import { GIT_ENV } from "../lib/adapters/git.ts";
 import { SHOW_PROPERTIES } from "../lib/adapters/systemctl.ts";
 import {
@@ -181,7 +182,9 @@ echo "$(( (e - s) / 1000 )) $c"
   }
   files.hello = wrapper.replace(main, `${BENCH}/hello.ts`);
   files["hoist-rss"] = wrapper.replace(" run ", ` run --preload ${BENCH}/hwm.ts `);
-  const flags = await compileV8Flags();
+  const flags = await compileV8Flags(ROOT).catch((e) =>
+    fail(e instanceof Error ? e.message : String(e))
+  );
   // its own DENO_DIR: sharing the from-source runs' one, each run of one build found the V8 code
   // cache rewritten by the other (measured: 75 ms more per run, interleaved); a compiled binary
   // shares no cache with anything
@@ -204,34 +207,9 @@ echo "$(( (e - s) / 1000 )) $c"
   await Deno.chmod(BENCH, 0o755);
 }
 
-/** The V8 flags of deno.json's compile task (what the shipped binary runs with). */
-async function compileV8Flags(): Promise<string> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)) as {
-    tasks: Record<string, string>;
-  };
-  const flags = /--v8-flags=(\S+)/.exec(config.tasks["compile:x86_64"] ?? "")?.[1];
-  if (flags === undefined) fail("deno.json's compile:x86_64 task sets no --v8-flags");
-  return `--v8-flags=${flags}`;
-}
-
-/** main.ts bundled into `outdir`, split at each dynamic import as a compiled binary loads them. */
+/** main.ts bundled into `outdir` as shipped (scripts/shipped_build.ts), readable by any user. */
 async function bundle(outdir: string): Promise<void> {
-  await Deno.remove(outdir, { recursive: true }).catch(() => {});
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--platform=deno",
-      "--code-splitting",
-      "--outdir",
-      outdir,
-      "main.ts",
-    ],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!r.success) fail(`deno bundle failed:\n${new TextDecoder().decode(r.stderr)}`);
+  await bundleMain(ROOT, outdir).catch((e) => fail(e instanceof Error ? e.message : String(e)));
   await sh("chmod", ["-R", "a+rX", outdir]);
 }
 

@@ -37,6 +37,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { bundleMain, compileV8Flags } from "./shipped_build.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 const DENO = Deno.execPath();
@@ -376,43 +377,11 @@ require_signed = false
 }
 
 /** The V8 flags `deno task compile` bakes into the binary (read from deno.json). */
-const COMPILE_V8_FLAGS = await compileV8Flags();
+const COMPILE_V8_FLAGS = await compileV8Flags(ROOT);
 
-async function compileV8Flags(): Promise<string> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)) as {
-    tasks: Record<string, string>;
-  };
-  const flags = /--v8-flags=(\S+)/.exec(config.tasks["compile:x86_64"] ?? "")?.[1];
-  if (flags === undefined) throw new Error("deno.json's compile:x86_64 task sets no --v8-flags");
-  return `--v8-flags=${flags}`;
-}
-
-/**
- * The no-op `plan` the way the shipped binary runs it, as near as this machine allows
- * (`deno compile` needs a denort download it cannot make): main.ts bundled, split at its imports
- * (`deno bundle --code-splitting`: no module graph is resolved at start and each `import()` stays
- * lazy, as in a compiled binary) and run with the compile task's V8 flags.
- */
+/** The no-op `plan` the way the shipped binary runs it (scripts/shipped_build.ts). */
 async function shippedPlan(work: string, plan: Case): Promise<Case> {
-  const outdir = `${work}/hoist-bundle`;
-  const bundle = `${outdir}/main.js`;
-  const r = await new Deno.Command(DENO, {
-    // code splitting keeps each dynamic import() a module of its own, loaded only when used, as
-    // a compiled binary loads them; one inlined file would make V8 parse every command's code
-    args: [
-      "bundle",
-      "--quiet",
-      "--platform=deno",
-      "--code-splitting",
-      "--outdir",
-      outdir,
-      "main.ts",
-    ],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!r.success) throw new Error(`deno bundle failed:\n${dec.decode(r.stderr)}`);
+  const bundle = await bundleMain(ROOT, `${work}/hoist-bundle`);
   return {
     ...plan,
     label: "plan (as shipped: bundled, compile's V8 flags)",
