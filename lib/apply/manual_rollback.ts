@@ -11,7 +11,8 @@ import { rolledBackInventory } from "../health/gate_plan.ts";
 import { manualTarget, rollbackLine } from "../health/rollback_target.ts";
 import type { HealthyRevision } from "../health/types.ts";
 import type { HealthCheckRecord, Store } from "../state/store.ts";
-import { type GateDeps, rollBackTo } from "./health_gate.ts";
+import type { GateDeps } from "./gate_deps.ts";
+import { rollBackTo } from "./roll_back_to.ts";
 
 /** What `hoist rollback` did or would do. */
 export interface ManualRollback {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Fs } from "../../lib/adapters/fs.ts";
 import type { Systemctl } from "../../lib/adapters/systemctl.ts";
-import { type GateDeps, type GateInput, healthGate } from "../../lib/apply/health_gate.ts";
+import type { GateDeps } from "../../lib/apply/gate_deps.ts";
+import { type GateInput, healthGate } from "../../lib/apply/health_gate.ts";
 import type { HealthyRevision, UnitFacts } from "../../lib/health/types.ts";
 import type { ApplyResult } from "../../lib/reconcile/deployment_record.ts";
 import type { Action, Plan } from "../../lib/reconcile/types.ts";
