@@ -10,13 +10,15 @@ import {
   GNUPG_CONF,
   importArgs,
   keyringStamp,
-  parseCommittedAt,
   parseImport,
+} from "../../lib/adapters/ensure_keyring.ts";
+import {
+  parseCommittedAt,
   parseVerifyCommit,
   type Verdict,
-  verifyArgs,
   withCommitTime,
-} from "../../lib/adapters/signatures.ts";
+} from "../../lib/adapters/parse_verify_commit.ts";
+import { verifyArgs } from "../../lib/adapters/signatures.ts";
 import { HoistError } from "../../lib/errors.ts";
 
 const status = (...lines: string[]) => lines.map((l) => `[GNUPG:] ${l}\n`).join("");

@@ -10,12 +10,11 @@ import { createFs } from "../../lib/adapters/fs.ts";
 import { createRunner, type Runner } from "../../lib/adapters/run_command.ts";
 import { countingRunner } from "../support/counting_runner.ts";
 import { createFakeHost } from "../support/fake_host.ts";
+import { gnupgHome, stampFile } from "../../lib/adapters/ensure_keyring.ts";
 import {
   createSignatures,
-  gnupgHome,
   SSH_KEYGEN_NOW,
   sshKeygenWrapper,
-  stampFile,
 } from "../../lib/adapters/signatures.ts";
 import { HoistError } from "../../lib/errors.ts";
 import type { SignatureResult, TrustKeys } from "../../lib/trust/types.ts";
