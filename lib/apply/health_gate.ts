@@ -10,7 +10,7 @@
  * @module
  */
 import type { Fs } from "../adapters/fs.ts";
-import type { HealthSettings } from "../desired/health_config.ts";
+import type { HealthSettings } from "../desired/health_settings.ts";
 import {
   type Candidate,
   gateCandidates,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { HealthSettings } from "../desired/health_config.ts";
+import type { HealthSettings } from "../desired/health_settings.ts";
 import { type Candidate, probeName } from "../health/gate_plan.ts";
 import {
   combineVerdicts,

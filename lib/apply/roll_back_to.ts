@@ -6,7 +6,7 @@
  * @module
  */
 import type { Systemctl } from "../adapters/systemctl.ts";
-import type { HealthSettings } from "../desired/health_config.ts";
+import type { HealthSettings } from "../desired/health_settings.ts";
 import type { Candidate } from "../health/gate_plan.ts";
 import { type ComposeTarget, healthChecks } from "../health/compose_checks.ts";
 import type { HealthyRevision } from "../health/types.ts";

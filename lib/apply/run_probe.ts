@@ -5,7 +5,7 @@
  * @module
  */
 import type { HealthProbes } from "../adapters/health_probe.ts";
-import type { HealthSettings } from "../desired/health_config.ts";
+import type { HealthSettings } from "../desired/health_settings.ts";
 import type { ProbeResult } from "../health/types.ts";
 
 /** One probe, or undefined for the kinds judged by systemd's facts alone. */

@@ -13,7 +13,7 @@
  * @module
  */
 import { z } from "zod";
-import { parseDuration } from "../desired/health_config.ts";
+import { parseDuration } from "../desired/parse_duration.ts";
 import { HoistError } from "../errors.ts";
 import { parseWindow, type RolloutPolicy, type RolloutWindow } from "../health/rollout.ts";
 

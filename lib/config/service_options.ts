@@ -6,7 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import { entryPlace, type HealthSettings, readHealthValue } from "../desired/health_config.ts";
+import { entryPlace } from "../desired/entry_place.ts";
+import type { HealthSettings } from "../desired/health_settings.ts";
+import { readHealthValue } from "../desired/read_health_value.ts";
 import { HoistError, type Problem } from "../errors.ts";
 import { type ProxyUrl, readAgentUrls } from "../desired/proxy_urls.ts";
 import type { Mode } from "../types/mode.ts";

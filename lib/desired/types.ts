@@ -4,7 +4,7 @@
  * @module
  */
 import type { Problem } from "../errors.ts";
-import type { HealthSettings } from "./health_config.ts";
+import type { HealthSettings } from "./health_settings.ts";
 import type { UpdatePolicy } from "../images/update_policy.ts";
 import type { ServiceUrls } from "./proxy_urls.ts";
 

@@ -7,7 +7,7 @@
 import type { Read } from "./read.ts";
 import type { ServiceFolder } from "./service_context.ts";
 import type { DesiredFile, UnitType } from "./types.ts";
-import type { HealthSettings } from "./health_config.ts";
+import type { HealthSettings } from "./health_settings.ts";
 import type { UpdatePolicy } from "../images/update_policy.ts";
 
 /** A unit read from a service folder and checked, before labels, hashing and templating. */

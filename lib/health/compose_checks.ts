@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { HealthSettings } from "../desired/health_config.ts";
+import type { HealthSettings } from "../desired/health_settings.ts";
 import type { ReadyService } from "../desired/types.ts";
 import type { Verdict } from "./types.ts";
 

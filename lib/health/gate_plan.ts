@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { HealthSettings } from "../desired/health_config.ts";
+import type { HealthSettings } from "../desired/health_settings.ts";
 import type { ApplyResult } from "../reconcile/deployment_record.ts";
 import type { InventoryUpdate } from "../reconcile/records.ts";
 import type { Plan } from "../reconcile/types.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { DEFAULT_HEALTH, type HealthSettings } from "../desired/health_config.ts";
+import { DEFAULT_HEALTH, type HealthSettings } from "../desired/health_settings.ts";
 
 /**
  * The settings the gate judges by: the service's own, or the defaults; `auto` becomes the

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { HealthSettings } from "../desired/health_config.ts";
+import type { HealthSettings } from "../desired/health_settings.ts";
 import type { Observation, UnitFacts, Verdict } from "./types.ts";
 
 const UP = new Set(["active", "activating", "reloading"]);

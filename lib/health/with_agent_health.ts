@@ -4,7 +4,7 @@
  * @module
  */
 import { type Problem, problem } from "../errors.ts";
-import type { HealthSettings } from "../desired/health_config.ts";
+import type { HealthSettings } from "../desired/health_settings.ts";
 import type { DesiredState, ReadyService } from "../desired/types.ts";
 import { composeTargets } from "./compose_checks.ts";
 

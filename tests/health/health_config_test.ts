@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { DEFAULT_HEALTH, parseDuration } from "../../lib/desired/health_config.ts";
+import { DEFAULT_HEALTH } from "../../lib/desired/health_settings.ts";
+import { parseDuration } from "../../lib/desired/parse_duration.ts";
 import { parseHostConfig } from "../../lib/desired/parse_host_config.ts";
 import { PURE } from "../support/pure.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config/load_config.ts";
-import { DEFAULT_HEALTH, type HealthSettings } from "../../lib/desired/health_config.ts";
+import { DEFAULT_HEALTH, type HealthSettings } from "../../lib/desired/health_settings.ts";
 import type { DesiredState, ReadyService } from "../../lib/desired/types.ts";
 import { HoistError } from "../../lib/errors.ts";
 import { withAgentHealth } from "../../lib/health/with_agent_health.ts";

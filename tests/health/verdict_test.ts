@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_HEALTH, type HealthSettings } from "../../lib/desired/health_config.ts";
+import { DEFAULT_HEALTH, type HealthSettings } from "../../lib/desired/health_settings.ts";
 import { resolveProbe } from "../../lib/health/resolve_probe.ts";
 import type { Observation, UnitFacts } from "../../lib/health/types.ts";
 import { judge, probeDelay } from "../../lib/health/verdict.ts";

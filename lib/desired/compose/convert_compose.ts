@@ -26,7 +26,7 @@ import { declaredResources, networkUnit, volumeUnit } from "./project_resources.
 import { activeServices, serviceNames } from "./project_services.ts";
 import type { ServiceCtx } from "./service_ctx.ts";
 import { waitedFor } from "./waited_for.ts";
-import type { HealthSettings } from "../health_config.ts";
+import type { HealthSettings } from "../health_settings.ts";
 import { type ServiceHoist, serviceHoist } from "./service_hoist.ts";
 import { imagePolicies } from "./image_policies.ts";
 import type { UpdatePolicy } from "../../images/update_policy.ts";

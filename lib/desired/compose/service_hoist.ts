@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { entryPlace, type HealthSettings, readHealthValue } from "../health_config.ts";
+import { entryPlace } from "../entry_place.ts";
+import type { HealthSettings } from "../health_settings.ts";
+import { readHealthValue } from "../read_health_value.ts";
 import { readUpdatePolicy, type UpdatePolicy } from "../../images/update_policy.ts";
 import type { CEntry, CNode } from "./compose_tree.ts";
 import { describe, keyPath, text } from "./nodes.ts";
