@@ -13,7 +13,8 @@ import type { Deps } from "../deps.ts";
 import { parseImageChecks } from "../images/image_checks.ts";
 import type { Outcome } from "./outcome.ts";
 import { imageChecksPath } from "./registry_auth.ts";
-import { defaultServices, runUpdate, type UpdateReport } from "./update_run.ts";
+import { defaultServices } from "./not_updatable.ts";
+import { runUpdate, type UpdateReport } from "./update_run.ts";
 import { type DesiredState, readyServices } from "../desired/types.ts";
 
 /** True when the scheduled check is due at `now` (pure). */

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { DesiredState } from "../../lib/desired/types.ts";
-import { notUpdatable } from "../../lib/run/update_run.ts";
+import { notUpdatable } from "../../lib/run/not_updatable.ts";
 import {
   anyService,
   cleanDesired,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { parseImageRef } from "../../lib/images/image_ref.ts";
 import { imagePolicy, type UpdatePolicy, writtenPolicy } from "../../lib/images/update_policy.ts";
-import { skipReason } from "../../lib/run/update_run.ts";
+import { skipReason } from "../../lib/run/not_updatable.ts";
 
 const REDIS = "docker.io/library/redis:7";
 const WEB = "ghcr.io/acme/web:1";

@@ -1,7 +1,7 @@
 /** updateTargets(): which images `hoist update` pulls for a service and which units it restarts. */
 import assert from "node:assert/strict";
 import type { DesiredUnit, ReadyService } from "../../lib/desired/types.ts";
-import { unitsToRestart, updateTargets } from "../../lib/run/update_run.ts";
+import { unitsToRestart, updateTargets } from "../../lib/run/update_targets.ts";
 
 function unit(path: string, type: DesiredUnit["type"], content: string, entry = true): DesiredUnit {
   const base = path.slice(path.lastIndexOf("/") + 1, path.lastIndexOf("."));

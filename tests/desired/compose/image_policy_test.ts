@@ -8,7 +8,7 @@ import { PURE } from "../../support/pure.ts";
 import { convert, messages } from "./helpers.ts";
 import { HOST, read, ready } from "../helpers.ts";
 import { writtenPolicy } from "../../../lib/images/update_policy.ts";
-import { defaultServices } from "../../../lib/run/update_run.ts";
+import { defaultServices } from "../../../lib/run/not_updatable.ts";
 
 const REDIS = "docker.io/library/redis:7";
 const WEB = "ghcr.io/acme/web:1";
