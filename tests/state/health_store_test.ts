@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { openStore, SCHEMA_VERSION } from "../../lib/state/store.ts";
+import { openStore } from "../../lib/state/store.ts";
+import { SCHEMA_VERSION } from "../../lib/state/schema.ts";
 import type { HealthyRevision } from "../../lib/health/types.ts";
 
 const good = (hash: string, at: string): HealthyRevision => ({

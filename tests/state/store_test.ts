@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { acquireLock } from "../../lib/adapters/lock.ts";
 import { DatabaseSync } from "node:sqlite";
-import { type DeploymentRecord, openStore, SCHEMA_VERSION } from "../../lib/state/store.ts";
+import { type DeploymentRecord, openStore } from "../../lib/state/store.ts";
+import { SCHEMA_VERSION } from "../../lib/state/schema.ts";
 
 const deployment = (over: Partial<DeploymentRecord> = {}): DeploymentRecord => ({
   startedAt: "2026-01-01T00:00:00.000Z",
