@@ -4,33 +4,28 @@
  * @module
  */
 import { parse, TomlError } from "smol-toml";
-import { z } from "zod";
 import { HoistError } from "../errors.ts";
 import type { Mode } from "../types/mode.ts";
-import { registriesConfig, type RegistryConfig, registrySchema } from "./registries_config.ts";
-import { type ImagesConfig, imagesConfig, imagesSchema } from "./images_config.ts";
+import { registriesConfig, type RegistryConfig } from "./registries_config.ts";
+import { type ImagesConfig, imagesConfig } from "./images_config.ts";
 import {
   type MetricsConfig,
   metricsConfig,
-  metricsSchema,
   parseDuration,
   type ServeConfig,
   serveConfig,
-  serveSchema,
 } from "./serve_config.ts";
-import { notifyConfig, notifySchema, type NotifySink } from "./notify_config.ts";
-import { type ComposePolicy, composePolicy, composeSchema } from "./compose_config.ts";
-import { type RemoteConfig, remoteConfig, remoteSchema } from "./remote_config.ts";
-import { type ProxyConfig, proxyConfig, proxySchema } from "./proxy_config.ts";
-import { rolloutConfig, rolloutSchema } from "./rollout_config.ts";
-import { type StateConfig, stateConfig, stateSchema } from "./state_config.ts";
+import { notifyConfig, type NotifySink } from "./notify_config.ts";
+import { type ComposePolicy, composePolicy } from "./compose_config.ts";
+import { type RemoteConfig, remoteConfig } from "./remote_config.ts";
+import { type ProxyConfig, proxyConfig } from "./proxy_config.ts";
+import { rolloutConfig } from "./rollout_config.ts";
+import { type StateConfig, stateConfig } from "./state_config.ts";
 import type { RolloutPolicy } from "../health/rollout.ts";
-import {
-  composeFileSchema,
-  type ServiceOptions,
-  serviceOptions,
-  serviceOptionsSchema,
-} from "./service_options.ts";
+import { type ServiceOptions, serviceOptions } from "./service_options.ts";
+import { configSchema } from "./config_schema.ts";
+import { findKeyLine } from "./find_key_line.ts";
+import { invalidConfigError } from "./invalid_config_error.ts";
 export { defaultConfigPath } from "./config_path.ts";
 export { sourceBranches } from "./source_branches.ts";
 
@@ -165,112 +160,6 @@ export interface Config {
   readonly state: StateConfig;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
-const BRANCH = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
-const absolute = z.string().startsWith("/", "must be an absolute path");
-
-const sourceSchema = z.strictObject({
-  name: z.string().regex(NAME, "must be a plain name").optional(),
-  url: z.string().min(1, "must not be empty").refine(
-    // user:password@ anywhere, and any user@ in http(s) URLs (a token passed as the user name)
-    (u) => !/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(u) && !/^https?:\/\/[^/@]*@/i.test(u),
-    "must not contain credentials; put an https token in token_file",
-  ),
-  branch: z.string().regex(BRANCH, "must be a branch name").optional(),
-  branches: z.array(z.string().regex(NAME, "must be a branch named like a service")).min(
-    1,
-    "must not be empty",
-  )
-    .optional(),
-  path: z.string().regex(/^[A-Za-z0-9_./-]*$/, "must be a relative folder").refine(
-    (p) => !p.startsWith("/") && !p.split("/").includes(".."),
-    "must stay inside the repository",
-  ).optional(),
-  layout: z.enum(["hosts", "services"]).optional(),
-  services: z.array(z.string().regex(NAME, "must be a service folder name")).min(
-    1,
-    "must not be empty (leave it out to deploy every service folder)",
-  ).optional(),
-  service: z.string().regex(NAME, "must be a plain service name").optional(),
-  compose: composeFileSchema.optional(),
-  ssh_key: absolute.optional(),
-  ssh_known_hosts: absolute.optional(),
-  token_file: absolute.optional(),
-  webhook_secret_file: absolute.optional(),
-  timeout: z.string().refine((t) => (parseDuration(t) ?? 0) >= 1000, {
-    message: 'must be a duration of at least 1s, like "60s" or "5m"',
-  }).optional(),
-}).refine((s) => s.branch === undefined || s.branches === undefined, {
-  message: "set either branch (host folders) or branches (one branch per service), not both",
-}).refine((s) => s.service === undefined || (s.branches ?? s.layout ?? s.path) === undefined, {
-  message:
-    'service = "<name>" is a repository holding that one service at its root: leave out branches, layout and path',
-  path: ["service"],
-}).refine((s) => s.layout !== "services" || s.branches === undefined, {
-  message: 'layout = "services" reads service folders of one branch: use branch, not branches',
-  path: ["layout"],
-}).refine((s) => s.layout !== "services" || s.path !== "", {
-  message: 'layout = "services" needs the folder of the service folders: path = "services"',
-  path: ["path"],
-}).refine((s) => s.services === undefined || s.layout === "services", {
-  message: 'services = [...] selects folders of a layout = "services" source',
-  path: ["services"],
-}).refine((s) => s.token_file === undefined || s.url.startsWith("https://"), {
-  message:
-    "token_file needs an https:// url (over http:// the token would cross the network unencrypted); " +
-    "use the server's https:// URL, or remove token_file",
-  path: ["token_file"],
-});
-
-const schema = z.strictObject({
-  host: z.string().regex(NAME, "must be a plain host name").optional(),
-  mode: z.enum(["user", "system"]).optional(),
-  quadlet_dir: absolute.optional(),
-  state_dir: absolute.optional(),
-  unit_prefix: z.string().regex(
-    /^[A-Za-z0-9_.-]*$/,
-    "may only hold letters, digits, '_', '.' and '-'",
-  )
-    .optional(),
-  keep_copies: z.number().int().min(0).max(100).optional(),
-  quadlet_bin: absolute.optional(),
-  source: sourceSchema.optional(),
-  sources: z.array(sourceSchema).min(1, "must list at least one source").optional(),
-  services: serviceOptionsSchema.optional(),
-  compose: composeSchema.optional(),
-  secrets: z.strictObject({
-    env: z.record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name"),
-      z.string(),
-    ).default({}),
-    env_files: z.array(absolute).default([]),
-    host_dirs: z.record(
-      z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a folder name").refine(
-        (n) => n !== "." && n !== "..",
-        "must be a folder name",
-      ),
-      absolute,
-    ).default({}),
-  }).optional(),
-  trust: z.strictObject({
-    require_signed: z.boolean().optional(),
-    gpg_keys: z.array(absolute).default([]),
-    allowed_signers: absolute.optional(),
-    verify: z.enum(["tip", "all"]).default("tip"),
-    allow_rollback: z.boolean().default(false),
-  }).optional(),
-  registries: z.array(registrySchema).optional(),
-  images: imagesSchema.optional(),
-  serve: serveSchema.optional(),
-  metrics: metricsSchema.optional(),
-  notify: z.array(notifySchema).optional(),
-  remote: remoteSchema.optional(),
-  rollout: rolloutSchema.optional(),
-  state: stateSchema.optional(),
-  proxy: proxySchema.optional(),
-});
-
 /**
  * Parses and validates config text. Problems throw `config-invalid` naming the file, line and key.
  *
@@ -295,33 +184,8 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     }
     throw e;
   }
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    const messages = result.error.issues.map((issue) => {
-      const unknown = issue.code === "unrecognized_keys" ? issue.keys : [];
-      const key = [
-        ...issue.path.map((k) => (typeof k === "number" ? k : String(k))),
-        ...unknown.slice(0, 1),
-      ];
-      const line = findKeyLine(text, key);
-      const where = line === undefined ? file : `${file}:${line}`;
-      return unknown.length > 0
-        ? `${where}: unknown key ${
-          unknown.map((k) => JSON.stringify([...issue.path, k].join("."))).join(", ")
-        }`
-        : `${where}: ${key.join(".") || "config"}: ${issue.message}`;
-    });
-    throw new HoistError(
-      "config-invalid",
-      messages.join("\n"),
-      "Known keys: host, mode, quadlet_dir, state_dir, unit_prefix, keep_copies, quadlet_bin, " +
-        "[source] or [[sources]] (name, url, branch, branches, path, layout, services, service, compose, ssh_key, " +
-        "ssh_known_hosts, token_file, webhook_secret_file), [services.<name>] (pre, post, compose, health, user, urls), [compose] (ignore), [compose.policy] (privileged, network_mode_host, " +
-        "ipc_host, pid_host, cap_add, devices, bind_roots, bind_only, external_networks), [trust] (require_signed, gpg_keys, allowed_signers, verify, allow_rollback), " +
-        "[secrets] (env, env_files, host_dirs), [serve] (listen, tls_cert, tls_key, interval, body_limit, " +
-        "webhook_secret_file, events, refs, status_auth_file), [metrics] (textfile), [[registries]] (host, username, password_file, auth_file, credentials_file), [images] (check_every, prune), [remote] (admin_keys), [rollout] (windows, time_zone, min_commit_age), [state] (keep_deployments), [proxy] (caddy_snippet, reload), [[notify]]",
-    );
-  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw invalidConfigError(result.error, text, file);
   const c = result.data;
   const where = (key: string[]) => {
     const line = findKeyLine(text, key);
@@ -422,34 +286,4 @@ export function parseConfig(text: string, file: string, ctx: ConfigContext): Con
     rollout: rolloutConfig(c.rollout, (key) => findKeyLine(text, ["rollout", key]), file),
     state: stateConfig(c.state),
   };
-}
-
-/**
- * Best-effort line of a key path (`["source", "url"]`, `["sources", 1, "url"]`) in TOML text, for
- * messages. Array-of-tables indexes pick the N-th `[[table]]`.
- */
-export function findKeyLine(text: string, key: readonly (string | number)[]): number | undefined {
-  const names = key.filter((k): k is string => typeof k === "string");
-  const index = key.find((k): k is number => typeof k === "number") ?? 0;
-  const last = names[names.length - 1];
-  if (last === undefined) return undefined;
-  const table = names.slice(0, -1).join(".");
-  const lines = text.split("\n");
-  const seen = new Map<string, number>();
-  let current = "";
-  let occurrence = 0;
-  for (const [i, raw] of lines.entries()) {
-    const line = raw.trim();
-    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line)?.[1];
-    if (header !== undefined) {
-      current = header;
-      occurrence = seen.get(current) ?? 0;
-      seen.set(current, occurrence + 1);
-      if (current === names.join(".") && occurrence === index) return i + 1;
-      continue;
-    }
-    const m = /^("?)([A-Za-z0-9_-]+)\1\s*=/.exec(line);
-    if (m && m[2] === last && current === table && occurrence === index) return i + 1;
-  }
-  return undefined;
 }
