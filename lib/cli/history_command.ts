@@ -4,7 +4,7 @@
  * @module
  */
 import { HoistError, oneLine, safeJson } from "../errors.ts";
-import { type HistoryEntry, runHistory } from "../run/apply_run.ts";
+import { type HistoryEntry, runHistory } from "../run/history_run.ts";
 import type { HealthHistoryRow } from "../state/health_records.ts";
 import { type CommandContext, loadConfig } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";

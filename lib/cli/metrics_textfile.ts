@@ -10,7 +10,7 @@
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { oneLine } from "../errors.ts";
-import type { RunResult } from "../run/apply_run.ts";
+import type { RunResult } from "../run/run_result.ts";
 import type { Outcome } from "../run/outcome.ts";
 import { Metrics } from "../server/metrics.ts";
 import { runFacts } from "../server/run_facts.ts";

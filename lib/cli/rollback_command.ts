@@ -4,7 +4,7 @@
  * @module
  */
 import { HoistError, oneLine } from "../errors.ts";
-import { runRollback } from "../run/apply_run.ts";
+import { runRollback } from "../run/rollback_run.ts";
 import { type CommandContext, loadConfig } from "./context.ts";
 import { EXIT, printError } from "./exit_codes.ts";
 

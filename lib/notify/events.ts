@@ -24,7 +24,7 @@ import type { Config } from "../config/load_config.ts";
 import type { EventKind } from "../config/notify_config.ts";
 import { oneLine, type Problem } from "../errors.ts";
 import type { ActionRecord } from "../reconcile/records.ts";
-import type { RunResult } from "../run/apply_run.ts";
+import type { RunResult } from "../run/run_result.ts";
 import type { Outcome } from "../run/outcome.ts";
 import { REFUSAL_CODES, runFacts } from "../server/run_facts.ts";
 

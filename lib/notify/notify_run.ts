@@ -19,7 +19,7 @@ import type { NotifySink } from "../config/notify_config.ts";
 import type { Deps } from "../deps.ts";
 import { HoistError, oneLine } from "../errors.ts";
 import { logger } from "../log.ts";
-import type { RunResult } from "../run/apply_run.ts";
+import type { RunResult } from "../run/run_result.ts";
 import type { Outcome } from "../run/outcome.ts";
 import { webhookSecret } from "../server/webhook_auth.ts";
 import { openNotifyStore } from "../state/notify_store.ts";

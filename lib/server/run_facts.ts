@@ -8,7 +8,7 @@
 import type { Config } from "../config/load_config.ts";
 import type { HoistError } from "../errors.ts";
 import { actionTarget, changeCount, type ReasonCode, type UnitAction } from "../reconcile/types.ts";
-import type { RunResult } from "../run/apply_run.ts";
+import type { RunResult } from "../run/run_result.ts";
 import type { Outcome } from "../run/outcome.ts";
 import type { RunSummary } from "./run_queue.ts";
 

@@ -7,7 +7,7 @@
  */
 import { formatProblem, type HoistError } from "../errors.ts";
 import { statusRows } from "../render/status_table.ts";
-import type { RunResult } from "../run/apply_run.ts";
+import type { RunResult } from "../run/run_result.ts";
 import type { RunView } from "./run_queue.ts";
 
 /** One source branch: its commit, who signed it and how it was judged. */

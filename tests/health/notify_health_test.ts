@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { deriveEvents, INITIAL_STATE, type NotifyState } from "../../lib/notify/events.ts";
-import type { RunResult } from "../../lib/run/apply_run.ts";
+import type { RunResult } from "../../lib/run/run_result.ts";
 import type { Outcome } from "../../lib/run/outcome.ts";
 import { applied, stopped, testConfig } from "../notify/fixtures.ts";
 import { PURE } from "../support/pure.ts";

@@ -5,7 +5,7 @@ import {
   type NotifyEvent,
   type NotifyState,
 } from "../../lib/notify/events.ts";
-import type { RunResult } from "../../lib/run/apply_run.ts";
+import type { RunResult } from "../../lib/run/run_result.ts";
 import type { Outcome } from "../../lib/run/outcome.ts";
 import { PURE } from "../support/pure.ts";
 import { applied, REV2, stopped, testConfig } from "./fixtures.ts";

@@ -9,7 +9,7 @@ import { type Config, parseConfig } from "../../lib/config/load_config.ts";
 import { HoistError } from "../../lib/errors.ts";
 import type { ActionRecord } from "../../lib/reconcile/records.ts";
 import { actionService, actionTarget } from "../../lib/reconcile/types.ts";
-import type { RunResult } from "../../lib/run/apply_run.ts";
+import type { RunResult } from "../../lib/run/run_result.ts";
 import type { Outcome } from "../../lib/run/outcome.ts";
 import {
   configYml,
