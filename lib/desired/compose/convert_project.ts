@@ -28,7 +28,7 @@ import { imagePolicies } from "./image_policies.ts";
 import type { UpdatePolicy } from "../../images/update_policy.ts";
 import { type Diagnostics, UnitBuilder } from "./unit_builder.ts";
 import { checkTopKey } from "./check_top_key.ts";
-import type { ComposeInput, ComposeUnit, DeployOnlySetting } from "./convert_compose.ts";
+import type { ComposeInput, ComposeUnit, DeployOnlySetting } from "./compose_input.ts";
 
 /** The keys of a compose service's `x-hoist` that act only when hoist deploys it. */
 const DEPLOY_ONLY_KEYS = new Set(["health", "images"]);
