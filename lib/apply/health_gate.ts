@@ -26,7 +26,11 @@ import { logger } from "../log.ts";
 import type { ApplyResult } from "../reconcile/deployment_record.ts";
 import type { ActionRecord } from "../reconcile/records.ts";
 import type { Plan } from "../reconcile/types.ts";
-import type { HealthCheckRecord, HealthRecording, RollbackRecord } from "../state/store.ts";
+import type {
+  HealthCheckRecord,
+  HealthRecording,
+  RollbackRecord,
+} from "../state/health_records.ts";
 import type { InventoryService } from "../types/observed.ts";
 import type { GateDeps } from "./gate_deps.ts";
 import { judgeDeploy } from "./judge_checks.ts";

@@ -16,7 +16,7 @@ import {
 import { resolveProbe } from "../health/resolve_probe.ts";
 import type { Observation, UnitFacts, Verdict } from "../health/types.ts";
 import { judge } from "../health/verdict.ts";
-import type { HealthCheckRecord } from "../state/store.ts";
+import type { HealthCheckRecord } from "../state/health_records.ts";
 import { type GateDeps, lookersOf } from "./gate_deps.ts";
 import { runProbe } from "./run_probe.ts";
 

@@ -10,7 +10,8 @@ import { HoistError } from "../errors.ts";
 import { rolledBackInventory } from "../health/gate_plan.ts";
 import { manualTarget, rollbackLine } from "../health/rollback_target.ts";
 import type { HealthyRevision } from "../health/types.ts";
-import type { HealthCheckRecord, Store } from "../state/store.ts";
+import type { HealthCheckRecord } from "../state/health_records.ts";
+import type { Store } from "../state/store.ts";
 import type { GateDeps } from "./gate_deps.ts";
 import { rollBackTo } from "./roll_back_to.ts";
 

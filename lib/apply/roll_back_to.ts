@@ -10,7 +10,7 @@ import type { HealthSettings } from "../desired/health_settings.ts";
 import type { Candidate } from "../health/gate_plan.ts";
 import { type ComposeTarget, healthChecks } from "../health/compose_checks.ts";
 import type { HealthyRevision } from "../health/types.ts";
-import type { HealthCheckRecord } from "../state/store.ts";
+import type { HealthCheckRecord } from "../state/health_records.ts";
 import type { GateDeps } from "./gate_deps.ts";
 import { judgeChecks } from "./judge_checks.ts";
 

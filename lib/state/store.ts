@@ -25,12 +25,6 @@ export type {
   InventoryUpdate,
   SourceRecord,
 } from "../reconcile/records.ts";
-export type {
-  HealthCheckRecord,
-  HealthHistoryRow,
-  HealthRecording,
-  RollbackRecord,
-} from "./health_records.ts";
 
 /** The state store. */
 export interface Store {
