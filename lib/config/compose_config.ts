@@ -1,7 +1,7 @@
 /**
  * The `[compose]` table of the agent config → {@link ComposePolicy}: what a compose file may ask
  * for on this host (`[compose.policy]`, pgo's policy checks), and the unmapped keys that are only
- * warnings here (`[compose] ignore`). Pure; `load_config.ts` puts the schema in its
+ * warnings here (`[compose] ignore`). Pure; `config_schema.ts` puts the schema in its
  * own.
  *
  * @module

@@ -1,7 +1,7 @@
 /**
  * The `[[notify]]` tables of the agent config → {@link NotifySink}s: where notifications go, which
  * events each sink wants, its throttle window and its compiled title/body templates. Pure;
- * `load_config.ts` puts {@link notifySchema} in its schema and calls {@link notifyConfig}, which
+ * `config_schema.ts` puts {@link notifySchema} in its schema; `load_config.ts` calls {@link notifyConfig}, which
  * checks what the schema cannot (templates, TLS for passwords) with errors naming key and line.
  *
  * @module

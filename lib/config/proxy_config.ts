@@ -1,7 +1,7 @@
 /**
  * The `[proxy]` table of the agent config → {@link ProxyConfig}: where hoist writes the Caddyfile
  * snippet made from the services' `urls` (config.yml's `services.<name>.urls`, else the agent
- * config's `[services.<name>] urls`), and the command that makes Caddy read it. Pure; `load_config.ts` puts the schema in its own and calls the converter.
+ * config's `[services.<name>] urls`), and the command that makes Caddy read it. Pure; `config_schema.ts` puts the schema in its own; `load_config.ts` calls the converter.
  *
  * ```toml
  * [proxy]

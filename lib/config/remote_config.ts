@@ -1,7 +1,7 @@
 /**
  * The `[remote]` table of the agent config → {@link RemoteConfig}: keys that may operate the
  * whole host through `hoist serve`'s remote API, besides those committed in the repository's
- * `ssh/` folders. Pure; `load_config.ts` puts the schema in its own and calls the converter.
+ * `ssh/` folders. Pure; `config_schema.ts` puts the schema in its own; `load_config.ts` calls the converter.
  *
  * ```toml
  * [remote]

@@ -1,6 +1,6 @@
 /**
  * `[rollout]` of the agent config → {@link RolloutPolicy}: deploy a host's changes only inside
- * time windows, and only commits at least `min_commit_age` old. Pure; `load_config.ts` puts the
+ * time windows, and only commits at least `min_commit_age` old. Pure; `config_schema.ts` puts the
  * schema in its own.
  *
  * ```toml

@@ -1,6 +1,6 @@
 /**
  * The `[serve]` and `[metrics]` tables of the agent config → {@link ServeConfig}, {@link MetricsConfig}.
- * Pure; `load_config.ts` puts the schemas in its own and calls the converters.
+ * Pure; `config_schema.ts` puts the schemas in its own; `load_config.ts` calls the converters.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * The `[services.<name>]` tables of the agent config → {@link ServiceOptions}: per-service
  * settings for layouts that have no `config.yml` (`layout = "services"`, per-service
- * repositories). Pure; `load_config.ts` puts the schema in its own.
+ * repositories). Pure; `config_schema.ts` puts the schema in its own.
  *
  * @module
  */

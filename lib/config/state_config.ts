@@ -1,5 +1,5 @@
 /**
- * `[state]` of the agent config: how much history the state DB keeps. Pure; `load_config.ts`
+ * `[state]` of the agent config: how much history the state DB keeps. Pure; `config_schema.ts`
  * puts the schema in its own.
  *
  * ```toml

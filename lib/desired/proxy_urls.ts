@@ -47,7 +47,7 @@ export interface ServiceUrls {
   readonly where?: string;
 }
 
-/** Lines of YAML nodes, and errors placed at them (health_config's `EntryPlace`). */
+/** Lines of YAML nodes, and errors placed at them (entry_place.ts's `EntryPlace`). */
 export interface UrlsPlace {
   readonly lineOf: (node: unknown) => number | undefined;
   readonly error: (message: string, node: unknown, hint?: string) => Problem;

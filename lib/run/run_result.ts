@@ -18,7 +18,7 @@ export interface RunOptions {
   readonly allowRollback: boolean;
   /**
    * After a lost state DB: own again the unit files carrying hoist's labels and accept the
-   * fetched commits as the last deployed ones (see {@link adoptOrRefuse}).
+   * fetched commits as the last deployed ones (see `adoptOrRefuse` in adopt_or_refuse.ts).
    */
   readonly adopt?: boolean;
   /** Deploy these services' desired hash even if it failed health here before (the breaker). */
