@@ -45,13 +45,19 @@ export function dependencyGraph(
   invUnits: readonly InventoryUnit[],
 ): Map<string, readonly string[]> {
   const owner = unitOwners(invUnits.map((u) => [u.service, [u]]));
+  // a desired service's dependencies are its rendered units' (set below): only the files of
+  // services about to be removed are read (a no-op reads none)
+  const desiredNames = new Set(desired.services.map((s) => s.name));
   const contents = new Map<string, string[]>();
   for (const u of invUnits) {
     const text = observed.files.get(u.path);
-    if (text !== undefined) contents.set(u.service, [...(contents.get(u.service) ?? []), text]);
+    if (text === undefined || desiredNames.has(u.service)) continue;
+    const list = contents.get(u.service);
+    if (list === undefined) contents.set(u.service, [text]);
+    else list.push(text);
   }
   for (const name of observed.inventory.services.keys()) {
-    if (!contents.has(name)) contents.set(name, []);
+    if (!contents.has(name) && !desiredNames.has(name)) contents.set(name, []);
   }
   unitOwners(desired.services.map((s) => [s.name, desiredUnits(s)]), owner);
   const graph: Map<string, readonly string[]> = serviceDependencies(contents, owner);

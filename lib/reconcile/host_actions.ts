@@ -57,11 +57,11 @@ export function serviceScriptActions(
   phase: "setup" | "pre" | "post",
   order: readonly string[],
 ): ScriptAction[] {
-  const rank = (name: string) => {
-    const i = order.indexOf(name);
-    return i < 0 ? order.length : i;
-  };
+  // only services with such a script are sorted (most have none), each by its place in `order`
+  const place = new Map(order.map((n, i) => [n, i]));
+  const rank = (name: string) => place.get(name) ?? order.length;
   return readyServices(desired.services)
+    .filter((s) => s.scripts?.[phase] !== undefined)
     .sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : 1))
     .flatMap((s): ScriptAction[] => {
       const text = s.scripts?.[phase];

@@ -193,8 +193,10 @@ function orderActions(
   const ordered = order.flatMap((n) => starts.get(n) ?? []);
   const pulls = new Map(plans.flatMap((p) => p.pull ? [[p.pull.service, p.pull]] : []));
   // Stops in reverse dependency order: a service stops before what it requires.
+  const place = new Map(order.map((n, i) => [n, i]));
+  const rank = (name: string) => place.get(name) ?? -1;
   const stops: UnitAction[] = [...plans.flatMap((p) => p.stops), ...orphans.stops]
-    .sort((a, b) => order.indexOf(b.service) - order.indexOf(a.service));
+    .sort((a, b) => rank(b.service) - rank(a.service));
   const removes = [...plans.flatMap((p) => p.removes), ...orphans.removes];
   const writes = plans.flatMap((p) => p.writes);
   const pending = reloadPending(desired, observed);
