@@ -9,8 +9,7 @@ import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import { applyPlan, type ApplyResult, plannedUnits } from "../apply/apply_plan.ts";
 import type { GateResult } from "../apply/health_gate.ts";
-import { createHealthProbes } from "../adapters/health_probe.ts";
-import { createUnitFacts } from "../adapters/unit_facts.ts";
+import { gateAdapters } from "./gate_adapters.ts";
 import { readyServices } from "../desired/types.ts";
 import type { HeldBack } from "../health/breaker.ts";
 import { composeTargets } from "../health/compose_checks.ts";
@@ -68,12 +67,7 @@ export async function applyAndRecord(
     failed: store.failedHashes(),
     quadletDir: config.quadletDir,
   }, {
-    fs: deps.fs,
-    systemctl: deps.systemctl,
-    facts: createUnitFacts(deps.run, config.mode),
-    probes: createHealthProbes(deps.run),
-    clock: deps.clock,
-    sleep: deps.sleep,
+    ...gateAdapters(deps, config),
     // services of other accounts (user =) are judged through their manager and podman
     ...(accounts === undefined ? {} : { accountExec: accounts }),
   });

@@ -7,8 +7,7 @@
 import type { Config } from "../config/load_config.ts";
 import type { Deps } from "../deps.ts";
 import type { AccountExec } from "../apply/account_exec.ts";
-import { createHealthProbes } from "../adapters/health_probe.ts";
-import { createUnitFacts } from "../adapters/unit_facts.ts";
+import { gateAdapters } from "./gate_adapters.ts";
 import type { ManualRollback } from "../apply/manual_rollback.ts";
 import type { Store } from "../state/store.ts";
 import { withLockedStore } from "./locked_store.ts";
@@ -28,12 +27,7 @@ export function runRollback(
       opts.lockTimeoutMs,
       async (store) =>
         (await import("../apply/manual_rollback.ts")).manualRollback(store, {
-          fs: deps.fs,
-          systemctl: deps.systemctl,
-          facts: createUnitFacts(deps.run, config.mode),
-          probes: createHealthProbes(deps.run),
-          clock: deps.clock,
-          sleep: deps.sleep,
+          ...gateAdapters(deps, config),
           ...await rollbackAccount(deps, config, store, opts.service),
         }, {
           service: opts.service,
