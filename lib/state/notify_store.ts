@@ -8,10 +8,11 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { hostError } from "../errors.ts";
 import type { NotifyState } from "../notify/events.ts";
 import type { DeliveryLogRow, NotifyStore, ThrottleKey } from "../notify/notify_store_types.ts";
 import type { ThrottleRow } from "../notify/throttle.ts";
+import { storeContext } from "./store_context.ts";
+import { stateError } from "./state_error.ts";
 
 /** Deliveries kept in the log (the oldest go first). */
 export const KEPT_DELIVERIES = 500;
@@ -32,31 +33,14 @@ export function openNotifyStore(path: string): NotifyStore {
         id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, sink TEXT NOT NULL,
         kind TEXT NOT NULL, service TEXT NOT NULL, ok INTEGER NOT NULL, error TEXT);`);
   } catch (e) {
-    throw hostError("state-failed", `cannot open ${path}`, path, e);
+    throw stateError(path, "open it", e);
   }
-  const fail = (what: string) => (e: unknown) => {
-    throw hostError("state-failed", `${path}: cannot ${what}`, path, e);
-  };
-  const guard = <T>(what: string, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (e) {
-      return fail(what)(e);
-    }
-  };
+  // one error mapping and transaction with the state DB (a full disk named as such, a failed
+  // ROLLBACK never hiding the error that caused it)
+  const { guard, tx } = storeContext(db, path);
   return {
     transaction(fn) {
-      return guard("write the notification state", () => {
-        db.exec("BEGIN IMMEDIATE");
-        try {
-          const value = fn();
-          db.exec("COMMIT");
-          return value;
-        } catch (e) {
-          if (db.isTransaction) db.exec("ROLLBACK");
-          throw e;
-        }
-      });
+      return tx("write the notification state", fn);
     },
     state() {
       const row = guard(
