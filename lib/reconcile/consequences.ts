@@ -89,12 +89,7 @@ export function systemdConsequences(
   // nothing restarted or stopped drags nothing along: no unit text to read (a no-op)
   if (acted.length === 0) return [];
   const owner = new Map(known.map((u) => [u.serviceUnit, u.service]));
-  const dependents = new Map<string, UnitEdge[]>();
-  for (const e of unitEdges(known)) {
-    const list = dependents.get(e.target);
-    if (list === undefined) dependents.set(e.target, [e]);
-    else list.push(e);
-  }
+  const dependents = Map.groupBy(unitEdges(known), (e) => e.target);
   const explicit = new Set(acted.flatMap((a) => a.units));
   const up = (unit: string) =>
     !observed.runtime || UP.has(observed.units.get(unit)?.active ?? "inactive");

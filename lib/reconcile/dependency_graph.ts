@@ -48,14 +48,13 @@ export function dependencyGraph(
   // a desired service's dependencies are its rendered units' (set below): only the files of
   // services about to be removed are read (a no-op reads none)
   const desiredNames = new Set(desired.services.map((s) => s.name));
-  const contents = new Map<string, string[]>();
-  for (const u of invUnits) {
+  const removed = invUnits.flatMap((u) => {
     const text = observed.files.get(u.path);
-    if (text === undefined || desiredNames.has(u.service)) continue;
-    const list = contents.get(u.service);
-    if (list === undefined) contents.set(u.service, [text]);
-    else list.push(text);
-  }
+    return text === undefined || desiredNames.has(u.service) ? [] : [{ service: u.service, text }];
+  });
+  const contents = new Map(
+    [...Map.groupBy(removed, (u) => u.service)].map(([s, us]) => [s, us.map((u) => u.text)]),
+  );
   for (const name of observed.inventory.services.keys()) {
     if (!contents.has(name) && !desiredNames.has(name)) contents.set(name, []);
   }

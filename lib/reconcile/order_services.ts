@@ -22,14 +22,10 @@ export function orderServices(
   const pending = new Map(
     names.map((n) => [n, new Set((deps.get(n) ?? []).filter((d) => deps.has(d)))]),
   );
-  const waiting = new Map<string, string[]>();
-  for (const [n, ds] of pending) {
-    for (const d of ds) {
-      const list = waiting.get(d);
-      if (list === undefined) waiting.set(d, [n]);
-      else list.push(n);
-    }
-  }
+  const waiting = Map.groupBy(
+    names.flatMap((n) => [...pending.get(n)!].map((d) => ({ n, d }))),
+    (e) => e.d,
+  );
   // services waiting for nothing, by name (first out first)
   const ready = names.filter((n) => pending.get(n)!.size === 0);
   const order: string[] = [];
@@ -37,7 +33,7 @@ export function orderServices(
   const release = (name: string) => {
     order.push(name);
     pending.delete(name);
-    for (const n of waiting.get(name) ?? []) {
+    for (const { n } of waiting.get(name) ?? []) {
       const left = pending.get(n);
       if (left === undefined || !left.delete(name) || left.size > 0) continue;
       ready.splice(sortedIndex(ready, n), 0, n);

@@ -57,15 +57,9 @@ export function reconcile(
   const invUnits = [...observed.inventory.units.values()].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0
   );
-  const invUnitsOf = new Map<string, InventoryUnit[]>();
-  for (const u of invUnits) {
-    const list = invUnitsOf.get(u.service);
-    if (list === undefined) invUnitsOf.set(u.service, [u]);
-    else list.push(u);
-  }
   const ctx = {
     observed,
-    invUnitsOf,
+    invUnitsOf: Map.groupBy(invUnits, (u) => u.service),
     desiredPaths: new Set(
       desired.services.flatMap((s) => s.status === "ready" ? s.units.map((u) => u.path) : []),
     ),
